@@ -1,0 +1,154 @@
+//! Compiles a checked program and its inventory into a [`Bundle`].
+
+use super::canonical::{digest_of, hex};
+use super::*;
+use crate::inventory::Inventory;
+use crate::sema::Program;
+use crate::source::SourceMap;
+use crate::syntax::ast::Retire;
+use sha2::{Digest, Sha256};
+
+/// Builds the bundle. The caller has checked that there are no errors.
+/// Returns the bundle with its `digest` filled in.
+pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle {
+    let mut srcs: Vec<SourceRef> = sources
+        .files()
+        .iter()
+        .map(|f| SourceRef {
+            path: f.path.clone(),
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    srcs.sort_by(|a, b| a.path.cmp(&b.path));
+    srcs.dedup();
+
+    let actions = inv
+        .actions
+        .iter()
+        .map(|(name, a)| {
+            (
+                name.clone(),
+                Action {
+                    operation: a.operation.clone(),
+                    data_source: a.data_source,
+                    destructive: a.destructive,
+                },
+            )
+        })
+        .collect();
+    let products = inv
+        .products
+        .iter()
+        .map(|(name, p)| {
+            (
+                name.clone(),
+                Product {
+                    context: p.context.clone(),
+                    events: p.events.clone(),
+                },
+            )
+        })
+        .collect();
+    let lanes = inv
+        .lanes
+        .iter()
+        .map(|(key, l)| {
+            (
+                key.clone(),
+                Lane {
+                    product: l.product.clone(),
+                    context: l.context.clone(),
+                    instance: l.instance.clone(),
+                    production: l.production,
+                    phase: l.phase,
+                    data_authority: l.data_authority,
+                    allowed_sources: l.allowed_sources.clone(),
+                    extra: l.extra.clone(),
+                },
+            )
+        })
+        .collect();
+
+    let mut rules: Vec<(String, usize, Rule)> = program
+        .rules
+        .iter()
+        .map(|r| {
+            let file = sources.get(r.file);
+            let (line, column) = file.line_col(r.keyword_span.start);
+            let mut until = Until::default();
+            for c in &r.until {
+                match c {
+                    Retire::Event(e) => until.events.push(e.name.clone()),
+                    Retire::Date { date, .. } => until.dates.push(date.to_string()),
+                }
+            }
+            let rule = Rule {
+                id: String::new(),
+                effect: r.effect,
+                actions: r.actions.iter().map(|a| a.name.clone()).collect(),
+                patterns: r.patterns.iter().map(|p| p.pattern.text()).collect(),
+                lanes: r.lanes.clone(),
+                until,
+                issue: r.issue.as_ref().map(|i| IssueLink {
+                    reference: i.reference.clone(),
+                    url: i.url.clone(),
+                }),
+                confirm: r.confirm.as_ref().map(|_| r.phrases.clone()),
+                requires: r.requires.iter().map(|p| p.name.clone()).collect(),
+                reason: r.reason.as_ref().map(|s| s.value.clone()),
+                doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
+                source: SourcePos {
+                    path: file.path.clone(),
+                    line,
+                    column,
+                },
+            };
+            (file.path.clone(), r.span.start, rule)
+        })
+        .collect();
+    rules.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let rules: Vec<Rule> = rules
+        .into_iter()
+        .map(|(_, _, mut r)| {
+            let base = rule_id(&r);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            r.id = if *n == 1 { base } else { format!("{base}-{n}") };
+            r
+        })
+        .collect();
+
+    let mut bundle = Bundle {
+        format: FORMAT.into(),
+        version: VERSION,
+        digest: String::new(),
+        sources: srcs,
+        issues: inv.issues.clone(),
+        actions,
+        products,
+        lanes,
+        rules,
+    };
+    let value = serde_json::to_value(&bundle).unwrap_or_default();
+    bundle.digest = digest_of(&value);
+    bundle
+}
+
+/// The rule's stable id: the first 12 hex digits of the SHA-256 of its
+/// canonical form (effect, actions, patterns, retirement, issue, phrase
+/// template outcome, proofs, reason), so it survives moves and reformatting.
+fn rule_id(r: &Rule) -> String {
+    let canonical = serde_json::json!({
+        "effect": r.effect,
+        "actions": r.actions,
+        "patterns": r.patterns,
+        "until": r.until,
+        "issue": r.issue,
+        "confirm": r.confirm,
+        "requires": r.requires,
+        "reason": r.reason,
+    });
+    let hash = Sha256::digest(super::canonical_json(&canonical).as_bytes());
+    hex(&hash)[..12].to_string()
+}

@@ -1,0 +1,158 @@
+//! The bundle: the compiled, self-contained JSON that the runtime loads.
+//! These types are the serialized boundary, separate from the syntax tree;
+//! field names are part of the contract (`docs/bundle.md`).
+//!
+//! Writing is deterministic: keys sorted, compact canonical form hashed into
+//! `digest`, then pretty-printed. Loading ([`load`]) verifies format,
+//! version, digest and internal consistency before anything decides on it.
+
+mod build;
+pub mod canonical;
+mod load;
+
+pub use build::build;
+pub use canonical::{canonical_json, digest_of, to_pretty_json};
+pub use load::{BundleError, load};
+
+use crate::model::{DataAuthority, DataSource, Effect, EventState, Phase};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The value of `format`.
+pub const FORMAT: &str = "lanepolicy-bundle";
+/// The bundle version this build writes and reads.
+pub const VERSION: u64 = 1;
+
+/// A compiled bundle (version 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`VERSION`].
+    pub version: u64,
+    /// `sha256:<hex>` over the canonical JSON of the bundle without this field.
+    pub digest: String,
+    /// Every input file (policies and the inventory), sorted by path.
+    pub sources: Vec<SourceRef>,
+    /// Base URL for `#N` issue references, if the inventory has one.
+    pub issues: Option<String>,
+    /// Declared actions.
+    pub actions: BTreeMap<String, Action>,
+    /// Products with their events.
+    pub products: BTreeMap<String, Product>,
+    /// Lanes by `context/instance`, with every inventory field.
+    pub lanes: BTreeMap<String, Lane>,
+    /// Rules in (path, position) order.
+    pub rules: Vec<Rule>,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    /// Path relative to the project root, `/`-separated.
+    pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
+    pub sha256: String,
+}
+
+/// An action as the inventory declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    /// Launchplane operation kind.
+    pub operation: String,
+    /// Rebuild data source, or null for actions that are not rebuilds.
+    pub data_source: Option<DataSource>,
+    /// Whether it destroys the lane's data.
+    pub destructive: bool,
+}
+
+/// A product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// Its context.
+    pub context: String,
+    /// Its events and their state when the bundle was built.
+    pub events: BTreeMap<String, EventState>,
+}
+
+/// A lane, with every inventory field (extra fields kept as written).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lane {
+    /// Product name.
+    pub product: String,
+    /// Context.
+    pub context: String,
+    /// Instance.
+    pub instance: String,
+    /// Real production, as declared.
+    pub production: bool,
+    /// Phase when built; runtime facts may override it.
+    pub phase: Phase,
+    /// Launchplane data authority.
+    pub data_authority: DataAuthority,
+    /// Allowed rebuild sources.
+    pub allowed_sources: Vec<DataSource>,
+    /// Other inventory fields (`target`, `domains`, `upstream_source`, ...).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Stable id: a short hash of the rule's canonical form (not of its position).
+    pub id: String,
+    /// `allow` or `deny`.
+    pub effect: Effect,
+    /// Action names.
+    pub actions: Vec<String>,
+    /// Patterns as written.
+    pub patterns: Vec<String>,
+    /// Lanes the patterns matched, sorted.
+    pub lanes: Vec<String>,
+    /// Retirement conditions.
+    pub until: Until,
+    /// Approval issue.
+    pub issue: Option<IssueLink>,
+    /// Confirmation phrase per lane, or null when none is asked.
+    pub confirm: Option<BTreeMap<String, String>>,
+    /// Required proofs.
+    pub requires: Vec<String>,
+    /// `reason=` text.
+    pub reason: Option<String>,
+    /// Doc comment, lines joined with `\n`.
+    pub doc: Option<String>,
+    /// Where the rule is written.
+    pub source: SourcePos,
+}
+
+/// Retirement conditions: the rule is active while no listed event of the
+/// lane's product has occurred and no listed date has passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Until {
+    /// Event names.
+    pub events: Vec<String>,
+    /// Dates `YYYY-MM-DD` (UTC; active through the end of that day).
+    pub dates: Vec<String>,
+}
+
+/// An issue reference and its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueLink {
+    /// As written.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Resolved URL.
+    pub url: String,
+}
+
+/// A source position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcePos {
+    /// File path.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based character column.
+    pub column: usize,
+}

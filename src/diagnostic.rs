@@ -1,0 +1,333 @@
+//! One diagnostic type for every check, and its renderers.
+//!
+//! Checks produce plain [`Diagnostic`] values; only the renderers here turn
+//! them into text (`human`, through miette), JSON (the contract's shape) or
+//! GitHub workflow commands. The wording of each diagnostic lives with its
+//! check; nothing here invents messages.
+
+use crate::lint::registry::{Check, Code};
+use crate::source::{FileId, SourceMap, Span};
+use serde::Serialize;
+
+/// How serious a finding is. Errors fail `check` and stop `build`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Shown, fails only with `--deny-warnings`.
+    Warning,
+    /// Fails `check`; `build` writes nothing.
+    Error,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A secondary location shown with a diagnostic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// The file of the secondary location.
+    pub file: FileId,
+    /// Where it points.
+    pub span: Span,
+    /// What it says about that place.
+    pub label: String,
+}
+
+/// One finding of one check, at one place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Which check fired (code, name, default severity live in the registry).
+    pub code: Code,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// What is wrong: lowercase, no final period, user input in backticks.
+    pub message: String,
+    /// The file the primary span is in.
+    pub file: FileId,
+    /// The primary location.
+    pub span: Span,
+    /// Text under the primary span, if any.
+    pub label: Option<String>,
+    /// What to do about it.
+    pub help: Option<String>,
+    /// Other related places.
+    pub notes: Vec<Note>,
+}
+
+impl Diagnostic {
+    /// A diagnostic of `code` at `span` in `file`, with the check's default severity.
+    pub fn new(code: Code, file: FileId, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: code.check().default_severity,
+            message: message.into(),
+            file,
+            span,
+            label: None,
+            help: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Sets the label shown under the primary span.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Sets the help line when `help` is `Some`.
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    /// Adds a secondary location.
+    pub fn note(mut self, file: FileId, span: Span, label: impl Into<String>) -> Self {
+        self.notes.push(Note {
+            file,
+            span,
+            label: label.into(),
+        });
+        self
+    }
+
+    /// The registry entry of this diagnostic's check.
+    pub fn check(&self) -> &'static Check {
+        self.code.check()
+    }
+}
+
+/// Sorts diagnostics into the order they are shown: by file, position, code.
+pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
+    diags.sort_by(|a, b| {
+        let pa = &sources.get(a.file).path;
+        let pb = &sources.get(b.file).path;
+        (pa, a.span.start, a.code, &a.message).cmp(&(pb, b.span.start, b.code, &b.message))
+    });
+}
+
+/// The contract's JSON form of one diagnostic (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    /// Check code, e.g. `L001`.
+    pub code: &'static str,
+    /// Check name, e.g. `missing-issue`.
+    pub name: &'static str,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The message.
+    pub message: &'a str,
+    /// The file path as shown everywhere.
+    pub file: &'a str,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based character column of the start.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based character column one past the end.
+    pub end_column: usize,
+    /// The help line, or null.
+    pub help: Option<&'a str>,
+}
+
+/// Renders diagnostics as the contract's JSON array (pretty-printed, with a final newline).
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let items: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| {
+            let file = sources.get(d.file);
+            let (line, column) = file.line_col(d.span.start);
+            let (end_line, end_column) = file.line_col(d.span.end);
+            JsonDiagnostic {
+                code: d.check().code,
+                name: d.check().name,
+                severity: d.severity,
+                message: &d.message,
+                file: &file.path,
+                line,
+                column,
+                end_line,
+                end_column,
+                help: d.help.as_deref(),
+            }
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands, one per line.
+pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let file = sources.get(d.file);
+        let (line, col) = file.line_col(d.span.start);
+        let (end_line, end_col) = file.line_col(d.span.end);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={} {}::{}\n",
+            escape_property(&file.path),
+            d.check().code,
+            escape_property(d.check().name),
+            escape_data(&msg)
+        ));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A diagnostic bound to its source, in the shape miette renders.
+#[derive(Debug)]
+struct Report {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    labels: Vec<miette::LabeledSpan>,
+    source: miette::NamedSource<String>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// Renders diagnostics for a person, with source snippets, labels and help.
+/// `color` turns on ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let file = sources.get(d.file);
+        let (line, col) = file.line_col(d.span.start);
+        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            (d.span.start, d.span.len()),
+        )];
+        for n in d.notes.iter().filter(|n| n.file == d.file) {
+            labels.push(miette::LabeledSpan::new_with_span(
+                Some(n.label.clone()),
+                (n.span.start, n.span.len()),
+            ));
+        }
+        let mut help = d.help.clone();
+        for n in d.notes.iter().filter(|n| n.file != d.file) {
+            let other = sources.get(n.file);
+            let (l, c) = other.line_col(n.span.start);
+            let extra = format!("{} at {}:{l}:{c}", n.label, other.path);
+            help = Some(match help {
+                Some(h) => format!("{h}\n{extra}"),
+                None => extra,
+            });
+        }
+        let report = Report {
+            message: d.message.clone(),
+            code: format!("{}({})", d.check().code, d.check().name),
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            help,
+            labels,
+            source: miette::NamedSource::new(
+                format!("{}:{line}:{col}", file.path),
+                file.text.clone(),
+            ),
+        };
+        let mut s = String::new();
+        if handler.render_report(&mut s, &report).is_err() {
+            s = format!(
+                "{}:{line}:{col}: {}: {}\n",
+                file.path,
+                d.check().code,
+                d.message
+            );
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
+
+/// The closing line of human output: `N errors, M warnings in K files`.
+pub fn summary_line(diags: &[Diagnostic], files: usize) -> String {
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diags.len() - errors;
+    format!(
+        "{errors} error{}, {warnings} warning{} in {files} file{}",
+        plural(errors),
+        plural(warnings),
+        plural(files)
+    )
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

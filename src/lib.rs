@@ -1,0 +1,23 @@
+//! lanepolicy: a policy-as-code compiler, linter and runtime for
+//! deployment lanes.
+//!
+//! The pipeline, in module order: [`syntax`] (text to tree) ->
+//! [`inventory`] (`lanes.yaml`) -> [`sema`] (names resolved, E1xx) ->
+//! [`lint`] (L0xx) -> [`bundle`] (the compiled JSON) -> [`runtime`]
+//! (decisions and the read model, reading only the bundle).
+//!
+//! [`project::compile`] runs the compiler side end to end;
+//! [`runtime::Runtime`] is all a control plane needs.
+
+#![warn(missing_docs)]
+
+pub mod bundle;
+pub mod diagnostic;
+pub mod inventory;
+pub mod lint;
+pub mod model;
+pub mod project;
+pub mod runtime;
+pub mod sema;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,30 @@
+//! Lints: checks over a resolved [`Program`] and the inventory. Each lint is
+//! one file in `rules/`, listed once in [`registry::CHECKS`].
+
+pub mod registry;
+pub mod rules;
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Inventory;
+use crate::sema::Program;
+
+/// What a lint sees.
+pub struct LintContext<'a> {
+    /// Every resolved rule.
+    pub program: &'a Program,
+    /// The inventory.
+    pub inventory: &'a Inventory,
+    /// Today's date (UTC), for retirement lints.
+    pub today: jiff::civil::Date,
+}
+
+/// Runs every lint of the registry, in registry order.
+pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for check in registry::CHECKS {
+        if let Some(run) = check.run {
+            run(ctx, &mut out);
+        }
+    }
+    out
+}

@@ -1,0 +1,36 @@
+//! L006 name-suggests-production: a lane named like production (`prod`,
+//! `production`, `live`, `main`) is declared `production: false`.
+//!
+//! Names are not authority, so the inventory decides; but a lane called
+//! `prod` that says it is not production deserves a second look.
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Lane;
+use crate::lint::LintContext;
+use crate::lint::registry::Code;
+
+/// Instance names that read as production.
+const PRODUCTION_NAMES: [&str; 4] = ["prod", "production", "live", "main"];
+
+fn diagnostic(file: usize, lane: &Lane) -> Diagnostic {
+    Diagnostic::new(
+        Code::L006,
+        file,
+        lane.span,
+        format!("lane `{}` is named like production but declared `production: false`", lane.key()),
+    )
+    .label("named like production")
+    .help("names are not authority: if it is real production, write `production: true`; if not, consider renaming it")
+}
+
+pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+    for lane in ctx.inventory.lanes.values() {
+        let named = lane
+            .instance
+            .split(['-', '_'])
+            .any(|part| PRODUCTION_NAMES.contains(&part));
+        if named && !lane.production {
+            out.push(diagnostic(ctx.inventory.file, lane));
+        }
+    }
+}

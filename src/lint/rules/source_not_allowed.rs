@@ -1,0 +1,71 @@
+//! L005 source-not-allowed: an action's data source is not allowed by a
+//! matched lane's data policy.
+//!
+//! Launchplane's per-lane data policy (`data_authority`,
+//! `allowed_rebuild_sources`) decides where a lane's data may come from; a
+//! rule cannot widen it, and the runtime would deny anyway.
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Lane;
+use crate::lint::LintContext;
+use crate::lint::registry::Code;
+use crate::model::{DataAuthority, DataSource, source_allowed};
+use crate::sema::Rule;
+use crate::syntax::ast::Ident;
+
+fn diagnostic(rule: &Rule, action: &Ident, source: DataSource, lane: &Lane) -> Diagnostic {
+    let span = rule
+        .pattern_for(&lane.key())
+        .map_or(rule.keyword_span, |p| p.pattern.span);
+    let policy = if lane.data_authority == DataAuthority::Unknown {
+        "its `data_authority` is `unknown`, which allows no rebuild".to_string()
+    } else {
+        let allowed: Vec<String> = lane
+            .allowed_sources
+            .iter()
+            .map(|s| format!("`{}`", s.as_str()))
+            .collect();
+        if allowed.is_empty() {
+            "it allows no rebuild source".to_string()
+        } else {
+            format!("it allows {}", allowed.join(", "))
+        }
+    };
+    Diagnostic::new(
+        Code::L005,
+        rule.file,
+        span,
+        format!(
+            "`{}` rebuilds from `{}`, which lane `{}` does not allow",
+            action.name,
+            source.as_str(),
+            lane.key()
+        ),
+    )
+    .label(format!("matches `{}`: {policy}", lane.key()))
+    .note(rule.file, action.span, format!("data source `{}`", source.as_str()))
+    .help(format!(
+        "narrow the lanes, or add `{}` to the lane's `allowed_sources` in lanes.yaml if its data policy really permits it",
+        source.as_str()
+    ))
+}
+
+pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+    for rule in super::allows(ctx) {
+        for action in &rule.actions {
+            let Some(source) = ctx
+                .inventory
+                .actions
+                .get(&action.name)
+                .and_then(|a| a.data_source)
+            else {
+                continue;
+            };
+            for lane in rule.lanes.iter().filter_map(|l| ctx.inventory.lanes.get(l)) {
+                if !source_allowed(lane.data_authority, &lane.allowed_sources, source) {
+                    out.push(diagnostic(rule, action, source, lane));
+                }
+            }
+        }
+    }
+}

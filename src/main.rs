@@ -1,0 +1,421 @@
+//! The `lanepolicy` command: parses arguments, runs the library, picks the
+//! output format and maps outcomes to the contract's exit codes
+//! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use lanepolicy::bundle::{self, BundleError};
+use lanepolicy::diagnostic::{self, Severity};
+use lanepolicy::model::Phase;
+use lanepolicy::project::{self, Failure};
+use lanepolicy::runtime::{Decision, Facts, LaneView, Request, Runtime};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "lanepolicy",
+    version,
+    about = "Policy-as-code for deployment lanes: check, build and enforce lane rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, type-check and lint policy files against the inventory.
+    Check(CheckArgs),
+    /// Check, then write the bundle (nothing is written when there are errors).
+    Build {
+        #[command(flatten)]
+        check: CheckArgs,
+        /// Where to write the bundle.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Decide one request against a bundle (exit 0 allow, 1 deny, 2 error).
+    Decide {
+        #[command(flatten)]
+        request: RequestArgs,
+        #[command(flatten)]
+        facts: FactArgs,
+        /// Print the decision as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The read model: every lane, its state, and what it may do.
+    Lanes {
+        /// The bundle to read.
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        facts: FactArgs,
+        /// Print the read model as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Policy files or directories [default: policies/].
+    #[arg(value_name = "PATHS")]
+    paths: Vec<PathBuf>,
+    /// The inventory [default: the nearest lanes.yaml].
+    #[arg(long, value_name = "FILE")]
+    inventory: Option<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// The date date-based lints compare against [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<jiff::civil::Date>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Source snippets, labels and help.
+    Human,
+    /// The contract's JSON array.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
+}
+
+#[derive(Args)]
+struct RequestArgs {
+    /// The bundle to decide on.
+    #[arg(long, value_name = "FILE")]
+    bundle: PathBuf,
+    /// The lane, `context/instance`.
+    #[arg(long, value_name = "LANE")]
+    lane: String,
+    /// The action.
+    #[arg(long, value_name = "ACTION")]
+    action: String,
+    /// The confirmation phrase the operator typed.
+    #[arg(long, value_name = "TEXT")]
+    confirm: Option<String>,
+    /// A proof record, e.g. `backup_proof=bg-2026-11-29-1`.
+    #[arg(long = "proof", value_name = "NAME=ID", value_parser = parse_pair::<'='>)]
+    proofs: Vec<(String, String)>,
+}
+
+#[derive(Args)]
+struct FactArgs {
+    /// An event that has occurred, `PRODUCT:EVENT` (repeatable).
+    #[arg(long = "occurred", value_name = "PRODUCT:EVENT", value_parser = parse_pair::<':'>)]
+    occurred: Vec<(String, String)>,
+    /// A lane's current phase, `LANE=prelaunch|live` (repeatable).
+    #[arg(long = "phase", value_name = "LANE=PHASE", value_parser = parse_phase)]
+    phases: Vec<(String, Phase)>,
+    /// The current time, RFC 3339 [default: now].
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<jiff::Timestamp>,
+}
+
+fn parse_pair<const SEP: char>(s: &str) -> Result<(String, String), String> {
+    match s.split_once(SEP) {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+            Ok((a.trim().to_string(), b.trim().to_string()))
+        }
+        _ => Err(format!("expected `A{SEP}B`, found `{s}`")),
+    }
+}
+
+fn parse_phase(s: &str) -> Result<(String, Phase), String> {
+    let (lane, phase) = parse_pair::<'='>(s)?;
+    let phase = Phase::parse(&phase)
+        .ok_or_else(|| format!("`{phase}` is not a phase: write `prelaunch` or `live`"))?;
+    Ok((lane, phase))
+}
+
+impl FactArgs {
+    fn facts(&self) -> Facts {
+        let mut f = Facts::at(self.now.unwrap_or_else(jiff::Timestamp::now));
+        f.occurred = self.occurred.iter().cloned().collect();
+        f.phases = self.phases.iter().cloned().collect();
+        f
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(args) => check(&args, None),
+        Command::Build {
+            check: args,
+            output,
+        } => check(&args, Some(&output)),
+        Command::Decide {
+            request,
+            facts,
+            json,
+        } => decide(&request, &facts, json),
+        Command::Lanes {
+            bundle,
+            facts,
+            json,
+        } => lanes(&bundle, &facts, json),
+    };
+    ExitCode::from(code)
+}
+
+fn error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn print_out(s: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    out.write_all(s.as_bytes())
+        .and_then(|_| out.flush())
+        .is_ok()
+}
+
+fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
+    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        args.paths.clone()
+    };
+    let opts = project::Options {
+        paths,
+        inventory: args.inventory.clone(),
+        root,
+        today: args.today.unwrap_or_else(|| {
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+        }),
+    };
+    let outcome = match project::compile(&opts) {
+        Ok(o) => o,
+        Err(f) => {
+            error(f);
+            return 2;
+        }
+    };
+    let diags = &outcome.diagnostics;
+    let text = match args.format {
+        Format::Human => {
+            let mut s = diagnostic::render_human(diags, &outcome.sources, color());
+            s.push_str(&diagnostic::summary_line(diags, outcome.policy_files + 1));
+            s.push('\n');
+            s
+        }
+        Format::Json => diagnostic::render_json(diags, &outcome.sources),
+        Format::Github => diagnostic::render_github(diags, &outcome.sources),
+    };
+    let failed = outcome.has_errors()
+        || (args.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    if let (Some(path), Some(b)) = (output, &outcome.bundle)
+        && !failed
+        && let Err(f) = write_bundle(path, b)
+    {
+        print_out(&text);
+        error(f);
+        return 2;
+    }
+    if !print_out(&text) {
+        return 2;
+    }
+    if failed {
+        1
+    } else {
+        if let (Some(path), Format::Human) = (output, args.format) {
+            eprintln!("wrote {}", path.display());
+        }
+        0
+    }
+}
+
+/// Writes the bundle atomically: a temporary file beside it, then a rename,
+/// so a reader never sees half a bundle.
+fn write_bundle(path: &Path, b: &bundle::Bundle) -> Result<(), Failure> {
+    let fail = |message: String| Failure {
+        path: path.display().to_string(),
+        message,
+    };
+    let value = serde_json::to_value(b).map_err(|e| fail(e.to_string()))?;
+    let text = bundle::to_pretty_json(&value);
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| fail("not a file name".into()))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).map_err(|e| fail(format!("cannot write: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(format!("cannot write: {e}"))
+    })
+}
+
+/// Reads and verifies a bundle file.
+fn load_runtime(path: &Path) -> Result<Runtime, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
+    Runtime::from_bytes(&bytes).map_err(|e: BundleError| format!("{}: {e}", path.display()))
+}
+
+fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
+    let mut req = Request::new(args.lane.clone(), args.action.clone());
+    req.confirm = args.confirm.clone();
+    req.proofs = args.proofs.iter().cloned().collect();
+    let facts = fact_args.facts();
+    let runtime = match load_runtime(&args.bundle) {
+        Ok(r) => r,
+        Err(msg) => {
+            let err = BundleError::Invalid {
+                message: msg.clone(),
+            };
+            if json {
+                let mut d = Decision::bundle_invalid(&req, &err);
+                d.reasons[0].message = msg.clone();
+                print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&d).unwrap_or_default()
+                ));
+            }
+            error(format!("{msg}; the decision is deny"));
+            return 2;
+        }
+    };
+    if let Err(e) = runtime.check_facts(&facts) {
+        error(format!("{e}; the decision is deny"));
+        return 2;
+    }
+    let d = runtime.decide(&req, &facts);
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
+    } else {
+        human_decision(&d)
+    };
+    if !print_out(&text) {
+        return 2;
+    }
+    if d.is_allow() { 0 } else { 1 }
+}
+
+fn human_decision(d: &Decision) -> String {
+    let mut s = format!("{}: `{}` on `{}`\n", d.decision, d.action, d.lane);
+    for r in &d.reasons {
+        s.push_str(&format!("  {}: {}\n", r.code.as_str(), r.message));
+    }
+    if let Some(r) = &d.rule {
+        s.push_str(&format!(
+            "  rule {} ({}:{}:{})\n",
+            r.id, r.source.path, r.source.line, r.source.column
+        ));
+    }
+    if let Some(i) = &d.issue {
+        s.push_str(&format!("  issue {} {}\n", i.reference, i.url));
+    }
+    if !d.until.is_empty() {
+        s.push_str(&format!("  until {}\n", d.until.join(" or ")));
+    }
+    s
+}
+
+fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
+    let runtime = match load_runtime(path) {
+        Ok(r) => r,
+        Err(msg) => {
+            error(msg);
+            return 2;
+        }
+    };
+    let facts = fact_args.facts();
+    if let Err(e) = runtime.check_facts(&facts) {
+        error(e);
+        return 2;
+    }
+    let views = runtime.lanes(&facts);
+    let text = if json {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&views).unwrap_or_default()
+        )
+    } else {
+        views.iter().map(human_lane).collect::<Vec<_>>().join("\n")
+    };
+    if print_out(&text) { 0 } else { 2 }
+}
+
+fn human_lane(v: &LaneView) -> String {
+    let mut flags = vec![
+        if v.production {
+            "production"
+        } else {
+            "not production"
+        }
+        .to_string(),
+        v.phase.as_str().to_string(),
+        format!("data {}", v.data_authority.as_str()),
+    ];
+    if v.protected {
+        flags.push("protected".into());
+    }
+    if v.provisional {
+        flags.push("provisional".into());
+    }
+    let mut s = format!("{} ({}): {}\n", v.lane, v.product, flags.join(", "));
+    if v.grants.is_empty() && v.denies.is_empty() {
+        s.push_str("  no grants: every action is denied\n");
+    }
+    for g in &v.grants {
+        s.push_str(&format!("  may {}", g.action));
+        if let Some(i) = &g.issue {
+            s.push_str(&format!(" on the authority of {} ({})", i.reference, i.url));
+        }
+        if !g.until.is_empty() {
+            s.push_str(&format!(" until {}", g.until.join(" or ")));
+        }
+        s.push('\n');
+        if let Some(c) = &g.confirm {
+            s.push_str(&format!("    confirm \"{c}\"\n"));
+        }
+        if !g.requires.is_empty() {
+            s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
+        }
+    }
+    for d in &v.denies {
+        s.push_str(&format!("  denied {}", d.action));
+        if let Some(r) = &d.reason {
+            s.push_str(&format!(": {r}"));
+        }
+        s.push('\n');
+    }
+    for r in &v.retired {
+        s.push_str(&format!(
+            "  retired {} {} (rule {}): {}\n",
+            r.effect.as_str(),
+            r.action,
+            r.rule,
+            r.why
+        ));
+    }
+    s
+}

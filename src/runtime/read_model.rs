@@ -1,0 +1,202 @@
+//! The read model: every lane with its state, what it may do, on whose
+//! authority, until when. Launchplane shows the same per environment
+//! (`prelaunch_rebuild_allowed`, `..._approval_issue_url`).
+
+use super::{Facts, Runtime};
+use crate::bundle::IssueLink;
+use crate::model::{DataAuthority, Effect, Phase, implied_proofs, is_protected};
+use serde::Serialize;
+
+/// One active grant: an action this lane may do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// The action.
+    pub action: String,
+    /// The allowing rule's id.
+    pub rule: String,
+    /// The approval issue.
+    pub issue: Option<IssueLink>,
+    /// Retirement conditions (events, then dates).
+    pub until: Vec<String>,
+    /// The phrase to type, if one is asked.
+    pub confirm: Option<String>,
+    /// Proofs to present: the rule's and those the lane's protection implies.
+    pub requires: Vec<String>,
+}
+
+/// An active deny on this lane.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DenyView {
+    /// The action.
+    pub action: String,
+    /// The deny rule's id.
+    pub rule: String,
+    /// Its reason text.
+    pub reason: Option<String>,
+    /// Its issue.
+    pub issue: Option<IssueLink>,
+}
+
+/// A rule that matched this lane but no longer applies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RetiredView {
+    /// The action.
+    pub action: String,
+    /// The rule's id.
+    pub rule: String,
+    /// `allow` or `deny`.
+    pub effect: Effect,
+    /// Its issue.
+    pub issue: Option<IssueLink>,
+    /// What retired it.
+    pub why: String,
+}
+
+/// One lane in the read model (`lanes --json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LaneView {
+    /// `context/instance`.
+    pub lane: String,
+    /// Product.
+    pub product: String,
+    /// Context.
+    pub context: String,
+    /// Instance.
+    pub instance: String,
+    /// Declared production.
+    pub production: bool,
+    /// Phase after facts.
+    pub phase: Phase,
+    /// Data authority.
+    pub data_authority: DataAuthority,
+    /// `production: true` and live, or authoritative data.
+    pub protected: bool,
+    /// True while any grant is an active, issue-backed, retiring allow.
+    pub provisional: bool,
+    /// Active grants, by action then rule.
+    pub grants: Vec<Grant>,
+    /// Active denies.
+    pub denies: Vec<DenyView>,
+    /// Retired rules.
+    pub retired: Vec<RetiredView>,
+}
+
+impl Runtime {
+    /// The read model for every lane, in lane-key order.
+    pub fn lanes(&self, facts: &Facts) -> Vec<LaneView> {
+        self.bundle
+            .lanes
+            .iter()
+            .map(|(key, lane)| {
+                let phase = self.phase(key, facts).unwrap_or(lane.phase);
+                let mut view = LaneView {
+                    lane: key.clone(),
+                    product: lane.product.clone(),
+                    context: lane.context.clone(),
+                    instance: lane.instance.clone(),
+                    production: lane.production,
+                    phase,
+                    data_authority: lane.data_authority,
+                    protected: is_protected(lane.production, phase, lane.data_authority),
+                    provisional: false,
+                    grants: Vec::new(),
+                    denies: Vec::new(),
+                    retired: Vec::new(),
+                };
+                let mut actions: Vec<&String> = self
+                    .allows
+                    .get(key)
+                    .into_iter()
+                    .chain(self.denies.get(key))
+                    .flat_map(|m| m.keys())
+                    .collect();
+                actions.sort();
+                actions.dedup();
+                for action in actions {
+                    self.lane_action(key, action, facts, phase, &mut view);
+                }
+                view.provisional = view
+                    .grants
+                    .iter()
+                    .any(|g| g.issue.is_some() && !g.until.is_empty());
+                view
+            })
+            .collect()
+    }
+
+    fn lane_action(
+        &self,
+        key: &str,
+        action: &str,
+        facts: &Facts,
+        phase: Phase,
+        view: &mut LaneView,
+    ) {
+        let until = |k: usize| {
+            let r = self.rule(k);
+            r.until
+                .events
+                .iter()
+                .chain(&r.until.dates)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let mut denied = false;
+        for &k in Self::rules_for(&self.denies, key, action) {
+            let r = self.rule(k);
+            match self.retired_by(k, key, facts) {
+                None => {
+                    denied = true;
+                    view.denies.push(DenyView {
+                        action: action.to_string(),
+                        rule: r.id.clone(),
+                        reason: r.reason.clone(),
+                        issue: r.issue.clone(),
+                    });
+                }
+                Some(why) => view.retired.push(RetiredView {
+                    action: action.to_string(),
+                    rule: r.id.clone(),
+                    effect: r.effect,
+                    issue: r.issue.clone(),
+                    why,
+                }),
+            }
+        }
+        let Some(def) = self.bundle.actions.get(action) else {
+            return;
+        };
+        let lane = &self.bundle.lanes[key];
+        for &k in Self::rules_for(&self.allows, key, action) {
+            let r = self.rule(k);
+            match self.retired_by(k, key, facts) {
+                Some(why) => view.retired.push(RetiredView {
+                    action: action.to_string(),
+                    rule: r.id.clone(),
+                    effect: r.effect,
+                    issue: r.issue.clone(),
+                    why,
+                }),
+                None if !denied => {
+                    let mut requires = r.requires.clone();
+                    for p in
+                        implied_proofs(def.destructive, lane.production, phase, lane.data_authority)
+                    {
+                        if !requires.iter().any(|q| q == p) {
+                            requires.push(p.to_string());
+                        }
+                    }
+                    view.grants.push(Grant {
+                        action: action.to_string(),
+                        rule: r.id.clone(),
+                        issue: r.issue.clone(),
+                        until: until(k),
+                        confirm: r.confirm.as_ref().and_then(|m| m.get(key).cloned()),
+                        requires,
+                    });
+                }
+                None => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Semantic analysis: resolves each parsed rule against the inventory
+//! (actions, lanes, events, proofs, issue links, confirmation templates)
+//! and reports the E1xx errors, one check per file.
+//!
+//! The result is a [`Program`]: rules whose patterns are expanded to the
+//! inventory's lanes and whose phrases are expanded per lane. Rules with
+//! errors are kept (lints still run on what resolved) but `build` writes
+//! nothing while any error stands.
+
+mod duplicate_clause;
+mod unknown_action;
+mod unknown_event;
+mod unknown_lane;
+mod unknown_placeholder;
+mod unknown_proof;
+mod unresolved_issue;
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Inventory;
+use crate::model::Effect;
+use crate::source::{FileId, Span};
+use crate::syntax::ast::{self, ClauseKind, Ident, Retire, StringLit};
+use std::collections::BTreeMap;
+
+/// Every rule of every policy file, resolved.
+#[derive(Debug, Default, Clone)]
+pub struct Program {
+    /// Rules in (file, position) order.
+    pub rules: Vec<Rule>,
+}
+
+/// A lane pattern and the inventory lanes it matches.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As written.
+    pub pattern: ast::Pattern,
+    /// Matching lane keys, sorted.
+    pub lanes: Vec<String>,
+}
+
+/// A resolved issue reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// As written: `#573`, `owner/repo#573` or the URL.
+    pub reference: String,
+    /// Where it points.
+    pub url: String,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// One rule, resolved against the inventory.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The policy file.
+    pub file: FileId,
+    /// `allow` or `deny`.
+    pub effect: Effect,
+    /// The effect keyword.
+    pub keyword_span: Span,
+    /// The whole rule.
+    pub span: Span,
+    /// Actions as written (unknown ones included; see E101).
+    pub actions: Vec<Ident>,
+    /// Patterns with their lanes.
+    pub patterns: Vec<Pattern>,
+    /// Every matched lane, sorted, once each.
+    pub lanes: Vec<String>,
+    /// `until` conditions (empty: never retires).
+    pub until: Vec<Retire>,
+    /// The `until` keyword, if written.
+    pub until_span: Option<Span>,
+    /// The approval issue (None also when it could not be resolved: E107).
+    pub issue: Option<Issue>,
+    /// True when an `issue=` clause is written, resolved or not.
+    pub issue_written: bool,
+    /// The confirmation template as written.
+    pub confirm: Option<StringLit>,
+    /// The phrase per matched lane, templates expanded.
+    pub phrases: BTreeMap<String, String>,
+    /// Required proofs.
+    pub requires: Vec<Ident>,
+    /// The `reason=` text.
+    pub reason: Option<StringLit>,
+    /// The doc comment lines.
+    pub doc: Vec<String>,
+}
+
+impl Rule {
+    /// True when `requires` names `proof`.
+    pub fn requires(&self, proof: &str) -> bool {
+        self.requires.iter().any(|p| p.name == proof)
+    }
+
+    /// True when an `until` condition is an event.
+    pub fn retires_at_event(&self) -> bool {
+        self.until.iter().any(|r| matches!(r, Retire::Event(_)))
+    }
+
+    /// Pattern of this rule that matches `lane` first (for pointing at it).
+    pub fn pattern_for(&self, lane: &str) -> Option<&Pattern> {
+        self.patterns
+            .iter()
+            .find(|p| p.lanes.iter().any(|l| l == lane))
+    }
+}
+
+/// True when glob segment `pat` (where `*` matches any run of characters,
+/// possibly empty) matches `text` exactly.
+pub fn glob_match(pat: &str, text: &str) -> bool {
+    let (p, t) = (pat.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == b'*')
+}
+
+/// Resolves one parsed file's rules against the inventory, pushing E1xx
+/// diagnostics to `diags`.
+pub fn resolve(
+    file: FileId,
+    parsed: &ast::File,
+    inv: &Inventory,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Rule> {
+    parsed
+        .rules
+        .iter()
+        .map(|r| resolve_rule(file, r, inv, diags))
+        .collect()
+}
+
+fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Diagnostic>) -> Rule {
+    duplicate_clause::check(file, r, diags);
+    for a in &r.actions {
+        unknown_action::check(file, a, inv, diags);
+    }
+    let patterns: Vec<Pattern> = r
+        .patterns
+        .iter()
+        .map(|p| {
+            let lanes: Vec<String> = inv
+                .lanes
+                .values()
+                .filter(|l| {
+                    glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
+                })
+                .map(|l| l.key())
+                .collect();
+            if lanes.is_empty() && !p.is_glob() {
+                unknown_lane::check(file, p, inv, diags);
+            }
+            Pattern {
+                pattern: p.clone(),
+                lanes,
+            }
+        })
+        .collect();
+    let mut lanes: Vec<String> = patterns
+        .iter()
+        .flat_map(|p| p.lanes.iter().cloned())
+        .collect();
+    lanes.sort();
+    lanes.dedup();
+
+    let mut rule = Rule {
+        file,
+        effect: r.effect,
+        keyword_span: r.keyword_span,
+        span: r.span,
+        actions: r.actions.clone(),
+        patterns,
+        lanes,
+        until: Vec::new(),
+        until_span: None,
+        issue: None,
+        issue_written: false,
+        confirm: None,
+        phrases: BTreeMap::new(),
+        requires: Vec::new(),
+        reason: None,
+        doc: r.doc.clone(),
+    };
+    // The first of each clause counts; repeats are E105 (reported above).
+    for c in &r.clauses {
+        match &c.kind {
+            ClauseKind::Until(conds) if rule.until_span.is_none() => {
+                rule.until = conds.clone();
+                rule.until_span = Some(c.keyword_span);
+                unknown_event::check(file, &rule, inv, diags);
+            }
+            ClauseKind::Issue(reference, span) if !rule.issue_written => {
+                rule.issue_written = true;
+                rule.issue = unresolved_issue::resolve(file, reference, *span, inv, diags);
+            }
+            ClauseKind::Confirm(s) if rule.confirm.is_none() => {
+                rule.confirm = Some(s.clone());
+                if unknown_placeholder::check(file, s, diags) {
+                    rule.phrases = rule
+                        .lanes
+                        .iter()
+                        .filter_map(|l| inv.lanes.get(l))
+                        .map(|l| {
+                            (
+                                l.key(),
+                                expand(&s.value, &l.product, &l.context, &l.instance),
+                            )
+                        })
+                        .collect();
+                }
+            }
+            ClauseKind::Requires(proofs) if rule.requires.is_empty() => {
+                for p in proofs {
+                    unknown_proof::check(file, p, diags);
+                }
+                rule.requires = proofs.clone();
+            }
+            ClauseKind::Reason(s) if rule.reason.is_none() => rule.reason = Some(s.clone()),
+            _ => {}
+        }
+    }
+    rule
+}
+
+/// The placeholders a confirmation template may use.
+pub const PLACEHOLDERS: [&str; 4] = ["product", "context", "instance", "lane"];
+
+/// Expands a confirmation template for one lane. Assumes the template
+/// passed the E104 check (only known placeholders, balanced braces).
+pub fn expand(template: &str, product: &str, context: &str, instance: &str) -> String {
+    template
+        .replace("{product}", product)
+        .replace("{context}", context)
+        .replace("{instance}", instance)
+        .replace("{lane}", &format!("{context}/{instance}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn glob_segments_match_whole_names() {
+        assert!(glob_match("*", "prod"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("cm", "cm"));
+        assert!(!glob_match("cm", "cmx"));
+        assert!(glob_match("c*", "cm"));
+        assert!(glob_match("*-prod", "eu-prod"));
+        assert!(!glob_match("*-prod", "prod"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXbY"));
+        assert!(glob_match("**", "x"));
+    }
+}

@@ -1,0 +1,24 @@
+//! E101 unknown-action: an action is not declared in the inventory.
+
+use crate::diagnostic::Diagnostic;
+use crate::inventory::Inventory;
+use crate::lint::registry::Code;
+use crate::source::FileId;
+use crate::syntax::ast::Ident;
+use crate::syntax::parser::did_you_mean;
+
+fn diagnostic(file: FileId, action: &Ident, suggestion: Option<&str>) -> Diagnostic {
+    Diagnostic::new(Code::E101, file, action.span, format!("unknown action `{}`", action.name))
+        .label("not declared in the inventory")
+        .help(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "declare it under `actions:` in lanes.yaml, with its `operation` and whether it is `destructive`".into(),
+        })
+}
+
+pub(super) fn check(file: FileId, action: &Ident, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
+    if !inv.actions.contains_key(&action.name) {
+        let s = did_you_mean(&action.name, inv.actions.keys().map(String::as_str));
+        diags.push(diagnostic(file, action, s));
+    }
+}

@@ -1,0 +1,61 @@
+//! E104 unknown-placeholder: a `confirm` template uses a placeholder other
+//! than `{product}`, `{context}`, `{instance}` and `{lane}`.
+
+use super::PLACEHOLDERS;
+use crate::diagnostic::Diagnostic;
+use crate::lint::registry::Code;
+use crate::source::{FileId, Span};
+use crate::syntax::ast::StringLit;
+use crate::syntax::parser::did_you_mean;
+
+fn diagnostic(file: FileId, span: Span, found: &str, suggestion: Option<&str>) -> Diagnostic {
+    let message = if found.is_empty() {
+        "unclosed `{` in a confirmation template".to_string()
+    } else {
+        format!("unknown placeholder `{{{found}}}`")
+    };
+    Diagnostic::new(Code::E104, file, span, message)
+        .label("not a placeholder")
+        .help(match suggestion {
+            Some(s) => format!("did you mean `{{{s}}}`?"),
+            None => {
+                "the placeholders are `{product}`, `{context}`, `{instance}` and `{lane}`".into()
+            }
+        })
+}
+
+/// Reports bad placeholders; returns true when the template is usable.
+pub(super) fn check(file: FileId, s: &StringLit, diags: &mut Vec<Diagnostic>) -> bool {
+    let v = &s.value;
+    let mut ok = true;
+    let mut rest = v.as_str();
+    let mut base = 0;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let (name, len) = match after.find('}') {
+            Some(close) => (&after[..close], close + 2),
+            None => ("", after.len() + 1),
+        };
+        if !PLACEHOLDERS.contains(&name) {
+            ok = false;
+            // The string's span includes its quotes; escapes make inner
+            // offsets approximate, so point at the whole string when unsure.
+            let raw_len = s.span.len().saturating_sub(2);
+            let span = if raw_len == v.len() {
+                let start = s.span.start + 1 + base + open;
+                Span::new(start, start + len)
+            } else {
+                s.span
+            };
+            let sug = if name.is_empty() {
+                None
+            } else {
+                did_you_mean(name, PLACEHOLDERS)
+            };
+            diags.push(diagnostic(file, span, name, sug));
+        }
+        base += open + len;
+        rest = &rest[(open + len).min(rest.len())..];
+    }
+    ok
+}

@@ -1,0 +1,165 @@
+//! Source files and spans.
+//!
+//! Every position the compiler reports is a byte [`Span`] into a
+//! [`SourceFile`]; line and column are computed only when a diagnostic is
+//! rendered. Columns are 1-based and count characters (Unicode scalar
+//! values), as editors and `serde-saphyr` do.
+
+use std::path::Path;
+
+/// A half-open byte range `start..end` into a [`SourceFile`]'s text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+
+    /// The smallest span that covers both `self` and `other`.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+
+    /// Length in bytes.
+    pub fn len(self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// True when the span covers no byte.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Index of a file in a [`SourceMap`].
+pub type FileId = usize;
+
+/// One input file: its display path (relative to the project root, with `/`
+/// separators) and its UTF-8 text (a leading byte order mark removed).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown in diagnostics and written into the bundle.
+    pub path: String,
+    /// The text, without a byte order mark.
+    pub text: String,
+    /// SHA-256 of the file's raw bytes, as lowercase hex.
+    pub sha256: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Wraps already-decoded text. `raw_sha256` is the digest of the bytes on disk.
+    pub fn new(path: impl Into<String>, text: String, raw_sha256: String) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            sha256: raw_sha256,
+            line_starts,
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset; the column counts characters.
+    /// Offsets past the end clamp to the end of the text.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    /// Byte offset of 1-based `line` and character `column` (used to map
+    /// positions reported by the YAML reader back into spans). Clamps to the text.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        rest[..line_end]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(start + line_end, |(i, _)| start + i)
+    }
+
+    /// The span of the word (identifier-like run) starting at `offset`, or a
+    /// one-character span when no word starts there.
+    pub fn word_at(&self, offset: usize) -> Span {
+        let offset = offset.min(self.text.len());
+        let rest = &self.text[offset..];
+        let len = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '*' | '.')))
+            .unwrap_or(rest.len());
+        let len = if len == 0 {
+            rest.chars().next().map_or(0, char::len_utf8)
+        } else {
+            len
+        };
+        Span::new(offset, offset + len)
+    }
+}
+
+/// All files of one compilation, indexed by [`FileId`].
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        self.files.len() - 1
+    }
+
+    /// The file with this id. Panics only on an id this map did not hand out.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    /// Every file, in the order added.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+}
+
+/// The display form of `path`: relative to `root` when it lies below it,
+/// with `/` separators, so bundles are the same on every machine.
+pub fn display_path(path: &Path, root: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/");
+    if s.is_empty() { ".".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_not_bytes() {
+        let f = SourceFile::new("a", "ab\né x\n".into(), String::new());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (2, 1));
+        // 'x' is after a two-byte 'é' and a space
+        assert_eq!(f.line_col(6), (2, 3));
+        assert_eq!(f.offset_of(2, 3), 6);
+        assert_eq!(f.line_col(999), (3, 1));
+    }
+}

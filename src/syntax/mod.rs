@@ -1,0 +1,7 @@
+//! Syntax: policy text to a span-carrying tree ([`ast`]), with every syntax
+//! error. Nothing here knows the inventory or what a rule means.
+
+pub mod ast;
+pub mod parser;
+
+pub use parser::{KEYWORDS, parse_file};

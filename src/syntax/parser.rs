@@ -1,0 +1,812 @@
+//! The policy parser: one function per production of
+//! `grammar/lanepolicy.ebnf` (the grammar README maps them), built from nom
+//! primitives over `&str`.
+//!
+//! Parsing never fails: [`parse_file`] returns every rule it could read and
+//! every syntax error it met. After an error it recovers at the next `allow`
+//! or `deny` keyword, so one broken rule does not hide the errors of the
+//! next.
+
+use super::ast::*;
+use crate::source::Span;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char as nom_char, digit1, multispace0, not_line_ending};
+use nom::{IResult, Parser as _};
+
+/// The reserved words of the language, in the order the grammar lists them.
+pub const KEYWORDS: &[&str] = &[
+    "allow", "deny", "on", "until", "or", "issue", "confirm", "requires", "reason",
+];
+
+/// The clause keywords.
+const CLAUSE_KEYWORDS: &[&str] = &["until", "issue", "confirm", "requires", "reason"];
+
+type PResult<'a, T> = Result<(&'a str, T), SyntaxError>;
+type NomResult<'a> = IResult<&'a str, &'a str, nom::error::Error<&'a str>>;
+
+/// Parses a whole policy file (text without a byte order mark).
+pub fn parse_file(src: &str) -> File {
+    let p = Parser { src };
+    p.file()
+}
+
+/// True for a character that may appear in an identifier after the first.
+pub fn is_ident_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+}
+
+/// True when `s` is a valid identifier that is not a reserved word.
+pub fn is_ident(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(is_ident_char)
+        && !KEYWORDS.contains(&s)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+fn is_segment_char(c: char) -> bool {
+    is_ident_char(c) || c == '*'
+}
+
+fn spaces(i: &str) -> NomResult<'_> {
+    multispace0(i)
+}
+
+fn line_comment(i: &str) -> NomResult<'_> {
+    let (rest, _) = tag("//").parse(i)?;
+    let (rest, _) = not_line_ending(rest)?;
+    Ok((rest, &i[..i.len() - rest.len()]))
+}
+
+/// Skips whitespace and comments (`//` and `///`).
+fn trivia(mut i: &str) -> &str {
+    loop {
+        if let Ok((rest, _)) = spaces(i) {
+            i = rest;
+        }
+        match line_comment(i) {
+            Ok((rest, _)) => i = rest,
+            Err(_) => return i,
+        }
+    }
+}
+
+/// The next word-like token, if one starts here.
+fn peek_word(i: &str) -> Option<&str> {
+    take_while1::<_, _, nom::error::Error<&str>>(is_word_char)
+        .parse(i)
+        .ok()
+        .map(|(_, w)| w)
+}
+
+/// True when `i` starts with keyword `kw` as a whole word.
+fn at_keyword(i: &str, kw: &str) -> bool {
+    peek_word(i) == Some(kw)
+}
+
+fn at_rule_keyword(i: &str) -> bool {
+    at_keyword(i, "allow") || at_keyword(i, "deny")
+}
+
+/// A short description of what stands at `i`, for "found ..." messages.
+fn describe(i: &str) -> String {
+    if i.is_empty() {
+        return "end of file".into();
+    }
+    if let Some(w) = peek_word(i) {
+        if KEYWORDS.contains(&w) {
+            return format!("keyword `{w}`");
+        }
+        return format!("`{w}`");
+    }
+    if i.starts_with('"') {
+        return "a string".into();
+    }
+    let c = i.chars().next().unwrap_or(' ');
+    if c == '\n' || c == '\r' {
+        return "end of line".into();
+    }
+    format!("`{}`", c.escape_default())
+}
+
+/// The closest candidate to `word`, if one is close enough to suggest.
+pub fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(word, c);
+        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 2.min(c.len() / 2);
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+}
+
+impl<'a> Parser<'a> {
+    fn off(&self, rest: &str) -> usize {
+        self.src.len() - rest.len()
+    }
+
+    fn span(&self, from: &str, to: &str) -> Span {
+        Span::new(self.off(from), self.off(to))
+    }
+
+    /// A span over the token at `i` (at least one character, none at EOF).
+    fn token_span(&self, i: &str) -> Span {
+        let start = self.off(i);
+        let len = match peek_word(i) {
+            Some(w) => w.len(),
+            None => i.chars().next().map_or(0, |c| {
+                if c == '\n' || c == '\r' {
+                    0
+                } else {
+                    c.len_utf8()
+                }
+            }),
+        };
+        Span::new(start, start + len)
+    }
+
+    fn error(&self, at: &str, message: impl Into<String>) -> SyntaxError {
+        SyntaxError {
+            span: self.token_span(at),
+            message: message.into(),
+            label: None,
+            help: None,
+        }
+    }
+
+    /// file = { trivia | rule } ;
+    fn file(&self) -> File {
+        let mut file = File {
+            comments: collect_comments(self.src),
+            ..File::default()
+        };
+        let mut i = self.src;
+        loop {
+            let (rest, doc) = self.doc_comments(i);
+            i = rest;
+            if i.is_empty() {
+                break;
+            }
+            if at_rule_keyword(i) {
+                match self.rule(i) {
+                    Ok((rest, mut rule)) => {
+                        rule.doc = doc;
+                        file.rules.push(rule);
+                        i = rest;
+                    }
+                    Err(e) => {
+                        file.errors.push(e);
+                        let kw = peek_word(i).map_or(1, str::len);
+                        i = recover(&i[kw..]);
+                    }
+                }
+            } else {
+                let mut e = self.error(
+                    i,
+                    format!("expected `allow` or `deny`, found {}", describe(i)),
+                );
+                e.label = Some("a rule starts with `allow` or `deny`".into());
+                if let Some(w) = peek_word(i)
+                    && let Some(s) = did_you_mean(w, ["allow", "deny"])
+                {
+                    e.help = Some(format!("did you mean `{s}`?"));
+                }
+                file.errors.push(e);
+                let step = self
+                    .token_span(i)
+                    .len()
+                    .max(i.chars().next().map_or(1, char::len_utf8));
+                i = recover(&i[step..]);
+            }
+        }
+        file
+    }
+
+    /// doc_comment = "///" text ; collects the `///` lines right before a
+    /// rule. A blank line between them and the rule drops them.
+    fn doc_comments(&self, mut i: &'a str) -> (&'a str, Vec<String>) {
+        let mut doc = Vec::new();
+        loop {
+            let (rest, ws) = spaces(i).unwrap_or((i, ""));
+            if ws.matches('\n').count() > 1 {
+                doc.clear();
+            }
+            i = rest;
+            match line_comment(i) {
+                Ok((rest, text)) => {
+                    if let Some(d) = text.strip_prefix("///") {
+                        let d = d.strip_prefix(' ').unwrap_or(d);
+                        doc.push(d.trim_end_matches('\r').to_string());
+                    }
+                    i = rest;
+                }
+                Err(_) => return (i, doc),
+            }
+        }
+    }
+
+    /// rule = { doc_comment } effect actions "on" lanes { clause } ;
+    fn rule(&self, start: &'a str) -> PResult<'a, Rule> {
+        let (i, (effect, keyword_span)) = self.effect(start)?;
+        let (i, actions) = self.actions(i)?;
+        let i = self.expect_on(i)?;
+        let (mut i, patterns) = self.lanes(i)?;
+        let mut clauses = Vec::new();
+        loop {
+            let j = trivia(i);
+            match peek_word(j) {
+                Some(w) if CLAUSE_KEYWORDS.contains(&w) => {
+                    let (rest, c) = self.clause(j)?;
+                    clauses.push(c);
+                    i = rest;
+                }
+                Some("allow" | "deny") => break,
+                None if j.is_empty() => break,
+                _ => {
+                    let mut e = self.error(
+                        j,
+                        format!(
+                            "expected a clause (`until`, `issue`, `confirm`, `requires`, `reason`) or the next rule, found {}",
+                            describe(j)
+                        ),
+                    );
+                    if let Some(w) = peek_word(j)
+                        && let Some(s) = did_you_mean(w, CLAUSE_KEYWORDS.iter().copied())
+                    {
+                        e.help = Some(format!("did you mean `{s}`?"));
+                    }
+                    if e.help.is_none() && j.starts_with(',') {
+                        e.help = Some("a list continues with a name after the comma".into());
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        let span = self.span(start, i);
+        Ok((
+            i,
+            Rule {
+                doc: Vec::new(),
+                effect,
+                keyword_span,
+                actions,
+                patterns,
+                clauses,
+                span,
+            },
+        ))
+    }
+
+    /// effect = "allow" | "deny" ;
+    fn effect(&self, i: &'a str) -> PResult<'a, (Effect, Span)> {
+        let (rest, w) = take_while1::<_, _, nom::error::Error<&str>>(is_word_char)
+            .parse(i)
+            .map_err(|_| self.error(i, "expected `allow` or `deny`"))?;
+        let effect = match w {
+            "allow" => Effect::Allow,
+            "deny" => Effect::Deny,
+            _ => return Err(self.error(i, format!("expected `allow` or `deny`, found `{w}`"))),
+        };
+        Ok((rest, (effect, self.span(i, rest))))
+    }
+
+    /// ident = lower { lower | digit | "_" | "-" } - keyword ;
+    fn ident(&self, i: &'a str, what: &str) -> PResult<'a, Ident> {
+        let i = trivia(i);
+        let Some(w) = peek_word(i) else {
+            return Err(self.error(i, format!("expected {what}, found {}", describe(i))));
+        };
+        let rest = &i[w.len()..];
+        let span = self.span(i, rest);
+        if KEYWORDS.contains(&w) {
+            let mut e = self.error(i, format!("expected {what}, found keyword `{w}`"));
+            e.label = Some("reserved word".into());
+            return Err(e);
+        }
+        if !is_ident(w) {
+            let lower = w.to_ascii_lowercase();
+            let mut e = SyntaxError {
+                span,
+                message: format!("`{w}` is not a valid name for {what}"),
+                label: Some(
+                    "names are lower-case letters, digits, `_` and `-`, starting with a letter"
+                        .into(),
+                ),
+                help: None,
+            };
+            if is_ident(&lower) {
+                e.help = Some(format!("write `{lower}`"));
+            }
+            return Err(e);
+        }
+        Ok((
+            rest,
+            Ident {
+                name: w.to_string(),
+                span,
+            },
+        ))
+    }
+
+    /// A comma-separated list of one or more items.
+    fn list<T>(
+        &self,
+        i: &'a str,
+        mut item: impl FnMut(&'a str) -> PResult<'a, T>,
+    ) -> PResult<'a, Vec<T>> {
+        let (mut i, first) = item(i)?;
+        let mut items = vec![first];
+        loop {
+            let j = trivia(i);
+            match nom_char::<_, nom::error::Error<&str>>(',').parse(j) {
+                Ok((rest, _)) => {
+                    let (rest, next) = item(rest)?;
+                    items.push(next);
+                    i = rest;
+                }
+                Err(_) => return Ok((i, items)),
+            }
+        }
+    }
+
+    /// actions = ident { "," ident } ;
+    fn actions(&self, i: &'a str) -> PResult<'a, Vec<Ident>> {
+        self.list(i, |i| self.ident(i, "an action name"))
+    }
+
+    fn expect_on(&self, i: &'a str) -> Result<&'a str, SyntaxError> {
+        let j = trivia(i);
+        if at_keyword(j, "on") {
+            return Ok(&j[2..]);
+        }
+        let mut e = self.error(
+            j,
+            format!("expected `on` after the actions, found {}", describe(j)),
+        );
+        let next =
+            take_while::<_, _, nom::error::Error<&str>>(|c: char| is_segment_char(c) || c == '/')
+                .parse(j)
+                .map_or("", |(_, w)| w);
+        e.help = Some(if next.contains('/') {
+            format!("write `on {next}`")
+        } else {
+            "a rule reads `allow ACTION on CONTEXT/INSTANCE`".into()
+        });
+        Err(e)
+    }
+
+    /// lanes = pattern { "," pattern } ;
+    fn lanes(&self, i: &'a str) -> PResult<'a, Vec<Pattern>> {
+        self.list(i, |i| self.pattern(i))
+    }
+
+    /// pattern = segment "/" segment ;
+    fn pattern(&self, i: &'a str) -> PResult<'a, Pattern> {
+        let i = trivia(i);
+        let (rest, context) = self.segment(i, "a lane pattern (`context/instance`)")?;
+        let Ok((rest, _)) = nom_char::<_, nom::error::Error<&str>>('/').parse(rest) else {
+            let mut e = self.error(
+                i,
+                format!("expected `/` after `{context}` in a lane pattern"),
+            );
+            e.span = self.span(i, rest);
+            e.label = Some("not a lane".into());
+            e.help = Some(format!(
+                "a lane is written `context/instance`, e.g. `{context}/testing` or `{context}/*`"
+            ));
+            return Err(e);
+        };
+        let (rest, instance) = self.segment(rest, "an instance name or `*` after `/`")?;
+        Ok((
+            rest,
+            Pattern {
+                context,
+                instance,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// segment = "*" | glob ; glob = (lower | "*") { lower | digit | "_" | "-" | "*" } ;
+    fn segment(&self, i: &'a str, what: &str) -> PResult<'a, String> {
+        let word =
+            take_while1::<_, _, nom::error::Error<&str>>(|c: char| is_word_char(c) || c == '*')
+                .parse(i);
+        let Ok((rest, w)) = word else {
+            return Err(self.error(i, format!("expected {what}, found {}", describe(i))));
+        };
+        if KEYWORDS.contains(&w) {
+            return Err(self.error(i, format!("expected {what}, found keyword `{w}`")));
+        }
+        let valid = w.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
+            && w.chars().all(is_segment_char);
+        if !valid {
+            let lower = w.to_ascii_lowercase();
+            let mut e = SyntaxError {
+                span: self.span(i, rest),
+                message: format!("`{w}` is not a valid lane segment"),
+                label: Some("lane names are lower-case letters, digits, `_`, `-` and `*`".into()),
+                help: None,
+            };
+            if lower.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
+                && lower.chars().all(is_segment_char)
+            {
+                e.help = Some(format!("write `{lower}`"));
+            }
+            return Err(e);
+        }
+        Ok((rest, w.to_string()))
+    }
+
+    /// clause = until_clause | issue_clause | confirm_clause | requires_clause | reason_clause ;
+    fn clause(&self, i: &'a str) -> PResult<'a, Clause> {
+        let kw = peek_word(i).unwrap_or("");
+        let after = &i[kw.len()..];
+        let keyword_span = self.span(i, after);
+        let (rest, kind) = match kw {
+            "until" => self.until_clause(after)?,
+            "issue" => self.issue_clause(after)?,
+            "requires" => self.requires_clause(after)?,
+            _ => self.string_clause(kw, after)?,
+        };
+        Ok((
+            rest,
+            Clause {
+                kind,
+                keyword_span,
+                span: self.span(i, rest),
+            },
+        ))
+    }
+
+    /// until_clause = "until" retire { "or" retire } ;
+    fn until_clause(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        let (mut i, first) = self.retire(i)?;
+        let mut conds = vec![first];
+        loop {
+            let j = trivia(i);
+            if at_keyword(j, "or") {
+                let (rest, next) = self.retire(&j[2..])?;
+                conds.push(next);
+                i = rest;
+            } else {
+                return Ok((i, ClauseKind::Until(conds)));
+            }
+        }
+    }
+
+    /// retire = date | ident ;
+    fn retire(&self, i: &'a str) -> PResult<'a, Retire> {
+        let j = trivia(i);
+        if j.starts_with(|c: char| c.is_ascii_digit()) {
+            let (rest, d) = self.date(j)?;
+            return Ok((rest, d));
+        }
+        let (rest, id) = self.ident(j, "an event name or a date (`YYYY-MM-DD`) after `until`")?;
+        Ok((rest, Retire::Event(id)))
+    }
+
+    /// date = digit{4} "-" digit{2} "-" digit{2} ;
+    fn date(&self, i: &'a str) -> PResult<'a, Retire> {
+        let (rest, text) = take_while1::<_, _, nom::error::Error<&str>>(|c: char| {
+            c.is_ascii_alphanumeric() || c == '-'
+        })
+        .parse(i)
+        .map_err(|_| self.error(i, "expected a date"))?;
+        let span = self.span(i, rest);
+        let shape_ok = text.len() == 10
+            && text.char_indices().all(|(k, c)| {
+                if k == 4 || k == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        if !shape_ok {
+            return Err(SyntaxError {
+                span,
+                message: format!("`{text}` is not a date"),
+                label: Some("dates are written `YYYY-MM-DD`".into()),
+                help: Some("write a calendar date such as `2027-01-31`".into()),
+            });
+        }
+        match text.parse::<jiff::civil::Date>() {
+            Ok(date) => Ok((rest, Retire::Date { date, span })),
+            Err(_) => Err(SyntaxError {
+                span,
+                message: format!("`{text}` is not a calendar date"),
+                label: Some("no such day".into()),
+                help: Some("check the month and the day of the month".into()),
+            }),
+        }
+    }
+
+    fn expect_eq(&self, kw: &str, i: &'a str, example: &str) -> Result<&'a str, SyntaxError> {
+        let j = trivia(i);
+        match nom_char::<_, nom::error::Error<&str>>('=').parse(j) {
+            Ok((rest, _)) => Ok(rest),
+            Err(_) => {
+                let mut e = self.error(
+                    j,
+                    format!("expected `=` after `{kw}`, found {}", describe(j)),
+                );
+                e.label = Some("missing `=`".into());
+                let value = self.token_text(j);
+                e.help = Some(if value.is_empty() {
+                    format!("write `{kw}={example}`")
+                } else {
+                    format!("write `{kw}={value}`")
+                });
+                Err(e)
+            }
+        }
+    }
+
+    /// The text of the value-like token at `i` (for help lines).
+    fn token_text(&self, i: &'a str) -> &'a str {
+        if i.starts_with('"') {
+            let end = i[1..]
+                .find(['"', '\n'])
+                .map_or(i.len(), |k| k + 2)
+                .min(i.len());
+            return &i[..end];
+        }
+        take_while::<_, _, nom::error::Error<&str>>(|c: char| {
+            is_word_char(c) || matches!(c, '#' | '/' | '.' | '*')
+        })
+        .parse(i)
+        .map_or("", |(_, w)| w)
+    }
+
+    /// issue_clause = "issue" "=" issue_ref ;
+    fn issue_clause(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        let i = self.expect_eq("issue", i, "#573")?;
+        let i = trivia(i);
+        let (rest, r) = self.issue_ref(i)?;
+        Ok((rest, ClauseKind::Issue(r, self.span(i, rest))))
+    }
+
+    /// issue_ref = "#" digits | github_repo "#" digits | string ;
+    fn issue_ref(&self, i: &'a str) -> PResult<'a, IssueRef> {
+        let expected =
+            "expected an issue reference (`#573`, `owner/repo#573` or a quoted `https://` URL)";
+        if i.starts_with('"') {
+            let (rest, s) = self.string_literal(i)?;
+            if !s.value.starts_with("https://") || s.value.len() <= "https://".len() {
+                return Err(SyntaxError {
+                    span: s.span,
+                    message: format!("`{}` is not an https URL", s.value),
+                    label: Some("issue URLs must start with `https://`".into()),
+                    help: Some("write `#573`, `owner/repo#573` or `\"https://...\"`".into()),
+                });
+            }
+            return Ok((rest, IssueRef::Url(s.value)));
+        }
+        if let Ok((rest, _)) = nom_char::<_, nom::error::Error<&str>>('#').parse(i) {
+            let (rest, n) = self.issue_number(i, rest)?;
+            return Ok((rest, IssueRef::Local(n)));
+        }
+        let repo_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        let parsed: IResult<&str, (&str, char, &str, char), nom::error::Error<&str>> = (
+            take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-'),
+            nom_char('/'),
+            take_while1(repo_char),
+            nom_char('#'),
+        )
+            .parse(i);
+        match parsed {
+            Ok((rest, (owner, _, repo, _))) => {
+                let (rest, number) = self.issue_number(i, rest)?;
+                Ok((
+                    rest,
+                    IssueRef::GitHub {
+                        owner: owner.to_string(),
+                        repo: repo.to_string(),
+                        number,
+                    },
+                ))
+            }
+            Err(_) => {
+                let mut e = self.error(i, format!("{expected}, found {}", describe(i)));
+                if let Some(w) = peek_word(i)
+                    && w.chars().all(|c| c.is_ascii_digit())
+                {
+                    e.help = Some(format!("write `issue=#{w}`"));
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn issue_number(&self, start: &'a str, i: &'a str) -> PResult<'a, u64> {
+        let Ok((rest, digits)) = digit1::<_, nom::error::Error<&str>>(i) else {
+            let mut e = self.error(
+                i,
+                format!("expected an issue number after `#`, found {}", describe(i)),
+            );
+            e.help = Some("write `#573`".into());
+            return Err(e);
+        };
+        match digits.parse::<u64>() {
+            Ok(n) if n > 0 => Ok((rest, n)),
+            _ => Err(SyntaxError {
+                span: self.span(start, rest),
+                message: format!("`{digits}` is not an issue number"),
+                label: Some("issue numbers are positive whole numbers".into()),
+                help: None,
+            }),
+        }
+    }
+
+    /// requires_clause = "requires" ident { "," ident } ;
+    fn requires_clause(&self, i: &'a str) -> PResult<'a, ClauseKind> {
+        let (rest, proofs) = self.list(i, |i| self.ident(i, "a proof name after `requires`"))?;
+        Ok((rest, ClauseKind::Requires(proofs)))
+    }
+
+    /// confirm_clause = "confirm" "=" string ; reason_clause = "reason" "=" string ;
+    fn string_clause(&self, kw: &str, i: &'a str) -> PResult<'a, ClauseKind> {
+        let example = if kw == "confirm" {
+            "\"bootstrap {context} {instance}\""
+        } else {
+            "\"why\""
+        };
+        let i = self.expect_eq(kw, i, example)?;
+        let j = trivia(i);
+        if !j.starts_with('"') {
+            let mut e = self.error(
+                j,
+                format!(
+                    "expected a quoted string after `{kw}=`, found {}",
+                    describe(j)
+                ),
+            );
+            let value = self.token_text(j);
+            e.help = Some(if value.is_empty() {
+                format!("write `{kw}={example}`")
+            } else {
+                format!("write `{kw}=\"{value}\"`")
+            });
+            return Err(e);
+        }
+        let (rest, s) = self.string_literal(j)?;
+        Ok((
+            rest,
+            if kw == "confirm" {
+                ClauseKind::Confirm(s)
+            } else {
+                ClauseKind::Reason(s)
+            },
+        ))
+    }
+
+    /// string = '"' { char | escape } '"' ; no raw newline.
+    fn string_literal(&self, i: &'a str) -> PResult<'a, StringLit> {
+        let start = self.off(i);
+        let mut value = String::new();
+        let mut chars = i.char_indices().skip(1);
+        while let Some((k, c)) = chars.next() {
+            match c {
+                '"' => {
+                    let rest = &i[k + 1..];
+                    return Ok((
+                        rest,
+                        StringLit {
+                            value,
+                            span: Span::new(start, self.off(rest)),
+                        },
+                    ));
+                }
+                '\\' => match chars.next() {
+                    Some((_, '"')) => value.push('"'),
+                    Some((_, '\\')) => value.push('\\'),
+                    Some((_, 'n')) => value.push('\n'),
+                    Some((_, 't')) => value.push('\t'),
+                    Some((k2, other)) if other != '\n' && other != '\r' => {
+                        return Err(SyntaxError {
+                            span: Span::new(start + k, start + k2 + other.len_utf8()),
+                            message: format!("unknown escape `\\{}` in a string", other.escape_default()),
+                            label: Some("not an escape".into()),
+                            help: Some("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`; write `\\\\` for a backslash".into()),
+                        });
+                    }
+                    _ => return Err(self.unterminated(i, start)),
+                },
+                '\n' | '\r' => return Err(self.unterminated(i, start)),
+                c => value.push(c),
+            }
+        }
+        Err(self.unterminated(i, start))
+    }
+
+    fn unterminated(&self, i: &str, start: usize) -> SyntaxError {
+        let line_len = i.find(['\n', '\r']).unwrap_or(i.len());
+        SyntaxError {
+            span: Span::new(start, start + line_len),
+            message: "unterminated string".into(),
+            label: Some("this string has no closing `\"` on its line".into()),
+            help: Some("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)".into()),
+        }
+    }
+}
+
+/// Skips to the next `allow` or `deny` keyword (or the end), stepping over
+/// strings and words so that a keyword inside a string does not count.
+fn recover(mut i: &str) -> &str {
+    loop {
+        i = trivia(i);
+        if i.is_empty() || at_rule_keyword(i) {
+            return i;
+        }
+        if let Some(after) = i.strip_prefix('"') {
+            let end = after
+                .char_indices()
+                .scan(false, |escaped, (k, c)| {
+                    let hit = !*escaped && (c == '"' || c == '\n');
+                    *escaped = !*escaped && c == '\\';
+                    Some((k, c, hit))
+                })
+                .find(|&(_, _, hit)| hit)
+                .map_or(after.len(), |(k, c, _)| k + c.len_utf8());
+            i = &after[end..];
+        } else if let Some(w) = peek_word(i) {
+            i = &i[w.len()..];
+        } else {
+            let n = i.chars().next().map_or(1, char::len_utf8);
+            i = &i[n..];
+        }
+    }
+}
+
+/// Every comment in `src`, found by the same token rules as the parser
+/// (a `//` inside a string is not a comment).
+fn collect_comments(src: &str) -> Vec<Comment> {
+    let mut out = Vec::new();
+    let mut i = src;
+    loop {
+        i = spaces(i).map_or(i, |(r, _)| r);
+        if i.is_empty() {
+            return out;
+        }
+        if let Ok((rest, text)) = line_comment(i) {
+            let start = src.len() - i.len();
+            let doc = text.starts_with("///");
+            let body = text.trim_start_matches('/').trim_end_matches('\r');
+            out.push(Comment {
+                text: body.strip_prefix(' ').unwrap_or(body).to_string(),
+                doc,
+                span: Span::new(start, start + text.trim_end_matches('\r').len()),
+            });
+            i = rest;
+        } else if i.starts_with('"') {
+            let n = i[1..]
+                .find(['"', '\n'])
+                .map_or(i.len(), |k| k + 2)
+                .min(i.len());
+            // step over escaped quotes
+            let mut k = 1;
+            let bytes = i.as_bytes();
+            while k < bytes.len() && bytes[k] != b'"' && bytes[k] != b'\n' {
+                k += if bytes[k] == b'\\' { 2 } else { 1 };
+            }
+            let k = (k + 1).min(i.len()).max(n.min(1));
+            i = i.get(k..).unwrap_or("");
+        } else if let Some(w) = peek_word(i) {
+            i = &i[w.len()..];
+        } else {
+            let n = i.chars().next().map_or(1, char::len_utf8);
+            i = &i[n..];
+        }
+    }
+}
