@@ -293,10 +293,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             },
             help,
             labels,
-            source: miette::NamedSource::new(
-                format!("{}:{line}:{col}", file.path),
-                file.text.clone(),
-            ),
+            source: miette::NamedSource::new(file.path.clone(), file.text.clone()),
         };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {

@@ -138,7 +138,9 @@ impl SourceMap {
 /// The display form of `path`: relative to `root` when it lies below it,
 /// with `/` separators, so bundles are the same on every machine.
 pub fn display_path(path: &Path, root: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
+    let Ok(rel) = path.strip_prefix(root) else {
+        return path.to_string_lossy().into_owned();
+    };
     let s = rel
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

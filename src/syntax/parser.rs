@@ -351,7 +351,14 @@ impl<'a> Parser<'a> {
             let j = trivia(i);
             match nom_char::<_, nom::error::Error<&str>>(',').parse(j) {
                 Ok((rest, _)) => {
-                    let (rest, next) = item(rest)?;
+                    let (rest, next) = item(rest).map_err(|mut e| {
+                        if e.help.is_none() && e.message.contains("found keyword") {
+                            e.help = Some(
+                                "remove the trailing `,`, or name another item after it".into(),
+                            );
+                        }
+                        e
+                    })?;
                     items.push(next);
                     i = rest;
                 }
@@ -555,8 +562,8 @@ impl<'a> Parser<'a> {
 
     /// The text of the value-like token at `i` (for help lines).
     fn token_text(&self, i: &'a str) -> &'a str {
-        if i.starts_with('"') {
-            let end = i[1..]
+        if let Some(body) = i.strip_prefix('"') {
+            let end = body
                 .find(['"', '\n'])
                 .map_or(i.len(), |k| k + 2)
                 .min(i.len());
@@ -741,6 +748,37 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Steps over a string literal at `i` (which starts with `"`): to just
+/// after its closing quote, or to the end of the line when unterminated.
+fn skip_string(i: &str) -> &str {
+    let mut escaped = false;
+    for (k, c) in i.char_indices().skip(1) {
+        match c {
+            '\n' | '\r' => return &i[k..],
+            '"' if !escaped => return &i[k + 1..],
+            '\\' => {
+                escaped = !escaped;
+                continue;
+            }
+            _ => {}
+        }
+        escaped = false;
+    }
+    ""
+}
+
+/// Steps over one token at `i`: a string, a word, or one character.
+fn step_token(i: &str) -> &str {
+    if i.starts_with('"') {
+        skip_string(i)
+    } else if let Some(w) = peek_word(i) {
+        &i[w.len()..]
+    } else {
+        let n = i.chars().next().map_or(0, char::len_utf8);
+        &i[n..]
+    }
+}
+
 /// Skips to the next `allow` or `deny` keyword (or the end), stepping over
 /// strings and words so that a keyword inside a string does not count.
 fn recover(mut i: &str) -> &str {
@@ -749,23 +787,7 @@ fn recover(mut i: &str) -> &str {
         if i.is_empty() || at_rule_keyword(i) {
             return i;
         }
-        if let Some(after) = i.strip_prefix('"') {
-            let end = after
-                .char_indices()
-                .scan(false, |escaped, (k, c)| {
-                    let hit = !*escaped && (c == '"' || c == '\n');
-                    *escaped = !*escaped && c == '\\';
-                    Some((k, c, hit))
-                })
-                .find(|&(_, _, hit)| hit)
-                .map_or(after.len(), |(k, c, _)| k + c.len_utf8());
-            i = &after[end..];
-        } else if let Some(w) = peek_word(i) {
-            i = &i[w.len()..];
-        } else {
-            let n = i.chars().next().map_or(1, char::len_utf8);
-            i = &i[n..];
-        }
+        i = step_token(i);
     }
 }
 
@@ -781,32 +803,17 @@ fn collect_comments(src: &str) -> Vec<Comment> {
         }
         if let Ok((rest, text)) = line_comment(i) {
             let start = src.len() - i.len();
+            let text = text.trim_end_matches('\r');
             let doc = text.starts_with("///");
-            let body = text.trim_start_matches('/').trim_end_matches('\r');
+            let body = text.trim_start_matches('/');
             out.push(Comment {
                 text: body.strip_prefix(' ').unwrap_or(body).to_string(),
                 doc,
-                span: Span::new(start, start + text.trim_end_matches('\r').len()),
+                span: Span::new(start, start + text.len()),
             });
             i = rest;
-        } else if i.starts_with('"') {
-            let n = i[1..]
-                .find(['"', '\n'])
-                .map_or(i.len(), |k| k + 2)
-                .min(i.len());
-            // step over escaped quotes
-            let mut k = 1;
-            let bytes = i.as_bytes();
-            while k < bytes.len() && bytes[k] != b'"' && bytes[k] != b'\n' {
-                k += if bytes[k] == b'\\' { 2 } else { 1 };
-            }
-            let k = (k + 1).min(i.len()).max(n.min(1));
-            i = i.get(k..).unwrap_or("");
-        } else if let Some(w) = peek_word(i) {
-            i = &i[w.len()..];
         } else {
-            let n = i.chars().next().map_or(1, char::len_utf8);
-            i = &i[n..];
+            i = step_token(i);
         }
     }
 }
