@@ -1,9 +1,10 @@
 //! Loading and verifying a bundle. Every failure is a typed [`BundleError`];
 //! a caller that fails to load a new bundle keeps the one it has.
 
-use super::canonical::digest_of;
+use super::canonical::{ScanError, Scanned, Top, digest_of, scan};
 use super::{Bundle, FORMAT, VERSION};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (64 MiB).
@@ -93,33 +94,40 @@ impl std::error::Error for BundleError {}
 /// Reads and verifies a bundle from bytes: size, JSON, `format`, `version`,
 /// `digest`, shape, and that every rule names lanes and actions the bundle
 /// declares and dates that exist.
+///
+/// The digest is computed in the same pass that checks the JSON, straight
+/// from the bytes; a bundle whose keys are not in sorted order (which
+/// `lanepolicy build` never writes) is hashed through a parsed tree instead,
+/// with the same result. Unknown fields are kept in the digest and ignored
+/// by the reader, so a bundle may gain fields without a version bump.
+///
+/// # Errors
+///
+/// The first problem found, in the order above, as a [`BundleError`].
 pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge { bytes: bytes.len() });
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| BundleError::Json {
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-        line: e.line(),
-        column: e.column(),
-    })?;
-    let Value::Object(map) = &value else {
+    let scanned = match scan(bytes) {
+        Ok(s) => s,
+        Err(ScanError::Json(e)) => return Err(json_error(&e)),
+        Err(ScanError::Unsorted) => {
+            let value: Value = serde_json::from_slice(bytes).map_err(|e| json_error(&e))?;
+            Scanned {
+                top: Top::of(&value),
+                computed: digest_of(&value),
+            }
+        }
+    };
+    let Some(top) = scanned.top else {
         return Err(BundleError::Format { found: None });
     };
-    match map.get("format") {
+    match top.format {
         Some(Value::String(s)) if s == FORMAT => {}
-        Some(Value::String(s)) => {
-            return Err(BundleError::Format {
-                found: Some(s.clone()),
-            });
-        }
+        Some(Value::String(s)) => return Err(BundleError::Format { found: Some(s) }),
         _ => return Err(BundleError::Format { found: None }),
     }
-    match map.get("version") {
+    match top.version {
         Some(Value::Number(n)) if n.as_u64() == Some(VERSION) => {}
         Some(other) => {
             return Err(BundleError::Version {
@@ -132,29 +140,44 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
             });
         }
     }
-    let written = match map.get("digest") {
-        Some(Value::String(s)) => s.clone(),
+    let written = match top.digest {
+        Some(Value::String(s)) => s,
         _ => {
             return Err(BundleError::Invalid {
                 message: "`digest` is missing".into(),
             });
         }
     };
-    let computed = digest_of(&value);
-    if written != computed {
-        return Err(BundleError::Digest { written, computed });
+    if written != scanned.computed {
+        return Err(BundleError::Digest {
+            written,
+            computed: scanned.computed,
+        });
     }
-    let bundle: Bundle = serde_json::from_value(value).map_err(|e| BundleError::Invalid {
+    let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| BundleError::Invalid {
         message: e.to_string(),
     })?;
     check_consistency(&bundle)?;
     Ok(bundle)
 }
 
+fn json_error(e: &serde_json::Error) -> BundleError {
+    BundleError::Json {
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        line: e.line(),
+        column: e.column(),
+    }
+}
+
 fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     let invalid = |message: String| Err(BundleError::Invalid { message });
     for (key, lane) in &b.lanes {
-        if *key != format!("{}/{}", lane.context, lane.instance) {
+        if key.split_once('/') != Some((lane.context.as_str(), lane.instance.as_str())) {
             return invalid(format!(
                 "lane `{key}` has context/instance `{}/{}`",
                 lane.context, lane.instance
@@ -167,13 +190,14 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             ));
         }
     }
+    let lanes: HashSet<&str> = b.lanes.keys().map(String::as_str).collect();
     for (k, r) in b.rules.iter().enumerate() {
-        let at = format!("rules[{k}] (`{}`)", r.id);
+        let at = || format!("rules[{k}] (`{}`)", r.id);
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
-            return invalid(format!("{at} names unknown action `{a}`"));
+            return invalid(format!("{} names unknown action `{a}`", at()));
         }
-        if let Some(l) = r.lanes.iter().find(|l| !b.lanes.contains_key(*l)) {
-            return invalid(format!("{at} names unknown lane `{l}`"));
+        if let Some(l) = r.lanes.iter().find(|l| !lanes.contains(l.as_str())) {
+            return invalid(format!("{} names unknown lane `{l}`", at()));
         }
         if let Some(d) = r
             .until
@@ -181,13 +205,14 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             .iter()
             .find(|d| d.parse::<jiff::civil::Date>().is_err())
         {
-            return invalid(format!("{at} has `{d}`, which is not a date"));
+            return invalid(format!("{} has `{d}`, which is not a date", at()));
         }
         if let Some(phrases) = &r.confirm
             && let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l))
         {
             return invalid(format!(
-                "{at} asks for a phrase but has none for lane `{l}`"
+                "{} asks for a phrase but has none for lane `{l}`",
+                at()
             ));
         }
     }

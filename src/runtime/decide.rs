@@ -169,7 +169,7 @@ impl Runtime {
             );
         };
         // 3. an active deny wins
-        for &k in Self::rules_for(&self.denies, &req.lane, &req.action) {
+        for &k in self.rules_for(false, &req.lane, &req.action) {
             if self.retired_by(k, &req.lane, facts).is_none() {
                 let r = self.rule(k);
                 let why = r
@@ -187,8 +187,8 @@ impl Runtime {
             }
         }
         // 4. an active allow must match
-        let candidates = Self::rules_for(&self.allows, &req.lane, &req.action);
-        let active: Vec<usize> = candidates
+        let candidates = self.rules_for(true, &req.lane, &req.action);
+        let active: Vec<u32> = candidates
             .iter()
             .copied()
             .filter(|&k| self.retired_by(k, &req.lane, facts).is_none())
@@ -212,7 +212,7 @@ impl Runtime {
             );
         }
         let phase = self.phase(&req.lane, facts).unwrap_or(lane.phase);
-        let mut first_failure: Option<(usize, Vec<Reason>)> = None;
+        let mut first_failure: Option<(u32, Vec<Reason>)> = None;
         for k in active {
             let r = self.rule(k);
             let mut reasons = Vec::new();

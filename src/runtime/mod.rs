@@ -2,14 +2,92 @@
 //! depends only on [`crate::bundle`] and [`crate::model`], never on the
 //! syntax or the checker, so a control plane can embed it alone.
 //!
+//! # Loading a bundle
+//!
+//! [`Runtime::from_bytes`] reads a bundle written by `lanepolicy build` and
+//! verifies it before anything decides on it: size, JSON, `format`,
+//! `version`, `digest` (SHA-256 over the canonical JSON), shape, and that
+//! every rule names lanes and actions the bundle declares. Every failure is
+//! a typed [`BundleError`]; no partially read bundle is ever used.
+//!
+//! # Deciding
+//!
+//! A [`Request`] is a lane, an action and what the caller presents (a
+//! confirmation phrase, proof records). [`Facts`] are what the caller knows
+//! that may be newer than the bundle: events that have occurred, lane phases,
+//! and the current time. [`Runtime::decide`] walks the steps of the language
+//! spec ("Meaning") and fails closed at each one.
+//!
 //! ```
-//! use lanepolicy::runtime::{Facts, Request, Runtime};
+//! use lanepolicy::runtime::{Facts, ReasonCode, Request, Runtime};
 //! # let bytes = std::fs::read("tests/fixtures/bundles/real.json").unwrap();
 //! let runtime = Runtime::from_bytes(&bytes).expect("a verified bundle");
 //! let facts = Facts::at("2026-12-01T00:00:00Z".parse().unwrap());
 //! let request = Request::new("cm/testing", "empty_bootstrap").confirm("bootstrap cm testing");
 //! assert!(runtime.decide(&request, &facts).is_allow());
+//!
+//! // Once CM launches, the issue-backed grant has retired.
+//! let launched = facts.clone().with_occurred("odoo-tenant-cm", "launch");
+//! runtime.check_facts(&launched).expect("known product and event");
+//! let decision = runtime.decide(&request, &launched);
+//! assert!(!decision.is_allow());
+//! assert_eq!(decision.reasons[0].code, ReasonCode::RuleRetired);
 //! ```
+//!
+//! [`Runtime::check_facts`] refuses facts that name a product, event or lane
+//! the bundle does not have, so that a typo in a fact cannot silently change
+//! a decision: call it before deciding on facts that come from outside.
+//!
+//! # The read model
+//!
+//! [`Runtime::lanes`] lists every lane with its state, its active grants
+//! (action, rule, issue, retirement, phrase, proofs), active denies and
+//! retired rules, in lane-key order.
+//!
+//! ```
+//! # use lanepolicy::runtime::{Facts, Runtime};
+//! # let bytes = std::fs::read("tests/fixtures/bundles/real.json").unwrap();
+//! # let runtime = Runtime::from_bytes(&bytes).unwrap();
+//! # let facts = Facts::at("2026-12-01T00:00:00Z".parse().unwrap());
+//! let lanes = runtime.lanes(&facts);
+//! let cm_prod = lanes.iter().find(|v| v.lane == "cm/prod").unwrap();
+//! assert!(cm_prod.provisional);
+//! assert_eq!(cm_prod.grants[0].action, "empty_bootstrap");
+//! assert_eq!(cm_prod.grants[0].confirm.as_deref(), Some("bootstrap cm prod"));
+//! ```
+//!
+//! # Keeping the last good bundle
+//!
+//! A control plane that fetches new bundles (from a file, an artifact store,
+//! a release) should keep deciding on the bundle it has until a new one
+//! verifies, as OPA does with its bundles: a tampered, truncated or
+//! too-new bundle is reported and ignored, never half applied, and never
+//! turned into "allow everything". [`Runtime::reload`] does exactly that:
+//! on error it returns the [`BundleError`] and leaves the current bundle in
+//! force.
+//!
+//! ```
+//! # use lanepolicy::runtime::{Facts, Request, Runtime};
+//! # use lanepolicy::bundle::BundleError;
+//! # let good = std::fs::read("tests/fixtures/bundles/real.json").unwrap();
+//! let mut runtime = Runtime::from_bytes(&good).expect("a verified bundle");
+//! let before = runtime.digest().to_string();
+//!
+//! // Someone edits a phrase in the bundle by hand: the digest no longer matches.
+//! let tampered = String::from_utf8(good.clone()).unwrap().replace("bootstrap cm prod", "yes");
+//! match runtime.reload(tampered.as_bytes()) {
+//!     Ok(()) => unreachable!("a tampered bundle never loads"),
+//!     Err(BundleError::Digest { .. }) => { /* log it, alert; keep deciding on the old one */ }
+//!     Err(other) => panic!("unexpected: {other}"),
+//! }
+//! assert_eq!(runtime.digest(), before);
+//! # let facts = Facts::at("2026-12-01T00:00:00Z".parse().unwrap());
+//! # assert!(runtime.decide(&Request::new("cm/prod", "empty_bootstrap").confirm("bootstrap cm prod"), &facts).is_allow());
+//! ```
+//!
+//! When there is no good bundle at all (the first load fails), there is
+//! nothing to decide on: every request is denied with
+//! [`ReasonCode::BundleInvalid`] ([`Decision::bundle_invalid`]).
 
 mod decide;
 mod read_model;
@@ -40,6 +118,27 @@ impl Facts {
             phases: BTreeMap::new(),
             now,
         }
+    }
+
+    /// Adds an event of a product that has occurred (`odoo-tenant-cm`,
+    /// `launch`).
+    pub fn with_occurred(mut self, product: impl Into<String>, event: impl Into<String>) -> Self {
+        self.occurred.insert((product.into(), event.into()));
+        self
+    }
+
+    /// Sets a lane's current phase, overriding the bundle's.
+    pub fn with_phase(mut self, lane: impl Into<String>, phase: Phase) -> Self {
+        self.phases.insert(lane.into(), phase);
+        self
+    }
+
+    /// Whether `event` of `product` has occurred according to these facts
+    /// (the bundle's own event states are checked separately).
+    pub fn has_occurred(&self, product: &str, event: &str) -> bool {
+        self.occurred
+            .iter()
+            .any(|(p, e)| p == product && e == event)
     }
 
     /// Today's date in UTC, which `until DATE` conditions compare against.
@@ -85,39 +184,171 @@ impl Request {
 }
 
 /// A verified bundle, indexed for decisions by (lane, action).
+///
+/// Immutable once built, so it can be shared between threads;
+/// [`Runtime::reload`] swaps the whole of it at once.
 #[derive(Debug, Clone)]
 pub struct Runtime {
     bundle: Bundle,
-    /// lane -> action -> indexes of allow rules, in bundle order.
-    allows: HashMap<String, HashMap<String, Vec<usize>>>,
-    /// lane -> action -> indexes of deny rules, in bundle order.
-    denies: HashMap<String, HashMap<String, Vec<usize>>>,
+    /// Lane key -> lane number (position in the bundle's sorted lanes).
+    lane_ids: HashMap<String, u32>,
+    /// Action name -> action number (position in the bundle's sorted actions).
+    action_ids: HashMap<String, u32>,
+    /// Allow rules by (lane, action).
+    allows: RuleIndex,
+    /// Deny rules by (lane, action).
+    denies: RuleIndex,
     /// Parsed `until` dates per rule.
     dates: Vec<Vec<jiff::civil::Date>>,
 }
 
-/// Why a fact flag was refused.
+/// Rule numbers by (lane number, action number), each list in bundle order:
+/// one flat list of rule numbers, and a sorted table of the range of it for
+/// each pair that has rules (memory in proportion to what the rules name).
+#[derive(Debug, Clone, Default)]
+struct RuleIndex {
+    /// (pair key, start, end), sorted by key.
+    ranges: Vec<(u64, u32, u32)>,
+    rules: Vec<u32>,
+}
+
+impl RuleIndex {
+    fn key(lane: u32, action: u32) -> u64 {
+        (u64::from(lane) << 32) | u64::from(action)
+    }
+
+    /// Builds the index from (pair key, rule) pairs.
+    fn build(mut pairs: Vec<(u64, u32)>) -> RuleIndex {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut ranges = Vec::new();
+        let rules = pairs.iter().map(|p| p.1).collect();
+        let mut start = 0usize;
+        while start < pairs.len() {
+            let key = pairs[start].0;
+            let end = start + pairs[start..].partition_point(|p| p.0 == key);
+            ranges.push((key, start as u32, end as u32));
+            start = end;
+        }
+        RuleIndex { ranges, rules }
+    }
+
+    fn get(&self, lane: u32, action: u32) -> &[u32] {
+        let key = Self::key(lane, action);
+        match self.ranges.binary_search_by_key(&key, |r| r.0) {
+            Ok(n) => {
+                let (_, a, b) = self.ranges[n];
+                &self.rules[a as usize..b as usize]
+            }
+            Err(_) => &[],
+        }
+    }
+}
+
+/// Why facts were refused by [`Runtime::check_facts`]: they name something
+/// the bundle does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FactError(pub String);
+pub enum FactError {
+    /// An occurred event names a product the bundle lacks.
+    UnknownProduct {
+        /// The product as given.
+        product: String,
+        /// The event as given.
+        event: String,
+    },
+    /// An occurred event is not an event of its product.
+    UnknownEvent {
+        /// The product.
+        product: String,
+        /// The event as given.
+        event: String,
+        /// The product's events, sorted.
+        known: Vec<String>,
+    },
+    /// A phase fact names a lane the bundle lacks.
+    UnknownLane {
+        /// The lane as given.
+        lane: String,
+    },
+}
 
 impl std::fmt::Display for FactError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            FactError::UnknownProduct { product, event } => write!(
+                f,
+                "unknown product `{product}` in the occurred event `{product}:{event}`"
+            ),
+            FactError::UnknownEvent {
+                product,
+                event,
+                known,
+            } => {
+                let known = if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                };
+                write!(
+                    f,
+                    "product `{product}` has no event `{event}` (it has: {known})"
+                )
+            }
+            FactError::UnknownLane { lane } => {
+                write!(f, "unknown lane `{lane}` in a phase fact")
+            }
+        }
     }
 }
 
 impl std::error::Error for FactError {}
 
 impl Runtime {
-    /// Loads and verifies a bundle from bytes, then indexes it.
+    /// Loads and verifies a bundle from bytes (see [`bundle::load`]), then
+    /// indexes it by lane and action.
+    ///
+    /// # Errors
+    ///
+    /// A [`BundleError`] when the bytes are not a verified bundle of this
+    /// version; nothing is decided on such a bundle.
     pub fn from_bytes(bytes: &[u8]) -> Result<Runtime, BundleError> {
         Ok(Runtime::new(bundle::load(bytes)?))
     }
 
-    /// Indexes an already verified bundle.
+    /// Replaces the bundle with the one in `bytes`, only if it verifies.
+    ///
+    /// # Errors
+    ///
+    /// A [`BundleError`] when `bytes` is not a verified bundle; `self` is then
+    /// unchanged and keeps deciding on the last good bundle.
+    pub fn reload(&mut self, bytes: &[u8]) -> Result<(), BundleError> {
+        *self = Runtime::from_bytes(bytes)?;
+        Ok(())
+    }
+
+    /// The bundle's digest, `sha256:<hex>`: which policies are in force.
+    pub fn digest(&self) -> &str {
+        &self.bundle.digest
+    }
+
+    /// Indexes an already verified bundle (one from [`bundle::load`]). Rule
+    /// references to lanes or actions the bundle lacks are left out of the
+    /// index, so they can never allow anything.
     pub fn new(bundle: Bundle) -> Runtime {
-        let mut allows: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
-        let mut denies: HashMap<String, HashMap<String, Vec<usize>>> = HashMap::new();
+        let lane_ids: HashMap<String, u32> = bundle
+            .lanes
+            .keys()
+            .enumerate()
+            .map(|(n, k)| (k.clone(), n as u32))
+            .collect();
+        let action_ids: HashMap<String, u32> = bundle
+            .actions
+            .keys()
+            .enumerate()
+            .map(|(n, k)| (k.clone(), n as u32))
+            .collect();
+        let mut allows = Vec::new();
+        let mut denies = Vec::new();
         let mut dates = Vec::with_capacity(bundle.rules.len());
         for (k, r) in bundle.rules.iter().enumerate() {
             let index = if r.effect == Effect::Allow {
@@ -125,10 +356,9 @@ impl Runtime {
             } else {
                 &mut denies
             };
-            for lane in &r.lanes {
-                let by_action = index.entry(lane.clone()).or_default();
-                for a in &r.actions {
-                    by_action.entry(a.clone()).or_default().push(k);
+            for lane in r.lanes.iter().filter_map(|l| lane_ids.get(l)) {
+                for action in r.actions.iter().filter_map(|a| action_ids.get(a)) {
+                    index.push((RuleIndex::key(*lane, *action), k as u32));
                 }
             }
             dates.push(
@@ -141,8 +371,10 @@ impl Runtime {
         }
         Runtime {
             bundle,
-            allows,
-            denies,
+            lane_ids,
+            action_ids,
+            allows: RuleIndex::build(allows),
+            denies: RuleIndex::build(denies),
             dates,
         }
     }
@@ -152,24 +384,28 @@ impl Runtime {
         &self.bundle
     }
 
-    /// Checks fact flags against the bundle: products, events and lanes must
-    /// exist (a typo in a fact must not silently change a decision).
+    /// Checks facts against the bundle: occurred events must be events of
+    /// known products, phase facts must name known lanes (a typo in a fact
+    /// must not silently change a decision). Checks in a fixed order, so the
+    /// error reported is deterministic.
+    ///
+    /// # Errors
+    ///
+    /// The first [`FactError`] found.
     pub fn check_facts(&self, facts: &Facts) -> Result<(), FactError> {
         for (product, event) in &facts.occurred {
             let Some(p) = self.bundle.products.get(product) else {
-                return Err(FactError(format!(
-                    "unknown product `{product}` in `--occurred {product}:{event}`"
-                )));
+                return Err(FactError::UnknownProduct {
+                    product: product.clone(),
+                    event: event.clone(),
+                });
             };
             if !p.events.contains_key(event) {
-                return Err(FactError(format!(
-                    "product `{product}` has no event `{event}` (it has: {})",
-                    p.events
-                        .keys()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(FactError::UnknownEvent {
+                    product: product.clone(),
+                    event: event.clone(),
+                    known: p.events.keys().cloned().collect(),
+                });
             }
         }
         if let Some(lane) = facts
@@ -177,24 +413,27 @@ impl Runtime {
             .keys()
             .find(|l| !self.bundle.lanes.contains_key(*l))
         {
-            return Err(FactError(format!("unknown lane `{lane}` in `--phase`")));
+            return Err(FactError::UnknownLane { lane: lane.clone() });
         }
         Ok(())
     }
 
-    fn rules_for<'a>(
-        index: &'a HashMap<String, HashMap<String, Vec<usize>>>,
-        lane: &str,
-        action: &str,
-    ) -> &'a [usize] {
-        index
-            .get(lane)
-            .and_then(|m| m.get(action))
-            .map_or(&[], Vec::as_slice)
+    /// Allow rules (when `allow`) or deny rules that name `lane` and
+    /// `action`, in bundle order.
+    fn rules_for(&self, allow: bool, lane: &str, action: &str) -> &[u32] {
+        let (Some(&l), Some(&a)) = (self.lane_ids.get(lane), self.action_ids.get(action)) else {
+            return &[];
+        };
+        if allow {
+            self.allows.get(l, a)
+        } else {
+            self.denies.get(l, a)
+        }
     }
 
     /// Why rule `k` no longer applies to `lane`, or `None` while it is active.
-    fn retired_by(&self, k: usize, lane: &str, facts: &Facts) -> Option<String> {
+    fn retired_by(&self, k: u32, lane: &str, facts: &Facts) -> Option<String> {
+        let k = k as usize;
         let rule = &self.bundle.rules[k];
         let product = self.bundle.lanes.get(lane).map(|l| l.product.as_str())?;
         for e in &rule.until.events {
@@ -204,12 +443,16 @@ impl Runtime {
                 .get(product)
                 .and_then(|p| p.events.get(e))
                 == Some(&EventState::Occurred);
-            if in_bundle || facts.occurred.contains(&(product.to_string(), e.clone())) {
+            if in_bundle || facts.has_occurred(product, e) {
                 return Some(format!("`{e}` of `{product}` has occurred"));
             }
         }
+        let dates = &self.dates[k];
+        if dates.is_empty() {
+            return None;
+        }
         let today = facts.today();
-        for (d, text) in self.dates[k].iter().zip(&rule.until.dates) {
+        for (d, text) in dates.iter().zip(&rule.until.dates) {
             if today > *d {
                 return Some(format!("{text} has passed"));
             }
@@ -226,7 +469,7 @@ impl Runtime {
             .or_else(|| self.bundle.lanes.get(lane).map(|l| l.phase))
     }
 
-    fn rule(&self, k: usize) -> &Rule {
-        &self.bundle.rules[k]
+    fn rule(&self, k: u32) -> &Rule {
+        &self.bundle.rules[k as usize]
     }
 }

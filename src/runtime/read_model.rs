@@ -103,15 +103,10 @@ impl Runtime {
                     denies: Vec::new(),
                     retired: Vec::new(),
                 };
-                let mut actions: Vec<&String> = self
-                    .allows
-                    .get(key)
-                    .into_iter()
-                    .chain(self.denies.get(key))
-                    .flat_map(|m| m.keys())
-                    .collect();
-                actions.sort();
-                actions.dedup();
+                let actions = self.bundle.actions.keys().filter(|a| {
+                    !self.rules_for(true, key, a).is_empty()
+                        || !self.rules_for(false, key, a).is_empty()
+                });
                 for action in actions {
                     self.lane_action(key, action, facts, phase, &mut view);
                 }
@@ -132,7 +127,7 @@ impl Runtime {
         phase: Phase,
         view: &mut LaneView,
     ) {
-        let until = |k: usize| {
+        let until = |k: u32| {
             let r = self.rule(k);
             r.until
                 .events
@@ -142,7 +137,7 @@ impl Runtime {
                 .collect::<Vec<_>>()
         };
         let mut denied = false;
-        for &k in Self::rules_for(&self.denies, key, action) {
+        for &k in self.rules_for(false, key, action) {
             let r = self.rule(k);
             match self.retired_by(k, key, facts) {
                 None => {
@@ -167,7 +162,7 @@ impl Runtime {
             return;
         };
         let lane = &self.bundle.lanes[key];
-        for &k in Self::rules_for(&self.allows, key, action) {
+        for &k in self.rules_for(true, key, action) {
             let r = self.rule(k);
             match self.retired_by(k, key, facts) {
                 Some(why) => view.retired.push(RetiredView {
