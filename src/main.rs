@@ -7,7 +7,7 @@ use lanepolicy::bundle::{self, BundleError};
 use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Failure};
-use lanepolicy::runtime::{Decision, Facts, LaneView, Request, Runtime};
+use lanepolicy::runtime::{Decision, Explanation, Facts, LaneView, Request, Runtime};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -42,6 +42,16 @@ enum Command {
         #[command(flatten)]
         facts: FactArgs,
         /// Print the decision as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explain a decision step by step (flags and exit codes as `decide`).
+    Explain {
+        #[command(flatten)]
+        request: RequestArgs,
+        #[command(flatten)]
+        facts: FactArgs,
+        /// Print the explanation as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -168,6 +178,11 @@ fn main() -> ExitCode {
             facts,
             json,
         } => lanes(&bundle, &facts, json),
+        Command::Explain {
+            request,
+            facts,
+            json,
+        } => explain(&request, &facts, json),
     };
     ExitCode::from(code)
 }
@@ -418,4 +433,41 @@ fn human_lane(v: &LaneView) -> String {
         ));
     }
     s
+}
+
+impl RequestArgs {
+    fn request(&self) -> Request {
+        let mut req = Request::new(self.lane.clone(), self.action.clone());
+        req.confirm = self.confirm.clone();
+        req.proofs = self.proofs.iter().cloned().collect();
+        req
+    }
+}
+
+/// `explain`: the decision as numbered steps; exit codes as `decide`.
+fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
+    let req = args.request();
+    let facts = fact_args.facts();
+    let to_json =
+        |e: &Explanation| format!("{}\n", serde_json::to_string_pretty(e).unwrap_or_default());
+    let runtime = match load_runtime(&args.bundle) {
+        Ok(r) => r,
+        Err(msg) => {
+            if json {
+                print_out(&to_json(&Explanation::bundle_invalid(&req, &msg)));
+            }
+            error(format!("{msg}; the decision is deny"));
+            return 2;
+        }
+    };
+    if let Err(e) = runtime.check_facts(&facts) {
+        error(format!("{e}; the decision is deny"));
+        return 2;
+    }
+    let e = runtime.explain(&req, &facts);
+    let text = if json { to_json(&e) } else { e.to_text() };
+    if !print_out(&text) {
+        return 2;
+    }
+    if e.decision.is_allow() { 0 } else { 1 }
 }

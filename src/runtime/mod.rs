@@ -90,9 +90,11 @@
 //! [`ReasonCode::BundleInvalid`] ([`Decision::bundle_invalid`]).
 
 mod decide;
+mod explain;
 mod read_model;
 
 pub use decide::{Decision, Reason, ReasonCode, RuleRef};
+pub use explain::{Check, Explanation, Outcome, Presentation, Step};
 pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};

@@ -1,0 +1,698 @@
+//! A decision as steps a person can follow: which rules matched, which have
+//! retired and by what, which check failed, and what to present to be
+//! allowed (`lanepolicy explain`).
+//!
+//! The explanation walks the same steps as [`Runtime::decide`] (language
+//! spec, "Meaning") and carries the decision `decide` gives; the reason codes
+//! of its failed steps are the decision's reasons, which the tests check for
+//! every lane, action and kind of presentation.
+
+use super::decide::{Decision, ReasonCode, normalize_phrase};
+use super::{Facts, Request, Runtime};
+use crate::bundle::Rule;
+use crate::model::{implied_proofs, is_protected, source_allowed};
+use serde::Serialize;
+
+/// What a step checked, in the order of the language spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// The bundle is readable, of a known version, and its digest matches.
+    Bundle,
+    /// The lane is in the bundle.
+    Lane,
+    /// The action is declared.
+    Action,
+    /// No active deny rule matches.
+    DenyRules,
+    /// An active allow rule matches.
+    AllowRules,
+    /// The presented phrase matches the lane's phrase.
+    Confirmation,
+    /// Every proof needed is presented.
+    Proofs,
+    /// The lane's data policy allows the action's data source.
+    DataSource,
+}
+
+/// How a step came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The check passed; the decision goes on.
+    Pass,
+    /// The check failed: a reason to deny.
+    Fail,
+}
+
+/// One step of an explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What was checked.
+    pub check: Check,
+    /// Whether it passed.
+    pub outcome: Outcome,
+    /// One sentence: what was found.
+    pub summary: String,
+    /// Further lines: the rules considered and their state, close names.
+    pub details: Vec<String>,
+    /// The rule this step is about, for the checks of one allow rule.
+    pub rule: Option<String>,
+    /// The reason code a failure stands for.
+    pub reason: Option<ReasonCode>,
+    /// For a missing proof: its name.
+    #[serde(skip)]
+    proof: Option<String>,
+}
+
+/// What the caller could present to be allowed, when that is all that is
+/// missing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Presentation {
+    /// The confirmation phrase to type, if the one presented is missing or wrong.
+    pub confirm: Option<String>,
+    /// Proofs to present, by name (`backup_proof`), each with a record id.
+    pub proofs: Vec<String>,
+}
+
+/// A decision with the steps that led to it (`explain --json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The decision, exactly as [`Runtime::decide`] gives it.
+    pub decision: Decision,
+    /// The steps, in order; the walk stops at the first failure that
+    /// settles the decision.
+    pub steps: Vec<Step>,
+    /// For a deny that presenting a phrase or proofs would turn into an
+    /// allow: what to present. Null otherwise.
+    pub present: Option<Presentation>,
+    /// For a deny that nothing presented can lift: what would have to
+    /// change. Null for an allow.
+    pub next: Option<String>,
+}
+
+impl Step {
+    fn pass(check: Check, summary: String) -> Step {
+        Step {
+            check,
+            outcome: Outcome::Pass,
+            summary,
+            details: Vec::new(),
+            rule: None,
+            reason: None,
+            proof: None,
+        }
+    }
+
+    fn fail(check: Check, reason: ReasonCode, summary: String) -> Step {
+        Step {
+            check,
+            outcome: Outcome::Fail,
+            summary,
+            details: Vec::new(),
+            rule: None,
+            reason: Some(reason),
+            proof: None,
+        }
+    }
+
+    fn details(mut self, details: Vec<String>) -> Step {
+        self.details = details;
+        self
+    }
+
+    fn rule(mut self, id: &str) -> Step {
+        self.rule = Some(id.to_string());
+        self
+    }
+}
+
+/// `path:line:column` of a rule.
+fn at(r: &Rule) -> String {
+    format!("{}:{}:{}", r.source.path, r.source.line, r.source.column)
+}
+
+/// "issue #573 (url), until launch or 2027-01-31" for a rule.
+fn authority(r: &Rule) -> String {
+    let mut parts = Vec::new();
+    match &r.issue {
+        Some(i) => parts.push(format!("issue {} ({})", i.reference, i.url)),
+        None => parts.push("no issue".to_string()),
+    }
+    let until: Vec<&str> = r
+        .until
+        .events
+        .iter()
+        .chain(&r.until.dates)
+        .map(String::as_str)
+        .collect();
+    if !until.is_empty() {
+        parts.push(format!("until {}", until.join(" or ")));
+    }
+    parts.join(", ")
+}
+
+/// The closest name, by the same measure the checker uses for its hints.
+fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a String>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in names {
+        let score = strsim::jaro_winkler(word, c);
+        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 2.min(c.len() / 2);
+        if close && best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+impl Runtime {
+    /// Explains the decision on `req` under `facts`, step by step. The
+    /// explanation's [`Decision`] is the one [`Runtime::decide`] returns.
+    pub fn explain(&self, req: &Request, facts: &Facts) -> Explanation {
+        let b = &self.bundle;
+        let mut steps = vec![Step::pass(
+            Check::Bundle,
+            format!(
+                "bundle {} is verified (format `{}`, version {}): {} rules over {} lanes",
+                b.digest,
+                b.format,
+                b.version,
+                b.rules.len(),
+                b.lanes.len()
+            ),
+        )];
+        let stop = |steps: Vec<Step>, next: String| Explanation {
+            decision: self.decide(req, facts),
+            steps,
+            present: None,
+            next: Some(next),
+        };
+
+        // 2. the lane and the action
+        let Some(lane) = b.lanes.get(&req.lane) else {
+            let mut step = Step::fail(
+                Check::Lane,
+                ReasonCode::UnknownLane,
+                format!("lane `{}` is not in the bundle", req.lane),
+            );
+            if let Some(near) = closest(&req.lane, b.lanes.keys()) {
+                step.details.push(format!("did you mean `{near}`?"));
+            }
+            steps.push(step);
+            return stop(
+                steps,
+                "a lane must be declared in the inventory (`lanes.yaml`) before any rule can allow anything on it".into(),
+            );
+        };
+        let phase = self.phase(&req.lane, facts).unwrap_or(lane.phase);
+        let protected = is_protected(lane.production, phase, lane.data_authority);
+        let mut lane_step = Step::pass(
+            Check::Lane,
+            format!(
+                "lane `{}` is in the bundle: product `{}`, {}, phase `{}`, data_authority `{}`{}",
+                req.lane,
+                lane.product,
+                if lane.production {
+                    "production"
+                } else {
+                    "not production"
+                },
+                phase.as_str(),
+                lane.data_authority.as_str(),
+                if protected { ", protected" } else { "" }
+            ),
+        );
+        if phase != lane.phase {
+            lane_step.details.push(format!(
+                "the phase comes from the facts; the bundle says `{}`",
+                lane.phase.as_str()
+            ));
+        }
+        steps.push(lane_step);
+        let Some(action) = b.actions.get(&req.action) else {
+            let mut step = Step::fail(
+                Check::Action,
+                ReasonCode::UnknownAction,
+                format!("action `{}` is not in the bundle", req.action),
+            );
+            if let Some(near) = closest(&req.action, b.actions.keys()) {
+                step.details.push(format!("did you mean `{near}`?"));
+            }
+            steps.push(step);
+            return stop(
+                steps,
+                "an action must be declared in the inventory (`lanes.yaml`) before any rule can allow it".into(),
+            );
+        };
+        steps.push(Step::pass(
+            Check::Action,
+            format!(
+                "action `{}` is declared: operation `{}`, {}, {}",
+                req.action,
+                action.operation,
+                action.data_source.map_or("not a rebuild".to_string(), |s| {
+                    format!("data source `{}`", s.as_str())
+                }),
+                if action.destructive {
+                    "destructive"
+                } else {
+                    "not destructive"
+                }
+            ),
+        ));
+
+        // 3. deny rules
+        let denies = self.rules_for(false, &req.lane, &req.action);
+        let mut details = Vec::new();
+        let mut active_deny = None;
+        for &k in denies {
+            let r = self.rule(k);
+            match self.retired_by(k, &req.lane, facts) {
+                None => {
+                    details.push(format!("rule {} ({}) denies it: active", r.id, at(r)));
+                    active_deny = active_deny.or(Some(r));
+                }
+                Some(why) => details.push(format!(
+                    "rule {} ({}) denied it: retired, {why}",
+                    r.id,
+                    at(r)
+                )),
+            }
+        }
+        if let Some(r) = active_deny {
+            let why = r
+                .reason
+                .as_deref()
+                .map_or(String::new(), |t| format!(": {t}"));
+            steps.push(
+                Step::fail(
+                    Check::DenyRules,
+                    ReasonCode::DeniedByRule,
+                    format!(
+                        "`{}` on `{}` is denied by rule {}{why}",
+                        req.action, req.lane, r.id
+                    ),
+                )
+                .details(details),
+            );
+            return stop(
+                steps,
+                format!(
+                    "a deny always wins: rule {} ({}) must retire or be removed",
+                    r.id,
+                    at(r)
+                ),
+            );
+        }
+        steps.push(
+            Step::pass(
+                Check::DenyRules,
+                if denies.is_empty() {
+                    format!("no deny rule names `{}` on `{}`", req.action, req.lane)
+                } else {
+                    "no deny rule is active".to_string()
+                },
+            )
+            .details(details),
+        );
+
+        // 4. allow rules
+        let candidates = self.rules_for(true, &req.lane, &req.action);
+        let mut details = Vec::new();
+        let mut active = Vec::new();
+        for &k in candidates {
+            let r = self.rule(k);
+            match self.retired_by(k, &req.lane, facts) {
+                None => {
+                    details.push(format!(
+                        "rule {} ({}) allows it: active, {}",
+                        r.id,
+                        at(r),
+                        authority(r)
+                    ));
+                    active.push(k);
+                }
+                Some(why) => details.push(format!(
+                    "rule {} ({}) allowed it: retired, {why}",
+                    r.id,
+                    at(r)
+                )),
+            }
+        }
+        if active.is_empty() {
+            if let Some(&k) = candidates.first() {
+                let why = self.retired_by(k, &req.lane, facts).unwrap_or_default();
+                steps.push(
+                    Step::fail(
+                        Check::AllowRules,
+                        ReasonCode::RuleRetired,
+                        format!(
+                            "the rule that allowed `{}` on `{}` has retired: {why}",
+                            req.action, req.lane
+                        ),
+                    )
+                    .details(details),
+                );
+                return stop(
+                    steps,
+                    "the grant has retired as planned; allowing this again needs a new issue-backed `allow` rule".into(),
+                );
+            }
+            let mut step = Step::fail(
+                Check::AllowRules,
+                ReasonCode::NoMatchingRule,
+                format!(
+                    "no rule allows `{}` on `{}`: what is not allowed is denied",
+                    req.action, req.lane
+                ),
+            );
+            let implied = implied_proofs(
+                action.destructive,
+                lane.production,
+                phase,
+                lane.data_authority,
+            );
+            if !implied.is_empty() {
+                step.details.push(format!(
+                    "even with a rule, `{}` on this protected lane would need {}",
+                    req.action,
+                    implied
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ));
+            }
+            steps.push(step);
+            return stop(
+                steps,
+                "allowing this needs an issue-backed `allow` rule that retires".into(),
+            );
+        }
+        steps.push(
+            Step::pass(
+                Check::AllowRules,
+                if active.len() == 1 {
+                    format!(
+                        "rule {} allows `{}` on `{}`",
+                        self.rule(active[0]).id,
+                        req.action,
+                        req.lane
+                    )
+                } else {
+                    format!(
+                        "{} rules allow `{}` on `{}`; each is checked in turn until one passes",
+                        active.len(),
+                        req.action,
+                        req.lane
+                    )
+                },
+            )
+            .details(details),
+        );
+
+        // 5.-7. the checks of each active allow rule, until one passes
+        let mut first_failure: Option<(u32, Vec<Step>)> = None;
+        for &k in &active {
+            let r = self.rule(k);
+            let mut checks = Vec::new();
+            // 5. the phrase
+            match &r.confirm {
+                None => checks.push(Step::pass(
+                    Check::Confirmation,
+                    format!("rule {} asks for no confirmation phrase", r.id),
+                )),
+                Some(phrases) => {
+                    let expected = phrases
+                        .get(&req.lane)
+                        .map(String::as_str)
+                        .unwrap_or_default();
+                    checks.push(match &req.confirm {
+                        None => Step::fail(
+                            Check::Confirmation,
+                            ReasonCode::ConfirmationRequired,
+                            format!(
+                                "rule {} asks for the confirmation phrase `{expected}`; none was presented",
+                                r.id
+                            ),
+                        ),
+                        Some(given) if normalize_phrase(given) != normalize_phrase(expected) => {
+                            Step::fail(
+                                Check::Confirmation,
+                                ReasonCode::ConfirmationMismatch,
+                                format!(
+                                    "the phrase presented, `{given}`, does not match `{expected}` (compared trimmed and lower-cased)"
+                                ),
+                            )
+                        }
+                        Some(_) => Step::pass(
+                            Check::Confirmation,
+                            format!("the phrase presented matches `{expected}`"),
+                        ),
+                    });
+                }
+            }
+            // 6. proofs
+            let implied = implied_proofs(
+                action.destructive,
+                lane.production,
+                phase,
+                lane.data_authority,
+            );
+            let mut needed: Vec<(&str, &str)> = r
+                .requires
+                .iter()
+                .map(|p| (p.as_str(), "the rule requires it"))
+                .collect();
+            for p in implied {
+                if !needed.iter().any(|(q, _)| *q == p) {
+                    needed.push((
+                        p,
+                        if p == "restore_proof" {
+                            "the lane's data is authoritative"
+                        } else {
+                            "the action is destructive and the lane is protected"
+                        },
+                    ));
+                }
+            }
+            if needed.is_empty() {
+                checks.push(Step::pass(
+                    Check::Proofs,
+                    if !action.destructive {
+                        "no proof needed: the action is not destructive".to_string()
+                    } else {
+                        format!(
+                            "no proof needed: the rule requires none and lane `{}` is not protected",
+                            req.lane
+                        )
+                    },
+                ));
+            } else {
+                let mut details = Vec::new();
+                let mut missing = Vec::new();
+                for (p, why) in &needed {
+                    match req.proofs.get(*p).filter(|id| !id.trim().is_empty()) {
+                        Some(id) => details.push(format!("`{p}` ({why}): presented, `{id}`")),
+                        None => {
+                            details.push(format!("`{p}` ({why}): missing"));
+                            missing.push(*p);
+                        }
+                    }
+                }
+                if missing.is_empty() {
+                    checks.push(
+                        Step::pass(Check::Proofs, "every proof needed is presented".into())
+                            .details(details),
+                    );
+                } else {
+                    for p in missing {
+                        let mut step = Step::fail(
+                            Check::Proofs,
+                            ReasonCode::ProofRequired,
+                            format!("`{}` on `{}` needs `{p}`", req.action, req.lane),
+                        )
+                        .details(std::mem::take(&mut details));
+                        step.proof = Some(p.to_string());
+                        checks.push(step);
+                    }
+                }
+            }
+            // 7. the lane's data policy
+            match action.data_source {
+                None => checks.push(Step::pass(
+                    Check::DataSource,
+                    format!("`{}` is not a rebuild: no data source to check", req.action),
+                )),
+                Some(source) => {
+                    let allowed: Vec<&str> =
+                        lane.allowed_sources.iter().map(|s| s.as_str()).collect();
+                    if source_allowed(lane.data_authority, &lane.allowed_sources, source) {
+                        checks.push(Step::pass(
+                            Check::DataSource,
+                            format!(
+                                "lane `{}` may be rebuilt from `{}` (data_authority `{}`, allowed sources: {})",
+                                req.lane,
+                                source.as_str(),
+                                lane.data_authority.as_str(),
+                                allowed.join(", ")
+                            ),
+                        ));
+                    } else {
+                        checks.push(Step::fail(
+                            Check::DataSource,
+                            ReasonCode::SourceNotAllowed,
+                            format!(
+                                "lane `{}` (data_authority `{}`) does not allow rebuilding from `{}`",
+                                req.lane,
+                                lane.data_authority.as_str(),
+                                source.as_str()
+                            ),
+                        ));
+                    }
+                }
+            }
+            let checks: Vec<Step> = checks.into_iter().map(|s| s.rule(&r.id)).collect();
+            let passed = checks.iter().all(|s| s.outcome == Outcome::Pass);
+            if first_failure.is_none() && !passed {
+                first_failure = Some((k, checks.clone()));
+            }
+            steps.extend(checks);
+            if passed {
+                break;
+            }
+        }
+
+        let decision = self.decide(req, facts);
+        if decision.is_allow() {
+            return Explanation {
+                decision,
+                steps,
+                present: None,
+                next: None,
+            };
+        }
+        // Every active allow rule failed a check: the first one decides.
+        let (k, checks) = first_failure.unwrap_or_default();
+        let presentable = checks.iter().all(|s| {
+            matches!(
+                s.reason,
+                None | Some(
+                    ReasonCode::ConfirmationRequired
+                        | ReasonCode::ConfirmationMismatch
+                        | ReasonCode::ProofRequired
+                )
+            )
+        });
+        let present = presentable.then(|| Presentation {
+            confirm: checks
+                .iter()
+                .any(|s| s.check == Check::Confirmation && s.outcome == Outcome::Fail)
+                .then(|| {
+                    self.rule(k)
+                        .confirm
+                        .as_ref()
+                        .and_then(|p| p.get(&req.lane).cloned())
+                        .unwrap_or_default()
+                }),
+            proofs: checks.iter().filter_map(|s| s.proof.clone()).collect(),
+        });
+        let next = (!presentable).then(|| {
+            format!(
+                "the data policy of lane `{}` in the inventory must allow the action's data source",
+                req.lane
+            )
+        });
+        Explanation {
+            decision,
+            steps,
+            present,
+            next,
+        }
+    }
+}
+
+impl Explanation {
+    /// The explanation of a request when there is no verified bundle to
+    /// decide on: one failed step, and a deny ([`Decision::bundle_invalid`]).
+    /// `message` says why the bundle was refused.
+    pub fn bundle_invalid(req: &Request, message: &str) -> Explanation {
+        let mut decision = Decision::bundle_invalid(
+            req,
+            &crate::bundle::BundleError::Invalid {
+                message: String::new(),
+            },
+        );
+        decision.reasons[0].message = message.to_string();
+        Explanation {
+            decision,
+            steps: vec![Step::fail(
+                Check::Bundle,
+                ReasonCode::BundleInvalid,
+                message.to_string(),
+            )],
+            present: None,
+            next: Some(
+                "a bundle that verifies is needed: rebuild it with `lanepolicy build`".into(),
+            ),
+        }
+    }
+
+    /// The explanation as numbered steps for a person.
+    pub fn to_text(&self) -> String {
+        let d = &self.decision;
+        let mut s = format!("explain `{}` on `{}`\n", d.action, d.lane);
+        for (n, step) in self.steps.iter().enumerate() {
+            let mark = match step.outcome {
+                Outcome::Pass => "ok  ",
+                Outcome::Fail => "FAIL",
+            };
+            s.push_str(&format!("{:>2}. {mark} {}\n", n + 1, step.summary));
+            for line in &step.details {
+                s.push_str(&format!("          {line}\n"));
+            }
+        }
+        s.push('\n');
+        if d.is_allow() {
+            s.push_str("decision: allow");
+            if let Some(r) = &d.rule {
+                s.push_str(&format!(
+                    " by rule {} ({}:{}:{})",
+                    r.id, r.source.path, r.source.line, r.source.column
+                ));
+            }
+            if let Some(i) = &d.issue {
+                s.push_str(&format!(
+                    ", on the authority of {} ({})",
+                    i.reference, i.url
+                ));
+            }
+            if !d.until.is_empty() {
+                s.push_str(&format!(", until {}", d.until.join(" or ")));
+            }
+            s.push('\n');
+            return s;
+        }
+        let codes: Vec<&str> = d.reasons.iter().map(|r| r.code.as_str()).collect();
+        s.push_str(&format!("decision: deny ({})\n", codes.join(", ")));
+        if let Some(p) = &self.present {
+            let mut flags = Vec::new();
+            if let Some(c) = &p.confirm {
+                flags.push(format!("--confirm {}", shell_quote(c)));
+            }
+            for proof in &p.proofs {
+                flags.push(format!("--proof {proof}=RECORD_ID"));
+            }
+            s.push_str(&format!("to be allowed, present: {}\n", flags.join(" ")));
+        }
+        if let Some(next) = &self.next {
+            s.push_str(&format!("nothing presented can allow this: {next}\n"));
+        }
+        s
+    }
+}
+
+/// `text` quoted for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}

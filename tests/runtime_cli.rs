@@ -1,0 +1,220 @@
+//! The runtime commands as a user runs them: the real binary, its output
+//! and its exit codes.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+const NOW: &str = "--now=2026-12-01T00:00:00Z";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn real() -> PathBuf {
+    root().join("tests/fixtures/bundles/real.json")
+}
+
+fn lanepolicy() -> Command {
+    let mut cmd = Command::cargo_bin("lanepolicy").unwrap();
+    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs and returns (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = lanepolicy().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn explain(extra: &[&str]) -> (i32, String, String) {
+    let bundle = real();
+    let mut args = vec!["explain", "--bundle", bundle.to_str().unwrap(), NOW];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn explain_an_allow() {
+    let (code, out, err) = explain(&[
+        "--lane",
+        "cm/testing",
+        "--action",
+        "empty_bootstrap",
+        "--confirm",
+        "bootstrap cm testing",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_a_missing_phrase_says_what_to_present() {
+    let (code, out, _) = explain(&["--lane", "cm/prod", "--action", "empty_bootstrap"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_a_grant_retired_by_launch() {
+    let (code, out, _) = explain(&[
+        "--lane",
+        "cm/testing",
+        "--action",
+        "empty_bootstrap",
+        "--confirm",
+        "bootstrap cm testing",
+        "--occurred",
+        "odoo-tenant-cm:launch",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_live_production_needs_proof_and_a_rule() {
+    let (code, out, _) = explain(&["--lane", "hq/prod", "--action", "backup_restore"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_a_lane_that_went_live() {
+    let (code, out, _) = explain(&[
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+        "--confirm",
+        "bootstrap cm prod",
+        "--phase",
+        "cm/prod=live",
+    ]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_an_unknown_lane_suggests_a_name() {
+    let (code, out, _) = explain(&["--lane", "cm/prd", "--action", "empty_bootstrap"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("did you mean `cm/prod`?"), "{out}");
+    assert!(out.contains("decision: deny (unknown-lane)"), "{out}");
+}
+
+#[test]
+fn explain_as_json() {
+    let (code, out, _) = explain(&[
+        "--lane",
+        "opw/prod",
+        "--action",
+        "upstream_restore",
+        "--confirm",
+        "restore opw upstream",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"]["decision"], "deny");
+    assert_eq!(v["decision"]["reasons"][0]["code"], "confirmation-mismatch");
+    assert_eq!(v["present"]["confirm"], "restore opw prod from upstream");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn explain_agrees_with_decide_on_exit_codes() {
+    let bundle = real();
+    let b = bundle.to_str().unwrap();
+    for (lane, action, phrase) in [
+        ("cm/testing", "empty_bootstrap", "bootstrap cm testing"),
+        ("cm/testing", "empty_bootstrap", ""),
+        (
+            "opw/testing",
+            "upstream_restore",
+            "restore opw testing from upstream",
+        ),
+        ("hq/staging", "deploy", ""),
+        ("nowhere/prod", "deploy", ""),
+    ] {
+        let mut args = vec!["--bundle", b, NOW, "--lane", lane, "--action", action];
+        if !phrase.is_empty() {
+            args.extend(["--confirm", phrase]);
+        }
+        let decide = run(&[&["decide"], &args[..]].concat()).0;
+        let explain = run(&[&["explain"], &args[..]].concat()).0;
+        assert_eq!(decide, explain, "{lane} {action}");
+    }
+}
+
+#[test]
+fn explain_without_a_verified_bundle_is_a_deny_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let tampered = dir.path().join("b.json");
+    let text = std::fs::read_to_string(real()).unwrap();
+    std::fs::write(&tampered, text.replace("bootstrap cm prod", "yes")).unwrap();
+    let t = tampered.to_str().unwrap();
+    let args = [
+        "explain",
+        "--bundle",
+        t,
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+    ];
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 2);
+    assert_eq!(out, "", "no partial output");
+    assert!(
+        err.contains("digest mismatch") && err.contains("the decision is deny"),
+        "{err}"
+    );
+
+    let (code, out, _) = run(&[&args[..], &["--json"]].concat());
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["decision"]["reasons"][0]["code"], "bundle-invalid");
+    assert_eq!(v["steps"][0]["outcome"], "fail");
+
+    let missing = dir.path().join("missing.json");
+    let (code, out, err) = run(&[
+        "explain",
+        "--bundle",
+        missing.to_str().unwrap(),
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("cannot read bundle"), "{err}");
+}
+
+#[test]
+fn explain_refuses_bad_flags_and_facts() {
+    let (code, out, err) = explain(&[
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+        "--bogus",
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("--bogus"), "{err}");
+    let (code, out, err) = explain(&[
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+        "--occurred",
+        "odoo-tenant-cm:lunch",
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("has no event `lunch`"), "{err}");
+    let (code, _, err) = explain(&["--lane", "cm/prod"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--action"), "{err}");
+}
