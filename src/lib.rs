@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod inventory;
 pub mod lint;
 pub mod model;
+pub mod policy_tests;
 pub mod project;
 pub mod runtime;
 pub mod sema;

@@ -55,6 +55,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run policy test cases (`*.test.yaml`) against the policies beside them
+    /// (exit 0 all pass, 1 any fail, 2 when the tests cannot run).
+    Test {
+        /// Test files or directories [default: policies/].
+        #[arg(value_name = "PATHS")]
+        paths: Vec<PathBuf>,
+        /// The inventory [default: the nearest lanes.yaml of each test file].
+        #[arg(long, value_name = "FILE")]
+        inventory: Option<PathBuf>,
+        /// The clock for cases that set no `now`, RFC 3339 [default: now].
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<jiff::Timestamp>,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -183,6 +196,11 @@ fn main() -> ExitCode {
             facts,
             json,
         } => explain(&request, &facts, json),
+        Command::Test {
+            paths,
+            inventory,
+            now,
+        } => policy_tests(paths, inventory, now),
     };
     ExitCode::from(code)
 }
@@ -470,4 +488,43 @@ fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
         return 2;
     }
     if e.decision.is_allow() { 0 } else { 1 }
+}
+
+/// `test`: 0 when every case passes, 1 when any fails, 2 when they cannot run.
+fn policy_tests(
+    paths: Vec<PathBuf>,
+    inventory: Option<PathBuf>,
+    now: Option<jiff::Timestamp>,
+) -> u8 {
+    let now = now.unwrap_or_else(jiff::Timestamp::now);
+    let opts = lanepolicy::policy_tests::Options {
+        paths: if paths.is_empty() {
+            vec![PathBuf::from("policies")]
+        } else {
+            paths
+        },
+        inventory,
+        root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        now,
+    };
+    match lanepolicy::policy_tests::run(&opts) {
+        Err(errors) => {
+            for e in &errors {
+                eprint!("{}", e.render(color_stderr()));
+            }
+            2
+        }
+        Ok(reports) => {
+            if !print_out(&lanepolicy::policy_tests::render(&reports)) {
+                return 2;
+            }
+            let failed = reports.iter().flat_map(|r| &r.results).any(|c| !c.passed());
+            u8::from(failed)
+        }
+    }
+}
+
+fn color_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

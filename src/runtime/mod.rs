@@ -89,6 +89,7 @@
 //! nothing to decide on: every request is denied with
 //! [`ReasonCode::BundleInvalid`] ([`Decision::bundle_invalid`]).
 
+pub mod cases;
 mod decide;
 mod explain;
 mod read_model;

@@ -1,0 +1,358 @@
+//! `lanepolicy test`: finds `*.test.yaml` files, compiles the policies each
+//! one tests, and runs its cases ([`crate::runtime::cases`]).
+//!
+//! A test file tests the policies of its own directory: exactly what
+//! `lanepolicy check DIR` checks for that directory (its `*.policy` files,
+//! subdirectories included, with the nearest `lanes.yaml` unless an
+//! inventory is given). The compiled bundle is written out and loaded back
+//! through the runtime's verifying loader, so the cases run against what
+//! `lanepolicy build` would ship.
+//!
+//! Nothing runs unless everything is readable: every test file parses,
+//! every directory's policies compile without errors, and every fact names
+//! something the bundle has. Otherwise the problems are returned, each at
+//! its file, line and column, and no case result is reported.
+
+use crate::bundle;
+use crate::diagnostic;
+use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome};
+use crate::runtime::Runtime;
+use crate::runtime::cases::{self, CaseError, CaseResult, TestFile};
+use crate::source::display_path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The suffix of a test file's name.
+pub const TEST_SUFFIX: &str = ".test.yaml";
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Test files, or directories searched recursively for `*.test.yaml`.
+    pub paths: Vec<PathBuf>,
+    /// The inventory for every directory; by default the nearest
+    /// `lanes.yaml` of each test file's directory.
+    pub inventory: Option<PathBuf>,
+    /// The project root that shown paths are relative to.
+    pub root: PathBuf,
+    /// Today's date (UTC), for the compiler's date-based lints.
+    pub today: jiff::civil::Date,
+    /// The clock for cases that set no `now` (nor their file).
+    pub now: jiff::Timestamp,
+}
+
+/// Why the tests could not run (exit code 2).
+#[derive(Debug)]
+pub enum SuiteError {
+    /// A path could not be found or read.
+    Io(Failure),
+    /// A test file is not valid.
+    TestFile {
+        /// The file, as shown.
+        path: String,
+        /// Every problem, in file order.
+        errors: Vec<CaseError>,
+    },
+    /// The policies a test file tests do not compile.
+    Policies {
+        /// The directory compiled, as shown.
+        dir: String,
+        /// The compiler's outcome, with its diagnostics.
+        outcome: Box<Outcome>,
+    },
+}
+
+impl SuiteError {
+    /// The problem for a person; `color` for terminal colors.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            SuiteError::Io(f) => format!("error: {f}\n"),
+            SuiteError::TestFile { path, errors } => errors
+                .iter()
+                .map(|e| {
+                    let mut s = format!("error: {path}:{}:{}: {}\n", e.line, e.column, e.message);
+                    if let Some(h) = &e.help {
+                        s.push_str(&format!("  help: {h}\n"));
+                    }
+                    s
+                })
+                .collect(),
+            SuiteError::Policies { dir, outcome } => {
+                let errors: Vec<_> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == diagnostic::Severity::Error)
+                    .cloned()
+                    .collect();
+                format!(
+                    "{}error: the policies in {dir} have errors; their tests cannot run\n",
+                    diagnostic::render_human(&errors, &outcome.sources, color)
+                )
+            }
+        }
+    }
+}
+
+/// The results of one test file.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The test file, as shown.
+    pub path: String,
+    /// The policy directory it tested, as shown.
+    pub policies: String,
+    /// The digest of the bundle the cases ran against.
+    pub bundle: String,
+    /// One result per case, in file order.
+    pub results: Vec<CaseResult>,
+}
+
+/// Finds the test files under `paths`, sorted, each once. A file named on
+/// the command line is taken whatever its name.
+pub fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failure> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Failure {
+            path: display_path(dir, root),
+            message: io_message(&e),
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                walk(&path, root, out)?;
+            } else if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(TEST_SUFFIX))
+            {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| Failure {
+            path: display_path(p, root),
+            message: io_message(&e),
+        })?;
+        if meta.is_dir() {
+            walk(p, root, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
+/// Reads a test file's text: size-limited, UTF-8 (a byte order mark removed).
+fn read_text(path: &Path, shown: &str) -> Result<String, SuiteError> {
+    let fail = |message: String| {
+        SuiteError::Io(Failure {
+            path: shown.to_string(),
+            message,
+        })
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e)))?;
+    if meta.len() > MAX_SOURCE_BYTES {
+        return Err(fail(format!(
+            "file is {} bytes, over the limit of {MAX_SOURCE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e)))?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        fail(format!(
+            "file is not valid UTF-8 at byte {}",
+            e.utf8_error().valid_up_to() + (bytes.len() - body.len())
+        ))
+    })
+}
+
+/// Runs every test file under `opts.paths`.
+///
+/// # Errors
+///
+/// Every reason the tests cannot run; then no case has run.
+pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
+    let root = opts
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| opts.root.clone());
+    let shown =
+        |p: &Path| display_path(&p.canonicalize().unwrap_or_else(|_| p.to_path_buf()), &root);
+    let files = test_files(&opts.paths, &opts.root).map_err(|f| vec![SuiteError::Io(f)])?;
+    if files.is_empty() {
+        let first = opts.paths.first().cloned().unwrap_or_default();
+        return Err(vec![SuiteError::Io(Failure {
+            path: display_path(&first, &opts.root),
+            message: format!("no `*{TEST_SUFFIX}` files found"),
+        })]);
+    }
+
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for path in &files {
+        let path_shown = shown(path);
+        let text = match read_text(path, &path_shown) {
+            Ok(t) => t,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match cases::parse(&text) {
+            Ok(file) => parsed.push((path, path_shown, file)),
+            Err(errs) => errors.push(SuiteError::TestFile {
+                path: path_shown,
+                errors: errs,
+            }),
+        }
+    }
+
+    // Compile each directory once.
+    let mut runtimes: BTreeMap<PathBuf, Result<(String, Runtime), ()>> = BTreeMap::new();
+    for (path, _, _) in &parsed {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if runtimes.contains_key(&dir) {
+            continue;
+        }
+        let compiled = compile(&dir, opts, &shown(&dir));
+        runtimes.insert(
+            dir.clone(),
+            compiled
+                .map_err(|e| errors.push(e))
+                .map(|rt| (shown(&dir), rt)),
+        );
+    }
+
+    let mut reports = Vec::new();
+    for (path, path_shown, file) in parsed {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Some(Ok((policies, rt))) = runtimes.get(&dir) else {
+            continue;
+        };
+        if let Err(errs) = file.check(rt) {
+            errors.push(SuiteError::TestFile {
+                path: path_shown,
+                errors: errs,
+            });
+            continue;
+        }
+        reports.push((path_shown, policies.clone(), rt, file));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(reports
+        .into_iter()
+        .map(
+            |(path, policies, rt, file): (String, String, &Runtime, TestFile)| FileReport {
+                path,
+                policies,
+                bundle: rt.digest().to_string(),
+                results: file.run(rt, opts.now),
+            },
+        )
+        .collect())
+}
+
+/// Compiles the policies of `dir` as `lanepolicy check DIR` would, and loads
+/// the bundle through the runtime's verifying loader.
+fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, SuiteError> {
+    let outcome = project::compile(&project::Options {
+        paths: vec![dir.to_path_buf()],
+        inventory: opts.inventory.clone(),
+        root: opts.root.clone(),
+        today: opts.today,
+    })
+    .map_err(SuiteError::Io)?;
+    let Some(b) = &outcome.bundle else {
+        return Err(SuiteError::Policies {
+            dir: dir_shown.to_string(),
+            outcome: Box::new(outcome),
+        });
+    };
+    let fail = |message: String| {
+        SuiteError::Io(Failure {
+            path: dir_shown.to_string(),
+            message,
+        })
+    };
+    let value = serde_json::to_value(b).map_err(|e| fail(e.to_string()))?;
+    let text = bundle::to_pretty_json(&value);
+    Runtime::from_bytes(text.as_bytes())
+        .map_err(|e| fail(format!("the compiled bundle does not load: {e}")))
+}
+
+/// The results for a person: one line per case, what was expected and what
+/// came for each failure, and a closing `N passed, N failed` line.
+pub fn render(reports: &[FileReport]) -> String {
+    let mut s = String::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for r in reports {
+        s.push_str(&format!(
+            "{}: {} case{} against {} ({})\n",
+            r.path,
+            r.results.len(),
+            if r.results.len() == 1 { "" } else { "s" },
+            r.policies,
+            r.bundle
+        ));
+        for c in &r.results {
+            if c.passed() {
+                passed += 1;
+                s.push_str(&format!("  ok   {}\n", c.name));
+                continue;
+            }
+            failed += 1;
+            let d = &c.decision;
+            s.push_str(&format!("  FAIL {}\n", c.name));
+            s.push_str(&format!("         at:       {}:{}\n", r.path, c.line));
+            s.push_str(&format!("         expected: {}\n", c.expect));
+            let codes: Vec<&str> = d.reasons.iter().map(|x| x.code.as_str()).collect();
+            let mut came = if d.is_allow() {
+                "allow".to_string()
+            } else {
+                format!("deny ({})", codes.join(", "))
+            };
+            match &d.rule {
+                Some(rule) => came.push_str(&format!(
+                    " by rule {} ({}:{}:{})",
+                    rule.id, rule.source.path, rule.source.line, rule.source.column
+                )),
+                None => came.push_str(", no rule concerned"),
+            }
+            s.push_str(&format!("         came:     {came}\n"));
+            for reason in &d.reasons {
+                s.push_str(&format!(
+                    "                   {}: {}\n",
+                    reason.code.as_str(),
+                    reason.message
+                ));
+            }
+        }
+    }
+    s.push_str(&format!("\n{passed} passed, {failed} failed\n"));
+    s
+}

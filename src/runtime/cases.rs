@@ -1,0 +1,587 @@
+//! Policy test cases (`*.test.yaml`): requests with the facts they are
+//! decided under and the decision expected, run against a [`Runtime`].
+//!
+//! ```yaml
+//! now: 2026-12-01T00:00:00Z          # optional: the clock for every case
+//! cases:
+//!   - name: cm testing bootstrap with the phrase
+//!     request: {lane: cm/testing, action: empty_bootstrap, confirm: "bootstrap cm testing"}
+//!     expect: allow
+//!   - name: after CM launches the grant is gone
+//!     facts: {occurred: ["odoo-tenant-cm:launch"]}
+//!     request: {lane: cm/testing, action: empty_bootstrap, confirm: "bootstrap cm testing"}
+//!     expect: {decision: deny, reason: rule-retired}
+//! ```
+//!
+//! - `request`: `lane`, `action`, and optionally `confirm` (the phrase
+//!   typed) and `proofs` (`{backup_proof: RECORD_ID}`).
+//! - `facts` (optional): `occurred` (`PRODUCT:EVENT` strings), `phases`
+//!   (`{LANE: prelaunch|live}`) and `now` (RFC 3339). A case's `now`
+//!   overrides the file's; with neither, the case runs at the current time.
+//! - `expect`: `allow`, `deny`, or `{decision: deny, reason: CODE}`; with a
+//!   reason the case passes only when the decision has that reason code.
+//!
+//! Reading is strict: an unknown key, a reason code that does not exist or
+//! a malformed fact is an error at its line and column, never a case that
+//! silently passes.
+
+use super::decide::{Decision, ReasonCode};
+use super::{FactError, Facts, Request, Runtime};
+use crate::model::Phase;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Every reason code, as written in a test file.
+const REASONS: [ReasonCode; 10] = [
+    ReasonCode::BundleInvalid,
+    ReasonCode::UnknownLane,
+    ReasonCode::UnknownAction,
+    ReasonCode::DeniedByRule,
+    ReasonCode::NoMatchingRule,
+    ReasonCode::RuleRetired,
+    ReasonCode::ConfirmationRequired,
+    ReasonCode::ConfirmationMismatch,
+    ReasonCode::ProofRequired,
+    ReasonCode::SourceNotAllowed,
+];
+
+/// A problem in a test file, at a 1-based line and column (0 when the YAML
+/// reader could not say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong: lowercase, user input in backticks.
+    pub message: String,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for CaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        if let Some(h) = &self.help {
+            write!(f, " (help: {h})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for CaseError {}
+
+/// The decision a case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Expect {
+    /// `true` for allow.
+    pub allow: bool,
+    /// For a deny: a reason code the decision must have.
+    pub reason: Option<ReasonCode>,
+}
+
+impl fmt::Display for Expect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.allow { "allow" } else { "deny" })?;
+        if let Some(r) = self.reason {
+            write!(f, " ({})", r.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// One test case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Its name, unique in the file.
+    pub name: String,
+    /// 1-based line of the case.
+    pub line: usize,
+    /// The request.
+    pub request: Request,
+    /// Occurred events, `(product, event)`, each with its line and column.
+    pub occurred: Vec<((String, String), (usize, usize))>,
+    /// Phase facts, by lane, each with its line and column.
+    pub phases: Vec<((String, Phase), (usize, usize))>,
+    /// The case's own clock, if set.
+    pub now: Option<jiff::Timestamp>,
+    /// What is expected.
+    pub expect: Expect,
+}
+
+/// A parsed test file.
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    /// The clock for cases that set none.
+    pub now: Option<jiff::Timestamp>,
+    /// The cases, in file order.
+    pub cases: Vec<Case>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case's name.
+    pub name: String,
+    /// 1-based line of the case.
+    pub line: usize,
+    /// What was expected.
+    pub expect: Expect,
+    /// What came.
+    pub decision: Decision,
+}
+
+impl CaseResult {
+    /// True when the decision is the one expected.
+    pub fn passed(&self) -> bool {
+        self.decision.is_allow() == self.expect.allow
+            && self
+                .expect
+                .reason
+                .is_none_or(|code| self.decision.reasons.iter().any(|r| r.code == code))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    now: Option<Spanned<String>>,
+    cases: Vec<Spanned<RawCase>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: Spanned<String>,
+    #[serde(default)]
+    facts: Option<RawFacts>,
+    request: RawRequest,
+    expect: Spanned<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFacts {
+    #[serde(default)]
+    occurred: Vec<Spanned<String>>,
+    #[serde(default)]
+    phases: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    now: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    lane: String,
+    action: String,
+    #[serde(default)]
+    confirm: Option<String>,
+    #[serde(default)]
+    proofs: BTreeMap<String, String>,
+}
+
+fn pos<T>(s: &Spanned<T>) -> (usize, usize) {
+    (s.referenced.line() as usize, s.referenced.column() as usize)
+}
+
+fn error_at((line, column): (usize, usize), message: String, help: Option<String>) -> CaseError {
+    CaseError {
+        line,
+        column,
+        message,
+        help,
+    }
+}
+
+fn timestamp(s: &Spanned<String>) -> Result<jiff::Timestamp, CaseError> {
+    s.value.trim().parse().map_err(|_| {
+        error_at(
+            pos(s),
+            format!("`{}` is not an RFC 3339 time", s.value),
+            Some("write it like `2026-12-01T00:00:00Z`".into()),
+        )
+    })
+}
+
+/// The closest of `names` to `word`, as a help line.
+fn did_you_mean<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    names
+        .into_iter()
+        .map(|n| (strsim::jaro_winkler(word, n), n))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!("did you mean `{n}`?"))
+}
+
+fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
+    let at = pos(raw);
+    let verdict = |word: &str| match word {
+        "allow" => Ok(true),
+        "deny" => Ok(false),
+        other => Err(error_at(
+            at,
+            format!("expected decision `{other}` is neither `allow` nor `deny`"),
+            did_you_mean(other, ["allow", "deny"]),
+        )),
+    };
+    match &raw.value {
+        serde_json::Value::String(word) => Ok(Expect {
+            allow: verdict(word)?,
+            reason: None,
+        }),
+        serde_json::Value::Object(map) => {
+            if let Some(k) = map.keys().find(|k| *k != "decision" && *k != "reason") {
+                return Err(error_at(
+                    at,
+                    format!("unknown key `{k}` in `expect`"),
+                    Some("`expect` has `decision` and `reason`".into()),
+                ));
+            }
+            let Some(serde_json::Value::String(word)) = map.get("decision") else {
+                return Err(error_at(
+                    at,
+                    "`expect` needs `decision: allow` or `decision: deny`".into(),
+                    None,
+                ));
+            };
+            let allow = verdict(word)?;
+            let reason = match map.get("reason") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(code)) => {
+                    let Some(found) = REASONS.iter().find(|r| r.as_str() == code) else {
+                        return Err(error_at(
+                            at,
+                            format!("`{code}` is not a reason code"),
+                            did_you_mean(code, REASONS.iter().map(|r| r.as_str())).or_else(|| {
+                                Some(format!(
+                                    "reason codes: {}",
+                                    REASONS
+                                        .iter()
+                                        .map(|r| r.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ))
+                            }),
+                        ));
+                    };
+                    Some(*found)
+                }
+                Some(other) => {
+                    return Err(error_at(
+                        at,
+                        format!("`reason` must be a reason code, found `{other}`"),
+                        None,
+                    ));
+                }
+            };
+            if allow && reason.is_some() {
+                return Err(error_at(
+                    at,
+                    "an expected allow has no reason".into(),
+                    Some("remove `reason`, or expect `deny`".into()),
+                ));
+            }
+            Ok(Expect { allow, reason })
+        }
+        other => Err(error_at(
+            at,
+            format!("`expect` must be `allow`, `deny` or `{{decision, reason}}`, found `{other}`"),
+            None,
+        )),
+    }
+}
+
+/// Reads a test file. Returns every problem found, each at its position.
+pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+    };
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+        let first = e.to_string();
+        let first = first.lines().next().unwrap_or_default();
+        let message = first
+            .find(" at line ")
+            .map_or(first, |k| &first[..k])
+            .trim()
+            .trim_end_matches('.')
+            .to_string();
+        let help = message.contains("unknown field").then(|| {
+            "a test file has `now` and `cases`; a case has `name`, `facts`, `request` and `expect`; `facts` has `occurred`, `phases` and `now`; `request` has `lane`, `action`, `confirm` and `proofs`".to_string()
+        });
+        vec![error_at(
+            (line, column),
+            format!("invalid test file: {}", lowercase_first(&message)),
+            help,
+        )]
+    })?;
+    let mut errors = Vec::new();
+    let now = match raw.now.as_ref().map(timestamp).transpose() {
+        Ok(n) => n,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let mut cases = Vec::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for rc in &raw.cases {
+        let at = pos(rc);
+        let c = &rc.value;
+        let name = c.name.value.trim().to_string();
+        if name.is_empty() {
+            errors.push(error_at(pos(&c.name), "a case needs a name".into(), None));
+        } else if let Some(first) = names.get(&name) {
+            errors.push(error_at(
+                pos(&c.name),
+                format!("two cases are named `{name}`; the first is on line {first}"),
+                Some("give each case its own name, so a failure points at one".into()),
+            ));
+        } else {
+            names.insert(name.clone(), at.0);
+        }
+        let expect = match expect(&c.expect) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut case = Case {
+            name,
+            line: at.0,
+            request: Request {
+                lane: c.request.lane.trim().to_string(),
+                action: c.request.action.trim().to_string(),
+                confirm: c.request.confirm.clone(),
+                proofs: c.request.proofs.clone(),
+            },
+            occurred: Vec::new(),
+            phases: Vec::new(),
+            now: None,
+            expect,
+        };
+        if let Some(f) = &c.facts {
+            for o in &f.occurred {
+                match o.value.split_once(':') {
+                    Some((p, e)) if !p.trim().is_empty() && !e.trim().is_empty() => case
+                        .occurred
+                        .push(((p.trim().to_string(), e.trim().to_string()), pos(o))),
+                    _ => errors.push(error_at(
+                        pos(o),
+                        format!("`{}` is not an event", o.value),
+                        Some("write `PRODUCT:EVENT`, e.g. `odoo-tenant-cm:launch`".into()),
+                    )),
+                }
+            }
+            for (lane, phase) in &f.phases {
+                match Phase::parse(phase.value.trim()) {
+                    Some(p) => case.phases.push(((lane.clone(), p), pos(phase))),
+                    None => errors.push(error_at(
+                        pos(phase),
+                        format!("`{}` is not a phase", phase.value),
+                        Some("write `prelaunch` or `live`".into()),
+                    )),
+                }
+            }
+            match f.now.as_ref().map(timestamp).transpose() {
+                Ok(n) => case.now = n,
+                Err(e) => errors.push(e),
+            }
+        }
+        cases.push(case);
+    }
+    if raw.cases.is_empty() {
+        errors.push(error_at(
+            (1, 1),
+            "the test file has no cases".into(),
+            Some("add cases under `cases:`".into()),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(TestFile { now, cases })
+    } else {
+        Err(errors)
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl Case {
+    /// The facts this case is decided under; `default_now` when neither the
+    /// case nor the file sets a clock.
+    pub fn facts(&self, file_now: Option<jiff::Timestamp>, default_now: jiff::Timestamp) -> Facts {
+        let mut f = Facts::at(self.now.or(file_now).unwrap_or(default_now));
+        f.occurred = self.occurred.iter().map(|(o, _)| o.clone()).collect();
+        f.phases = self.phases.iter().map(|(p, _)| p.clone()).collect();
+        f
+    }
+}
+
+impl TestFile {
+    /// Checks every case's facts against the runtime's bundle, so that a
+    /// typo in a fact is an error at its position rather than a different
+    /// decision.
+    ///
+    /// # Errors
+    ///
+    /// Every fact that names a product, event or lane the bundle lacks.
+    pub fn check(&self, runtime: &Runtime) -> Result<(), Vec<CaseError>> {
+        let mut errors = Vec::new();
+        for case in &self.cases {
+            for ((product, event), at) in &case.occurred {
+                let facts = Facts::at(jiff::Timestamp::UNIX_EPOCH)
+                    .with_occurred(product.clone(), event.clone());
+                if let Err(e) = runtime.check_facts(&facts) {
+                    let help = match &e {
+                        FactError::UnknownProduct { product, .. } => did_you_mean(
+                            product,
+                            runtime.bundle().products.keys().map(String::as_str),
+                        ),
+                        FactError::UnknownEvent { known, event, .. } => {
+                            did_you_mean(event, known.iter().map(String::as_str))
+                        }
+                        FactError::UnknownLane { .. } => None,
+                    };
+                    errors.push(error_at(*at, e.to_string(), help));
+                }
+            }
+            for ((lane, _), at) in &case.phases {
+                if !runtime.bundle().lanes.contains_key(lane) {
+                    errors.push(error_at(
+                        *at,
+                        format!("unknown lane `{lane}` in `phases`"),
+                        did_you_mean(lane, runtime.bundle().lanes.keys().map(String::as_str)),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Runs every case, in file order.
+    pub fn run(&self, runtime: &Runtime, default_now: jiff::Timestamp) -> Vec<CaseResult> {
+        self.cases
+            .iter()
+            .map(|case| CaseResult {
+                name: case.name.clone(),
+                line: case.line,
+                expect: case.expect,
+                decision: runtime.decide(&case.request, &case.facts(self.now, default_now)),
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_example_reads() {
+        let f = parse(
+            r#"
+cases:
+  - name: cm testing bootstrap with the phrase
+    request: {lane: cm/testing, action: empty_bootstrap, confirm: "bootstrap cm testing"}
+    expect: allow
+  - name: after CM launches the grant is gone
+    facts: {occurred: ["odoo-tenant-cm:launch"]}
+    request: {lane: cm/testing, action: empty_bootstrap, confirm: "bootstrap cm testing"}
+    expect: {decision: deny, reason: rule-retired}
+"#,
+        )
+        .unwrap();
+        assert_eq!(f.cases.len(), 2);
+        assert_eq!(f.cases[0].line, 3);
+        assert!(f.cases[0].expect.allow);
+        assert_eq!(f.cases[1].expect.reason, Some(ReasonCode::RuleRetired));
+        assert_eq!(
+            f.cases[1].occurred[0].0,
+            ("odoo-tenant-cm".to_string(), "launch".to_string())
+        );
+    }
+
+    fn first_error(text: &str) -> CaseError {
+        parse(text).unwrap_err().remove(0)
+    }
+
+    #[test]
+    fn mistakes_point_at_their_line_and_column() {
+        let e = first_error(
+            "cases:\n  - name: a\n    request: {lane: cm/prod, action: deploy}\n    expect: {decision: deny, reason: rule-retierd}\n",
+        );
+        assert_eq!((e.line, e.column), (4, 13));
+        assert_eq!(e.message, "`rule-retierd` is not a reason code");
+        assert_eq!(e.help.as_deref(), Some("did you mean `rule-retired`?"));
+
+        let e = first_error(
+            "cases:\n  - name: a\n    requst: {lane: cm/prod, action: deploy}\n    expect: allow\n",
+        );
+        assert_eq!(e.line, 3);
+        assert!(
+            e.message
+                .starts_with("invalid test file: unknown field `requst`"),
+            "{e}"
+        );
+
+        let e = first_error("cases:\n  - name: a\n    request: {lane: cm/prod, action: [deploy\n");
+        assert!(e.line >= 3, "{e}");
+
+        let e = first_error(
+            "cases:\n  - name: a\n    facts: {occurred: [launch]}\n    request: {lane: cm/prod, action: deploy}\n    expect: allow\n",
+        );
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "`launch` is not an event")
+        );
+
+        let e = first_error(
+            "cases:\n  - name: a\n    request: {lane: cm/prod, action: deploy}\n    expect: alow\n",
+        );
+        assert_eq!(e.help.as_deref(), Some("did you mean `allow`?"));
+
+        let e = first_error(
+            "now: tomorrow\ncases:\n  - name: a\n    request: {lane: cm/prod, action: deploy}\n    expect: allow\n",
+        );
+        assert_eq!((e.line, e.column), (1, 6));
+    }
+
+    #[test]
+    fn names_are_unique_and_an_allow_has_no_reason() {
+        let errors = parse(
+            "cases:\n  - name: a\n    request: {lane: x/y, action: z}\n    expect: deny\n  - name: a\n    request: {lane: x/y, action: z}\n    expect: {decision: allow, reason: unknown-lane}\n",
+        )
+        .unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert!(errors[0].message.contains("the first is on line 2"));
+        assert_eq!(errors[1].message, "an expected allow has no reason");
+    }
+
+    #[test]
+    fn every_reason_code_is_listed() {
+        for code in REASONS {
+            let text = format!(
+                "cases:\n  - name: a\n    request: {{lane: x/y, action: z}}\n    expect: {{decision: deny, reason: {}}}\n",
+                code.as_str()
+            );
+            assert_eq!(parse(&text).unwrap().cases[0].expect.reason, Some(code));
+        }
+    }
+}
