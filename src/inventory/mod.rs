@@ -196,6 +196,14 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
         file,
         diags: Vec::new(),
     };
+    if src.text.trim().is_empty() || src.text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        l.error(
+            Span::new(0, 0),
+            "the inventory is empty".into(),
+            Some("declare `issues`, `actions` and `products` with their `lanes`".into()),
+        );
+        return Err(l.diags);
+    }
     let raw: RawInventory = match read_yaml(&src.text) {
         Ok(r) => r,
         Err(e) => {
@@ -495,6 +503,11 @@ fn read_yaml(text: &str) -> Result<RawInventory, (String, usize, usize)> {
 /// suffix (we show the location ourselves).
 fn clean_message(msg: &str) -> String {
     let first = msg.lines().next().unwrap_or(msg);
+    // The reader's advice names its own options; say it in the inventory's terms.
+    let first = first.split(", set DuplicateKeyPolicy").next().unwrap_or(first);
+    if let Some(key) = first.strip_prefix("duplicate mapping key: ") {
+        return format!("invalid inventory: key `{key}` is written twice");
+    }
     let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
     let cut = cut.trim().trim_end_matches('.');
     let mut chars = cut.chars();

@@ -263,6 +263,7 @@ impl<'a> Parser<'a> {
                     );
                     if let Some(w) = peek_word(j)
                         && let Some(s) = did_you_mean(w, CLAUSE_KEYWORDS.iter().copied())
+                            .or_else(|| did_you_mean(w, ["allow", "deny"]))
                     {
                         e.help = Some(format!("did you mean `{s}`?"));
                     }
