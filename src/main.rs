@@ -45,6 +45,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a check's documentation (`lanepolicy rule L003`), or list every check.
+    Rule {
+        /// A check's code (`L003`) or name (`production-lane`).
+        #[arg(value_name = "CODE-OR-NAME", required_unless_present = "all")]
+        check: Option<String>,
+        /// Every check.
+        #[arg(long, conflicts_with = "check")]
+        all: bool,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
+        format: RuleFormat,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -75,6 +87,20 @@ struct CheckArgs {
     /// The date date-based lints compare against [default: today, UTC].
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<jiff::civil::Date>,
+    /// The configuration [default: lanepolicy.yaml beside the inventory].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Issue states for `issue-closed` (`gh issue list --state all --json number,state,url`).
+    #[arg(long, value_name = "FILE")]
+    issues: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RuleFormat {
+    /// Markdown text.
+    Text,
+    /// JSON.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -85,6 +111,8 @@ enum Format {
     Json,
     /// GitHub Actions workflow commands.
     Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Args)]
@@ -153,6 +181,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
+        Command::Rule { check, all, format } => rule(check.as_deref(), all, format),
         Command::Check(args) => check(&args, None),
         Command::Build {
             check: args,
@@ -203,6 +232,8 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date()
         }),
+        config: args.config.clone(),
+        issues: args.issues.clone(),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
@@ -221,9 +252,10 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         }
         Format::Json => diagnostic::render_json(diags, &outcome.sources),
         Format::Github => diagnostic::render_github(diags, &outcome.sources),
+        Format::Sarif => diagnostic::render_sarif(diags, &outcome.sources),
     };
-    let failed = outcome.has_errors()
-        || (args.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    let failed =
+        outcome.has_errors() || (args.deny_warnings && outcome.count(Severity::Warning) > 0);
     if let (Some(path), Some(b)) = (output, &outcome.bundle)
         && !failed
         && let Err(f) = write_bundle(path, b)
@@ -418,4 +450,57 @@ fn human_lane(v: &LaneView) -> String {
         ));
     }
     s
+}
+
+fn rule(name: Option<&str>, all: bool, format: RuleFormat) -> u8 {
+    use lanepolicy::lint::registry::{CHECKS, Check, lookup};
+    let json = |c: &Check| {
+        serde_json::json!({
+            "code": c.code,
+            "name": c.name,
+            "severity": c.default_severity.as_str(),
+            "configurable": !c.is_error_code(),
+            "summary": c.summary(),
+            "doc": c.doc(),
+        })
+    };
+    let text = if all {
+        match format {
+            RuleFormat::Json => {
+                let list: Vec<serde_json::Value> = CHECKS.iter().map(json).collect();
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                )
+            }
+            RuleFormat::Text => CHECKS
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {:<28} {:<8} {}\n",
+                        c.code,
+                        c.name,
+                        c.default_severity.as_str(),
+                        c.summary()
+                    )
+                })
+                .collect(),
+        }
+    } else {
+        let name = name.unwrap_or_default();
+        let Some(c) = lookup(name) else {
+            error(format!(
+                "no check `{name}`; `lanepolicy rule --all` lists them"
+            ));
+            return 2;
+        };
+        match format {
+            RuleFormat::Json => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json(c)).unwrap_or_default()
+            ),
+            RuleFormat::Text => c.doc(),
+        }
+    };
+    if print_out(&text) { 0 } else { 2 }
 }

@@ -4,16 +4,18 @@ use super::canonical::{digest_of, hex};
 use super::*;
 use crate::inventory::Inventory;
 use crate::sema::Program;
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::Retire;
 use sha2::{Digest, Sha256};
 
-/// Builds the bundle. The caller has checked that there are no errors.
+/// Builds the bundle from the program and the inventory; `inputs` are the
+/// files recorded in `sources` (policies and the inventory). The caller has
+/// checked that there are no errors.
 /// Returns the bundle with its `digest` filled in.
-pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle {
-    let mut srcs: Vec<SourceRef> = sources
-        .files()
+pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[FileId]) -> Bundle {
+    let mut srcs: Vec<SourceRef> = inputs
         .iter()
+        .map(|&id| sources.get(id))
         .map(|f| SourceRef {
             path: f.path.clone(),
             sha256: f.sha256.clone(),
@@ -97,6 +99,15 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle 
                 requires: r.requires.iter().map(|p| p.name.clone()).collect(),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
+                suppressions: r
+                    .suppressions
+                    .iter()
+                    .map(|(code, reason)| SuppressionRecord {
+                        code: code.check().code.to_string(),
+                        name: code.check().name.to_string(),
+                        reason: reason.clone(),
+                    })
+                    .collect(),
                 source: SourcePos {
                     path: file.path.clone(),
                     line,

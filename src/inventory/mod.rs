@@ -9,11 +9,13 @@
 //! as written and carried into the bundle, unless they look like a typo of a
 //! known key.
 
+mod invalid_inventory;
+
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::model::{DataAuthority, DataSource, EventState, Phase};
 use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::parser::{did_you_mean, is_ident};
+use crate::yaml::{self, Spans};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -128,64 +130,22 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn span<T>(&self, s: &Spanned<T>) -> Span {
-        self.span_at(s.referenced.line() as usize, s.referenced.column() as usize)
+        Spans { src: self.src }.of(s)
     }
 
     fn span_at(&self, line: usize, column: usize) -> Span {
-        if line == 0 {
-            return Span::new(0, 0);
-        }
-        let off = self.src.offset_of(line, column);
-        let rest = &self.src.text[off..];
-        let len = if rest.starts_with(['{', '[']) {
-            1
-        } else {
-            rest.find(['\n', '#', ',', '}', ']']).unwrap_or(rest.len())
-        };
-        let len = rest[..len].trim_end().len().max(
-            rest.chars()
-                .next()
-                .map_or(0, |c| c.len_utf8())
-                .min(len.max(1)),
-        );
-        Span::new(off, (off + len).min(self.src.text.len()))
+        Spans { src: self.src }.at(line, column)
     }
 
-    /// The span of a mapping key `key` written on the line before or on the
-    /// line of a value at `value` (best effort: the key text on that line).
     fn key_span(&self, key: &str, value: Span) -> Span {
-        let (line, _) = self.src.line_col(value.start);
-        for l in [line, line.saturating_sub(1)] {
-            let start = self.src.offset_of(l, 1);
-            let line_text = &self.src.text[start..];
-            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-            if let Some(k) = find_key(line_text, key) {
-                return Span::new(start + k, start + k + key.len());
-            }
-        }
-        value
+        Spans { src: self.src }.key(key, value)
     }
 
     fn error(&mut self, span: Span, message: String, help: Option<String>) {
-        self.diags
-            .push(Diagnostic::new(Code::E201, self.file, span, message).maybe_help(help));
+        self.diags.push(invalid_inventory::diagnostic(
+            self.file, span, message, help,
+        ));
     }
-}
-
-/// Finds `key` followed by `:` on a line (possibly inside a flow mapping).
-fn find_key(line: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(k) = line[from..].find(key) {
-        let at = from + k;
-        let before_ok =
-            at == 0 || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
-        let after = line[at + key.len()..].trim_start_matches([' ', '"', '\'']);
-        if before_ok && after.starts_with(':') {
-            return Some(at);
-        }
-        from = at + key.len();
-    }
-    None
 }
 
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
@@ -196,7 +156,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
         file,
         diags: Vec::new(),
     };
-    if src.text.trim().is_empty() || src.text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+    if yaml::is_blank(&src.text) {
         l.error(
             Span::new(0, 0),
             "the inventory is empty".into(),
@@ -204,13 +164,12 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
         );
         return Err(l.diags);
     }
-    let raw: RawInventory = match read_yaml(&src.text) {
+    let raw: RawInventory = match yaml::read(&src.text) {
         Ok(r) => r,
         Err(e) => {
-            let (message, line, col) = e;
-            let span = l.span_at(line, col);
-            let help = yaml_help(&message);
-            l.error(span, message, help);
+            let span = l.span_at(e.line, e.column);
+            let help = yaml_help(&e.message);
+            l.error(span, format!("invalid inventory: {}", e.message), help);
             return Err(l.diags);
         }
     };
@@ -483,37 +442,6 @@ impl Loader<'_> {
             );
         }
         parsed
-    }
-}
-
-/// Parses the YAML text; on failure returns (message, line, column).
-fn read_yaml(text: &str) -> Result<RawInventory, (String, usize, usize)> {
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-    };
-    serde_saphyr::from_str_with_options::<RawInventory>(text, options).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map_or((0, 0), |loc| (loc.line() as usize, loc.column() as usize));
-        (clean_message(&e.to_string()), line, col)
-    })
-}
-
-/// The reader's message, lower-cased at the start and without the location
-/// suffix (we show the location ourselves).
-fn clean_message(msg: &str) -> String {
-    let first = msg.lines().next().unwrap_or(msg);
-    // The reader's advice names its own options; say it in the inventory's terms.
-    let first = first.split(", set DuplicateKeyPolicy").next().unwrap_or(first);
-    if let Some(key) = first.strip_prefix("duplicate mapping key: ") {
-        return format!("invalid inventory: key `{key}` is written twice");
-    }
-    let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
-    let cut = cut.trim().trim_end_matches('.');
-    let mut chars = cut.chars();
-    match chars.next() {
-        Some(c) => format!("invalid inventory: {}{}", c.to_lowercase(), chars.as_str()),
-        None => "invalid inventory".into(),
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Rule {
     pub reason: Option<StringLit>,
     /// The doc comment lines.
     pub doc: Vec<String>,
+    /// The suppressions written before the rule: (check, reason).
+    pub suppressions: Vec<(crate::lint::registry::Code, String)>,
 }
 
 impl Rule {
@@ -194,6 +196,7 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         requires: Vec::new(),
         reason: None,
         doc: r.doc.clone(),
+        suppressions: Vec::new(),
     };
     // The first of each clause counts; repeats are E105 (reported above).
     for c in &r.clauses {

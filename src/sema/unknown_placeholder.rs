@@ -1,5 +1,22 @@
-//! E104 unknown-placeholder: a `confirm` template uses a placeholder other
-//! than `{product}`, `{context}`, `{instance}` and `{lane}`.
+//! E104 unknown-placeholder: a `confirm` template uses a placeholder other than `{product}`, `{context}`, `{instance}` and `{lane}`.
+//!
+//! ## What it does
+//! Checks the placeholders of confirmation templates, which the compiler
+//! expands per lane, and reports unknown or unclosed ones.
+//!
+//! ## Why is this bad?
+//! An unknown placeholder would end up literally in the phrase an operator
+//! must type, and one template could no longer give each lane its own phrase.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {contxt} {instance}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
 
 use super::PLACEHOLDERS;
 use crate::diagnostic::Diagnostic;
