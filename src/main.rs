@@ -234,6 +234,7 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         }),
         config: args.config.clone(),
         issues: args.issues.clone(),
+        build: output.is_some(),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,

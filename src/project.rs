@@ -35,6 +35,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// An issue-state snapshot for the `issue-closed` lint.
     pub issues: Option<PathBuf>,
+    /// Whether to build the bundle when there is no error (`check` does not need it).
+    pub build: bool,
 }
 
 impl Options {
@@ -47,6 +49,7 @@ impl Options {
             today,
             config: None,
             issues: None,
+            build: true,
         }
     }
 }
@@ -79,7 +82,7 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The resolved program.
     pub program: Program,
-    /// The bundle, when no diagnostic is an error.
+    /// The bundle, when no diagnostic is an error and it was asked for.
     pub bundle: Option<Bundle>,
     /// How many policy files were checked.
     pub policy_files: usize,
@@ -439,7 +442,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) => Some(bundle::build(&program, inv, &sources, &bundle_sources)),
+        (Some(inv), false) if opts.build => Some(bundle::build(&program, inv, &sources, &bundle_sources)),
         _ => None,
     };
     Ok(Outcome {

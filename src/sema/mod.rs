@@ -155,14 +155,16 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         .patterns
         .iter()
         .map(|p| {
-            let lanes: Vec<String> = inv
-                .lanes
-                .values()
-                .filter(|l| {
-                    glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
-                })
-                .map(|l| l.key())
-                .collect();
+            let lanes: Vec<String> = if p.is_glob() {
+                inv.lanes
+                    .values()
+                    .filter(|l| glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance))
+                    .map(|l| l.key())
+                    .collect()
+            } else {
+                let key = p.text();
+                inv.lanes.get(&key).map(|_| key).into_iter().collect()
+            };
             if lanes.is_empty() && !p.is_glob() {
                 unknown_lane::check(file, p, inv, diags);
             }
