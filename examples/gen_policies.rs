@@ -26,12 +26,17 @@ fn lanepolicy_bench_project(rules: usize, lanes: usize) -> (String, String) {
     let products = 50.min(lanes.max(1));
     let per_product = lanes.div_ceil(products);
     let mut inv = String::from("issues: https://github.com/example/ops/issues/\nactions:\n");
-    inv.push_str("  empty_bootstrap: {operation: stable_bootstrap, data_source: empty, destructive: true}\n");
+    inv.push_str(
+        "  empty_bootstrap: {operation: stable_bootstrap, data_source: empty, destructive: true}\n",
+    );
     inv.push_str("  upstream_restore: {operation: target_replacement, data_source: upstream_restore, destructive: true}\n");
     inv.push_str("  deploy: {operation: deploy, destructive: false}\n");
     inv.push_str("products:\n");
     for p in 0..products {
-        let _ = writeln!(inv, "  product-{p}:\n    context: ctx{p}\n    events: {{launch: pending, cutover: pending}}\n    lanes:");
+        let _ = writeln!(
+            inv,
+            "  product-{p}:\n    context: ctx{p}\n    events: {{launch: pending, cutover: pending}}\n    lanes:"
+        );
         for l in 0..per_product {
             let _ = writeln!(
                 inv,

@@ -21,5 +21,6 @@ pub mod project;
 pub mod runtime;
 pub mod sema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 pub mod yaml;

@@ -42,7 +42,9 @@ impl Example {
         e.policy = None;
         for (info, body) in blocks {
             match info.as_str() {
-                "lanepolicy" => e.policy = Some(body.clone()),
+                // Policies that do not parse are fenced as text, so that only
+                // valid policy text is marked as the language.
+                "lanepolicy" | "text" => e.policy = Some(body.clone()),
                 "yaml lanepolicy.yaml" => e.config = Some(body.clone()),
                 "yaml" => e.inventory = Some(body.clone()),
                 other => panic!("unknown block `{other}`"),

@@ -48,7 +48,10 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     for (j, b) in allows.iter().enumerate() {
         for lane in &b.lanes {
             for action in &b.actions {
-                by_pair.entry((lane.as_str(), action.name.as_str())).or_default().push(j);
+                by_pair
+                    .entry((lane.as_str(), action.name.as_str()))
+                    .or_default()
+                    .push(j);
             }
         }
     }
@@ -56,7 +59,9 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         let (Some(lane), Some(action)) = (a.lanes.first(), a.actions.first()) else {
             continue;
         };
-        let candidates = by_pair.get(&(lane.as_str(), action.name.as_str())).map_or(&[][..], Vec::as_slice);
+        let candidates = by_pair
+            .get(&(lane.as_str(), action.name.as_str()))
+            .map_or(&[][..], Vec::as_slice);
         // Another rule covers `a`; when they cover each other, only the later one is reported.
         let by = candidates
             .iter()

@@ -20,7 +20,7 @@ pub mod unused_suppression;
 pub mod wildcard_touches_production;
 
 use super::LintContext;
-use crate::model::Effect;
+use crate::model::{Effect, normalize_phrase};
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
 
@@ -67,11 +67,17 @@ pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
 /// retiring no earlier.
 pub(crate) fn covers(outer: &Rule, inner: &Rule) -> bool {
     let same_phrase = |l: &String| match (outer.phrases.get(l), inner.phrases.get(l)) {
-        (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()) || a.trim().to_lowercase() == b.trim().to_lowercase(),
+        (Some(a), Some(b)) => normalize_phrase(a) == normalize_phrase(b),
         _ => false,
     };
-    inner.actions.iter().all(|a| outer.actions.iter().any(|b| b.name == a.name))
-        && inner.lanes.iter().all(|l| outer.lanes.binary_search(l).is_ok())
+    inner
+        .actions
+        .iter()
+        .all(|a| outer.actions.iter().any(|b| b.name == a.name))
+        && inner
+            .lanes
+            .iter()
+            .all(|l| outer.lanes.binary_search(l).is_ok())
         && outer.requires.iter().all(|p| inner.requires(&p.name))
         && retires_no_earlier(outer, inner)
         && (outer.confirm.is_none() || inner.lanes.iter().all(same_phrase))
