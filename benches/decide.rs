@@ -150,6 +150,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
             },
             reason: deny.then(|| "frozen for an audit".to_string()),
             doc: Some(format!("Generated rule {k}.")),
+            suppressions: Vec::new(),
             source: SourcePos {
                 path: format!("policies/generated-{:03}.policy", k / 100),
                 line: 1 + 5 * (k % 100),

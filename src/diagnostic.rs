@@ -59,6 +59,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other related places.
     pub notes: Vec<Note>,
+    /// The reason of the suppression that silences it, if one does.
+    pub suppressed: Option<String>,
 }
 
 impl Diagnostic {
@@ -73,6 +75,7 @@ impl Diagnostic {
             label: None,
             help: None,
             notes: Vec::new(),
+            suppressed: None,
         }
     }
 
@@ -144,6 +147,15 @@ pub struct JsonDiagnostic<'a> {
     pub end_column: usize,
     /// The help line, or null.
     pub help: Option<&'a str>,
+    /// `{"reason": ...}` when an inline suppression silences it, else null.
+    pub suppression: Option<JsonSuppression<'a>>,
+}
+
+/// Why a diagnostic is suppressed.
+#[derive(Debug, Serialize)]
+pub struct JsonSuppression<'a> {
+    /// The suppression's reason.
+    pub reason: &'a str,
 }
 
 /// Renders diagnostics as the contract's JSON array (pretty-printed, with a final newline).
@@ -165,6 +177,10 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 end_line,
                 end_column,
                 help: d.help.as_deref(),
+                suppression: d
+                    .suppressed
+                    .as_deref()
+                    .map(|reason| JsonSuppression { reason }),
             }
         })
         .collect();
@@ -174,9 +190,10 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 }
 
 /// Renders diagnostics as GitHub Actions workflow commands, one per line.
+/// Suppressed diagnostics are left out.
 pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
         let file = sources.get(d.file);
         let (line, col) = file.line_col(d.span.start);
         let (end_line, end_col) = file.line_col(d.span.end);
@@ -218,7 +235,7 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<miette::LabeledSpan>,
-    source: miette::NamedSource<String>,
+    source: Option<miette::NamedSource<String>>,
 }
 
 impl std::fmt::Display for Report {
@@ -242,26 +259,33 @@ impl miette::Diagnostic for Report {
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
 }
 
+/// Lines longer than this (in bytes) are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 1000;
+
 /// Renders diagnostics for a person, with source snippets, labels and help.
 /// `color` turns on ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
+/// Suppressed diagnostics are left out (the summary line counts them).
 pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
+    // The location line is ours (miette counts columns in bytes; we count
+    // characters, as the JSON output does).
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .without_primary_span_start();
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
         let file = sources.get(d.file);
         let (line, col) = file.line_col(d.span.start);
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
@@ -284,16 +308,33 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 None => extra,
             });
         }
+        // Snippets of very long lines are unreadable (and beyond what the
+        // renderer handles): those diagnostics are shown without one.
+        let line_len = |offset: usize| {
+            let start = file.text[..offset.min(file.text.len())]
+                .rfind('\n')
+                .map_or(0, |k| k + 1);
+            file.text[start..]
+                .find('\n')
+                .unwrap_or(file.text.len() - start)
+        };
+        let snippet =
+            line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
+        let location = format!("{}:{line}:{col}", file.path);
         let report = Report {
-            message: d.message.clone(),
+            message: if snippet {
+                d.message.clone()
+            } else {
+                format!("{} (at {location})", d.message)
+            },
             code: format!("{}({})", d.check().code, d.check().name),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
             help,
-            labels,
-            source: miette::NamedSource::new(file.path.clone(), file.text.clone()),
+            labels: if snippet { labels } else { Vec::new() },
+            source: snippet.then(|| miette::NamedSource::new(location, file.text.clone())),
         };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {
@@ -310,21 +351,104 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     out
 }
 
-/// The closing line of human output: `N errors, M warnings in K files`.
+/// The closing line of human output: `N errors, M warnings in K files`,
+/// and how many findings suppressions silenced, if any.
 pub fn summary_line(diags: &[Diagnostic], files: usize) -> String {
-    let errors = diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    let warnings = diags.len() - errors;
-    format!(
+    let live = |sev: Severity| {
+        diags
+            .iter()
+            .filter(|d| d.severity == sev && d.suppressed.is_none())
+            .count()
+    };
+    let (errors, warnings) = (live(Severity::Error), live(Severity::Warning));
+    let suppressed = diags.iter().filter(|d| d.suppressed.is_some()).count();
+    let mut line = format!(
         "{errors} error{}, {warnings} warning{} in {files} file{}",
         plural(errors),
         plural(warnings),
         plural(files)
-    )
+    );
+    if suppressed > 0 {
+        line.push_str(&format!(" ({suppressed} suppressed)"));
+    }
+    line
 }
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// Renders diagnostics as a SARIF 2.1.0 log (GitHub code scanning accepts
+/// it): every check as a rule with its documentation as help, every
+/// diagnostic as a result with a 1-based region; suppressed diagnostics
+/// carry an `inSource` suppression with the reason.
+pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    use crate::lint::registry::CHECKS;
+    use serde_json::json;
+    let level = |s: Severity| match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let rules: Vec<serde_json::Value> = CHECKS
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.code,
+                "name": c.name,
+                "shortDescription": {"text": c.summary()},
+                "fullDescription": {"text": c.summary()},
+                "help": {"text": c.doc(), "markdown": c.doc()},
+                "defaultConfiguration": {"level": level(c.default_severity)},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            let file = sources.get(d.file);
+            let (start_line, start_column) = file.line_col(d.span.start);
+            let (end_line, end_column) = file.line_col(d.span.end.max(d.span.start));
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str(&format!("\nhelp: {h}"));
+            }
+            let mut result = json!({
+                "ruleId": d.check().code,
+                "ruleIndex": d.code as usize,
+                "level": level(d.severity),
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file.path},
+                        "region": {
+                            "startLine": start_line,
+                            "startColumn": start_column,
+                            "endLine": end_line,
+                            "endColumn": end_column.max(if end_line == start_line { start_column + 1 } else { 1 }),
+                        }
+                    }
+                }],
+            });
+            if let Some(reason) = &d.suppressed {
+                result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
+            }
+            result
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "lanepolicy",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
+    out
 }

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod bundle;
+pub mod config;
 pub mod diagnostic;
 pub mod inventory;
 pub mod lint;
@@ -21,4 +22,6 @@ pub mod project;
 pub mod runtime;
 pub mod sema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
+pub mod yaml;

@@ -3,11 +3,13 @@
 //! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lanepolicy::bundle::load::MAX_BUNDLE_BYTES;
 use lanepolicy::bundle::{self, BundleError};
 use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Failure};
-use lanepolicy::runtime::{Decision, Explanation, Facts, LaneView, Request, Runtime};
+use lanepolicy::runtime::{Decision, Explanation, Facts, LaneView, ReasonCode, Request, Runtime};
+use lanepolicy::source::read_limited;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -68,6 +70,18 @@ enum Command {
         #[arg(long, value_name = "RFC3339")]
         now: Option<jiff::Timestamp>,
     },
+    /// Print a check's documentation (`lanepolicy rule L003`), or list every check.
+    Rule {
+        /// A check's code (`L003`) or name (`production-lane`).
+        #[arg(value_name = "CODE-OR-NAME", required_unless_present = "all")]
+        check: Option<String>,
+        /// Every check.
+        #[arg(long, conflicts_with = "check")]
+        all: bool,
+        /// How to print.
+        #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
+        format: RuleFormat,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -98,6 +112,20 @@ struct CheckArgs {
     /// The date date-based lints compare against [default: today, UTC].
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<jiff::civil::Date>,
+    /// The configuration [default: lanepolicy.yaml beside the inventory].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Issue states for `issue-closed` (`gh issue list --state all --json number,state,url`).
+    #[arg(long, value_name = "FILE")]
+    issues: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RuleFormat {
+    /// Markdown text.
+    Text,
+    /// JSON.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -108,6 +136,8 @@ enum Format {
     Json,
     /// GitHub Actions workflow commands.
     Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Args)]
@@ -159,11 +189,22 @@ fn parse_phase(s: &str) -> Result<(String, Phase), String> {
 }
 
 impl FactArgs {
-    fn facts(&self) -> Facts {
+    /// The facts; two different phases for one lane are refused.
+    fn facts(&self) -> Result<Facts, String> {
         let mut f = Facts::at(self.now.unwrap_or_else(jiff::Timestamp::now));
         f.occurred = self.occurred.iter().cloned().collect();
-        f.phases = self.phases.iter().cloned().collect();
-        f
+        for (lane, phase) in &self.phases {
+            if let Some(other) = f.phases.insert(lane.clone(), *phase)
+                && other != *phase
+            {
+                return Err(format!(
+                    "`--phase` gives lane `{lane}` two phases, `{}` and `{}`",
+                    other.as_str(),
+                    phase.as_str()
+                ));
+            }
+        }
+        Ok(f)
     }
 }
 
@@ -176,6 +217,7 @@ fn main() -> ExitCode {
         }
     };
     let code = match cli.command {
+        Command::Rule { check, all, format } => rule(check.as_deref(), all, format),
         Command::Check(args) => check(&args, None),
         Command::Build {
             check: args,
@@ -236,6 +278,9 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date()
         }),
+        config: args.config.clone(),
+        issues: args.issues.clone(),
+        build: output.is_some(),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
@@ -254,39 +299,89 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         }
         Format::Json => diagnostic::render_json(diags, &outcome.sources),
         Format::Github => diagnostic::render_github(diags, &outcome.sources),
+        Format::Sarif => diagnostic::render_sarif(diags, &outcome.sources),
     };
-    let failed = outcome.has_errors()
-        || (args.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
-    if let (Some(path), Some(b)) = (output, &outcome.bundle)
-        && !failed
-        && let Err(f) = write_bundle(path, b)
-    {
-        print_out(&text);
-        error(f);
-        return 2;
-    }
+    let failed =
+        outcome.has_errors() || (args.deny_warnings && outcome.count(Severity::Warning) > 0);
+    let (Some(path), Some(b), false) = (output, &outcome.bundle, failed) else {
+        if !print_out(&text) {
+            return 2;
+        }
+        return u8::from(failed);
+    };
+    let inputs: Vec<&str> = outcome
+        .sources
+        .files()
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    let bundle_text = match bundle_text(path, b, &inputs) {
+        Ok(t) => t,
+        Err(f) => {
+            print_out(&text);
+            error(f);
+            return 2;
+        }
+    };
+    // Print first: if the report cannot be written, the bundle is not either.
     if !print_out(&text) {
         return 2;
     }
-    if failed {
-        1
-    } else {
-        if let (Some(path), Format::Human) = (output, args.format) {
-            eprintln!("wrote {}", path.display());
-        }
-        0
+    if let Err(f) = write_atomic(path, &bundle_text) {
+        error(f);
+        return 2;
     }
+    if let Format::Human = args.format {
+        eprintln!("wrote {}", path.display());
+    }
+    0
 }
 
-/// Writes the bundle atomically: a temporary file beside it, then a rename,
-/// so a reader never sees half a bundle.
-fn write_bundle(path: &Path, b: &bundle::Bundle) -> Result<(), Failure> {
+/// The bundle's text, after checking that it may be written to `path`: a
+/// regular file or nothing (not a link, a device, a directory, or one of the
+/// inputs), and no larger than the runtime will load.
+fn bundle_text(path: &Path, b: &bundle::Bundle, inputs: &[&str]) -> Result<String, Failure> {
     let fail = |message: String| Failure {
         path: path.display().to_string(),
         message,
     };
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            return Err(fail(
+                "is a symbolic link; write the bundle to a regular file".into(),
+            ));
+        }
+        if !meta.is_file() {
+            return Err(fail("exists and is not a regular file".into()));
+        }
+        let target = path.canonicalize().ok();
+        if inputs
+            .iter()
+            .any(|i| Path::new(i).canonicalize().ok() == target)
+        {
+            return Err(fail(
+                "is one of the input files; choose another output".into(),
+            ));
+        }
+    }
     let value = serde_json::to_value(b).map_err(|e| fail(e.to_string()))?;
     let text = bundle::to_pretty_json(&value);
+    if text.len() > MAX_BUNDLE_BYTES {
+        return Err(fail(format!(
+            "the bundle would be {} bytes, over the {MAX_BUNDLE_BYTES} bytes the runtime loads",
+            text.len()
+        )));
+    }
+    Ok(text)
+}
+
+/// Writes `text` atomically: a temporary file beside `path`, then a rename,
+/// so a reader never sees half a bundle.
+fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+    let fail = |message: String| Failure {
+        path: path.display().to_string(),
+        message,
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -308,8 +403,8 @@ fn write_bundle(path: &Path, b: &bundle::Bundle) -> Result<(), Failure> {
 
 /// Reads and verifies a bundle file.
 fn load_runtime(path: &Path) -> Result<Runtime, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
+    let bytes = read_limited(path, MAX_BUNDLE_BYTES as u64)
+        .map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
     Runtime::from_bytes(&bytes).map_err(|e: BundleError| format!("{}: {e}", path.display()))
 }
 
@@ -317,7 +412,6 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let mut req = Request::new(args.lane.clone(), args.action.clone());
     req.confirm = args.confirm.clone();
     req.proofs = args.proofs.iter().cloned().collect();
-    let facts = fact_args.facts();
     let runtime = match load_runtime(&args.bundle) {
         Ok(r) => r,
         Err(msg) => {
@@ -336,10 +430,31 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    if let Err(e) = runtime.check_facts(&facts) {
-        error(format!("{e}; the decision is deny"));
-        return 2;
-    }
+    let facts = fact_args.facts().and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    });
+    let facts = match facts {
+        Ok(f) => f,
+        Err(msg) => {
+            if json {
+                let d = Decision::refused(
+                    &req,
+                    ReasonCode::InvalidRequest,
+                    msg.clone(),
+                    Some(runtime.bundle().digest.clone()),
+                );
+                print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&d).unwrap_or_default()
+                ));
+            }
+            error(format!("{msg}; the decision is deny"));
+            return 2;
+        }
+    };
     let d = runtime.decide(&req, &facts);
     let text = if json {
         format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
@@ -380,11 +495,18 @@ fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let facts = fact_args.facts();
-    if let Err(e) = runtime.check_facts(&facts) {
-        error(e);
-        return 2;
-    }
+    let facts = match fact_args.facts().and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            error(msg);
+            return 2;
+        }
+    };
     let views = runtime.lanes(&facts);
     let text = if json {
         format!(
@@ -478,10 +600,25 @@ fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    if let Err(e) = runtime.check_facts(&facts) {
-        error(format!("{e}; the decision is deny"));
-        return 2;
-    }
+    let facts = match facts.and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            if json {
+                print_out(&to_json(&Explanation::invalid_request(
+                    &req,
+                    &msg,
+                    runtime.digest(),
+                )));
+            }
+            error(format!("{msg}; the decision is deny"));
+            return 2;
+        }
+    };
     let e = runtime.explain(&req, &facts);
     let text = if json { to_json(&e) } else { e.to_text() };
     if !print_out(&text) {
@@ -527,4 +664,57 @@ fn policy_tests(
 
 fn color_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn rule(name: Option<&str>, all: bool, format: RuleFormat) -> u8 {
+    use lanepolicy::lint::registry::{CHECKS, Check, lookup};
+    let json = |c: &Check| {
+        serde_json::json!({
+            "code": c.code,
+            "name": c.name,
+            "severity": c.default_severity.as_str(),
+            "configurable": !c.is_error_code(),
+            "summary": c.summary(),
+            "doc": c.doc(),
+        })
+    };
+    let text = if all {
+        match format {
+            RuleFormat::Json => {
+                let list: Vec<serde_json::Value> = CHECKS.iter().map(json).collect();
+                format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&list).unwrap_or_default()
+                )
+            }
+            RuleFormat::Text => CHECKS
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {:<28} {:<8} {}\n",
+                        c.code,
+                        c.name,
+                        c.default_severity.as_str(),
+                        c.summary()
+                    )
+                })
+                .collect(),
+        }
+    } else {
+        let name = name.unwrap_or_default();
+        let Some(c) = lookup(name) else {
+            error(format!(
+                "no check `{name}`; `lanepolicy rule --all` lists them"
+            ));
+            return 2;
+        };
+        match format {
+            RuleFormat::Json => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json(c)).unwrap_or_default()
+            ),
+            RuleFormat::Text => c.doc(),
+        }
+    };
+    if print_out(&text) { 0 } else { 2 }
 }

@@ -280,13 +280,10 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
 /// Compiles the policies of `dir` as `lanepolicy check DIR` would, and loads
 /// the bundle through the runtime's verifying loader.
 fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, SuiteError> {
-    let outcome = project::compile(&project::Options {
-        paths: vec![dir.to_path_buf()],
-        inventory: opts.inventory.clone(),
-        root: opts.root.clone(),
-        today: opts.today,
-    })
-    .map_err(SuiteError::Io)?;
+    let mut options = project::Options::new(vec![dir.to_path_buf()], opts.root.clone(), opts.today);
+    options.inventory = opts.inventory.clone();
+    options.build = true;
+    let outcome = project::compile(&options).map_err(SuiteError::Io)?;
     let Some(b) = &outcome.bundle else {
         return Err(SuiteError::Policies {
             dir: dir_shown.to_string(),

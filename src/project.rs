@@ -2,13 +2,15 @@
 //! read them safely, parse, resolve, lint, and (when clean) build the bundle.
 
 use crate::bundle::{self, Bundle};
+use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
-use crate::lint::{self, LintContext, registry::Code};
+use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
-use crate::source::{SourceFile, SourceMap, Span, display_path};
-use crate::syntax;
+use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
+use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The largest policy or inventory file read, in bytes (8 MiB).
@@ -29,6 +31,27 @@ pub struct Options {
     pub root: PathBuf,
     /// Today's date (UTC), for date-based lints.
     pub today: jiff::civil::Date,
+    /// The configuration; by default `lanepolicy.yaml` beside the inventory.
+    pub config: Option<PathBuf>,
+    /// An issue-state snapshot for the `issue-closed` lint.
+    pub issues: Option<PathBuf>,
+    /// Whether to build the bundle when there is no error (`check` does not need it).
+    pub build: bool,
+}
+
+impl Options {
+    /// Options for `paths` with everything else found the default way.
+    pub fn new(paths: Vec<PathBuf>, root: PathBuf, today: jiff::civil::Date) -> Self {
+        Options {
+            paths,
+            inventory: None,
+            root,
+            today,
+            config: None,
+            issues: None,
+            build: true,
+        }
+    }
 }
 
 /// A failure that is not about the content of a file: a missing or
@@ -59,18 +82,24 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The resolved program.
     pub program: Program,
-    /// The bundle, when no diagnostic is an error.
+    /// The bundle, when no diagnostic is an error and it was asked for.
     pub bundle: Option<Bundle>,
     /// How many policy files were checked.
     pub policy_files: usize,
 }
 
 impl Outcome {
-    /// True when any diagnostic is an error.
+    /// True when any diagnostic that is not suppressed is an error.
     pub fn has_errors(&self) -> bool {
+        self.count(Severity::Error) > 0
+    }
+
+    /// How many diagnostics of `severity` are not suppressed.
+    pub fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .any(|d| d.severity == Severity::Error)
+            .filter(|d| d.severity == severity && d.suppressed.is_none())
+            .count()
     }
 }
 
@@ -91,14 +120,7 @@ fn read_source(path: &Path, shown: &str) -> Result<(SourceFile, Option<BadUtf8>)
         path: shown.to_string(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e)))?;
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(fail(format!(
-            "file is {} bytes, over the limit of {MAX_SOURCE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e)))?;
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let sha = bundle::canonical::hex(&Sha256::digest(&bytes));
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(body) {
@@ -133,32 +155,42 @@ fn not_utf8(code: Code, file: usize, src: &SourceFile, bad: BadUtf8) -> Diagnost
         .chars()
         .next()
         .map_or(at, |c| at + c.len_utf8());
-    Diagnostic::new(
-        code,
-        file,
-        Span::new(at, end),
-        format!("file is not valid UTF-8 at byte {}", bad.byte_offset),
-    )
-    .label("invalid UTF-8 here")
-    .help("save the file as UTF-8")
+    syntax_error::not_utf8(code, file, Span::new(at, end), bad.byte_offset)
 }
 
 /// Finds the policy files under `paths`, sorted, each once.
-pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failure> {
+pub fn policy_files(
+    paths: &[PathBuf],
+    root: &Path,
+    config: &Config,
+) -> Result<Vec<PathBuf>, Failure> {
     let mut out = Vec::new();
     for p in paths {
+        // An inventory or a configuration stands for the policies beside it
+        // (pre-commit passes changed files, and those may be YAML).
+        let named = p.file_name().and_then(|n| n.to_str());
+        let p = &match named {
+            Some(INVENTORY_FILE | CONFIG_FILE) => match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            _ => p.clone(),
+        };
         let meta = std::fs::metadata(p).map_err(|e| Failure {
             path: display_path(p, root),
             message: io_message(&e),
         })?;
         if meta.is_dir() {
             walk(p, root, &mut out)?;
-        } else {
+            out.retain(|f| config.walks(f));
+        } else if !config.excludes(p) {
             out.push(p.clone());
         }
     }
+    // The same file named twice (`a.policy`, `./a.policy`) is read once.
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     out.sort();
-    out.dedup();
     Ok(out)
 }
 
@@ -179,6 +211,22 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> 
         }
     }
     Ok(())
+}
+
+/// The project root that bundle paths are relative to: the nearest
+/// directory at or above the inventory's that holds `.git`, or else the
+/// inventory's own directory. It does not depend on the current directory,
+/// so the same sources give the same bundle wherever it is built from.
+pub fn project_root(inventory: &Path) -> PathBuf {
+    let abs = inventory
+        .canonicalize()
+        .unwrap_or_else(|_| inventory.to_path_buf());
+    let dir = abs
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or(dir.clone(), Path::to_path_buf)
 }
 
 /// The nearest `lanes.yaml` in `start` (a file's directory, or a directory)
@@ -202,11 +250,50 @@ pub fn find_inventory(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Compiles the policies: parse, load the inventory, resolve, lint, build.
-/// Content problems are diagnostics in the [`Outcome`]; a [`Failure`] means
-/// a file could not be found or read.
+/// Reads an issue-state snapshot (`gh issue list --state all --json
+/// number,state,url`): a JSON array of objects with `state` and `url` or
+/// `number`. Returns the URLs of closed issues; `#N` numbers resolve against
+/// the inventory's `issues:` base.
+pub fn closed_issues(
+    path: &Path,
+    shown: &str,
+    base: Option<&str>,
+) -> Result<BTreeSet<String>, Failure> {
+    #[derive(serde::Deserialize)]
+    struct IssueState {
+        number: Option<u64>,
+        state: String,
+        url: Option<String>,
+    }
+    let fail = |message: String| Failure {
+        path: shown.to_string(),
+        message,
+    };
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
+    let expected = "expected `gh issue list --state all --json number,state,url`";
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        fail(format!(
+            "line {}, column {}: not JSON ({msg}); {expected}",
+            e.line(),
+            e.column().max(1)
+        ))
+    })?;
+    let states: Vec<IssueState> = serde_json::from_value(value)
+        .map_err(|e| fail(format!("not an issue snapshot ({e}); {expected}")))?;
+    Ok(states
+        .into_iter()
+        .filter(|s| s.state.eq_ignore_ascii_case("closed"))
+        .filter_map(|s| s.url.or_else(|| Some(format!("{}{}", base?, s.number?))))
+        .collect())
+}
+
+/// Compiles the policies: parse, load the inventory and the configuration,
+/// resolve, lint, apply suppressions and severities, build. Content
+/// problems are diagnostics in the [`Outcome`]; a [`Failure`] means a file
+/// could not be found or read.
 pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
-    let files = policy_files(&opts.paths, &opts.root)?;
     let first = opts
         .paths
         .first()
@@ -221,56 +308,112 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             ),
         })?,
     };
+    let root = opts
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| opts.root.clone());
+    let project = project_root(&inv_path);
+    let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
+        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let (mut src, bad) = read_source(p, &display_path(&abs, &root))?;
+        src.bundle_path = relative_path(&abs, &project);
+        Ok((src, bad))
+    };
+    let shown = |p: &Path| {
+        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        display_path(&abs, &root)
+    };
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let mut suppressions = Vec::new();
+
+    // The configuration: `--config`, or lanepolicy.yaml beside the inventory.
+    let config_path = opts.config.clone().or_else(|| {
+        let p = inv_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(CONFIG_FILE);
+        p.is_file().then_some(p)
+    });
+    let config = match &config_path {
+        None => Config::default(),
+        Some(path) => {
+            let (src, bad) = read(path)?;
+            let id = sources.add(src);
+            if let Some(bad) = bad {
+                diagnostics.push(not_utf8(Code::E202, id, sources.get(id), bad));
+                Config::default()
+            } else {
+                let base = path
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let (config, mut d) = config::load(sources.get(id), id, base);
+                diagnostics.append(&mut d);
+                config
+            }
+        }
+    };
+
+    let files = policy_files(&opts.paths, &opts.root, &config)?;
     if files.is_empty() {
         return Err(Failure {
             path: display_path(&first, &opts.root),
             message: "no `.policy` files found".into(),
         });
     }
-    let root = opts
-        .root
-        .canonicalize()
-        .unwrap_or_else(|_| opts.root.clone());
-    let shown = |p: &Path| {
-        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        display_path(&abs, &root)
-    };
 
-    let mut sources = SourceMap::default();
-    let mut diagnostics = Vec::new();
-
-    let inv_shown = shown(&inv_path);
-    let (inv_src, bad) = read_source(&inv_path, &inv_shown)?;
+    let (inv_src, bad) = read(&inv_path)?;
     let inv_id = sources.add(inv_src);
+    let mut bundle_sources = vec![inv_id];
     let inventory = match bad {
         Some(off) => {
             diagnostics.push(not_utf8(Code::E201, inv_id, sources.get(inv_id), off));
             None
         }
-        None => match inventory::load(sources.get(inv_id), inv_id) {
-            Ok(inv) => Some(inv),
-            Err(mut d) => {
-                diagnostics.append(&mut d);
-                None
+        None => {
+            suppressions.extend(suppression::from_yaml(
+                inv_id,
+                &sources.get(inv_id).text,
+                &mut diagnostics,
+            ));
+            match inventory::load(sources.get(inv_id), inv_id) {
+                Ok(inv) => Some(inv),
+                Err(mut d) => {
+                    diagnostics.append(&mut d);
+                    None
+                }
             }
-        },
+        }
+    };
+    let closed = match (&opts.issues, &inventory) {
+        (Some(path), inv) => closed_issues(
+            path,
+            &shown(path),
+            inv.as_ref().and_then(|i| i.issues.as_deref()),
+        )?,
+        (None, _) => BTreeSet::new(),
     };
 
     let mut parsed = Vec::new();
     for path in &files {
-        let (src, bad) = read_source(path, &shown(path))?;
+        let (src, bad) = read(path)?;
         let id = sources.add(src);
+        bundle_sources.push(id);
         if let Some(off) = bad {
             diagnostics.push(not_utf8(Code::E001, id, sources.get(id), off));
             continue;
         }
         let file = syntax::parse_file(&sources.get(id).text);
         for e in &file.errors {
-            let mut d = Diagnostic::new(Code::E001, id, e.span, e.message.clone())
-                .maybe_help(e.help.clone());
-            d.label = e.label.clone();
-            diagnostics.push(d);
+            diagnostics.push(syntax_error::diagnostic(id, e));
         }
+        suppressions.extend(suppression::from_policy(
+            id,
+            &sources.get(id).text,
+            &file,
+            &mut diagnostics,
+        ));
         parsed.push((id, file));
     }
 
@@ -285,13 +428,48 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             program: &program,
             inventory: inv,
             today: opts.today,
+            expires_soon_days: config.expires_soon_days,
+            closed_issues: closed,
         };
         diagnostics.extend(lint::run(&ctx));
     }
+    // Severities from the configuration (errors are never configured), then suppressions.
+    diagnostics.retain_mut(|d| {
+        if d.check().is_error_code() {
+            return true;
+        }
+        match config.severity(d.code) {
+            Some(s) => {
+                d.severity = s;
+                true
+            }
+            None => false,
+        }
+    });
+    suppression::apply(&suppressions, &mut diagnostics, |c| config.is_off(c));
+    // The bundle records the suppressions that silenced a finding on a rule.
+    for rule in &mut program.rules {
+        let mut used: Vec<(Code, String)> = diagnostics
+            .iter()
+            .filter(|d| {
+                d.file == rule.file
+                    && rule.span.start <= d.span.start
+                    && d.span.start < rule.span.end
+            })
+            .filter_map(|d| d.suppressed.clone().map(|reason| (d.code, reason)))
+            .collect();
+        used.sort();
+        used.dedup();
+        rule.suppressions = used;
+    }
     diagnostic::sort(&mut diagnostics, &sources);
-    let has_errors = diagnostics.iter().any(|d| d.severity == Severity::Error);
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) => Some(bundle::build(&program, inv, &sources)),
+        (Some(inv), false) if opts.build => {
+            Some(bundle::build(&program, inv, &sources, &bundle_sources))
+        }
         _ => None,
     };
     Ok(Outcome {

@@ -202,7 +202,8 @@ fn facts_change_decisions_and_typos_in_facts_are_refused() {
         rt.check_facts(&facts().with_occurred("odoo-tenant-xx", "launch")),
         Err(FactError::UnknownProduct {
             product: "odoo-tenant-xx".into(),
-            event: "launch".into()
+            event: "launch".into(),
+            suggestion: Some("odoo-tenant-cm".into()),
         })
     );
     assert!(matches!(
@@ -213,6 +214,13 @@ fn facts_change_decisions_and_typos_in_facts_are_refused() {
         rt.check_facts(&facts().with_phase("cm/staging", Phase::Live)),
         Err(FactError::UnknownLane { .. })
     ));
+    // A launch is one way: a fact cannot make a live lane prelaunch again.
+    assert_eq!(
+        rt.check_facts(&facts().with_phase("hq/prod", Phase::Prelaunch)),
+        Err(FactError::LaunchUndone {
+            lane: "hq/prod".into()
+        })
+    );
 }
 
 #[test]

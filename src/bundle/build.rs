@@ -4,18 +4,20 @@ use super::canonical::{digest_of, hex};
 use super::*;
 use crate::inventory::Inventory;
 use crate::sema::Program;
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::Retire;
 use sha2::{Digest, Sha256};
 
-/// Builds the bundle. The caller has checked that there are no errors.
+/// Builds the bundle from the program and the inventory; `inputs` are the
+/// files recorded in `sources` (policies and the inventory). The caller has
+/// checked that there are no errors.
 /// Returns the bundle with its `digest` filled in.
-pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle {
-    let mut srcs: Vec<SourceRef> = sources
-        .files()
+pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[FileId]) -> Bundle {
+    let mut srcs: Vec<SourceRef> = inputs
         .iter()
+        .map(|&id| sources.get(id))
         .map(|f| SourceRef {
-            path: f.path.clone(),
+            path: f.bundle_path.clone(),
             sha256: f.sha256.clone(),
         })
         .collect();
@@ -69,7 +71,7 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle 
         })
         .collect();
 
-    let mut rules: Vec<(String, usize, Rule)> = program
+    let mut rules: Vec<(String, usize, String, Rule)> = program
         .rules
         .iter()
         .map(|r| {
@@ -97,21 +99,29 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle 
                 requires: r.requires.iter().map(|p| p.name.clone()).collect(),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
+                suppressions: r
+                    .suppressions
+                    .iter()
+                    .map(|(code, reason)| SuppressionRecord {
+                        code: code.check().code.to_string(),
+                        name: code.check().name.to_string(),
+                        reason: reason.clone(),
+                    })
+                    .collect(),
                 source: SourcePos {
-                    path: file.path.clone(),
+                    path: file.bundle_path.clone(),
                     line,
                     column,
                 },
             };
-            (file.path.clone(), r.span.start, rule)
+            (file.bundle_path.clone(), r.span.start, rule_id(r), rule)
         })
         .collect();
     rules.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let rules: Vec<Rule> = rules
         .into_iter()
-        .map(|(_, _, mut r)| {
-            let base = rule_id(&r);
+        .map(|(_, _, base, mut r)| {
             let n = seen.entry(base.clone()).or_insert(0);
             *n += 1;
             r.id = if *n == 1 { base } else { format!("{base}-{n}") };
@@ -136,18 +146,27 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap) -> Bundle 
 }
 
 /// The rule's stable id: the first 12 hex digits of the SHA-256 of its
-/// canonical form (effect, actions, patterns, retirement, issue, phrase
-/// template outcome, proofs, reason), so it survives moves and reformatting.
-fn rule_id(r: &Rule) -> String {
+/// canonical form as written (effect, actions, patterns, retirement, issue
+/// reference, phrase template, proofs, reason), so it survives moves,
+/// reformatting and inventory changes.
+fn rule_id(r: &crate::sema::Rule) -> String {
+    let until: Vec<String> = r
+        .until
+        .iter()
+        .map(|c| match c {
+            Retire::Event(e) => e.name.clone(),
+            Retire::Date { date, .. } => date.to_string(),
+        })
+        .collect();
     let canonical = serde_json::json!({
         "effect": r.effect,
-        "actions": r.actions,
-        "patterns": r.patterns,
-        "until": r.until,
-        "issue": r.issue,
-        "confirm": r.confirm,
-        "requires": r.requires,
-        "reason": r.reason,
+        "actions": r.actions.iter().map(|a| &a.name).collect::<Vec<_>>(),
+        "patterns": r.patterns.iter().map(|p| p.pattern.text()).collect::<Vec<_>>(),
+        "until": until,
+        "issue": r.issue.as_ref().map(|i| &i.reference),
+        "confirm": r.confirm.as_ref().map(|c| &c.value),
+        "requires": r.requires.iter().map(|p| &p.name).collect::<Vec<_>>(),
+        "reason": r.reason.as_ref().map(|s| &s.value),
     });
     let hash = Sha256::digest(super::canonical_json(&canonical).as_bytes());
     hex(&hash)[..12].to_string()

@@ -3,8 +3,9 @@
 
 use super::canonical::{ScanError, Scanned, Top, digest_of, scan};
 use super::{Bundle, FORMAT, VERSION};
+use crate::model::EventState;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (64 MiB).
@@ -112,7 +113,9 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
         Ok(s) => s,
         Err(ScanError::Json(e)) => return Err(json_error(&e)),
         Err(ScanError::Unsorted) => {
-            let value: Value = serde_json::from_slice(bytes).map_err(|e| json_error(&e))?;
+            let value: Value = serde_json::from_slice::<Strict>(bytes)
+                .map(|s| s.0)
+                .map_err(|e| json_error(&e))?;
             Scanned {
                 top: Top::of(&value),
                 computed: digest_of(&value),
@@ -174,6 +177,73 @@ fn json_error(e: &serde_json::Error) -> BundleError {
     }
 }
 
+/// A JSON value read with duplicate object keys refused: with them, two
+/// readers could see two different bundles behind one digest.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(d).map(|s: Strict| s.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Checks that the bundle agrees with itself: lanes with their products,
+/// rules with the lanes, actions and events they name.
 fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     let invalid = |message: String| Err(BundleError::Invalid { message });
     for (key, lane) in &b.lanes {
@@ -183,21 +253,49 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 lane.context, lane.instance
             ));
         }
-        if !b.products.contains_key(&lane.product) {
-            return invalid(format!(
-                "lane `{key}` names unknown product `{}`",
-                lane.product
-            ));
+        match b.products.get(&lane.product) {
+            None => {
+                return invalid(format!(
+                    "lane `{key}` names unknown product `{}`",
+                    lane.product
+                ));
+            }
+            Some(p) if p.context != lane.context => {
+                return invalid(format!(
+                    "lane `{key}` is in context `{}` but its product `{}` is `{}`",
+                    lane.context, lane.product, p.context
+                ));
+            }
+            Some(_) => {}
         }
     }
-    let lanes: HashSet<&str> = b.lanes.keys().map(String::as_str).collect();
+    // Each lane's product events, for the rules' checks below.
+    let lanes: HashMap<&str, Option<&BTreeMap<String, EventState>>> = b
+        .lanes
+        .iter()
+        .map(|(k, l)| (k.as_str(), b.products.get(&l.product).map(|p| &p.events)))
+        .collect();
     for (k, r) in b.rules.iter().enumerate() {
         let at = || format!("rules[{k}] (`{}`)", r.id);
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{} names unknown action `{a}`", at()));
         }
-        if let Some(l) = r.lanes.iter().find(|l| !lanes.contains(l.as_str())) {
-            return invalid(format!("{} names unknown lane `{l}`", at()));
+        for l in &r.lanes {
+            let Some(events) = lanes.get(l.as_str()) else {
+                return invalid(format!("{} names unknown lane `{l}`", at()));
+            };
+            // An event the lane's product lacks could never retire the rule there.
+            if let Some(e) = r
+                .until
+                .events
+                .iter()
+                .find(|e| !events.is_some_and(|ev| ev.contains_key(*e)))
+            {
+                return invalid(format!(
+                    "{} retires at `{e}`, which is not an event of lane `{l}`'s product",
+                    at()
+                ));
+            }
         }
         if let Some(d) = r
             .until
@@ -207,13 +305,16 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         {
             return invalid(format!("{} has `{d}`, which is not a date", at()));
         }
-        if let Some(phrases) = &r.confirm
-            && let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l))
-        {
-            return invalid(format!(
-                "{} asks for a phrase but has none for lane `{l}`",
-                at()
-            ));
+        if let Some(phrases) = &r.confirm {
+            if let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l)) {
+                return invalid(format!(
+                    "{} asks for a phrase but has none for lane `{l}`",
+                    at()
+                ));
+            }
+            if let Some((l, _)) = phrases.iter().find(|(_, p)| p.trim().is_empty()) {
+                return invalid(format!("{} has an empty phrase for lane `{l}`", at()));
+            }
         }
     }
     Ok(())

@@ -8,7 +8,7 @@
 
 mod build;
 pub mod canonical;
-mod load;
+pub mod load;
 
 pub use build::build;
 pub use canonical::{canonical_json, digest_of, to_pretty_json};
@@ -122,6 +122,9 @@ pub struct Rule {
     pub reason: Option<String>,
     /// Doc comment, lines joined with `\n`.
     pub doc: Option<String>,
+    /// Lints suppressed on this rule, with their reasons (the audit trail).
+    #[serde(default)]
+    pub suppressions: Vec<SuppressionRecord>,
     /// Where the rule is written.
     pub source: SourcePos,
 }
@@ -144,6 +147,17 @@ pub struct IssueLink {
     pub reference: String,
     /// Resolved URL.
     pub url: String,
+}
+
+/// A suppression written before a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuppressionRecord {
+    /// The check's code, e.g. `L012`.
+    pub code: String,
+    /// The check's name.
+    pub name: String,
+    /// Why it does not apply.
+    pub reason: String,
 }
 
 /// A source position.

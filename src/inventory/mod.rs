@@ -9,17 +9,30 @@
 //! as written and carried into the bundle, unless they look like a typo of a
 //! known key.
 
+mod invalid_inventory;
+
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::model::{DataAuthority, DataSource, EventState, Phase};
 use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::parser::{did_you_mean, is_ident};
+use crate::yaml::{self, Spans};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 /// The lane keys lanepolicy reads; any other lane key is an extra field.
 pub const LANE_KEYS: [&str; 4] = ["production", "phase", "data_authority", "allowed_sources"];
+
+/// Lane keys that the bundle derives from the product and the lane's name;
+/// a lane cannot set them.
+const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
+
+/// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
+fn is_product_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))
+}
 
 /// A loaded, valid inventory.
 #[derive(Debug, Clone)]
@@ -128,64 +141,22 @@ struct Loader<'a> {
 
 impl Loader<'_> {
     fn span<T>(&self, s: &Spanned<T>) -> Span {
-        self.span_at(s.referenced.line() as usize, s.referenced.column() as usize)
+        Spans { src: self.src }.of(s)
     }
 
     fn span_at(&self, line: usize, column: usize) -> Span {
-        if line == 0 {
-            return Span::new(0, 0);
-        }
-        let off = self.src.offset_of(line, column);
-        let rest = &self.src.text[off..];
-        let len = if rest.starts_with(['{', '[']) {
-            1
-        } else {
-            rest.find(['\n', '#', ',', '}', ']']).unwrap_or(rest.len())
-        };
-        let len = rest[..len].trim_end().len().max(
-            rest.chars()
-                .next()
-                .map_or(0, |c| c.len_utf8())
-                .min(len.max(1)),
-        );
-        Span::new(off, (off + len).min(self.src.text.len()))
+        Spans { src: self.src }.at(line, column)
     }
 
-    /// The span of a mapping key `key` written on the line before or on the
-    /// line of a value at `value` (best effort: the key text on that line).
     fn key_span(&self, key: &str, value: Span) -> Span {
-        let (line, _) = self.src.line_col(value.start);
-        for l in [line, line.saturating_sub(1)] {
-            let start = self.src.offset_of(l, 1);
-            let line_text = &self.src.text[start..];
-            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-            if let Some(k) = find_key(line_text, key) {
-                return Span::new(start + k, start + k + key.len());
-            }
-        }
-        value
+        Spans { src: self.src }.key(key, value)
     }
 
     fn error(&mut self, span: Span, message: String, help: Option<String>) {
-        self.diags
-            .push(Diagnostic::new(Code::E201, self.file, span, message).maybe_help(help));
+        self.diags.push(invalid_inventory::diagnostic(
+            self.file, span, message, help,
+        ));
     }
-}
-
-/// Finds `key` followed by `:` on a line (possibly inside a flow mapping).
-fn find_key(line: &str, key: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(k) = line[from..].find(key) {
-        let at = from + k;
-        let before_ok =
-            at == 0 || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
-        let after = line[at + key.len()..].trim_start_matches([' ', '"', '\'']);
-        if before_ok && after.starts_with(':') {
-            return Some(at);
-        }
-        from = at + key.len();
-    }
-    None
 }
 
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
@@ -196,13 +167,20 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
         file,
         diags: Vec::new(),
     };
-    let raw: RawInventory = match read_yaml(&src.text) {
+    if yaml::is_blank(&src.text) {
+        l.error(
+            Span::new(0, 0),
+            "the inventory is empty".into(),
+            Some("declare `issues`, `actions` and `products` with their `lanes`".into()),
+        );
+        return Err(l.diags);
+    }
+    let raw: RawInventory = match yaml::read(&src.text) {
         Ok(r) => r,
         Err(e) => {
-            let (message, line, col) = e;
-            let span = l.span_at(line, col);
-            let help = yaml_help(&message);
-            l.error(span, message, help);
+            let span = l.span_at(e.line, e.column);
+            let help = yaml_help(&e.message);
+            l.error(span, format!("invalid inventory: {}", e.message), help);
             return Err(l.diags);
         }
     };
@@ -261,6 +239,14 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
     for (pname, p) in &raw.products {
         let pspan = l.key_span(pname, l.span(p));
+        if !is_product_name(pname) {
+            l.error(
+                pspan,
+                format!("`{pname}` is not a valid product name"),
+                Some("product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit".into()),
+            );
+            continue;
+        }
         let context = p.value.context.value.clone();
         if !is_ident(&context) {
             let s = l.span(&p.value.context);
@@ -426,6 +412,18 @@ impl Loader<'_> {
             if LANE_KEYS.contains(&k.as_str()) {
                 continue;
             }
+            if DERIVED_LANE_KEYS.contains(&k.as_str()) {
+                let s = self.key_span(k, self.span(v));
+                self.error(
+                    s,
+                    format!("a lane cannot set `{k}`"),
+                    Some(
+                        "a lane's product, context and instance come from where it is declared"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
             if let Some(known) = did_you_mean(k, LANE_KEYS) {
                 let s = self.key_span(k, self.span(v));
                 self.error(
@@ -478,32 +476,6 @@ impl Loader<'_> {
     }
 }
 
-/// Parses the YAML text; on failure returns (message, line, column).
-fn read_yaml(text: &str) -> Result<RawInventory, (String, usize, usize)> {
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-    };
-    serde_saphyr::from_str_with_options::<RawInventory>(text, options).map_err(|e| {
-        let (line, col) = e
-            .location()
-            .map_or((0, 0), |loc| (loc.line() as usize, loc.column() as usize));
-        (clean_message(&e.to_string()), line, col)
-    })
-}
-
-/// The reader's message, lower-cased at the start and without the location
-/// suffix (we show the location ourselves).
-fn clean_message(msg: &str) -> String {
-    let first = msg.lines().next().unwrap_or(msg);
-    let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
-    let cut = cut.trim().trim_end_matches('.');
-    let mut chars = cut.chars();
-    match chars.next() {
-        Some(c) => format!("invalid inventory: {}{}", c.to_lowercase(), chars.as_str()),
-        None => "invalid inventory".into(),
-    }
-}
-
 fn yaml_help(message: &str) -> Option<String> {
     if message.contains("unknown field") {
         Some("the inventory has `issues`, `actions` and `products`; products have `context`, `events` and `lanes`; actions have `operation`, `data_source` and `destructive`".into())
@@ -515,7 +487,7 @@ fn yaml_help(message: &str) -> Option<String> {
 }
 
 fn ident_help() -> String {
-    "names are lower-case letters, digits, `_` and `-`, starting with a letter".into()
+    "names are lower-case letters, digits, `_` and `-`, starting with a letter, and not a reserved word of the policy language".into()
 }
 
 fn list(all: &[&str]) -> String {

@@ -3,6 +3,7 @@
 
 pub mod registry;
 pub mod rules;
+pub mod suppression;
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
@@ -16,6 +17,10 @@ pub struct LintContext<'a> {
     pub inventory: &'a Inventory,
     /// Today's date (UTC), for retirement lints.
     pub today: jiff::civil::Date,
+    /// The `expires-soon` window, in days.
+    pub expires_soon_days: i64,
+    /// URLs of closed approval issues (from `check --issues FILE`).
+    pub closed_issues: std::collections::BTreeSet<String>,
 }
 
 /// Runs every lint of the registry, in registry order.

@@ -1,7 +1,9 @@
 //! THE table of checks. Start here: every check lanepolicy has is one line
-//! below, with its code, name, default severity, a one-line summary and the
-//! function that runs it (errors found while parsing, loading the inventory
-//! or resolving names have none: they are reported where they are found).
+//! below, with its code, name, default severity, the function that runs it
+//! (errors found while parsing, loading files or resolving names have none:
+//! they are reported where they are found) and the file that implements and
+//! documents it. That file's `//!` comment is the check's documentation, the
+//! single source of `lanepolicy rule CODE` and of `docs/rules/`.
 //!
 //! `grep -r L003` finds this line, the rule's file, its tests and its docs.
 
@@ -21,18 +23,58 @@ pub struct Check {
     pub name: &'static str,
     /// Severity unless configured otherwise.
     pub default_severity: Severity,
-    /// One line: when it fires.
-    pub summary: &'static str,
-    /// The lint's function; `None` for errors reported by the parser,
-    /// inventory loader or name resolution.
+    /// The lint's function; `None` for checks reported where they are found
+    /// (parser, inventory and configuration loaders, name resolution,
+    /// suppressions).
     pub run: Option<LintFn>,
+    /// The source file of the check, whose `//!` comment is its
+    /// documentation (first line `CODE name: summary`, then the sections
+    /// What it does / Why is this bad? / Example / Use instead).
+    source: &'static str,
+}
+
+impl Check {
+    /// True for E-codes: errors that configuration cannot turn off or down.
+    pub fn is_error_code(&self) -> bool {
+        self.code.starts_with('E')
+    }
+
+    /// The check's documentation: its source file's `//!` lines, as Markdown.
+    pub fn doc(&self) -> String {
+        let mut out = String::new();
+        for line in self.source.lines() {
+            let Some(rest) = line.strip_prefix("//!") else {
+                if out.is_empty() {
+                    continue;
+                }
+                break;
+            };
+            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One line: when the check fires (from the first line of its doc).
+    pub fn summary(&self) -> String {
+        let doc = self.doc();
+        let first = doc.lines().next().unwrap_or_default();
+        first
+            .split_once(": ")
+            .map_or(first, |(_, s)| s)
+            .trim_end_matches('.')
+            .to_string()
+    }
 }
 
 macro_rules! checks {
-    ($( $code:ident $name:literal $sev:ident $run:expr, $summary:literal; )*) => {
+    ($( $code:ident $name:literal $sev:ident $run:expr, $source:literal; )*) => {
         /// Every check's code. The discriminant is the check's index in [`CHECKS`].
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $( #[doc = $summary] $code, )* }
+        pub enum Code { $( #[doc = concat!("`", $name, "`")] $code, )* }
+
+        /// Every code, in registry order.
+        const ALL_CODES: &[Code] = &[ $( Code::$code, )* ];
 
         /// The registry: every check, in code order.
         pub static CHECKS: &[Check] = &[
@@ -40,35 +82,52 @@ macro_rules! checks {
                 code: stringify!($code),
                 name: $name,
                 default_severity: Severity::$sev,
-                summary: $summary,
                 run: $run,
+                source: include_str!($source),
             }, )*
         ];
     };
 }
 
 checks! {
-    E001 "syntax-error"          Error   None, "the text is not in the grammar";
-    E101 "unknown-action"        Error   None, "an action is not declared in the inventory";
-    E102 "unknown-lane"          Error   None, "a pattern without `*` names a lane the inventory lacks";
-    E103 "unknown-event"         Error   None, "an `until` event is not an event of the product of every lane the rule matches";
-    E104 "unknown-placeholder"   Error   None, "a `confirm` template uses a placeholder other than {product}, {context}, {instance}, {lane}";
-    E105 "duplicate-clause"      Error   None, "a clause appears twice in one rule";
-    E106 "unknown-proof"         Error   None, "`requires` names a proof other than `backup_proof` and `restore_proof`";
-    E107 "unresolved-issue"      Error   None, "`issue=#N` is used but the inventory has no `issues:` base URL";
-    E201 "invalid-inventory"     Error   None, "lanes.yaml is not valid YAML or breaks its schema";
-    L001 "missing-issue"         Error   Some(rules::missing_issue::run), "an `allow` has no `issue=`";
-    L002 "no-retirement"         Error   Some(rules::no_retirement::run), "an `allow` has no `until`";
-    L003 "production-lane"       Error   Some(rules::production_lane::run), "an `allow` of a destructive action matches a production lane without backup proof or a prelaunch event retirement";
-    L004 "missing-confirmation"  Error   Some(rules::missing_confirmation::run), "an `allow` of a destructive action has no `confirm=`";
-    L005 "source-not-allowed"    Error   Some(rules::source_not_allowed::run), "an action's data source is not allowed by a matched lane's data policy";
-    L006 "name-suggests-production" Warning Some(rules::name_suggests_production::run), "a lane named like production is declared `production: false`";
+    E001 "syntax-error"                Error   None, "../syntax/syntax_error.rs";
+    E002 "invalid-suppression"         Error   None, "rules/invalid_suppression.rs";
+    E101 "unknown-action"              Error   None, "../sema/unknown_action.rs";
+    E102 "unknown-lane"                Error   None, "../sema/unknown_lane.rs";
+    E103 "unknown-event"               Error   None, "../sema/unknown_event.rs";
+    E104 "unknown-placeholder"         Error   None, "../sema/unknown_placeholder.rs";
+    E105 "duplicate-clause"            Error   None, "../sema/duplicate_clause.rs";
+    E106 "unknown-proof"               Error   None, "../sema/unknown_proof.rs";
+    E107 "unresolved-issue"            Error   None, "../sema/unresolved_issue.rs";
+    E108 "empty-confirmation"          Error   None, "../sema/empty_confirmation.rs";
+    E201 "invalid-inventory"           Error   None, "../inventory/invalid_inventory.rs";
+    E202 "invalid-config"              Error   None, "../config/invalid_config.rs";
+    L001 "missing-issue"               Error   Some(rules::missing_issue::run), "rules/missing_issue.rs";
+    L002 "no-retirement"               Error   Some(rules::no_retirement::run), "rules/no_retirement.rs";
+    L003 "production-lane"             Error   Some(rules::production_lane::run), "rules/production_lane.rs";
+    L004 "missing-confirmation"        Error   Some(rules::missing_confirmation::run), "rules/missing_confirmation.rs";
+    L005 "source-not-allowed"          Error   Some(rules::source_not_allowed::run), "rules/source_not_allowed.rs";
+    L006 "name-suggests-production"    Warning Some(rules::name_suggests_production::run), "rules/name_suggests_production.rs";
+    L007 "pattern-matches-nothing"     Warning Some(rules::pattern_matches_nothing::run), "rules/pattern_matches_nothing.rs";
+    L008 "retired-rule"                Warning Some(rules::retired_rule::run), "rules/retired_rule.rs";
+    L009 "expires-soon"                Warning Some(rules::expires_soon::run), "rules/expires_soon.rs";
+    L010 "duplicate-rule"              Warning Some(rules::duplicate_rule::run), "rules/duplicate_rule.rs";
+    L011 "shadowed-by-deny"            Warning Some(rules::shadowed_by_deny::run), "rules/shadowed_by_deny.rs";
+    L012 "wildcard-touches-production" Warning Some(rules::wildcard_touches_production::run), "rules/wildcard_touches_production.rs";
+    L013 "shared-confirmation"         Warning Some(rules::shared_confirmation::run), "rules/shared_confirmation.rs";
+    L014 "unused-suppression"          Warning None, "rules/unused_suppression.rs";
+    L015 "issue-closed"                Warning Some(rules::issue_closed::run), "rules/issue_closed.rs";
 }
 
 impl Code {
     /// The registry entry.
     pub fn check(self) -> &'static Check {
         &CHECKS[self as usize]
+    }
+
+    /// The code of the check at `index` in [`CHECKS`].
+    pub fn from_index(index: usize) -> Option<Code> {
+        ALL_CODES.get(index).copied()
     }
 }
 
@@ -88,12 +147,25 @@ mod tests {
         for (i, a) in CHECKS.iter().enumerate() {
             assert_eq!(a.code.len(), 4, "{}", a.code);
             assert!(a.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-            assert_eq!(
-                a.run.is_some(),
-                a.code.starts_with('L'),
-                "{}: lints run, errors do not",
+            assert!(
+                a.run.is_none() || a.code.starts_with('L'),
+                "{}: only lints run",
                 a.code
             );
+            let doc = a.doc();
+            assert!(
+                doc.starts_with(&format!("{} {}: ", a.code, a.name)),
+                "{}: doc starts with its code and name",
+                a.code
+            );
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+            ] {
+                assert!(doc.contains(section), "{}: doc has `{section}`", a.code);
+            }
             for b in &CHECKS[i + 1..] {
                 assert!(
                     a.code < b.code,
@@ -105,6 +177,9 @@ mod tests {
             }
         }
         assert_eq!(Code::L003.check().name, "production-lane");
+        for (i, c) in CHECKS.iter().enumerate() {
+            assert_eq!(Code::from_index(i).map(|c| c.check().code), Some(c.code));
+        }
         assert_eq!(lookup("production-lane").map(|c| c.code), Some("L003"));
         assert_eq!(lookup("l001").map(|c| c.name), Some("missing-issue"));
     }

@@ -209,12 +209,7 @@ fn timestamp(s: &Spanned<String>) -> Result<jiff::Timestamp, CaseError> {
 
 /// The closest of `names` to `word`, as a help line.
 fn did_you_mean<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    names
-        .into_iter()
-        .map(|n| (strsim::jaro_winkler(word, n), n))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, n)| format!("did you mean `{n}`?"))
+    crate::suggest::did_you_mean(word, names).map(|n| format!("did you mean `{n}`?"))
 }
 
 fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
@@ -445,26 +440,58 @@ impl TestFile {
                 let facts = Facts::at(jiff::Timestamp::UNIX_EPOCH)
                     .with_occurred(product.clone(), event.clone());
                 if let Err(e) = runtime.check_facts(&facts) {
-                    let help = match &e {
-                        FactError::UnknownProduct { product, .. } => did_you_mean(
+                    // The suggestion goes in the help line, not the message.
+                    let (message, suggestion) = match &e {
+                        FactError::UnknownProduct {
                             product,
-                            runtime.bundle().products.keys().map(String::as_str),
+                            event,
+                            suggestion,
+                        } => (
+                            format!("unknown product `{product}` in `{product}:{event}`"),
+                            suggestion,
                         ),
-                        FactError::UnknownEvent { known, event, .. } => {
-                            did_you_mean(event, known.iter().map(String::as_str))
-                        }
-                        FactError::UnknownLane { .. } => None,
+                        FactError::UnknownEvent {
+                            product,
+                            event,
+                            known,
+                            suggestion,
+                        } => (
+                            format!(
+                                "product `{product}` has no event `{event}` (it has: {})",
+                                if known.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    known.join(", ")
+                                }
+                            ),
+                            suggestion,
+                        ),
+                        _ => (e.to_string(), &None),
                     };
-                    errors.push(error_at(*at, e.to_string(), help));
+                    errors.push(error_at(
+                        *at,
+                        message,
+                        suggestion.as_ref().map(|s| format!("did you mean `{s}`?")),
+                    ));
                 }
             }
-            for ((lane, _), at) in &case.phases {
-                if !runtime.bundle().lanes.contains_key(lane) {
-                    errors.push(error_at(
+            for ((lane, phase), at) in &case.phases {
+                match runtime.bundle().lanes.get(lane) {
+                    None => errors.push(error_at(
                         *at,
                         format!("unknown lane `{lane}` in `phases`"),
                         did_you_mean(lane, runtime.bundle().lanes.keys().map(String::as_str)),
-                    ));
+                    )),
+                    Some(l) if l.phase == Phase::Live && *phase == Phase::Prelaunch => {
+                        errors.push(error_at(
+                            *at,
+                            format!(
+                                "lane `{lane}` is live in the bundle; a fact cannot make it prelaunch again"
+                            ),
+                            None,
+                        ))
+                    }
+                    Some(_) => {}
                 }
             }
         }

@@ -7,10 +7,11 @@
 //! of its failed steps are the decision's reasons, which the tests check for
 //! every lane, action and kind of presentation.
 
-use super::decide::{Decision, ReasonCode, normalize_phrase};
+use super::decide::{Decision, ReasonCode};
 use super::{Facts, Request, Runtime};
 use crate::bundle::Rule;
-use crate::model::{implied_proofs, is_protected, source_allowed};
+use crate::model::{implied_proofs, is_protected, normalize_phrase, source_allowed};
+use crate::suggest::did_you_mean;
 use serde::Serialize;
 
 /// What a step checked, in the order of the language spec.
@@ -19,6 +20,8 @@ use serde::Serialize;
 pub enum Check {
     /// The bundle is readable, of a known version, and its digest matches.
     Bundle,
+    /// The facts name only what the bundle has, and do not contradict it.
+    Facts,
     /// The lane is in the bundle.
     Lane,
     /// The action is declared.
@@ -152,19 +155,6 @@ fn authority(r: &Rule) -> String {
     parts.join(", ")
 }
 
-/// The closest name, by the same measure the checker uses for its hints.
-fn closest<'a>(word: &str, names: impl IntoIterator<Item = &'a String>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in names {
-        let score = strsim::jaro_winkler(word, c);
-        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 2.min(c.len() / 2);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
-
 impl Runtime {
     /// Explains the decision on `req` under `facts`, step by step. The
     /// explanation's [`Decision`] is the one [`Runtime::decide`] returns.
@@ -195,7 +185,7 @@ impl Runtime {
                 ReasonCode::UnknownLane,
                 format!("lane `{}` is not in the bundle", req.lane),
             );
-            if let Some(near) = closest(&req.lane, b.lanes.keys()) {
+            if let Some(near) = did_you_mean(&req.lane, b.lanes.keys().map(String::as_str)) {
                 step.details.push(format!("did you mean `{near}`?"));
             }
             steps.push(step);
@@ -235,7 +225,7 @@ impl Runtime {
                 ReasonCode::UnknownAction,
                 format!("action `{}` is not in the bundle", req.action),
             );
-            if let Some(near) = closest(&req.action, b.actions.keys()) {
+            if let Some(near) = did_you_mean(&req.action, b.actions.keys().map(String::as_str)) {
                 step.details.push(format!("did you mean `{near}`?"));
             }
             steps.push(step);
@@ -617,15 +607,8 @@ impl Explanation {
     /// decide on: one failed step, and a deny ([`Decision::bundle_invalid`]).
     /// `message` says why the bundle was refused.
     pub fn bundle_invalid(req: &Request, message: &str) -> Explanation {
-        let mut decision = Decision::bundle_invalid(
-            req,
-            &crate::bundle::BundleError::Invalid {
-                message: String::new(),
-            },
-        );
-        decision.reasons[0].message = message.to_string();
         Explanation {
-            decision,
+            decision: Decision::refused(req, ReasonCode::BundleInvalid, message.to_string(), None),
             steps: vec![Step::fail(
                 Check::Bundle,
                 ReasonCode::BundleInvalid,
@@ -635,6 +618,31 @@ impl Explanation {
             next: Some(
                 "a bundle that verifies is needed: rebuild it with `lanepolicy build`".into(),
             ),
+        }
+    }
+
+    /// The explanation of a request whose facts were refused
+    /// ([`Runtime::check_facts`]): the bundle step passed, the facts step
+    /// failed, and the decision is an `invalid-request` deny. `bundle` is
+    /// the digest of the bundle read.
+    pub fn invalid_request(req: &Request, message: &str, bundle: &str) -> Explanation {
+        Explanation {
+            decision: Decision::refused(
+                req,
+                ReasonCode::InvalidRequest,
+                message.to_string(),
+                Some(bundle.to_string()),
+            ),
+            steps: vec![
+                Step::pass(Check::Bundle, format!("bundle {bundle} is verified")),
+                Step::fail(
+                    Check::Facts,
+                    ReasonCode::InvalidRequest,
+                    message.to_string(),
+                ),
+            ],
+            present: None,
+            next: Some("correct the facts: they must name what the bundle has".into()),
         }
     }
 

@@ -100,6 +100,7 @@ pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
 use crate::model::{Effect, EventState, Phase};
+use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the caller knows that may be newer than the bundle.
@@ -249,7 +250,7 @@ impl RuleIndex {
 }
 
 /// Why facts were refused by [`Runtime::check_facts`]: they name something
-/// the bundle does not have.
+/// the bundle does not have, or undo what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactError {
     /// An occurred event names a product the bundle lacks.
@@ -258,6 +259,8 @@ pub enum FactError {
         product: String,
         /// The event as given.
         event: String,
+        /// The closest product name, if one is close.
+        suggestion: Option<String>,
     },
     /// An occurred event is not an event of its product.
     UnknownEvent {
@@ -267,25 +270,44 @@ pub enum FactError {
         event: String,
         /// The product's events, sorted.
         known: Vec<String>,
+        /// The closest event name, if one is close.
+        suggestion: Option<String>,
     },
     /// A phase fact names a lane the bundle lacks.
     UnknownLane {
         /// The lane as given.
+        lane: String,
+        /// The closest lane key, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A phase fact makes a lane that is live in the bundle prelaunch again.
+    LaunchUndone {
+        /// The lane.
         lane: String,
     },
 }
 
 impl std::fmt::Display for FactError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hint = |s: &Option<String>| {
+            s.as_ref()
+                .map_or(String::new(), |s| format!("; did you mean `{s}`?"))
+        };
         match self {
-            FactError::UnknownProduct { product, event } => write!(
+            FactError::UnknownProduct {
+                product,
+                event,
+                suggestion,
+            } => write!(
                 f,
-                "unknown product `{product}` in the occurred event `{product}:{event}`"
+                "unknown product `{product}` in `{product}:{event}`{}",
+                hint(suggestion)
             ),
             FactError::UnknownEvent {
                 product,
                 event,
                 known,
+                suggestion,
             } => {
                 let known = if known.is_empty() {
                     "none".to_string()
@@ -294,12 +316,21 @@ impl std::fmt::Display for FactError {
                 };
                 write!(
                     f,
-                    "product `{product}` has no event `{event}` (it has: {known})"
+                    "product `{product}` has no event `{event}` (it has: {known}){}",
+                    hint(suggestion)
                 )
             }
-            FactError::UnknownLane { lane } => {
-                write!(f, "unknown lane `{lane}` in a phase fact")
+            FactError::UnknownLane { lane, suggestion } => {
+                write!(
+                    f,
+                    "unknown lane `{lane}` in a phase fact{}",
+                    hint(suggestion)
+                )
             }
+            FactError::LaunchUndone { lane } => write!(
+                f,
+                "lane `{lane}` is live in the bundle; a fact cannot make it prelaunch again"
+            ),
         }
     }
 }
@@ -389,18 +420,24 @@ impl Runtime {
 
     /// Checks facts against the bundle: occurred events must be events of
     /// known products, phase facts must name known lanes (a typo in a fact
-    /// must not silently change a decision). Checks in a fixed order, so the
-    /// error reported is deterministic.
+    /// must not silently change a decision), and a lane that is live in the
+    /// bundle cannot be made prelaunch again (a launch is one way; facts may
+    /// only make a decision stricter). Checks in a fixed order, so the error
+    /// reported is deterministic.
     ///
     /// # Errors
     ///
     /// The first [`FactError`] found.
     pub fn check_facts(&self, facts: &Facts) -> Result<(), FactError> {
+        fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a String>) -> Option<String> {
+            did_you_mean(word, names.map(String::as_str)).map(str::to_string)
+        }
         for (product, event) in &facts.occurred {
             let Some(p) = self.bundle.products.get(product) else {
                 return Err(FactError::UnknownProduct {
                     product: product.clone(),
                     event: event.clone(),
+                    suggestion: suggest(product, self.bundle.products.keys()),
                 });
             };
             if !p.events.contains_key(event) {
@@ -408,15 +445,20 @@ impl Runtime {
                     product: product.clone(),
                     event: event.clone(),
                     known: p.events.keys().cloned().collect(),
+                    suggestion: suggest(event, p.events.keys()),
                 });
             }
         }
-        if let Some(lane) = facts
-            .phases
-            .keys()
-            .find(|l| !self.bundle.lanes.contains_key(*l))
-        {
-            return Err(FactError::UnknownLane { lane: lane.clone() });
+        for (lane, phase) in &facts.phases {
+            let Some(l) = self.bundle.lanes.get(lane) else {
+                return Err(FactError::UnknownLane {
+                    lane: lane.clone(),
+                    suggestion: suggest(lane, self.bundle.lanes.keys()),
+                });
+            };
+            if l.phase == Phase::Live && *phase == Phase::Prelaunch {
+                return Err(FactError::LaunchUndone { lane: lane.clone() });
+            }
         }
         Ok(())
     }

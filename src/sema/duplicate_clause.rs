@@ -1,4 +1,23 @@
 //! E105 duplicate-clause: a clause appears twice in one rule.
+//!
+//! ## What it does
+//! Reports a second `until`, `issue`, `confirm`, `requires` or `reason` in the
+//! same rule.
+//!
+//! ## Why is this bad?
+//! Two `issue=` or two `until` clauses leave a reader guessing which one
+//! counts. A rule says each thing once; `until` takes several conditions with
+//! `or`.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch until 2027-01-31 issue=#573 confirm="bootstrap cm testing"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch or 2027-01-31 issue=#573 confirm="bootstrap cm testing"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;

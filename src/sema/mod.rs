@@ -8,6 +8,7 @@
 //! nothing while any error stands.
 
 mod duplicate_clause;
+mod empty_confirmation;
 mod unknown_action;
 mod unknown_event;
 mod unknown_lane;
@@ -84,6 +85,8 @@ pub struct Rule {
     pub reason: Option<StringLit>,
     /// The doc comment lines.
     pub doc: Vec<String>,
+    /// The suppressions written before the rule: (check, reason).
+    pub suppressions: Vec<(crate::lint::registry::Code, String)>,
 }
 
 impl Rule {
@@ -153,14 +156,18 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         .patterns
         .iter()
         .map(|p| {
-            let lanes: Vec<String> = inv
-                .lanes
-                .values()
-                .filter(|l| {
-                    glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
-                })
-                .map(|l| l.key())
-                .collect();
+            let lanes: Vec<String> = if p.is_glob() {
+                inv.lanes
+                    .values()
+                    .filter(|l| {
+                        glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
+                    })
+                    .map(|l| l.key())
+                    .collect()
+            } else {
+                let key = p.text();
+                inv.lanes.get(&key).map(|_| key).into_iter().collect()
+            };
             if lanes.is_empty() && !p.is_glob() {
                 unknown_lane::check(file, p, inv, diags);
             }
@@ -194,6 +201,7 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         requires: Vec::new(),
         reason: None,
         doc: r.doc.clone(),
+        suppressions: Vec::new(),
     };
     // The first of each clause counts; repeats are E105 (reported above).
     for c in &r.clauses {
@@ -209,7 +217,9 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
             }
             ClauseKind::Confirm(s) if rule.confirm.is_none() => {
                 rule.confirm = Some(s.clone());
-                if unknown_placeholder::check(file, s, diags) {
+                if empty_confirmation::check(file, s, diags)
+                    && unknown_placeholder::check(file, s, diags)
+                {
                     rule.phrases = rule
                         .lanes
                         .iter()

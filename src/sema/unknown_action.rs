@@ -1,4 +1,22 @@
 //! E101 unknown-action: an action is not declared in the inventory.
+//!
+//! ## What it does
+//! Checks that every action a rule names is declared under `actions:` in
+//! `lanes.yaml`, and suggests the nearest declared name.
+//!
+//! ## Why is this bad?
+//! The runtime only knows declared actions; a misspelt action grants or
+//! denies nothing, so the rule silently does not do what it says.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;

@@ -1,5 +1,23 @@
-//! E103 unknown-event: an `until` event is not an event of the product of
-//! every lane the rule matches.
+//! E103 unknown-event: an `until` event is not an event of the product of every lane the rule matches.
+//!
+//! ## What it does
+//! Checks that each `until` event is declared under `events:` for the product
+//! of every lane the rule matches. `launch` of CM says nothing about OPW.
+//!
+//! ## Why is this bad?
+//! An event that a lane's product does not have can never occur for that
+//! lane, so the rule would never retire there: a permission meant to be
+//! temporary becomes permanent.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until cutover issue=#573 confirm="bootstrap cm testing"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
+//! ```
 
 use super::Rule;
 use crate::diagnostic::Diagnostic;

@@ -1,4 +1,23 @@
 //! E102 unknown-lane: a pattern without `*` names a lane the inventory lacks.
+//!
+//! ## What it does
+//! Checks that every lane written out in full (`cm/testing`) exists in the
+//! inventory, and suggests the nearest lane. Patterns with `*` that match
+//! nothing are the warning `pattern-matches-nothing` (L007) instead.
+//!
+//! ## Why is this bad?
+//! A rule about a lane that does not exist protects or opens nothing; usually
+//! it is a typo, and the lane that was meant stays closed (or open).
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/tesing until launch issue=#573 confirm="bootstrap cm testing"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;

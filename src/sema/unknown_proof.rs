@@ -1,4 +1,24 @@
-//! E106 unknown-proof: `requires` names a proof the runtime does not know.
+//! E106 unknown-proof: `requires` names a proof other than `backup_proof` and `restore_proof`.
+//!
+//! ## What it does
+//! Checks proof names against the proofs the runtime knows: `backup_proof`
+//! (Launchplane's backup-gate record) and `restore_proof` (a restore
+//! verification record).
+//!
+//! ## Why is this bad?
+//! A misspelt proof would be demanded at run time under a name no caller
+//! presents, so the action could never be allowed, or a caller would learn to
+//! pass anything under that name.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}" requires backup_prof, restore_proof
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}" requires backup_proof, restore_proof
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;

@@ -1,5 +1,33 @@
-//! E107 unresolved-issue: `issue=#N` is used but the inventory has no
-//! `issues:` base URL to resolve it against.
+//! E107 unresolved-issue: `issue=#N` is used but the inventory has no `issues:` base URL.
+//!
+//! ## What it does
+//! Resolves issue references to URLs: `#573` against the inventory's `issues:`
+//! base, `owner/repo#573` to GitHub, a quoted `https://` URL as written. It
+//! reports a `#N` that has no base to resolve against.
+//!
+//! ## Why is this bad?
+//! The issue URL is the approval signal shown in the read model and in every
+//! decision; a reference nobody can follow is no audit trail.
+//!
+//! ## Example
+//! ```yaml
+//! actions:
+//!   deploy: {operation: deploy, destructive: false}
+//! products:
+//!   odoo-tenant-cm:
+//!     context: cm
+//!     events: {launch: pending}
+//!     lanes:
+//!       testing: {production: false, phase: prelaunch}
+//! ```
+//! ```lanepolicy
+//! allow deploy on cm/testing until launch issue=#573
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow deploy on cm/testing until launch issue=cbusillo/launchplane#573
+//! ```
 
 use super::Issue;
 use crate::diagnostic::Diagnostic;

@@ -3,5 +3,6 @@
 
 pub mod ast;
 pub mod parser;
+pub mod syntax_error;
 
 pub use parser::{KEYWORDS, parse_file};

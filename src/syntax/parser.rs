@@ -9,8 +9,8 @@
 
 use super::ast::*;
 use crate::source::Span;
-use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::character::complete::{char as nom_char, digit1, multispace0, not_line_ending};
+use nom::bytes::complete::{tag, take_till, take_while, take_while1};
+use nom::character::complete::{char as nom_char, digit1, multispace0};
 use nom::{IResult, Parser as _};
 
 /// The reserved words of the language, in the order the grammar lists them.
@@ -54,9 +54,10 @@ fn spaces(i: &str) -> NomResult<'_> {
     multispace0(i)
 }
 
+/// `//` to the end of the line (a lone `\r` does not end it).
 fn line_comment(i: &str) -> NomResult<'_> {
     let (rest, _) = tag("//").parse(i)?;
-    let (rest, _) = not_line_ending(rest)?;
+    let (rest, _) = take_till(|c| c == '\n').parse(rest)?;
     Ok((rest, &i[..i.len() - rest.len()]))
 }
 
@@ -111,21 +112,7 @@ fn describe(i: &str) -> String {
     format!("`{}`", c.escape_default())
 }
 
-/// The closest candidate to `word`, if one is close enough to suggest.
-pub fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(word, c);
-        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 2.min(c.len() / 2);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
+pub use crate::suggest::did_you_mean;
 
 struct Parser<'a> {
     src: &'a str,
@@ -225,9 +212,15 @@ impl<'a> Parser<'a> {
             i = rest;
             match line_comment(i) {
                 Ok((rest, text)) => {
-                    if let Some(d) = text.strip_prefix("///") {
-                        let d = d.strip_prefix(' ').unwrap_or(d);
-                        doc.push(d.trim_end_matches('\r').to_string());
+                    match text.strip_prefix("///").filter(|d| !d.starts_with('/')) {
+                        Some(d) => {
+                            let d = d.strip_prefix(' ').unwrap_or(d);
+                            doc.push(d.trim_end_matches('\r').to_string());
+                        }
+                        // A plain comment ends a doc block; a directive
+                        // (`// lanepolicy: ...`) may stand between it and its rule.
+                        None if !text[2..].trim_start().starts_with("lanepolicy:") => doc.clear(),
+                        None => {}
                     }
                     i = rest;
                 }
@@ -263,11 +256,18 @@ impl<'a> Parser<'a> {
                     );
                     if let Some(w) = peek_word(j)
                         && let Some(s) = did_you_mean(w, CLAUSE_KEYWORDS.iter().copied())
+                            .or_else(|| did_you_mean(w, ["allow", "deny"]))
                     {
                         e.help = Some(format!("did you mean `{s}`?"));
                     }
                     if e.help.is_none() && j.starts_with(',') {
-                        e.help = Some("a list continues with a name after the comma".into());
+                        e.help = Some(match clauses.last().map(|c: &Clause| &c.kind) {
+                            Some(ClauseKind::Until(_)) => {
+                                "`until` conditions are joined with `or`: `until launch or cutover`"
+                                    .into()
+                            }
+                            _ => "a list continues with a name after the comma".into(),
+                        });
                     }
                     return Err(e);
                 }
@@ -731,6 +731,14 @@ impl<'a> Parser<'a> {
                     _ => return Err(self.unterminated(i, start)),
                 },
                 '\n' | '\r' => return Err(self.unterminated(i, start)),
+                c if is_hidden_char(c) => {
+                    return Err(SyntaxError {
+                        span: Span::new(start + k, start + k + c.len_utf8()),
+                        message: format!("invisible character `{}` in a string", c.escape_unicode()),
+                        label: Some("control or bidirectional character".into()),
+                        help: Some("strings hold what a person can read and type; write `\\t` or `\\n` for a tab or a line break".into()),
+                    });
+                }
                 c => value.push(c),
             }
         }
@@ -746,6 +754,14 @@ impl<'a> Parser<'a> {
             help: Some("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)".into()),
         }
     }
+}
+
+/// True for characters a reader cannot see or that reorder text: control
+/// characters and Unicode bidirectional controls (they would let a phrase
+/// or a reason read differently from what it is).
+fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Steps over a string literal at `i` (which starts with `"`): to just
@@ -804,7 +820,7 @@ fn collect_comments(src: &str) -> Vec<Comment> {
         if let Ok((rest, text)) = line_comment(i) {
             let start = src.len() - i.len();
             let text = text.trim_end_matches('\r');
-            let doc = text.starts_with("///");
+            let doc = text.starts_with("///") && !text.starts_with("////");
             let body = text.trim_start_matches('/');
             out.push(Comment {
                 text: body.strip_prefix(' ').unwrap_or(body).to_string(),

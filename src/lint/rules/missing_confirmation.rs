@@ -1,8 +1,23 @@
-//! L004 missing-confirmation: an `allow` of a destructive action has no
-//! `confirm=`.
+//! L004 missing-confirmation: an `allow` of a destructive action has no `confirm=`.
 //!
-//! A destructive action should need a typed phrase naming the lane, so that
-//! nobody wipes `cm/prod` while thinking of `cm/testing`.
+//! ## What it does
+//! Reports destructive actions (`destructive: true` in the inventory) that
+//! an `allow` opens without asking for a confirmation phrase.
+//!
+//! ## Why is this bad?
+//! A typed phrase that names the lane is what stops an operator from wiping
+//! `cm/prod` while thinking of `cm/testing`. Launchplane asks for one on every
+//! rebuild policy.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;

@@ -1,7 +1,22 @@
 //! L001 missing-issue: an `allow` has no `issue=`.
 //!
-//! Every permission must name the issue that approved it, so an auditor can
-//! read why it exists and the read model can show it as the approval signal.
+//! ## What it does
+//! Reports `allow` rules that do not name the issue that approved them.
+//!
+//! ## Why is this bad?
+//! Every permission must be auditable: the issue says who approved it and
+//! why, and the read model shows it as the approval signal. A grant without
+//! one is a permission nobody can trace.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch confirm="bootstrap {context} {instance}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;

@@ -1,16 +1,28 @@
-//! One lint per file. Each file starts with the function that words its
-//! diagnostic, then `run`, then its tests.
+//! One check per file. Each file starts with its documentation (the `//!`
+//! comment that `lanepolicy rule` prints), then the function that words its
+//! diagnostic, then `run`.
 
+pub mod duplicate_rule;
+pub mod expires_soon;
+pub mod invalid_suppression;
+pub mod issue_closed;
 pub mod missing_confirmation;
 pub mod missing_issue;
 pub mod name_suggests_production;
 pub mod no_retirement;
+pub mod pattern_matches_nothing;
 pub mod production_lane;
+pub mod retired_rule;
+pub mod shadowed_by_deny;
+pub mod shared_confirmation;
 pub mod source_not_allowed;
+pub mod unused_suppression;
+pub mod wildcard_touches_production;
 
 use super::LintContext;
-use crate::model::Effect;
+use crate::model::{Effect, normalize_phrase};
 use crate::sema::Rule;
+use crate::syntax::ast::Retire;
 
 /// The `allow` rules of the program.
 pub(crate) fn allows<'a>(ctx: &'a LintContext) -> impl Iterator<Item = &'a Rule> {
@@ -31,4 +43,42 @@ pub(crate) fn destructive_actions<'a>(
             .get(&a.name)
             .is_some_and(|d| d.destructive)
     })
+}
+
+fn condition(r: &Retire) -> String {
+    match r {
+        Retire::Event(e) => e.name.clone(),
+        Retire::Date { date, .. } => date.to_string(),
+    }
+}
+
+/// True when `outer` is active whenever `inner` is: each of `outer`'s
+/// `until` conditions is also one of `inner`'s (no conditions: never retires).
+pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
+    let inner_conds: Vec<String> = inner.until.iter().map(condition).collect();
+    outer
+        .until
+        .iter()
+        .all(|c| inner_conds.contains(&condition(c)))
+}
+
+/// True when every request `inner` allows, `outer` allows too: the same or
+/// more actions and lanes, the same phrase (or none), no extra proofs, and
+/// retiring no earlier.
+pub(crate) fn covers(outer: &Rule, inner: &Rule) -> bool {
+    let same_phrase = |l: &String| match (outer.phrases.get(l), inner.phrases.get(l)) {
+        (Some(a), Some(b)) => normalize_phrase(a) == normalize_phrase(b),
+        _ => false,
+    };
+    inner
+        .actions
+        .iter()
+        .all(|a| outer.actions.iter().any(|b| b.name == a.name))
+        && inner
+            .lanes
+            .iter()
+            .all(|l| outer.lanes.binary_search(l).is_ok())
+        && outer.requires.iter().all(|p| inner.requires(&p.name))
+        && retires_no_earlier(outer, inner)
+        && (outer.confirm.is_none() || inner.lanes.iter().all(same_phrase))
 }

@@ -1,8 +1,39 @@
-//! L006 name-suggests-production: a lane named like production (`prod`,
-//! `production`, `live`, `main`) is declared `production: false`.
+//! L006 name-suggests-production: a lane named like production (`prod`, `production`, `live`, `main`) is declared `production: false`.
 //!
-//! Names are not authority, so the inventory decides; but a lane called
-//! `prod` that says it is not production deserves a second look.
+//! ## What it does
+//! Looks at the inventory for lanes whose instance name, or a `-`/`_` part
+//! of it, reads as production, but that are declared `production: false`.
+//!
+//! ## Why is this bad?
+//! Names are not authority: the inventory decides, and lanepolicy never
+//! guesses from a name. But a lane called `prod` that says it is not
+//! production deserves a second look, because people will read the name.
+//!
+//! ## Example
+//! ```yaml
+//! issues: https://github.com/cbusillo/launchplane/issues/
+//! actions:
+//!   deploy: {operation: deploy, destructive: false}
+//! products:
+//!   odoo-tenant-cm:
+//!     context: cm
+//!     events: {launch: pending}
+//!     lanes:
+//!       prod: {production: false, phase: prelaunch}
+//! ```
+//!
+//! ## Use instead
+//! ```yaml
+//! issues: https://github.com/cbusillo/launchplane/issues/
+//! actions:
+//!   deploy: {operation: deploy, destructive: false}
+//! products:
+//!   odoo-tenant-cm:
+//!     context: cm
+//!     events: {launch: pending}
+//!     lanes:
+//!       prod: {production: true, phase: prelaunch}
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;

@@ -1,8 +1,22 @@
 //! L002 no-retirement: an `allow` has no `until`.
 //!
-//! Exceptions must retire by themselves: at a product event (`launch`,
+//! ## What it does
+//! Reports `allow` rules that never retire.
+//!
+//! ## Why is this bad?
+//! Exceptions must end by themselves, at a product event (`launch`,
 //! `cutover`) or a date. Launchplane has no expiry field, so a permission
-//! without `until` lives until someone remembers it.
+//! without `until` lives until someone remembers to remove it.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;

@@ -1,11 +1,25 @@
-//! L003 production-lane: an `allow` of a destructive action matches a
-//! production lane, unless the rule requires `backup_proof`, or the lane is
-//! prelaunch and the rule retires at an event.
+//! L003 production-lane: an `allow` of a destructive action matches a production lane, unless the rule requires `backup_proof`, or the lane is prelaunch and the rule retires at an event.
 //!
-//! Real production must never be wiped on the strength of a policy alone.
-//! A prelaunch lane declared `production: true` (CM prod before launch) may
-//! be rebuilt while a launch-retiring rule allows it; a live one needs a
-//! backup proof.
+//! ## What it does
+//! Reports each production lane (`production: true` in the inventory) that a
+//! destructive allow reaches without a backup proof. A prelaunch production
+//! lane (CM prod before launch) is accepted while the rule retires at an
+//! event, such as `launch`.
+//!
+//! ## Why is this bad?
+//! Real production must never be wiped on the strength of a policy alone:
+//! its data needs a verified backup first. The runtime asks for the proof on
+//! protected lanes anyway; this lint says so before the rule ships.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}" requires backup_proof, restore_proof
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;

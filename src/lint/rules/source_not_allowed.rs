@@ -1,9 +1,24 @@
-//! L005 source-not-allowed: an action's data source is not allowed by a
-//! matched lane's data policy.
+//! L005 source-not-allowed: an action's data source is not allowed by a matched lane's data policy.
 //!
-//! Launchplane's per-lane data policy (`data_authority`,
-//! `allowed_rebuild_sources`) decides where a lane's data may come from; a
-//! rule cannot widen it, and the runtime would deny anyway.
+//! ## What it does
+//! Compares the data source of each rebuild action (`empty`,
+//! `upstream_restore`) with each matched lane's `allowed_sources`. A lane
+//! whose `data_authority` is `unknown` allows no source at all.
+//!
+//! ## Why is this bad?
+//! Launchplane's per-lane data policy decides where a lane's data may come
+//! from; a rule cannot widen it, and the runtime would deny the action
+//! anyway. The rule promises something it cannot give.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow upstream_restore on cm/testing until launch issue=#573 confirm="restore {lane}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {lane}"
+//! ```
 
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;

@@ -1,0 +1,216 @@
+//! The configuration, `lanepolicy.yaml` next to `lanes.yaml`: severity per
+//! check, the `expires-soon` window, and which files to check. Problems
+//! are E202 diagnostics with the YAML line and column.
+//!
+//! ```yaml
+//! checks:
+//!   L012: off                       # by code
+//!   shared-confirmation: error      # or by name
+//! expires-soon-days: 21
+//! include: ["**/*.policy"]
+//! exclude: ["drafts/**"]
+//! ```
+
+mod invalid_config;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::registry::{self, Code};
+use crate::source::{FileId, SourceFile, Span};
+use crate::syntax::parser::did_you_mean;
+use crate::yaml::{self, Spans};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The configuration's file name.
+pub const CONFIG_FILE: &str = "lanepolicy.yaml";
+
+/// The default `expires-soon` window, in days.
+pub const DEFAULT_EXPIRES_SOON_DAYS: i64 = 14;
+
+/// A loaded configuration (the defaults when there is no file).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Severity overrides: `None` turns a check off.
+    pub severities: BTreeMap<Code, Option<Severity>>,
+    /// The `expires-soon` window, in days.
+    pub expires_soon_days: i64,
+    /// Files to check when walking directories (default: every `*.policy`).
+    pub include: Option<GlobSet>,
+    /// Files never to check, walked or named.
+    pub exclude: Option<GlobSet>,
+    /// The directory globs are relative to.
+    pub base: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            severities: BTreeMap::new(),
+            expires_soon_days: DEFAULT_EXPIRES_SOON_DAYS,
+            include: None,
+            exclude: None,
+            base: PathBuf::from("."),
+        }
+    }
+}
+
+impl Config {
+    /// The severity of `code` after configuration; `None` when turned off.
+    pub fn severity(&self, code: Code) -> Option<Severity> {
+        match self.severities.get(&code) {
+            Some(s) => *s,
+            None => Some(code.check().default_severity),
+        }
+    }
+
+    /// True when the configuration turns `code` off.
+    pub fn is_off(&self, code: Code) -> bool {
+        self.severity(code).is_none()
+    }
+
+    fn relative(&self, path: &Path) -> PathBuf {
+        let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        abs.strip_prefix(&self.base)
+            .map_or(abs.clone(), Path::to_path_buf)
+    }
+
+    /// True when a file found by walking a directory is to be checked.
+    pub fn walks(&self, path: &Path) -> bool {
+        let rel = self.relative(path);
+        self.include.as_ref().is_none_or(|g| g.is_match(&rel)) && !self.excludes(path)
+    }
+
+    /// True when `path` is excluded (named files included).
+    pub fn excludes(&self, path: &Path) -> bool {
+        let rel = self.relative(path);
+        self.exclude.as_ref().is_some_and(|g| g.is_match(&rel))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    checks: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    expires_soon_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    include: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude: Vec<Spanned<String>>,
+}
+
+/// Loads the configuration from `src` (file id `file`, in directory `base`).
+/// Returns the configuration (defaults where it is wrong) and its E202s.
+pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnostic>) {
+    let mut config = Config {
+        base: base.canonicalize().unwrap_or_else(|_| base.to_path_buf()),
+        ..Config::default()
+    };
+    let mut diags = Vec::new();
+    if yaml::is_blank(&src.text) {
+        return (config, diags);
+    }
+    let spans = Spans { src };
+    let mut error = |span: Span, message: String, help: Option<String>| {
+        diags.push(invalid_config::diagnostic(file, span, message, help));
+    };
+    let raw: RawConfig = match yaml::read(&src.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let help = e.message.contains("unknown field").then(|| {
+                "the configuration has `checks`, `expires-soon-days`, `include` and `exclude`"
+                    .to_string()
+            });
+            error(
+                spans.at(e.line, e.column),
+                format!("invalid configuration: {}", e.message),
+                help,
+            );
+            return (config, diags);
+        }
+    };
+    for (key, value) in &raw.checks {
+        let vspan = spans.of(value);
+        let kspan = spans.key(key, vspan);
+        let Some(check) = registry::lookup(key) else {
+            let names = registry::CHECKS.iter().flat_map(|c| [c.code, c.name]);
+            let help = did_you_mean(key, names).map_or_else(
+                || "`lanepolicy rule --all` lists the checks".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            error(kspan, format!("unknown check `{key}`"), Some(help));
+            continue;
+        };
+        if check.is_error_code() {
+            error(
+                kspan,
+                format!(
+                    "`{}` ({}) is an error and cannot be configured",
+                    check.code, check.name
+                ),
+                Some("errors always fail the check; fix them instead".into()),
+            );
+            continue;
+        }
+        let severity = match value.value.as_str() {
+            "error" => Some(Severity::Error),
+            "warning" => Some(Severity::Warning),
+            "off" => None,
+            other => {
+                let help = did_you_mean(other, ["error", "warning", "off"]).map_or_else(
+                    || "write `error`, `warning` or `off`".to_string(),
+                    |s| format!("did you mean `{s}`?"),
+                );
+                error(vspan, format!("`{other}` is not a severity"), Some(help));
+                continue;
+            }
+        };
+        let code = registry::CHECKS
+            .iter()
+            .position(|c| std::ptr::eq(c, check))
+            .and_then(Code::from_index);
+        if let Some(code) = code {
+            config.severities.insert(code, severity);
+        }
+    }
+    if let Some(days) = &raw.expires_soon_days {
+        if (0..=3650).contains(&days.value) {
+            config.expires_soon_days = days.value;
+        } else {
+            error(
+                spans.of(days),
+                format!(
+                    "`expires-soon-days` must be between 0 and 3650, found {}",
+                    days.value
+                ),
+                None,
+            );
+        }
+    }
+    let mut globs = |list: &[Spanned<String>]| -> Option<GlobSet> {
+        if list.is_empty() {
+            return None;
+        }
+        let mut b = GlobSetBuilder::new();
+        for g in list {
+            match Glob::new(&g.value) {
+                Ok(glob) => {
+                    b.add(glob);
+                }
+                Err(e) => error(
+                    spans.of(g),
+                    format!("`{}` is not a valid glob: {}", g.value, e.kind()),
+                    None,
+                ),
+            }
+        }
+        b.build().ok()
+    };
+    config.include = globs(&raw.include);
+    config.exclude = globs(&raw.exclude);
+    (config, diags)
+}

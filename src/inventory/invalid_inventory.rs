@@ -1,0 +1,55 @@
+//! E201 invalid-inventory: `lanes.yaml` is not valid YAML or breaks its schema.
+//!
+//! ## What it does
+//! Checks the inventory: valid YAML; only the known keys (`issues`,
+//! `actions`, `products`; per action `operation`, `data_source`,
+//! `destructive`; per product `context`, `events`, `lanes`); `production`
+//! written out on every lane; `phase`, `data_authority`, `allowed_sources`
+//! and event states from their lists of values; no lane declared twice; no
+//! key written twice. Other lane keys (`target`, `domains`, ...) are kept
+//! and carried into the bundle, unless they look like a typo of a known key.
+//!
+//! ## Why is this bad?
+//! The inventory is the only authority on what a lane is. A lane that does
+//! not say whether it is production, or a typo that silently drops
+//! `data_authority`, would make every decision about it a guess.
+//!
+//! ## Example
+//! ```yaml
+//! issues: https://github.com/cbusillo/launchplane/issues/
+//! actions:
+//!   deploy: {operation: deploy, destructive: false}
+//! products:
+//!   odoo-tenant-cm:
+//!     context: cm
+//!     events: {launch: pending}
+//!     lanes:
+//!       testing: {phase: prelaunch}
+//! ```
+//!
+//! ## Use instead
+//! ```yaml
+//! issues: https://github.com/cbusillo/launchplane/issues/
+//! actions:
+//!   deploy: {operation: deploy, destructive: false}
+//! products:
+//!   odoo-tenant-cm:
+//!     context: cm
+//!     events: {launch: pending}
+//!     lanes:
+//!       testing: {production: false, phase: prelaunch}
+//! ```
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::registry::Code;
+use crate::source::{FileId, Span};
+
+/// An E201 diagnostic; the loader words each schema problem.
+pub(super) fn diagnostic(
+    file: FileId,
+    span: Span,
+    message: String,
+    help: Option<String>,
+) -> Diagnostic {
+    Diagnostic::new(Code::E201, file, span, message).maybe_help(help)
+}

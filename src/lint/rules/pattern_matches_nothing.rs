@@ -1,0 +1,49 @@
+//! L007 pattern-matches-nothing: a pattern with `*` matches no lane.
+//!
+//! ## What it does
+//! Reports glob patterns (`opw/*`, `*/prod`) that match no lane of the
+//! inventory. Patterns without `*` that match nothing are the error
+//! `unknown-lane` (E102).
+//!
+//! ## Why is this bad?
+//! A pattern that matches nothing does nothing today, and will silently
+//! start matching the first lane someone adds under that name. Usually it is
+//! a typo in the context.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow upstream_restore on opx/* until cutover issue=#573 confirm="restore {lane}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow upstream_restore on opw/* until cutover issue=#573 confirm="restore {lane}"
+//! ```
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::LintContext;
+use crate::lint::registry::Code;
+use crate::sema::{Pattern, Rule};
+
+fn diagnostic(rule: &Rule, pattern: &Pattern) -> Diagnostic {
+    Diagnostic::new(
+        Code::L007,
+        rule.file,
+        pattern.pattern.span,
+        format!("`{}` matches no lane", pattern.pattern.text()),
+    )
+    .label("no lane in the inventory matches")
+    .help("check the context and instance against lanes.yaml, or remove the pattern")
+}
+
+pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+    for rule in &ctx.program.rules {
+        for p in rule
+            .patterns
+            .iter()
+            .filter(|p| p.pattern.is_glob() && p.lanes.is_empty())
+        {
+            out.push(diagnostic(rule, p));
+        }
+    }
+}

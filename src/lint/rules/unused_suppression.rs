@@ -1,0 +1,41 @@
+//! L014 unused-suppression: a suppression silences nothing.
+//!
+//! ## What it does
+//! Reports each code of a `lanepolicy: ignore` comment that matched no
+//! diagnostic of the rule (or line) it stands before. Codes of checks that
+//! the configuration turns `off` are not reported.
+//!
+//! ## Why is this bad?
+//! A stale suppression hides the next real finding of that check on the
+//! rule, and misleads a reader into thinking the rule needs an exception.
+//!
+//! ## Example
+//! ```lanepolicy
+//! // lanepolicy: ignore L012 reason="named lanes only"
+//! allow empty_bootstrap on cm/testing, cm/prod until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing, cm/prod until launch issue=#573 confirm="bootstrap {context} {instance}"
+//! ```
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::registry::Code;
+use crate::source::{FileId, Span};
+
+/// An L014 diagnostic for `code` in the suppression at `span`.
+pub(crate) fn diagnostic(file: FileId, span: Span, code: Code) -> Diagnostic {
+    let check = code.check();
+    Diagnostic::new(
+        Code::L014,
+        file,
+        span,
+        format!(
+            "`{}` ({}) is suppressed here but does not fire",
+            check.code, check.name
+        ),
+    )
+    .label("unused suppression")
+    .help("remove the code from the suppression, or the whole comment")
+}

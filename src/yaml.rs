@@ -1,0 +1,144 @@
+//! YAML reading shared by the inventory and the configuration: `serde-saphyr`
+//! (panic-free, with a budget against alias bombs and deep nesting) and the
+//! mapping of its line/column locations back to spans of our source files.
+
+use crate::source::{SourceFile, Span};
+use serde::de::DeserializeOwned;
+use serde_saphyr::Spanned;
+
+/// A YAML error: the reader's message (without its own location suffix)
+/// and the 1-based line and column it points at (0 when unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// What is wrong, starting lower-case.
+    pub message: String,
+    /// 1-based line, or 0.
+    pub line: usize,
+    /// 1-based column, or 0.
+    pub column: usize,
+}
+
+/// Deserializes `text` into `T`; duplicate keys are errors.
+pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    // Strict YAML 1.2 booleans (`production: no` is not `false`); a node
+    // budget sized for files up to the 8 MiB source limit; the reader's
+    // default limits on depth and alias expansion stay.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 4_000_000;
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        budget: Some(budget),
+    };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((0, 0), |loc| (loc.line() as usize, loc.column() as usize));
+        YamlError {
+            message: clean_message(&e.to_string()),
+            line,
+            column,
+        }
+    })
+}
+
+/// True when the text has nothing but blank lines and comments.
+pub fn is_blank(text: &str) -> bool {
+    text.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+/// The reader's message, lower-cased at the start, without the location
+/// suffix (the caller shows the location) and in the file's own terms.
+fn clean_message(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg);
+    let first = first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first);
+    if let Some(key) = first.strip_prefix("duplicate mapping key: ") {
+        return format!("key `{key}` is written twice");
+    }
+    if first.contains("budget breached") {
+        return if first.contains("Depth") {
+            "the file is nested too deeply".into()
+        } else {
+            "the file is too large or expands too many aliases".into()
+        };
+    }
+    if first.contains("expected mapping start") {
+        return "expected a mapping of `key: value` pairs here".into();
+    }
+    let first = first.split("; use Option").next().unwrap_or(first);
+    let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
+    let cut = cut.trim().trim_end_matches('.');
+    let mut chars = cut.chars();
+    match chars.next() {
+        Some(c) => format!("{}{}", c.to_lowercase(), chars.as_str()),
+        None => "not valid YAML".into(),
+    }
+}
+
+/// Spans in one YAML source file.
+pub struct Spans<'a> {
+    /// The file.
+    pub src: &'a SourceFile,
+}
+
+impl Spans<'_> {
+    /// The span of the value a [`Spanned`] came from.
+    pub fn of<T>(&self, s: &Spanned<T>) -> Span {
+        self.at(s.referenced.line() as usize, s.referenced.column() as usize)
+    }
+
+    /// The span of the scalar (or the opening bracket) at 1-based `line`
+    /// and `column`; an empty span at the start when the line is 0 (unknown).
+    pub fn at(&self, line: usize, column: usize) -> Span {
+        if line == 0 {
+            return Span::new(0, 0);
+        }
+        let text = &self.src.text;
+        let off = self.src.offset_of(line, column);
+        let rest = &text[off..];
+        let len = if rest.starts_with(['{', '[']) {
+            1
+        } else {
+            let end = rest.find(['\n', '#', ',', '}', ']']).unwrap_or(rest.len());
+            rest[..end].trim_end().len()
+        };
+        let len = len.max(rest.chars().next().map_or(0, char::len_utf8));
+        Span::new(off, (off + len).min(text.len()))
+    }
+
+    /// The span of mapping key `key`: on the line of `value`, or the
+    /// nearest line above it that writes `key:` (block mappings put the key
+    /// above its value, perhaps with comments between); `value` when not found.
+    pub fn key(&self, key: &str, value: Span) -> Span {
+        let (line, _) = self.src.line_col(value.start);
+        for l in (line.saturating_sub(64).max(1)..=line).rev() {
+            let start = self.src.offset_of(l, 1);
+            let line_text = &self.src.text[start..];
+            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+            if let Some(k) = find_key(line_text, key) {
+                return Span::new(start + k, start + k + key.len());
+            }
+        }
+        value
+    }
+}
+
+/// Finds `key` followed by `:` on a line (possibly inside a flow mapping).
+fn find_key(line: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = line[from..].find(key) {
+        let at = from + k;
+        let before_ok =
+            at == 0 || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
+        let after = line[at + key.len()..].trim_start_matches([' ', '"', '\'']);
+        if before_ok && after.starts_with(':') {
+            return Some(at);
+        }
+        from = at + key.len();
+    }
+    None
+}

@@ -1,0 +1,304 @@
+//! The linter as CI and pre-commit meet it: configuration, suppressions,
+//! cross-file checks, issue states, output formats and `lanepolicy rule`.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    )
+}
+
+fn json_check(args: &[&str]) -> (i32, Vec<Value>) {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json", "--today", "2026-11-29"]);
+    let (code, out, err) = run(&all);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
+    )
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn a_suppression_silences_its_check_and_leaves_an_audit_trail() {
+    let (code, diags) = json_check(&["check", "tests/fixtures/projects/suppressed"]);
+    assert_eq!(
+        code, 0,
+        "a suppressed warning and an unused suppression do not fail: {diags:?}"
+    );
+    assert_eq!(codes(&diags), ["L012", "L014"]);
+    assert_eq!(
+        diags[0]["suppression"]["reason"],
+        "cm has exactly the two lanes of #573; both are prelaunch"
+    );
+    assert_eq!(diags[1]["suppression"], Value::Null);
+    assert_eq!(diags[1]["line"], 5);
+
+    // Human output hides the suppressed finding but counts it.
+    let (_, out, _) = run(&[
+        "check",
+        "tests/fixtures/projects/suppressed",
+        "--today",
+        "2026-11-29",
+    ]);
+    assert!(!out.contains("L012(wildcard"), "{out}");
+    assert!(
+        out.contains("0 errors, 1 warning in 2 files (1 suppressed)"),
+        "{out}"
+    );
+
+    // The bundle carries the suppression with its rule.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    let (code, _, err) = run(&[
+        "build",
+        "tests/fixtures/projects/suppressed",
+        "-o",
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(b).unwrap()).unwrap();
+    let first = &bundle["rules"][0];
+    assert_eq!(first["patterns"], serde_json::json!(["cm/*"]));
+    assert_eq!(first["suppressions"][0]["code"], "L012");
+    assert_eq!(
+        first["suppressions"][0]["reason"],
+        "cm has exactly the two lanes of #573; both are prelaunch"
+    );
+}
+
+#[test]
+fn a_suppression_without_a_reason_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        d.join("lanes.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.policy"),
+        "// lanepolicy: ignore L012\nallow empty_bootstrap on cm/* until launch issue=#573 confirm=\"bootstrap {lane}\"\n",
+    )
+    .unwrap();
+    let (code, diags) = json_check(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        codes(&diags),
+        ["E002", "L012"],
+        "without a valid suppression the warning shows"
+    );
+    assert_eq!(
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("needs a reason")
+    );
+}
+
+#[test]
+fn the_configuration_sets_severities_windows_and_excluded_files() {
+    let (code, diags) = json_check(&["check", "tests/fixtures/projects/configured"]);
+    assert_eq!(
+        code, 1,
+        "shared-confirmation is raised to an error: {diags:?}"
+    );
+    // L012 (cm/*) is off, L013 is an error, the 30-day window catches 2026-12-20,
+    // and drafts/ (a syntax error) is excluded.
+    assert_eq!(codes(&diags), ["L013", "L009"]);
+    assert_eq!(diags[0]["severity"], "error");
+    // Named explicitly, an excluded file is still excluded (pre-commit passes changed files).
+    let (code, out, err) = run(&[
+        "check",
+        "tests/fixtures/projects/configured/drafts/unfinished.policy",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("no `.policy` files found"), "{err}");
+}
+
+#[test]
+fn configuration_errors_point_into_lanepolicy_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        d.join("lanes.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on hq/staging until 2027-06-30 issue=#573\n",
+    )
+    .unwrap();
+    for (config, message, line) in [
+        (
+            "checks:\n  E101: off\n",
+            "is an error and cannot be configured",
+            2,
+        ),
+        ("checks:\n  L012: silent\n", "`silent` is not a severity", 2),
+        ("checks:\n  L0012: off\n", "unknown check `L0012`", 2),
+        ("expires-soon-days: -1\n", "between 0 and 3650", 1),
+        ("exclude: [\"[\"]\n", "not a valid glob", 1),
+        ("chekcs: {}\n", "unknown field `chekcs`", 1),
+    ] {
+        std::fs::write(d.join("lanepolicy.yaml"), config).unwrap();
+        let (code, diags) = json_check(&["check", d.to_str().unwrap()]);
+        assert_eq!(code, 1, "{config}");
+        assert_eq!(codes(&diags), ["E202"], "{config}");
+        assert!(
+            diags[0]["message"].as_str().unwrap().contains(message),
+            "{config}: {}",
+            diags[0]["message"]
+        );
+        assert!(
+            diags[0]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("lanepolicy.yaml")
+        );
+        assert_eq!(diags[0]["line"], line, "{config}");
+    }
+}
+
+#[test]
+fn a_duplicate_rule_in_another_file_is_found() {
+    let (code, diags) = json_check(&["check", "tests/fixtures/projects/cross-file"]);
+    assert_eq!(code, 0);
+    assert_eq!(codes(&diags), ["L010"]);
+    assert_eq!(
+        diags[0]["file"],
+        "tests/fixtures/projects/cross-file/b.policy"
+    );
+    let (_, out, _) = run(&["check", "tests/fixtures/projects/cross-file"]);
+    assert!(
+        out.contains("covered by this rule at tests/fixtures/projects/cross-file/a.policy:1:1"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_closed_approval_issue_is_reported_given_issue_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let states = dir.path().join("issues.json");
+    std::fs::write(&states, r#"[{"number": 573, "state": "CLOSED", "url": "https://github.com/cbusillo/launchplane/issues/573"}]"#).unwrap();
+    let (code, diags) = json_check(&[
+        "check",
+        "--issues",
+        states.to_str().unwrap(),
+        "--deny-warnings",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(codes(&diags), ["L015", "L015"]);
+    std::fs::write(&states, r#"[{"number": 573, "state": "OPEN"}]"#).unwrap();
+    let (code, diags) = json_check(&[
+        "check",
+        "--issues",
+        states.to_str().unwrap(),
+        "--deny-warnings",
+    ]);
+    assert_eq!((code, diags.len()), (0, 0));
+    std::fs::write(&states, "{not json").unwrap();
+    let (code, _, err) = run(&["check", "--issues", states.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1, column 2"), "{err}");
+}
+
+#[test]
+fn sarif_output_has_what_code_scanning_requires() {
+    let (code, out, _) = run(&[
+        "check",
+        "tests/fixtures/check/syntax_errors.policy",
+        "--inventory",
+        "tests/fixtures/check/lanes.yaml",
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"].as_str().unwrap().contains("sarif"));
+    let run = &log["runs"][0];
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["name"], "lanepolicy");
+    let rules = driver["rules"].as_array().unwrap();
+    assert!(rules.iter().all(|r| r["id"].is_string()
+        && r["shortDescription"]["text"].is_string()
+        && r["help"]["text"].is_string()));
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() >= 5);
+    for r in results {
+        let id = r["ruleId"].as_str().unwrap();
+        let index = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
+        assert!(matches!(r["level"].as_str(), Some("error" | "warning")));
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert_eq!(
+            loc["artifactLocation"]["uri"],
+            "tests/fixtures/check/syntax_errors.policy"
+        );
+        let region = &loc["region"];
+        for k in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(region[k].as_u64().unwrap() >= 1, "{k} is 1-based");
+        }
+        assert!(region["endLine"].as_u64() >= region["startLine"].as_u64());
+    }
+}
+
+#[test]
+fn github_output_is_one_workflow_command_per_finding() {
+    let (code, out, _) = run(&[
+        "check",
+        "tests/fixtures/check/production_lane.policy",
+        "--inventory",
+        "tests/fixtures/check/lanes.yaml",
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines[0].starts_with("::error file=tests/fixtures/check/production_lane.policy,line=2,col=25,endLine=2,endColumn=32,title=L003 production-lane::"), "{}", lines[0]);
+}
+
+#[test]
+fn rule_prints_a_checks_documentation() {
+    let (code, out, _) = run(&["rule", "L003"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("L003 production-lane: "));
+    assert!(out.contains("## Use instead"));
+    let (code, by_name, _) = run(&["rule", "production-lane"]);
+    assert_eq!((code, by_name), (0, out));
+    let (code, _, err) = run(&["rule", "L999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no check `L999`"));
+    let (code, out, _) = run(&["rule", "--all", "--format", "json"]);
+    assert_eq!(code, 0);
+    let all: Vec<Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(all.len(), lanepolicy::lint::registry::CHECKS.len());
+    assert!(
+        all.iter()
+            .all(|c| c["code"].is_string() && c["doc"].as_str().unwrap().contains("## Example"))
+    );
+}

@@ -1,0 +1,186 @@
+//! Every check's documentation is tested: its Example fires the check
+//! exactly once and its "Use instead" does not fire it. The pages in
+//! `docs/rules/` are generated from the same docs and must not be stale
+//! (regenerate with `LANEPOLICY_UPDATE_DOCS=1 cargo test --test rule_docs`).
+
+use lanepolicy::lint::registry::{CHECKS, Check};
+use lanepolicy::project::{self, Options};
+use std::path::{Path, PathBuf};
+
+/// The fenced blocks of one `## Section` of a doc: (info string, body).
+fn blocks(doc: &str, section: &str) -> Vec<(String, String)> {
+    let Some(start) = doc.find(&format!("## {section}\n")) else {
+        return Vec::new();
+    };
+    let rest = &doc[start + section.len() + 4..];
+    let rest = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    let mut out = Vec::new();
+    let mut lines = rest.lines();
+    while let Some(line) = lines.next() {
+        if let Some(info) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            out.push((info.to_string(), body.join("\n") + "\n"));
+        }
+    }
+    out
+}
+
+/// The files of an example: the inventory, the configuration and the policy.
+#[derive(Clone, Default)]
+struct Example {
+    inventory: Option<String>,
+    config: Option<String>,
+    policy: Option<String>,
+}
+
+impl Example {
+    fn from(blocks: &[(String, String)], base: &Example) -> Example {
+        let mut e = base.clone();
+        e.policy = None;
+        for (info, body) in blocks {
+            match info.as_str() {
+                // Policies that do not parse are fenced as text, so that only
+                // valid policy text is marked as the language.
+                "lanepolicy" | "text" => e.policy = Some(body.clone()),
+                "yaml lanepolicy.yaml" => e.config = Some(body.clone()),
+                "yaml" => e.inventory = Some(body.clone()),
+                other => panic!("unknown block `{other}`"),
+            }
+        }
+        e
+    }
+
+    /// How often `check` fires (suppressed findings included) on this example.
+    fn fires(&self, check: &Check) -> usize {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let inventory = match &self.inventory {
+            Some(text) => text.clone(),
+            None => std::fs::read_to_string(root.join("tests/fixtures/check/lanes.yaml")).unwrap(),
+        };
+        std::fs::write(d.join("lanes.yaml"), inventory).unwrap();
+        if let Some(c) = &self.config {
+            std::fs::write(d.join("lanepolicy.yaml"), c).unwrap();
+        }
+        std::fs::write(
+            d.join("example.policy"),
+            self.policy.clone().unwrap_or_default(),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("issues.json"),
+            r#"[{"number": 561, "state": "CLOSED"}, {"number": 573, "state": "OPEN"}]"#,
+        )
+        .unwrap();
+        let mut opts = Options::new(
+            vec![d.join("example.policy")],
+            d.to_path_buf(),
+            jiff::civil::date(2026, 11, 29),
+        );
+        opts.issues = Some(d.join("issues.json"));
+        let outcome = project::compile(&opts).expect("example files are readable");
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|x| x.check().code == check.code)
+            .count()
+    }
+}
+
+#[test]
+fn every_example_fires_its_check_once_and_every_fix_does_not() {
+    for check in CHECKS {
+        let doc = check.doc();
+        let example = blocks(&doc, "Example");
+        let fixed = blocks(&doc, "Use instead");
+        assert!(!example.is_empty(), "{}: no example", check.code);
+        let bad = Example::from(&example, &Example::default());
+        assert_eq!(
+            bad.fires(check),
+            1,
+            "{}: the example fires it once",
+            check.code
+        );
+        let good = Example::from(&fixed, &bad);
+        assert_eq!(
+            good.fires(check),
+            0,
+            "{}: the fix does not fire it",
+            check.code
+        );
+    }
+}
+
+fn page(check: &Check) -> String {
+    let doc = check.doc();
+    let (title, body) = doc.split_once('\n').unwrap_or((&doc, ""));
+    let configurable = if check.is_error_code() {
+        "no: errors always fail the check"
+    } else {
+        "yes, in `lanepolicy.yaml` under `checks:`"
+    };
+    format!(
+        "# {} {}\n\n<!-- generated from the check's source; edit the `//!` comment there -->\n\n{}\n\n| | |\n|---|---|\n| default severity | {} |\n| configurable | {} |\n{}",
+        check.code,
+        check.name,
+        title.split_once(": ").map_or(title, |(_, s)| s),
+        check.default_severity.as_str(),
+        configurable,
+        body
+    )
+}
+
+fn index() -> String {
+    let mut s = String::from(
+        "# Checks\n\n<!-- generated: `LANEPOLICY_UPDATE_DOCS=1 cargo test --test rule_docs` -->\n\n`lanepolicy rule CODE` prints a page; `lanepolicy rule --all --format json` lists them.\n\n| code | name | default | fires when |\n|---|---|---|---|\n",
+    );
+    for c in CHECKS {
+        s.push_str(&format!(
+            "| [{}]({}-{}.md) | {} | {} | {} |\n",
+            c.code,
+            c.code,
+            c.name,
+            c.name,
+            c.default_severity.as_str(),
+            c.summary().replace('|', "\\|")
+        ));
+    }
+    s
+}
+
+#[test]
+fn the_rule_pages_are_up_to_date() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let mut expected: Vec<(PathBuf, String)> = CHECKS
+        .iter()
+        .map(|c| (dir.join(format!("{}-{}.md", c.code, c.name)), page(c)))
+        .collect();
+    expected.push((dir.join("README.md"), index()));
+    if std::env::var_os("LANEPOLICY_UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        for (path, text) in &expected {
+            std::fs::write(path, text).unwrap();
+        }
+    }
+    for (path, text) in &expected {
+        let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            on_disk == *text,
+            "{} is stale: run `LANEPOLICY_UPDATE_DOCS=1 cargo test --test rule_docs`",
+            path.display()
+        );
+    }
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(
+        pages,
+        expected.len(),
+        "docs/rules has a page for a check that no longer exists"
+    );
+}
