@@ -82,6 +82,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = RuleFormat::Text)]
         format: RuleFormat,
     },
+    /// The semantic change between two bundles: grants added, removed or
+    /// changed per (lane, action) (exit 0, or 2 for an unreadable bundle).
+    Diff {
+        /// The bundle before.
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        /// The bundle after.
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// How to print the changes.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -243,6 +256,7 @@ fn main() -> ExitCode {
             inventory,
             now,
         } => policy_tests(paths, inventory, now),
+        Command::Diff { old, new, format } => diff(&old, &new, format),
     };
     ExitCode::from(code)
 }
@@ -715,6 +729,37 @@ fn rule(name: Option<&str>, all: bool, format: RuleFormat) -> u8 {
             ),
             RuleFormat::Text => c.doc(),
         }
+    };
+    if print_out(&text) { 0 } else { 2 }
+}
+
+/// How `diff` prints.
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    /// One change per line, details indented.
+    Text,
+    /// The changes as JSON.
+    Json,
+    /// Markdown tables, for a pull request comment.
+    Markdown,
+}
+
+/// `diff`: 0 with the changes printed (none is fine), 2 for an unreadable bundle.
+fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
+    let (a, b) = match (load_runtime(old), load_runtime(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            for e in [a.err(), b.err()].into_iter().flatten() {
+                error(e);
+            }
+            return 2;
+        }
+    };
+    let d = bundle::diff::diff(a.bundle(), b.bundle());
+    let text = match format {
+        DiffFormat::Text => d.to_text(),
+        DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default()),
+        DiffFormat::Markdown => d.to_markdown(),
     };
     if print_out(&text) { 0 } else { 2 }
 }

@@ -229,3 +229,165 @@ fn explain_refuses_bad_flags_and_facts() {
     assert_eq!(code, 2);
     assert!(err.contains("--action"), "{err}");
 }
+
+/// The Markdown's `old → new` line with the short digests replaced.
+fn redact_short_digests(md: &str) -> String {
+    md.lines()
+        .map(|l| {
+            if l.contains(" → ") {
+                "`[old]` → `[new]`"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn fixture(name: &str) -> String {
+    root()
+        .join("tests/fixtures/bundles")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn diff_without_the_opw_rule_removes_exactly_the_two_opw_grants() {
+    let (code, out, err) = run(&[
+        "diff",
+        &fixture("real.json"),
+        &fixture("cm-only.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let grants: Vec<(&str, &str, &str)> = v["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["change"].as_str().unwrap(),
+                g["lane"].as_str().unwrap(),
+                g["action"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        [
+            ("removed", "opw/prod", "upstream_restore"),
+            ("removed", "opw/testing", "upstream_restore")
+        ]
+    );
+    assert_eq!(v["denies"], serde_json::json!([]));
+    assert_eq!(v["inventory"], serde_json::json!([]));
+
+    let (code, text, _) = run(&["diff", &fixture("real.json"), &fixture("cm-only.json")]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("diff_cm_only_text", redact_digest(&text));
+    let (_, md, _) = run(&[
+        "diff",
+        &fixture("real.json"),
+        &fixture("cm-only.json"),
+        "--format",
+        "markdown",
+    ]);
+    insta::assert_snapshot!("diff_cm_only_markdown", redact_short_digests(&md));
+}
+
+/// Builds the policies in `files` (name, text) beside a copy of the real
+/// inventory; returns the directory and the bundle's path.
+fn build_project(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    std::fs::copy(
+        root().join("policies/lanes.yaml"),
+        policies.join("lanes.yaml"),
+    )
+    .unwrap();
+    for (name, text) in files {
+        std::fs::write(policies.join(name), text).unwrap();
+    }
+    let out = dir.path().join("bundle.json");
+    lanepolicy()
+        .current_dir(dir.path())
+        .args(["build", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    (dir, out)
+}
+
+#[test]
+fn diff_ignores_rules_moved_between_files_and_reformatted() {
+    let (_d, moved) = build_project(&[
+        (
+            "cm.policy",
+            "// CM\nallow empty_bootstrap on cm/* until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n",
+        ),
+        (
+            "opw.policy",
+            "\n\n// OPW, further down\nallow upstream_restore\n  on opw/prod, opw/testing\n  confirm=\"restore {context} {instance} from upstream\"\n  issue=#573\n  until cutover\n",
+        ),
+    ]);
+    let (code, out, _) = run(&["diff", &fixture("real.json"), moved.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert!(
+        out.ends_with("no semantic changes: both bundles decide alike\n"),
+        "{out}"
+    );
+    let (_, md, _) = run(&[
+        "diff",
+        &fixture("real.json"),
+        moved.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(md.contains("No semantic changes"), "{md}");
+}
+
+#[test]
+fn diff_shows_changed_grants_field_by_field_and_denies() {
+    let (code, out, _) = run(&["diff", &fixture("real.json"), &fixture("wide.json")]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!("diff_wide_text", redact_digest(&out));
+    let (_, md, _) = run(&[
+        "diff",
+        &fixture("real.json"),
+        &fixture("wide.json"),
+        "--format",
+        "markdown",
+    ]);
+    insta::assert_snapshot!("diff_wide_markdown", redact_short_digests(&md));
+}
+
+#[test]
+fn diff_of_unreadable_bundles_is_exit_2_with_nothing_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"format\": ").unwrap();
+    let (code, out, err) = run(&["diff", &fixture("real.json"), broken.to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("not valid JSON"), "{err}");
+    let (code, out, err) = run(&["diff", "nope.json", &fixture("real.json")]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("nope.json"), "{err}");
+    let (code, _, err) = run(&["diff", &fixture("real.json")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("NEW"), "{err}");
+    let (code, _, err) = run(&[
+        "diff",
+        &fixture("real.json"),
+        &fixture("real.json"),
+        "--format",
+        "html",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("html"), "{err}");
+}

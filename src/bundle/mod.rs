@@ -8,6 +8,7 @@
 
 mod build;
 pub mod canonical;
+pub mod diff;
 pub mod load;
 
 pub use build::build;

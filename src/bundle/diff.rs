@@ -1,0 +1,513 @@
+//! The semantic difference between two bundles (`lanepolicy diff`): what
+//! each (lane, action) pair may do before and after, and what changed in
+//! the lanes, actions and events the decisions read.
+//!
+//! A grant is an `allow` rule's permission for one lane and one action: its
+//! issue, retirement, the lane's phrase and the proofs it requires. Rules
+//! are compared by what they grant, never by id or position, so a rule
+//! moved to another file, reformatted or rewritten with a wildcard that
+//! matches the same lanes is no change. Denies are compared the same way.
+
+use super::{Bundle, IssueLink, Rule};
+use crate::model::Effect;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What one rule grants (or denies) one lane for one action. Ordered, so
+/// that sets of terms compare deterministically.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Term {
+    /// The approval issue.
+    pub issue: Option<Issue>,
+    /// Retirement: events, then dates.
+    pub until: Vec<String>,
+    /// The lane's confirmation phrase, if one is asked.
+    pub confirm: Option<String>,
+    /// Proofs the rule requires.
+    pub requires: Vec<String>,
+    /// A deny's reason text.
+    pub reason: Option<String>,
+    /// The rule that says it, in the bundle it comes from (not compared).
+    #[serde(skip)]
+    pub rule: String,
+}
+
+/// An issue reference and its URL, ordered.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Issue {
+    /// As written.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Resolved URL.
+    pub url: String,
+}
+
+impl From<&IssueLink> for Issue {
+    fn from(i: &IssueLink) -> Self {
+        Issue {
+            reference: i.reference.clone(),
+            url: i.url.clone(),
+        }
+    }
+}
+
+impl Term {
+    /// Whether two terms grant (or deny) the same: everything but the rule id.
+    fn same(&self, other: &Term) -> bool {
+        self.issue == other.issue
+            && self.until == other.until
+            && self.confirm == other.confirm
+            && self.requires == other.requires
+            && self.reason == other.reason
+    }
+}
+
+/// How a (lane, action) pair changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Nothing before, something after.
+    Added,
+    /// Something before, nothing after.
+    Removed,
+    /// Something before and after, but not the same.
+    Changed,
+}
+
+impl Change {
+    /// `added`, `removed` or `changed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Changed => "changed",
+        }
+    }
+}
+
+/// One field that differs between the old and the new term.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// For a term: `issue`, `until`, `confirm`, `requires` or `reason`; for
+    /// a lane or an action, the field's name; for an event, `state`.
+    pub field: String,
+    /// Before, as JSON.
+    pub old: serde_json::Value,
+    /// After, as JSON.
+    pub new: serde_json::Value,
+}
+
+/// A change to what one (lane, action) pair is granted or denied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PairChange {
+    /// Added, removed or changed.
+    pub change: Change,
+    /// The lane.
+    pub lane: String,
+    /// The action.
+    pub action: String,
+    /// The terms before (empty when added), sorted.
+    pub old: Vec<Term>,
+    /// The terms after (empty when removed), sorted.
+    pub new: Vec<Term>,
+    /// For a change of one term into one term: the fields that differ.
+    pub fields: Vec<FieldChange>,
+}
+
+/// A change to a lane, an action or a product event, field by field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ItemChange {
+    /// Added, removed or changed.
+    pub change: Change,
+    /// `lane`, `action` or `event`.
+    pub kind: &'static str,
+    /// The lane key, the action name, or `product:event`.
+    pub name: String,
+    /// For a changed item: the fields that differ.
+    pub fields: Vec<FieldChange>,
+}
+
+/// The semantic difference between two bundles (`diff --format json`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BundleDiff {
+    /// The old bundle's digest.
+    pub old: String,
+    /// The new bundle's digest.
+    pub new: String,
+    /// Grant changes, by lane then action.
+    pub grants: Vec<PairChange>,
+    /// Deny changes, by lane then action.
+    pub denies: Vec<PairChange>,
+    /// Lanes, actions and events that changed, by kind then name.
+    pub inventory: Vec<ItemChange>,
+}
+
+impl BundleDiff {
+    /// True when the bundles decide alike.
+    pub fn is_empty(&self) -> bool {
+        self.grants.is_empty() && self.denies.is_empty() && self.inventory.is_empty()
+    }
+}
+
+type Pairs = BTreeMap<(String, String), Vec<Term>>;
+
+fn until(r: &Rule) -> Vec<String> {
+    r.until
+        .events
+        .iter()
+        .chain(&r.until.dates)
+        .cloned()
+        .collect()
+}
+
+/// The terms of every (lane, action) pair, for allows and for denies.
+fn pairs(b: &Bundle) -> (Pairs, Pairs) {
+    let (mut allows, mut denies) = (Pairs::new(), Pairs::new());
+    for r in &b.rules {
+        let into = match r.effect {
+            Effect::Allow => &mut allows,
+            Effect::Deny => &mut denies,
+        };
+        for lane in &r.lanes {
+            for action in &r.actions {
+                let mut requires = r.requires.clone();
+                requires.sort();
+                into.entry((lane.clone(), action.clone()))
+                    .or_default()
+                    .push(Term {
+                        issue: r.issue.as_ref().map(Issue::from),
+                        until: until(r),
+                        confirm: r.confirm.as_ref().and_then(|m| m.get(lane).cloned()),
+                        requires,
+                        reason: r.reason.clone(),
+                        rule: r.id.clone(),
+                    });
+            }
+        }
+    }
+    for terms in allows.values_mut().chain(denies.values_mut()) {
+        terms.sort();
+        terms.dedup_by(|a, b| a.same(b));
+    }
+    (allows, denies)
+}
+
+fn json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+fn field_changes(old: &Term, new: &Term) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let mut cmp = |field: &str, a: serde_json::Value, b: serde_json::Value| {
+        if a != b {
+            out.push(FieldChange {
+                field: field.to_string(),
+                old: a,
+                new: b,
+            });
+        }
+    };
+    cmp("issue", json(&old.issue), json(&new.issue));
+    cmp("until", json(&old.until), json(&new.until));
+    cmp("confirm", json(&old.confirm), json(&new.confirm));
+    cmp("requires", json(&old.requires), json(&new.requires));
+    cmp("reason", json(&old.reason), json(&new.reason));
+    out
+}
+
+fn compare_pairs(old: &Pairs, new: &Pairs) -> Vec<PairChange> {
+    let keys: BTreeSet<&(String, String)> = old.keys().chain(new.keys()).collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let empty = Vec::new();
+        let a = old.get(key).unwrap_or(&empty);
+        let b = new.get(key).unwrap_or(&empty);
+        let same = a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same(y));
+        if same {
+            continue;
+        }
+        let change = match (a.is_empty(), b.is_empty()) {
+            (true, _) => Change::Added,
+            (_, true) => Change::Removed,
+            _ => Change::Changed,
+        };
+        let fields = match (a.as_slice(), b.as_slice()) {
+            ([x], [y]) => field_changes(x, y),
+            _ => Vec::new(),
+        };
+        out.push(PairChange {
+            change,
+            lane: key.0.clone(),
+            action: key.1.clone(),
+            old: a.clone(),
+            new: b.clone(),
+            fields,
+        });
+    }
+    out
+}
+
+fn compare_items<T: Serialize>(
+    kind: &'static str,
+    old: &BTreeMap<String, T>,
+    new: &BTreeMap<String, T>,
+    out: &mut Vec<ItemChange>,
+) {
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    for key in keys {
+        let (change, fields) = match (old.get(key), new.get(key)) {
+            (None, Some(_)) => (Change::Added, Vec::new()),
+            (Some(_), None) => (Change::Removed, Vec::new()),
+            (Some(a), Some(b)) => {
+                let (a, b) = (json(a), json(b));
+                if a == b {
+                    continue;
+                }
+                let (ma, mb) = (
+                    a.as_object().cloned().unwrap_or_default(),
+                    b.as_object().cloned().unwrap_or_default(),
+                );
+                let names: BTreeSet<&String> = ma.keys().chain(mb.keys()).collect();
+                let fields = names
+                    .into_iter()
+                    .filter(|n| ma.get(*n) != mb.get(*n))
+                    .map(|n| FieldChange {
+                        field: n.clone(),
+                        old: ma.get(n).cloned().unwrap_or_default(),
+                        new: mb.get(n).cloned().unwrap_or_default(),
+                    })
+                    .collect();
+                (Change::Changed, fields)
+            }
+            (None, None) => continue,
+        };
+        out.push(ItemChange {
+            change,
+            kind,
+            name: key.clone(),
+            fields,
+        });
+    }
+}
+
+/// The semantic difference from `old` to `new`.
+pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
+    let (old_allows, old_denies) = pairs(old);
+    let (new_allows, new_denies) = pairs(new);
+    let mut inventory = Vec::new();
+    compare_items("lane", &old.lanes, &new.lanes, &mut inventory);
+    compare_items("action", &old.actions, &new.actions, &mut inventory);
+    let events = |b: &Bundle| -> BTreeMap<String, String> {
+        b.products
+            .iter()
+            .flat_map(|(p, prod)| {
+                prod.events.iter().map(move |(e, state)| {
+                    (
+                        format!("{p}:{e}"),
+                        json(state).as_str().unwrap_or_default().to_string(),
+                    )
+                })
+            })
+            .collect()
+    };
+    let (old_events, new_events) = (events(old), events(new));
+    let keys: BTreeSet<&String> = old_events.keys().chain(new_events.keys()).collect();
+    for key in keys {
+        let (a, b) = (old_events.get(key), new_events.get(key));
+        if a == b {
+            continue;
+        }
+        let change = match (a, b) {
+            (None, _) => Change::Added,
+            (_, None) => Change::Removed,
+            _ => Change::Changed,
+        };
+        inventory.push(ItemChange {
+            change,
+            kind: "event",
+            name: key.clone(),
+            fields: vec![FieldChange {
+                field: "state".into(),
+                old: json(&a),
+                new: json(&b),
+            }],
+        });
+    }
+    BundleDiff {
+        old: old.digest.clone(),
+        new: new.digest.clone(),
+        grants: compare_pairs(&old_allows, &new_allows),
+        denies: compare_pairs(&old_denies, &new_denies),
+        inventory,
+    }
+}
+
+/// A term in words: `issue #573, until launch, confirm "…", requires backup_proof`.
+fn describe(t: &Term) -> String {
+    let mut parts = Vec::new();
+    match &t.issue {
+        Some(i) => parts.push(format!("issue {}", i.reference)),
+        None => parts.push("no issue".to_string()),
+    }
+    if !t.until.is_empty() {
+        parts.push(format!("until {}", t.until.join(" or ")));
+    }
+    if let Some(c) = &t.confirm {
+        parts.push(format!("confirm \"{c}\""));
+    }
+    if !t.requires.is_empty() {
+        parts.push(format!("requires {}", t.requires.join(", ")));
+    }
+    if let Some(r) = &t.reason {
+        parts.push(format!("reason \"{r}\""));
+    }
+    parts.join(", ")
+}
+
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "(none)".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) if items.is_empty() => "(none)".into(),
+        serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Retirement conditions read as alternatives: `launch or 2027-01-31`.
+fn show_until(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            items.iter().map(show).collect::<Vec<_>>().join(" or ")
+        }
+        _ => "(never)".into(),
+    }
+}
+
+fn pair_lines(c: &PairChange) -> Vec<String> {
+    match c.change {
+        Change::Added => c.new.iter().map(describe).collect(),
+        Change::Removed => c.old.iter().map(describe).collect(),
+        Change::Changed if !c.fields.is_empty() => c
+            .fields
+            .iter()
+            .map(|f| {
+                let (a, b) = if f.field == "until" {
+                    (show_until(&f.old), show_until(&f.new))
+                } else {
+                    (show(&f.old), show(&f.new))
+                };
+                format!("{}: {a} -> {b}", f.field)
+            })
+            .collect(),
+        Change::Changed => c
+            .old
+            .iter()
+            .map(|t| format!("before: {}", describe(t)))
+            .chain(c.new.iter().map(|t| format!("after: {}", describe(t))))
+            .collect(),
+    }
+}
+
+fn item_lines(c: &ItemChange) -> Vec<String> {
+    c.fields
+        .iter()
+        .map(|f| format!("{}: {} -> {}", f.field, show(&f.old), show(&f.new)))
+        .collect()
+}
+
+impl BundleDiff {
+    /// The difference for a person, one change per line with its details
+    /// indented; `no semantic changes` when there are none.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{} -> {}\n", self.old, self.new);
+        if self.is_empty() {
+            s.push_str("no semantic changes: both bundles decide alike\n");
+            return s;
+        }
+        for (title, list) in [("grants", &self.grants), ("denies", &self.denies)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{title}:\n"));
+            for c in list {
+                s.push_str(&format!(
+                    "  {:<8} {} {}\n",
+                    c.change.as_str(),
+                    c.lane,
+                    c.action
+                ));
+                for line in pair_lines(c) {
+                    s.push_str(&format!("           {line}\n"));
+                }
+            }
+        }
+        if !self.inventory.is_empty() {
+            s.push_str("\ninventory:\n");
+            for c in &self.inventory {
+                s.push_str(&format!(
+                    "  {:<8} {} {}\n",
+                    c.change.as_str(),
+                    c.kind,
+                    c.name
+                ));
+                for line in item_lines(c) {
+                    s.push_str(&format!("           {line}\n"));
+                }
+            }
+        }
+        s
+    }
+
+    /// The difference as Markdown, for a pull request comment.
+    pub fn to_markdown(&self) -> String {
+        let short = |d: &str| {
+            d.trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>()
+        };
+        let mut s = format!(
+            "### Lane policy changes\n\n`{}` → `{}`\n\n",
+            short(&self.old),
+            short(&self.new)
+        );
+        if self.is_empty() {
+            s.push_str("No semantic changes: both bundles decide alike.\n");
+            return s;
+        }
+        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        for (title, list) in [("Grants", &self.grants), ("Denies", &self.denies)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(
+                "#### {title}\n\n| change | lane | action | details |\n|---|---|---|---|\n"
+            ));
+            for c in list {
+                s.push_str(&format!(
+                    "| {} | `{}` | `{}` | {} |\n",
+                    c.change.as_str(),
+                    c.lane,
+                    c.action,
+                    cell(&pair_lines(c).join("<br>"))
+                ));
+            }
+            s.push('\n');
+        }
+        if !self.inventory.is_empty() {
+            s.push_str("#### Inventory\n\n| change | kind | name | details |\n|---|---|---|---|\n");
+            for c in &self.inventory {
+                s.push_str(&format!(
+                    "| {} | {} | `{}` | {} |\n",
+                    c.change.as_str(),
+                    c.kind,
+                    c.name,
+                    cell(&item_lines(c).join("<br>"))
+                ));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
