@@ -95,6 +95,22 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
     },
+    /// The policy as a graph, issues -> rules -> lanes -> actions, in
+    /// Graphviz DOT (from a bundle, or from the policies when none is given).
+    Graph {
+        /// Policy files or directories, when no bundle is given [default: policies/].
+        #[arg(value_name = "PATHS")]
+        paths: Vec<PathBuf>,
+        /// The bundle to draw, instead of compiling the policies.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["paths", "inventory"])]
+        bundle: Option<PathBuf>,
+        /// The inventory [default: the nearest lanes.yaml].
+        #[arg(long, value_name = "FILE")]
+        inventory: Option<PathBuf>,
+        /// Only what one issue approves: `573`, `#573`, `owner/repo#573` or its URL.
+        #[arg(long, value_name = "ISSUE")]
+        issue: Option<String>,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -257,6 +273,12 @@ fn main() -> ExitCode {
             now,
         } => policy_tests(paths, inventory, now),
         Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Graph {
+            paths,
+            bundle,
+            inventory,
+            issue,
+        } => graph(paths, bundle.as_deref(), inventory, issue.as_deref()),
     };
     ExitCode::from(code)
 }
@@ -762,4 +784,76 @@ fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
         DiffFormat::Markdown => d.to_markdown(),
     };
     if print_out(&text) { 0 } else { 2 }
+}
+
+/// `graph`: 0 with the DOT printed; 1 when the policies have errors; 2 for
+/// an unreadable bundle or file, or an issue no rule cites.
+fn graph(
+    paths: Vec<PathBuf>,
+    bundle_path: Option<&Path>,
+    inventory: Option<PathBuf>,
+    issue: Option<&str>,
+) -> u8 {
+    let compiled;
+    let b = match bundle_path {
+        Some(path) => match load_runtime(path) {
+            Ok(rt) => {
+                compiled = rt.bundle().clone();
+                &compiled
+            }
+            Err(msg) => {
+                error(msg);
+                return 2;
+            }
+        },
+        None => {
+            let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from("policies")]
+            } else {
+                paths
+            };
+            let today = jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date();
+            let mut opts = project::Options::new(paths, root, today);
+            opts.inventory = inventory;
+            opts.build = true;
+            let outcome = match project::compile(&opts) {
+                Ok(o) => o,
+                Err(f) => {
+                    error(f);
+                    return 2;
+                }
+            };
+            let Some(b) = outcome.bundle else {
+                let errors: Vec<_> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .cloned()
+                    .collect();
+                eprint!(
+                    "{}",
+                    diagnostic::render_human(&errors, &outcome.sources, color_stderr())
+                );
+                error("the policies have errors; there is no graph to draw");
+                return 1;
+            };
+            compiled = b;
+            &compiled
+        }
+    };
+    let whole = lanepolicy::graph::PolicyGraph::new(b);
+    let g = match issue {
+        None => whole,
+        Some(wanted) => match whole.for_issue(wanted) {
+            Some(g) => g,
+            None => {
+                error(format!("no rule cites issue `{wanted}`"));
+                return 2;
+            }
+        },
+    };
+    if print_out(&g.to_dot()) { 0 } else { 2 }
 }

@@ -391,3 +391,70 @@ fn diff_of_unreadable_bundles_is_exit_2_with_nothing_on_stdout() {
     assert_eq!(code, 2);
     assert!(err.contains("html"), "{err}");
 }
+
+#[test]
+fn graph_of_a_bundle_is_dot_and_deterministic() {
+    let wide = fixture("wide.json");
+    let (code, out, err) = run(&["graph", "--bundle", &wide]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert!(out.starts_with("digraph lanepolicy {\n") && out.ends_with("}\n"));
+    assert_eq!(run(&["graph", "--bundle", &wide]).1, out);
+    insta::assert_snapshot!("graph_wide", out);
+}
+
+#[test]
+fn graph_of_one_issue_shows_only_what_it_approves() {
+    let (code, from_policies, _) = run(&["graph", "--issue", "573"]);
+    assert_eq!(code, 0);
+    let (_, from_bundle, _) = run(&[
+        "graph",
+        "--bundle",
+        &fixture("real.json"),
+        "--issue",
+        "#573",
+    ]);
+    assert_eq!(
+        from_policies, from_bundle,
+        "the policies and their bundle draw alike"
+    );
+    assert!(!from_bundle.contains("hq/"), "{from_bundle}");
+    insta::assert_snapshot!("graph_573", from_bundle);
+
+    let (_, wide600, _) = run(&[
+        "graph",
+        "--bundle",
+        &fixture("wide.json"),
+        "--issue",
+        "https://github.com/cbusillo/launchplane/issues/600",
+    ]);
+    assert!(
+        wide600.contains("\"lane:hq/prod\" -> \"action:backup_restore\""),
+        "{wide600}"
+    );
+    assert!(!wide600.contains("volume_import"), "{wide600}");
+}
+
+#[test]
+fn graph_refuses_an_issue_no_rule_cites_and_bad_input() {
+    let (code, out, err) = run(&["graph", "--bundle", &fixture("real.json"), "--issue", "999"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("no rule cites issue `999`"), "{err}");
+    let (code, out, _) = run(&["graph", "--bundle", "missing.json"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    let (code, out, _) = run(&["graph", "--bundle", &fixture("real.json"), "policies"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("policies/lanes.yaml"),
+        dir.path().join("lanes.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.policy"),
+        "allow empty_bootstrap on cm/testing\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["graph", dir.path().to_str().unwrap()]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert!(err.contains("the policies have errors"), "{err}");
+}
