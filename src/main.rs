@@ -111,6 +111,11 @@ enum Command {
         #[arg(long, value_name = "ISSUE")]
         issue: Option<String>,
     },
+    /// Export a bundle for another system (exit 0, or 2 for an unreadable bundle).
+    Export {
+        #[command(subcommand)]
+        target: ExportTarget,
+    },
     /// The read model: every lane, its state, and what it may do.
     Lanes {
         /// The bundle to read.
@@ -273,6 +278,9 @@ fn main() -> ExitCode {
             now,
         } => policy_tests(paths, inventory, now),
         Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Export {
+            target: ExportTarget::Launchplane { bundle, facts },
+        } => export_launchplane(&bundle, &facts),
         Command::Graph {
             paths,
             bundle,
@@ -856,4 +864,48 @@ fn graph(
         },
     };
     if print_out(&g.to_dot()) { 0 } else { 2 }
+}
+
+/// What `export` writes.
+#[derive(Subcommand)]
+enum ExportTarget {
+    /// Launchplane's per-lane rebuild policy records
+    /// (`odoo_stable_bootstrap`, `odoo_prelaunch_rebuild`), as JSON.
+    Launchplane {
+        /// The bundle to export.
+        #[arg(long, value_name = "FILE")]
+        bundle: PathBuf,
+        #[command(flatten)]
+        facts: FactArgs,
+    },
+}
+
+/// `export launchplane`: 0 with the JSON printed, 2 for an unreadable bundle
+/// or refused facts.
+fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
+    let runtime = match load_runtime(path) {
+        Ok(r) => r,
+        Err(msg) => {
+            error(msg);
+            return 2;
+        }
+    };
+    let facts = match fact_args.facts().and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            error(msg);
+            return 2;
+        }
+    };
+    let export = lanepolicy::export::launchplane(&runtime, &facts);
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&export).unwrap_or_default()
+    );
+    if print_out(&text) { 0 } else { 2 }
 }

@@ -252,3 +252,43 @@ fn runtime_is_shareable_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Runtime>();
 }
+
+#[test]
+fn the_launchplane_export_fails_closed_with_a_note() {
+    let mut v = real_value();
+    // cm/prod loses its target; opw/testing gets two competing rebuild grants.
+    v["lanes"]["cm/prod"]
+        .as_object_mut()
+        .unwrap()
+        .remove("target");
+    v["actions"]["empty_rebuild"] = serde_json::json!({
+        "operation": "target_replacement", "data_source": "empty", "destructive": true
+    });
+    v["lanes"]["opw/testing"]["allowed_sources"] = serde_json::json!(["empty", "upstream_restore"]);
+    let mut extra = v["rules"][1].clone();
+    extra["id"] = "second".into();
+    extra["actions"] = serde_json::json!(["empty_rebuild"]);
+    extra["lanes"] = serde_json::json!(["opw/testing"]);
+    extra["confirm"] = serde_json::json!({"opw/testing": "rebuild opw testing"});
+    v["rules"].as_array_mut().unwrap().push(extra);
+    let rt = Runtime::from_bytes(&resealed(v)).unwrap();
+    let out = lanepolicy::export::launchplane(&rt, &facts());
+    let lane = |k: &str| out.lanes.iter().find(|l| l.lane == k).unwrap();
+
+    let cm = lane("cm/prod");
+    assert!(!cm.odoo_stable_bootstrap.enabled);
+    assert_eq!(
+        cm.notes,
+        ["odoo_stable_bootstrap is disabled: lane `cm/prod` has no `target` in the inventory"]
+    );
+    assert!(lane("cm/testing").odoo_stable_bootstrap.enabled);
+
+    let opw = lane("opw/testing");
+    assert!(!opw.odoo_prelaunch_rebuild.enabled);
+    assert!(
+        opw.notes[0].contains("2 grants compete for it (empty_rebuild, upstream_restore)"),
+        "{:?}",
+        opw.notes
+    );
+    assert!(lane("opw/prod").odoo_prelaunch_rebuild.enabled);
+}

@@ -458,3 +458,79 @@ fn graph_refuses_an_issue_no_rule_cites_and_bad_input() {
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.contains("the policies have errors"), "{err}");
 }
+
+#[test]
+fn export_launchplane_records_for_every_lane() {
+    let (code, out, err) = run(&[
+        "export",
+        "launchplane",
+        "--bundle",
+        &fixture("real.json"),
+        NOW,
+    ]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let enabled: Vec<(String, &str)> = v["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| {
+            ["odoo_stable_bootstrap", "odoo_prelaunch_rebuild"]
+                .into_iter()
+                .filter(|k| l[*k]["enabled"] == true)
+                .map(|k| (l["lane"].as_str().unwrap().to_string(), k))
+        })
+        .collect();
+    assert_eq!(
+        enabled,
+        [
+            ("cm/prod".to_string(), "odoo_stable_bootstrap"),
+            ("cm/testing".to_string(), "odoo_stable_bootstrap"),
+            ("opw/prod".to_string(), "odoo_prelaunch_rebuild"),
+            ("opw/testing".to_string(), "odoo_prelaunch_rebuild"),
+        ]
+    );
+    insta::assert_snapshot!("export_launchplane_real", redact_digest(&out));
+}
+
+#[test]
+fn export_after_launch_and_cutover_disables_everything() {
+    let (code, out, _) = run(&[
+        "export",
+        "launchplane",
+        "--bundle",
+        &fixture("real.json"),
+        NOW,
+        "--occurred",
+        "odoo-tenant-cm:launch",
+        "--occurred",
+        "odoo-tenant-opw:cutover",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for lane in v["lanes"].as_array().unwrap() {
+        assert_eq!(lane["odoo_stable_bootstrap"]["enabled"], false, "{lane}");
+        assert_eq!(lane["odoo_prelaunch_rebuild"]["enabled"], false, "{lane}");
+        assert_eq!(lane["policy"], serde_json::json!({}));
+    }
+}
+
+#[test]
+fn export_refuses_an_unreadable_bundle_and_bad_facts() {
+    let (code, out, err) = run(&["export", "launchplane", "--bundle", "missing.json"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("cannot read bundle"), "{err}");
+    let (code, out, err) = run(&[
+        "export",
+        "launchplane",
+        "--bundle",
+        &fixture("real.json"),
+        "--occurred",
+        "odoo-tenant-cm:lunch",
+    ]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("did you mean `launch`?"), "{err}");
+    let (code, _, err) = run(&["export", "opa", "--bundle", &fixture("real.json")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("opa"), "{err}");
+}
