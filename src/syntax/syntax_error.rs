@@ -12,7 +12,7 @@
 //! does not compile: `build` writes no bundle.
 //!
 //! ## Example
-//! ```lanepolicy
+//! ```text
 //! allow empty_bootstrap on cm/testing until launch issue #573 confirm="bootstrap cm testing"
 //! ```
 //!
