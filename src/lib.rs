@@ -14,6 +14,7 @@
 pub mod bundle;
 pub mod config;
 pub mod diagnostic;
+pub mod fmt;
 pub mod inventory;
 pub mod lint;
 pub mod model;

@@ -141,7 +141,7 @@ fn read_source(path: &Path, shown: &str) -> Result<(SourceFile, Option<BadUtf8>)
     }
 }
 
-fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
