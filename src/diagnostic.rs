@@ -235,7 +235,7 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<miette::LabeledSpan>,
-    source: miette::NamedSource<String>,
+    source: Option<miette::NamedSource<String>>,
 }
 
 impl std::fmt::Display for Report {
@@ -259,12 +259,15 @@ impl miette::Diagnostic for Report {
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
 }
+
+/// Lines longer than this (in bytes) are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 1000;
 
 /// Renders diagnostics for a person, with source snippets, labels and help.
 /// `color` turns on ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
@@ -275,9 +278,12 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
+    // The location line is ours (miette counts columns in bytes; we count
+    // characters, as the JSON output does).
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
-        .with_links(false);
+        .with_links(false)
+        .without_primary_span_start();
     let mut out = String::new();
     for d in diags.iter().filter(|d| d.suppressed.is_none()) {
         let file = sources.get(d.file);
@@ -302,16 +308,33 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 None => extra,
             });
         }
+        // Snippets of very long lines are unreadable (and beyond what the
+        // renderer handles): those diagnostics are shown without one.
+        let line_len = |offset: usize| {
+            let start = file.text[..offset.min(file.text.len())]
+                .rfind('\n')
+                .map_or(0, |k| k + 1);
+            file.text[start..]
+                .find('\n')
+                .unwrap_or(file.text.len() - start)
+        };
+        let snippet =
+            line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
+        let location = format!("{}:{line}:{col}", file.path);
         let report = Report {
-            message: d.message.clone(),
+            message: if snippet {
+                d.message.clone()
+            } else {
+                format!("{} (at {location})", d.message)
+            },
             code: format!("{}({})", d.check().code, d.check().name),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
             help,
-            labels,
-            source: miette::NamedSource::new(file.path.clone(), file.text.clone()),
+            labels: if snippet { labels } else { Vec::new() },
+            source: snippet.then(|| miette::NamedSource::new(location, file.text.clone())),
         };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {

@@ -31,7 +31,7 @@ use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::Diagnostic;
 use crate::lint::registry::Code;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES};
-use crate::source::{SourceFile, SourceMap, Span, display_path};
+use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited};
 use crate::syntax::ast::{Clause, ClauseKind, Comment, File, IssueRef, Retire, Rule, SyntaxError};
 use crate::syntax::{parse_file, syntax_error};
 use std::path::{Path, PathBuf};
@@ -202,9 +202,10 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// The comment's text as written, without trailing spaces.
+    /// The comment's text as written, without trailing spaces (or a
+    /// carriage return, which would read as part of a line end).
     fn comment_text(&self, c: &Comment) -> &'a str {
-        self.src[c.span.start..c.span.end].trim_end_matches([' ', '\t'])
+        self.src[c.span.start..c.span.end].trim_end_matches([' ', '\t', '\r'])
     }
 
     /// True when a blank line separates source offsets `from` and `to`.
@@ -506,17 +507,12 @@ fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
         return Ok(Config::default());
     };
     let shown = display_path(&path, root);
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => return Ok(Config::default()),
-        },
-        Err(e) => {
-            return Err(Failure {
-                path: shown,
-                message: project::io_message(&e),
-            });
-        }
+    let bytes = read_limited(&path, MAX_SOURCE_BYTES).map_err(|message| Failure {
+        path: shown.clone(),
+        message,
+    })?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Ok(Config::default());
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let (config, _) = config::load(&SourceFile::new(shown, text, String::new()), 0, base);
@@ -526,8 +522,9 @@ fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
 /// Reads the policy file at `path` (shown as `shown` in diagnostics) and
 /// formats it, without writing anything.
 ///
-/// Errors (exit code 2 in the CLI) when the file cannot be read, is over
-/// [`MAX_SOURCE_BYTES`], or the formatter's own check fails
+/// Errors (exit code 2 in the CLI) when the file cannot be read, is not a
+/// regular file, is over [`MAX_SOURCE_BYTES`], or the formatter's own check
+/// fails
 /// ([`FormatError::Meaning`]). A file that is not UTF-8 or does not parse is
 /// [`FileOutcome::Refused`].
 pub fn format_file(path: &Path, shown: &str) -> Result<FileOutcome, Failure> {
@@ -535,14 +532,7 @@ pub fn format_file(path: &Path, shown: &str) -> Result<FileOutcome, Failure> {
         path: shown.to_string(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(project::io_message(&e)))?;
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(fail(format!(
-            "file is {} bytes, over the limit of {MAX_SOURCE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(project::io_message(&e)))?;
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -688,8 +678,8 @@ mod tests {
     #[test]
     fn strings_are_written_with_escapes() {
         assert_eq!(
-            fmt("allow a on x/y confirm=\"a\tb \\\" \\\\ \\n\""),
-            "allow a on x/y confirm=\"a\\tb \\\" \\\\ \\n\"\n"
+            fmt("allow a on x/y confirm=\"a\\tb é \\\" \\\\ \\n\""),
+            "allow a on x/y confirm=\"a\\tb é \\\" \\\\ \\n\"\n"
         );
     }
 

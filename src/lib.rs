@@ -22,5 +22,6 @@ pub mod project;
 pub mod runtime;
 pub mod sema;
 pub mod source;
+pub mod suggest;
 pub mod syntax;
 pub mod yaml;

@@ -3,11 +3,13 @@
 //! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lanepolicy::bundle::load::MAX_BUNDLE_BYTES;
 use lanepolicy::bundle::{self, BundleError};
 use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Failure};
-use lanepolicy::runtime::{Decision, Facts, LaneView, Request, Runtime};
+use lanepolicy::runtime::{Decision, Facts, LaneView, ReasonCode, Request, Runtime};
+use lanepolicy::source::read_limited;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -176,11 +178,22 @@ fn parse_phase(s: &str) -> Result<(String, Phase), String> {
 }
 
 impl FactArgs {
-    fn facts(&self) -> Facts {
+    /// The facts; two different phases for one lane are refused.
+    fn facts(&self) -> Result<Facts, String> {
         let mut f = Facts::at(self.now.unwrap_or_else(jiff::Timestamp::now));
         f.occurred = self.occurred.iter().cloned().collect();
-        f.phases = self.phases.iter().cloned().collect();
-        f
+        for (lane, phase) in &self.phases {
+            if let Some(other) = f.phases.insert(lane.clone(), *phase)
+                && other != *phase
+            {
+                return Err(format!(
+                    "`--phase` gives lane `{lane}` two phases, `{}` and `{}`",
+                    other.as_str(),
+                    phase.as_str()
+                ));
+            }
+        }
+        Ok(f)
     }
 }
 
@@ -247,6 +260,7 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         }),
         config: args.config.clone(),
         issues: args.issues.clone(),
+        build: output.is_some(),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
@@ -269,36 +283,85 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
     };
     let failed =
         outcome.has_errors() || (args.deny_warnings && outcome.count(Severity::Warning) > 0);
-    if let (Some(path), Some(b)) = (output, &outcome.bundle)
-        && !failed
-        && let Err(f) = write_bundle(path, b)
-    {
-        print_out(&text);
-        error(f);
-        return 2;
-    }
+    let (Some(path), Some(b), false) = (output, &outcome.bundle, failed) else {
+        if !print_out(&text) {
+            return 2;
+        }
+        return u8::from(failed);
+    };
+    let inputs: Vec<&str> = outcome
+        .sources
+        .files()
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    let bundle_text = match bundle_text(path, b, &inputs) {
+        Ok(t) => t,
+        Err(f) => {
+            print_out(&text);
+            error(f);
+            return 2;
+        }
+    };
+    // Print first: if the report cannot be written, the bundle is not either.
     if !print_out(&text) {
         return 2;
     }
-    if failed {
-        1
-    } else {
-        if let (Some(path), Format::Human) = (output, args.format) {
-            eprintln!("wrote {}", path.display());
-        }
-        0
+    if let Err(f) = write_atomic(path, &bundle_text) {
+        error(f);
+        return 2;
     }
+    if let Format::Human = args.format {
+        eprintln!("wrote {}", path.display());
+    }
+    0
 }
 
-/// Writes the bundle atomically: a temporary file beside it, then a rename,
-/// so a reader never sees half a bundle.
-fn write_bundle(path: &Path, b: &bundle::Bundle) -> Result<(), Failure> {
+/// The bundle's text, after checking that it may be written to `path`: a
+/// regular file or nothing (not a link, a device, a directory, or one of the
+/// inputs), and no larger than the runtime will load.
+fn bundle_text(path: &Path, b: &bundle::Bundle, inputs: &[&str]) -> Result<String, Failure> {
     let fail = |message: String| Failure {
         path: path.display().to_string(),
         message,
     };
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            return Err(fail(
+                "is a symbolic link; write the bundle to a regular file".into(),
+            ));
+        }
+        if !meta.is_file() {
+            return Err(fail("exists and is not a regular file".into()));
+        }
+        let target = path.canonicalize().ok();
+        if inputs
+            .iter()
+            .any(|i| Path::new(i).canonicalize().ok() == target)
+        {
+            return Err(fail(
+                "is one of the input files; choose another output".into(),
+            ));
+        }
+    }
     let value = serde_json::to_value(b).map_err(|e| fail(e.to_string()))?;
     let text = bundle::to_pretty_json(&value);
+    if text.len() > MAX_BUNDLE_BYTES {
+        return Err(fail(format!(
+            "the bundle would be {} bytes, over the {MAX_BUNDLE_BYTES} bytes the runtime loads",
+            text.len()
+        )));
+    }
+    Ok(text)
+}
+
+/// Writes `text` atomically: a temporary file beside `path`, then a rename,
+/// so a reader never sees half a bundle.
+fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+    let fail = |message: String| Failure {
+        path: path.display().to_string(),
+        message,
+    };
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -320,8 +383,8 @@ fn write_bundle(path: &Path, b: &bundle::Bundle) -> Result<(), Failure> {
 
 /// Reads and verifies a bundle file.
 fn load_runtime(path: &Path) -> Result<Runtime, String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
+    let bytes = read_limited(path, MAX_BUNDLE_BYTES as u64)
+        .map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
     Runtime::from_bytes(&bytes).map_err(|e: BundleError| format!("{}: {e}", path.display()))
 }
 
@@ -329,7 +392,6 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let mut req = Request::new(args.lane.clone(), args.action.clone());
     req.confirm = args.confirm.clone();
     req.proofs = args.proofs.iter().cloned().collect();
-    let facts = fact_args.facts();
     let runtime = match load_runtime(&args.bundle) {
         Ok(r) => r,
         Err(msg) => {
@@ -348,10 +410,31 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    if let Err(e) = runtime.check_facts(&facts) {
-        error(format!("{e}; the decision is deny"));
-        return 2;
-    }
+    let facts = fact_args.facts().and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    });
+    let facts = match facts {
+        Ok(f) => f,
+        Err(msg) => {
+            if json {
+                let d = Decision::refused(
+                    &req,
+                    ReasonCode::InvalidRequest,
+                    msg.clone(),
+                    Some(runtime.bundle().digest.clone()),
+                );
+                print_out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&d).unwrap_or_default()
+                ));
+            }
+            error(format!("{msg}; the decision is deny"));
+            return 2;
+        }
+    };
     let d = runtime.decide(&req, &facts);
     let text = if json {
         format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
@@ -392,11 +475,18 @@ fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let facts = fact_args.facts();
-    if let Err(e) = runtime.check_facts(&facts) {
-        error(e);
-        return 2;
-    }
+    let facts = match fact_args.facts().and_then(|f| {
+        runtime
+            .check_facts(&f)
+            .map(|_| f)
+            .map_err(|e| e.to_string())
+    }) {
+        Ok(f) => f,
+        Err(msg) => {
+            error(msg);
+            return 2;
+        }
+    };
     let views = runtime.lanes(&facts);
     let text = if json {
         format!(

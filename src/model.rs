@@ -189,3 +189,9 @@ impl Effect {
         }
     }
 }
+
+/// A confirmation phrase in the form it is compared in. Phrase comparison
+/// follows Launchplane: trimmed, lower-cased.
+pub fn normalize_phrase(s: &str) -> String {
+    s.trim().to_lowercase()
+}

@@ -7,7 +7,7 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
 use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
-use crate::source::{SourceFile, SourceMap, Span, display_path};
+use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -35,6 +35,8 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// An issue-state snapshot for the `issue-closed` lint.
     pub issues: Option<PathBuf>,
+    /// Whether to build the bundle when there is no error (`check` does not need it).
+    pub build: bool,
 }
 
 impl Options {
@@ -47,6 +49,7 @@ impl Options {
             today,
             config: None,
             issues: None,
+            build: true,
         }
     }
 }
@@ -79,7 +82,7 @@ pub struct Outcome {
     pub diagnostics: Vec<Diagnostic>,
     /// The resolved program.
     pub program: Program,
-    /// The bundle, when no diagnostic is an error.
+    /// The bundle, when no diagnostic is an error and it was asked for.
     pub bundle: Option<Bundle>,
     /// How many policy files were checked.
     pub policy_files: usize,
@@ -117,14 +120,7 @@ fn read_source(path: &Path, shown: &str) -> Result<(SourceFile, Option<BadUtf8>)
         path: shown.to_string(),
         message,
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e)))?;
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(fail(format!(
-            "file is {} bytes, over the limit of {MAX_SOURCE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e)))?;
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let sha = bundle::canonical::hex(&Sha256::digest(&bytes));
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(body) {
@@ -191,8 +187,10 @@ pub fn policy_files(
             out.push(p.clone());
         }
     }
+    // The same file named twice (`a.policy`, `./a.policy`) is read once.
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     out.sort();
-    out.dedup();
     Ok(out)
 }
 
@@ -213,6 +211,22 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> 
         }
     }
     Ok(())
+}
+
+/// The project root that bundle paths are relative to: the nearest
+/// directory at or above the inventory's that holds `.git`, or else the
+/// inventory's own directory. It does not depend on the current directory,
+/// so the same sources give the same bundle wherever it is built from.
+pub fn project_root(inventory: &Path) -> PathBuf {
+    let abs = inventory
+        .canonicalize()
+        .unwrap_or_else(|_| inventory.to_path_buf());
+    let dir = abs
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map_or(dir.clone(), Path::to_path_buf)
 }
 
 /// The nearest `lanes.yaml` in `start` (a file's directory, or a directory)
@@ -255,7 +269,7 @@ pub fn closed_issues(
         path: shown.to_string(),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e)))?;
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let expected = "expected `gh issue list --state all --json number,state,url`";
     let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
         let msg = e.to_string();
@@ -298,6 +312,13 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .root
         .canonicalize()
         .unwrap_or_else(|_| opts.root.clone());
+    let project = project_root(&inv_path);
+    let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
+        let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let (mut src, bad) = read_source(p, &display_path(&abs, &root))?;
+        src.bundle_path = relative_path(&abs, &project);
+        Ok((src, bad))
+    };
     let shown = |p: &Path| {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         display_path(&abs, &root)
@@ -317,7 +338,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     let config = match &config_path {
         None => Config::default(),
         Some(path) => {
-            let (src, bad) = read_source(path, &shown(path))?;
+            let (src, bad) = read(path)?;
             let id = sources.add(src);
             if let Some(bad) = bad {
                 diagnostics.push(not_utf8(Code::E202, id, sources.get(id), bad));
@@ -342,8 +363,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         });
     }
 
-    let inv_shown = shown(&inv_path);
-    let (inv_src, bad) = read_source(&inv_path, &inv_shown)?;
+    let (inv_src, bad) = read(&inv_path)?;
     let inv_id = sources.add(inv_src);
     let mut bundle_sources = vec![inv_id];
     let inventory = match bad {
@@ -377,7 +397,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
 
     let mut parsed = Vec::new();
     for path in &files {
-        let (src, bad) = read_source(path, &shown(path))?;
+        let (src, bad) = read(path)?;
         let id = sources.add(src);
         bundle_sources.push(id);
         if let Some(off) = bad {
@@ -427,19 +447,29 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         }
     });
     suppression::apply(&suppressions, &mut diagnostics, |c| config.is_off(c));
+    // The bundle records the suppressions that silenced a finding on a rule.
     for rule in &mut program.rules {
-        rule.suppressions = suppressions
+        let mut used: Vec<(Code, String)> = diagnostics
             .iter()
-            .filter(|s| s.file == rule.file && s.target == rule.span)
-            .flat_map(|s| s.codes.iter().map(|c| (*c, s.reason.clone())))
+            .filter(|d| {
+                d.file == rule.file
+                    && rule.span.start <= d.span.start
+                    && d.span.start < rule.span.end
+            })
+            .filter_map(|d| d.suppressed.clone().map(|reason| (d.code, reason)))
             .collect();
+        used.sort();
+        used.dedup();
+        rule.suppressions = used;
     }
     diagnostic::sort(&mut diagnostics, &sources);
     let has_errors = diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) => Some(bundle::build(&program, inv, &sources, &bundle_sources)),
+        (Some(inv), false) if opts.build => {
+            Some(bundle::build(&program, inv, &sources, &bundle_sources))
+        }
         _ => None,
     };
     Ok(Outcome {

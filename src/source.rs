@@ -41,12 +41,16 @@ impl Span {
 /// Index of a file in a [`SourceMap`].
 pub type FileId = usize;
 
-/// One input file: its display path (relative to the project root, with `/`
-/// separators) and its UTF-8 text (a leading byte order mark removed).
+/// One input file: its display path (relative to the current directory,
+/// with `/` separators), its path in the bundle (relative to the project
+/// root), and its UTF-8 text (a leading byte order mark removed).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// The path as shown in diagnostics and written into the bundle.
+    /// The path as shown in diagnostics.
     pub path: String,
+    /// The path written into the bundle (relative to the project root, so
+    /// the bundle is the same wherever it is built from).
+    pub bundle_path: String,
     /// The text, without a byte order mark.
     pub text: String,
     /// SHA-256 of the file's raw bytes, as lowercase hex.
@@ -59,8 +63,10 @@ impl SourceFile {
     pub fn new(path: impl Into<String>, text: String, raw_sha256: String) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let path = path.into();
         SourceFile {
-            path: path.into(),
+            bundle_path: path.clone(),
+            path,
             text,
             sha256: raw_sha256,
             line_starts,
@@ -135,6 +141,61 @@ impl SourceMap {
     }
 }
 
+/// Reads at most `limit` bytes of a regular file (symbolic links followed).
+/// Refuses devices, pipes and directories, and files over the limit, with
+/// a message that says which.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let io = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > limit {
+        return Err(format!(
+            "file is {} bytes, over the limit of {limit} bytes",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("file is over the limit of {limit} bytes"));
+    }
+    Ok(bytes)
+}
+
+/// `path` relative to `base` (both absolute), with `..` where `path` is
+/// not below `base`, and `/` separators.
+pub fn relative_path(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_string(), b.len() - common).collect();
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// The display form of `path`: relative to `root` when it lies below it,
 /// with `/` separators, so bundles are the same on every machine.
 pub fn display_path(path: &Path, root: &Path) -> String {
@@ -163,5 +224,18 @@ mod tests {
         assert_eq!(f.line_col(6), (2, 3));
         assert_eq!(f.offset_of(2, 3), 6);
         assert_eq!(f.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_base() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/c.policy"), Path::new("/a")),
+            "b/c.policy"
+        );
+        assert_eq!(
+            relative_path(Path::new("/x/c.policy"), Path::new("/a/b")),
+            "../../x/c.policy"
+        );
+        assert_eq!(relative_path(Path::new("/a"), Path::new("/a")), ".");
     }
 }

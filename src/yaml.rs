@@ -20,8 +20,15 @@ pub struct YamlError {
 
 /// Deserializes `text` into `T`; duplicate keys are errors.
 pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    // Strict YAML 1.2 booleans (`production: no` is not `false`); a node
+    // budget sized for files up to the 8 MiB source limit; the reader's
+    // default limits on depth and alias expansion stay.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 4_000_000;
     let options = serde_saphyr::options! {
         with_snippet: false,
+        strict_booleans: true,
+        budget: Some(budget),
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -52,6 +59,17 @@ fn clean_message(msg: &str) -> String {
     if let Some(key) = first.strip_prefix("duplicate mapping key: ") {
         return format!("key `{key}` is written twice");
     }
+    if first.contains("budget breached") {
+        return if first.contains("Depth") {
+            "the file is nested too deeply".into()
+        } else {
+            "the file is too large or expands too many aliases".into()
+        };
+    }
+    if first.contains("expected mapping start") {
+        return "expected a mapping of `key: value` pairs here".into();
+    }
+    let first = first.split("; use Option").next().unwrap_or(first);
     let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
     let cut = cut.trim().trim_end_matches('.');
     let mut chars = cut.chars();
@@ -92,11 +110,12 @@ impl Spans<'_> {
         Span::new(off, (off + len).min(text.len()))
     }
 
-    /// The span of mapping key `key` on the line of `value` or the line
-    /// before it (where block mappings put it); `value` when not found.
+    /// The span of mapping key `key`: on the line of `value`, or the
+    /// nearest line above it that writes `key:` (block mappings put the key
+    /// above its value, perhaps with comments between); `value` when not found.
     pub fn key(&self, key: &str, value: Span) -> Span {
         let (line, _) = self.src.line_col(value.start);
-        for l in [line, line.saturating_sub(1)] {
+        for l in (line.saturating_sub(64).max(1)..=line).rev() {
             let start = self.src.offset_of(l, 1);
             let line_text = &self.src.text[start..];
             let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];

@@ -110,6 +110,8 @@ fn the_real_bundle_is_deterministic_and_matches_its_snapshot() {
     // Another checkout at another path gives the same bytes.
     let elsewhere = tempfile::tempdir().unwrap();
     std::fs::create_dir(elsewhere.path().join("policies")).unwrap();
+    // The project root is the checkout (the directory with `.git`).
+    std::fs::create_dir(elsewhere.path().join(".git")).unwrap();
     for f in ["lanes.yaml", "odoo-prelaunch.policy"] {
         std::fs::copy(
             root().join("policies").join(f),

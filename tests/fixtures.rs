@@ -22,6 +22,7 @@ fn render(policy: &Path, inventory: &Path) -> (String, String) {
         today: today(),
         config: None,
         issues: None,
+        build: true,
     };
     let outcome = project::compile(&opts).expect("fixture files are readable");
     let human = diagnostic::render_human(&outcome.diagnostics, &outcome.sources, false);

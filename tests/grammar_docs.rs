@@ -49,7 +49,8 @@ fn lanepolicy_blocks(text: &str) -> Vec<(usize, String)> {
         match &mut open {
             None => {
                 let ticks = trimmed.len() - trimmed.trim_start_matches('`').len();
-                if ticks >= 3 {
+                // A backtick fence's info string has no backtick (CommonMark).
+                if ticks >= 3 && !trimmed[ticks..].contains('`') {
                     let info = trimmed[ticks..].trim();
                     let lang = info.split([' ', ',', '{']).next().unwrap_or("");
                     open = Some((n + 1, "`".repeat(ticks), String::new()));
@@ -112,7 +113,7 @@ fn every_lanepolicy_block_in_the_docs_parses() {
 
 #[test]
 fn block_extraction_finds_only_lanepolicy_blocks() {
-    let md = "a\n```lanepolicy\nallow a on x/y\n```\n```text\nnot policy\n```\n````lanepolicy\ndeny b on x/y\n```\nstill inside\n````\n";
+    let md = "a\n```lanepolicy\nallow a on x/y\n```\n```text\nnot policy\n```\n````lanepolicy\ndeny b on x/y\n```\nstill inside\n````\n```` ```lanepolicy ```` is inline code\n";
     let blocks = lanepolicy_blocks(md);
     assert_eq!(
         blocks,
@@ -279,16 +280,20 @@ fn first_error(src: &str) -> String {
 }
 
 #[test]
-fn a_carriage_return_without_a_line_feed_is_a_syntax_error() {
+fn a_carriage_return_without_a_line_feed_is_a_syntax_error_outside_comments() {
     assert!(
         parse_file("allow a on x/y\r\ndeny b on x/y\r\n")
             .errors
             .is_empty()
     );
+    // Inside a comment it is part of the comment, which runs to the line feed.
+    let file = parse_file("// note\r more \r\nallow a on x/y\n");
+    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(file.comments[0].text, "note\r more");
     for src in [
         "allow a on x/y\rdeny b on x/y\n",
         "allow a\ron x/y\n",
-        "// note\r more\nallow a on x/y\n",
+        "// note\n\rallow a on x/y\n",
         "\rallow a on x/y\n",
     ] {
         let file = parse_file(src);
@@ -322,6 +327,11 @@ fn doc_lines_describe_the_rule_only_right_above_it() {
         docs("/// a\n//// b\nallow x on y/z"),
         [Vec::<String>::new()]
     );
+    // A suppression directive may stand between the description and its rule.
+    assert_eq!(
+        docs("/// a\n// lanepolicy: ignore L012 reason=\"r\"\n/// b\nallow x on y/z"),
+        [["a", "b"]]
+    );
     // A `///` after code on its line is an ordinary comment.
     assert_eq!(
         docs("allow x on y/z /// not a doc\nallow w on y/z"),
@@ -335,7 +345,7 @@ fn doc_lines_describe_the_rule_only_right_above_it() {
 
 #[test]
 fn comment_texts_drop_the_slashes_one_space_and_trailing_blanks() {
-    let file = parse_file("//  two \n/// doc\t\n//// four\n///\nallow a on x/y // end");
+    let file = parse_file("//  two \r\n/// doc\t\n//// four\n///\nallow a on x/y // end");
     let got: Vec<(&str, bool)> = file
         .comments
         .iter()
@@ -346,7 +356,7 @@ fn comment_texts_drop_the_slashes_one_space_and_trailing_blanks() {
         [
             (" two", false),
             ("doc", true),
-            ("// four", false),
+            ("four", false),
             ("", true),
             ("end", false)
         ]

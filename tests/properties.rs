@@ -145,6 +145,7 @@ fn compiling_twice_gives_the_same_bundle() {
         today: jiff::civil::date(2026, 11, 29),
         config: None,
         issues: None,
+        build: true,
     };
     let a = lanepolicy::project::compile(&opts)
         .unwrap()

@@ -42,9 +42,8 @@ impl Example {
         e.policy = None;
         for (info, body) in blocks {
             match info.as_str() {
-                // Policy text; `text` is policy text that is not in the
-                // grammar (E001's example), fenced so that the docs test of
-                // `tests/grammar_docs.rs` does not expect it to parse.
+                // Policies that do not parse are fenced as text, so that only
+                // valid policy text is marked as the language.
                 "lanepolicy" | "text" => e.policy = Some(body.clone()),
                 "yaml lanepolicy.yaml" => e.config = Some(body.clone()),
                 "yaml" => e.inventory = Some(body.clone()),

@@ -17,7 +17,7 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
         .iter()
         .map(|&id| sources.get(id))
         .map(|f| SourceRef {
-            path: f.path.clone(),
+            path: f.bundle_path.clone(),
             sha256: f.sha256.clone(),
         })
         .collect();
@@ -71,7 +71,7 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
         })
         .collect();
 
-    let mut rules: Vec<(String, usize, Rule)> = program
+    let mut rules: Vec<(String, usize, String, Rule)> = program
         .rules
         .iter()
         .map(|r| {
@@ -109,20 +109,19 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
                     })
                     .collect(),
                 source: SourcePos {
-                    path: file.path.clone(),
+                    path: file.bundle_path.clone(),
                     line,
                     column,
                 },
             };
-            (file.path.clone(), r.span.start, rule)
+            (file.bundle_path.clone(), r.span.start, rule_id(r), rule)
         })
         .collect();
     rules.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let rules: Vec<Rule> = rules
         .into_iter()
-        .map(|(_, _, mut r)| {
-            let base = rule_id(&r);
+        .map(|(_, _, base, mut r)| {
             let n = seen.entry(base.clone()).or_insert(0);
             *n += 1;
             r.id = if *n == 1 { base } else { format!("{base}-{n}") };
@@ -147,18 +146,27 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
 }
 
 /// The rule's stable id: the first 12 hex digits of the SHA-256 of its
-/// canonical form (effect, actions, patterns, retirement, issue, phrase
-/// template outcome, proofs, reason), so it survives moves and reformatting.
-fn rule_id(r: &Rule) -> String {
+/// canonical form as written (effect, actions, patterns, retirement, issue
+/// reference, phrase template, proofs, reason), so it survives moves,
+/// reformatting and inventory changes.
+fn rule_id(r: &crate::sema::Rule) -> String {
+    let until: Vec<String> = r
+        .until
+        .iter()
+        .map(|c| match c {
+            Retire::Event(e) => e.name.clone(),
+            Retire::Date { date, .. } => date.to_string(),
+        })
+        .collect();
     let canonical = serde_json::json!({
         "effect": r.effect,
-        "actions": r.actions,
-        "patterns": r.patterns,
-        "until": r.until,
-        "issue": r.issue,
-        "confirm": r.confirm,
-        "requires": r.requires,
-        "reason": r.reason,
+        "actions": r.actions.iter().map(|a| &a.name).collect::<Vec<_>>(),
+        "patterns": r.patterns.iter().map(|p| p.pattern.text()).collect::<Vec<_>>(),
+        "until": until,
+        "issue": r.issue.as_ref().map(|i| &i.reference),
+        "confirm": r.confirm.as_ref().map(|c| &c.value),
+        "requires": r.requires.iter().map(|p| &p.name).collect::<Vec<_>>(),
+        "reason": r.reason.as_ref().map(|s| &s.value),
     });
     let hash = Sha256::digest(super::canonical_json(&canonical).as_bytes());
     hex(&hash)[..12].to_string()

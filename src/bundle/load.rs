@@ -97,16 +97,18 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge { bytes: bytes.len() });
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| BundleError::Json {
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-        line: e.line(),
-        column: e.column(),
-    })?;
+    let value: Value = serde_json::from_slice::<Strict>(bytes)
+        .map(|s| s.0)
+        .map_err(|e| BundleError::Json {
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            line: e.line(),
+            column: e.column(),
+        })?;
     let Value::Object(map) = &value else {
         return Err(BundleError::Format { found: None });
     };
@@ -151,6 +153,73 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
     Ok(bundle)
 }
 
+/// A JSON value read with duplicate object keys refused: with them, two
+/// readers could see two different bundles behind one digest.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        serde::Deserialize::deserialize(d).map(|s: Strict| s.0)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Checks that the bundle agrees with itself: lanes with their products,
+/// rules with the lanes, actions and events they name.
 fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     let invalid = |message: String| Err(BundleError::Invalid { message });
     for (key, lane) in &b.lanes {
@@ -160,11 +229,20 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 lane.context, lane.instance
             ));
         }
-        if !b.products.contains_key(&lane.product) {
-            return invalid(format!(
-                "lane `{key}` names unknown product `{}`",
-                lane.product
-            ));
+        match b.products.get(&lane.product) {
+            None => {
+                return invalid(format!(
+                    "lane `{key}` names unknown product `{}`",
+                    lane.product
+                ));
+            }
+            Some(p) if p.context != lane.context => {
+                return invalid(format!(
+                    "lane `{key}` is in context `{}` but its product `{}` is `{}`",
+                    lane.context, lane.product, p.context
+                ));
+            }
+            Some(_) => {}
         }
     }
     for (k, r) in b.rules.iter().enumerate() {
@@ -172,8 +250,22 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{at} names unknown action `{a}`"));
         }
-        if let Some(l) = r.lanes.iter().find(|l| !b.lanes.contains_key(*l)) {
-            return invalid(format!("{at} names unknown lane `{l}`"));
+        for l in &r.lanes {
+            let Some(lane) = b.lanes.get(l) else {
+                return invalid(format!("{at} names unknown lane `{l}`"));
+            };
+            // An event the lane's product lacks could never retire the rule there.
+            let events = b.products.get(&lane.product).map(|p| &p.events);
+            if let Some(e) = r
+                .until
+                .events
+                .iter()
+                .find(|e| !events.is_some_and(|ev| ev.contains_key(*e)))
+            {
+                return invalid(format!(
+                    "{at} retires at `{e}`, which is not an event of lane `{l}`'s product"
+                ));
+            }
         }
         if let Some(d) = r
             .until
@@ -183,12 +275,15 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         {
             return invalid(format!("{at} has `{d}`, which is not a date"));
         }
-        if let Some(phrases) = &r.confirm
-            && let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l))
-        {
-            return invalid(format!(
-                "{at} asks for a phrase but has none for lane `{l}`"
-            ));
+        if let Some(phrases) = &r.confirm {
+            if let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l)) {
+                return invalid(format!(
+                    "{at} asks for a phrase but has none for lane `{l}`"
+                ));
+            }
+            if let Some((l, _)) = phrases.iter().find(|(_, p)| p.trim().is_empty()) {
+                return invalid(format!("{at} has an empty phrase for lane `{l}`"));
+            }
         }
     }
     Ok(())

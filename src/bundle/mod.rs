@@ -8,7 +8,7 @@
 
 mod build;
 pub mod canonical;
-mod load;
+pub mod load;
 
 pub use build::build;
 pub use canonical::{canonical_json, digest_of, to_pretty_json};

@@ -23,6 +23,17 @@ use std::collections::BTreeMap;
 /// The lane keys lanepolicy reads; any other lane key is an extra field.
 pub const LANE_KEYS: [&str; 4] = ["production", "phase", "data_authority", "allowed_sources"];
 
+/// Lane keys that the bundle derives from the product and the lane's name;
+/// a lane cannot set them.
+const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
+
+/// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
+fn is_product_name(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))
+}
+
 /// A loaded, valid inventory.
 #[derive(Debug, Clone)]
 pub struct Inventory {
@@ -228,6 +239,14 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
     for (pname, p) in &raw.products {
         let pspan = l.key_span(pname, l.span(p));
+        if !is_product_name(pname) {
+            l.error(
+                pspan,
+                format!("`{pname}` is not a valid product name"),
+                Some("product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit".into()),
+            );
+            continue;
+        }
         let context = p.value.context.value.clone();
         if !is_ident(&context) {
             let s = l.span(&p.value.context);
@@ -393,6 +412,18 @@ impl Loader<'_> {
             if LANE_KEYS.contains(&k.as_str()) {
                 continue;
             }
+            if DERIVED_LANE_KEYS.contains(&k.as_str()) {
+                let s = self.key_span(k, self.span(v));
+                self.error(
+                    s,
+                    format!("a lane cannot set `{k}`"),
+                    Some(
+                        "a lane's product, context and instance come from where it is declared"
+                            .into(),
+                    ),
+                );
+                continue;
+            }
             if let Some(known) = did_you_mean(k, LANE_KEYS) {
                 let s = self.key_span(k, self.span(v));
                 self.error(
@@ -456,7 +487,7 @@ fn yaml_help(message: &str) -> Option<String> {
 }
 
 fn ident_help() -> String {
-    "names are lower-case letters, digits, `_` and `-`, starting with a letter".into()
+    "names are lower-case letters, digits, `_` and `-`, starting with a letter, and not a reserved word of the policy language".into()
 }
 
 fn list(all: &[&str]) -> String {

@@ -99,6 +99,7 @@ checks! {
     E105 "duplicate-clause"            Error   None, "../sema/duplicate_clause.rs";
     E106 "unknown-proof"               Error   None, "../sema/unknown_proof.rs";
     E107 "unresolved-issue"            Error   None, "../sema/unresolved_issue.rs";
+    E108 "empty-confirmation"          Error   None, "../sema/empty_confirmation.rs";
     E201 "invalid-inventory"           Error   None, "../inventory/invalid_inventory.rs";
     E202 "invalid-config"              Error   None, "../config/invalid_config.rs";
     L001 "missing-issue"               Error   Some(rules::missing_issue::run), "rules/missing_issue.rs";

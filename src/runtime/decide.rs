@@ -3,7 +3,7 @@
 
 use super::{Facts, Request, Runtime};
 use crate::bundle::{BundleError, IssueLink, Rule, SourcePos};
-use crate::model::{implied_proofs, source_allowed};
+use crate::model::{implied_proofs, normalize_phrase, source_allowed};
 use serde::Serialize;
 
 /// Why a request was denied. The serialized names are the contract's reason codes.
@@ -12,6 +12,9 @@ use serde::Serialize;
 pub enum ReasonCode {
     /// The bundle could not be read or verified.
     BundleInvalid,
+    /// The request or its facts name things the bundle does not have, or
+    /// contradict it (an addition to the contract's list).
+    InvalidRequest,
     /// The lane is not in the bundle.
     UnknownLane,
     /// The action is not in the bundle.
@@ -37,6 +40,7 @@ impl ReasonCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ReasonCode::BundleInvalid => "bundle-invalid",
+            ReasonCode::InvalidRequest => "invalid-request",
             ReasonCode::UnknownLane => "unknown-lane",
             ReasonCode::UnknownAction => "unknown-action",
             ReasonCode::DeniedByRule => "denied-by-rule",
@@ -97,6 +101,17 @@ impl Decision {
 
     /// The deny that an unreadable bundle yields.
     pub fn bundle_invalid(req: &Request, err: &BundleError) -> Decision {
+        Decision::refused(req, ReasonCode::BundleInvalid, err.to_string(), None)
+    }
+
+    /// A deny decided before any rule is looked at (`bundle` is the digest,
+    /// when a bundle was read).
+    pub fn refused(
+        req: &Request,
+        code: ReasonCode,
+        message: String,
+        bundle: Option<String>,
+    ) -> Decision {
         Decision {
             decision: "deny",
             lane: req.lane.clone(),
@@ -104,8 +119,8 @@ impl Decision {
             rule: None,
             issue: None,
             until: Vec::new(),
-            reasons: vec![reason(ReasonCode::BundleInvalid, err.to_string())],
-            bundle: None,
+            reasons: vec![reason(code, message)],
+            bundle,
         }
     }
 }
@@ -115,11 +130,6 @@ fn reason(code: ReasonCode, message: impl Into<String>) -> Reason {
         code,
         message: message.into(),
     }
-}
-
-/// Phrase comparison follows Launchplane: trimmed, lower-cased.
-pub(crate) fn normalize_phrase(s: &str) -> String {
-    s.trim().to_lowercase()
 }
 
 impl Runtime {
@@ -227,10 +237,14 @@ impl Runtime {
                         ReasonCode::ConfirmationRequired,
                         format!("rule {} asks for the confirmation phrase `{expected}`", r.id),
                     )),
-                    Some(given) if normalize_phrase(given) != normalize_phrase(expected) => reasons.push(reason(
-                        ReasonCode::ConfirmationMismatch,
-                        format!("the confirmation phrase does not match; rule {} asks for `{expected}`", r.id),
-                    )),
+                    Some(given)
+                        if expected.trim().is_empty() || normalize_phrase(given) != normalize_phrase(expected) =>
+                    {
+                        reasons.push(reason(
+                            ReasonCode::ConfirmationMismatch,
+                            format!("the confirmation phrase does not match; rule {} asks for `{expected}`", r.id),
+                        ))
+                    }
                     Some(_) => {}
                 }
             }

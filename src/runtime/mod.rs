@@ -19,6 +19,7 @@ pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
 use crate::model::{Effect, EventState, Phase};
+use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the caller knows that may be newer than the bundle.
@@ -152,18 +153,24 @@ impl Runtime {
         &self.bundle
     }
 
-    /// Checks fact flags against the bundle: products, events and lanes must
-    /// exist (a typo in a fact must not silently change a decision).
+    /// Checks facts against the bundle: products, events and lanes must
+    /// exist (a typo in a fact must not silently change a decision), and a
+    /// lane that is live in the bundle cannot be made prelaunch again (a
+    /// launch is one way; facts may only make a decision stricter).
     pub fn check_facts(&self, facts: &Facts) -> Result<(), FactError> {
         for (product, event) in &facts.occurred {
             let Some(p) = self.bundle.products.get(product) else {
+                let hint = did_you_mean(product, self.bundle.products.keys().map(String::as_str))
+                    .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
                 return Err(FactError(format!(
-                    "unknown product `{product}` in `--occurred {product}:{event}`"
+                    "unknown product `{product}` in `{product}:{event}`{hint}"
                 )));
             };
             if !p.events.contains_key(event) {
+                let hint = did_you_mean(event, p.events.keys().map(String::as_str))
+                    .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
                 return Err(FactError(format!(
-                    "product `{product}` has no event `{event}` (it has: {})",
+                    "product `{product}` has no event `{event}` (it has: {}){hint}",
                     p.events
                         .keys()
                         .map(String::as_str)
@@ -172,12 +179,19 @@ impl Runtime {
                 )));
             }
         }
-        if let Some(lane) = facts
-            .phases
-            .keys()
-            .find(|l| !self.bundle.lanes.contains_key(*l))
-        {
-            return Err(FactError(format!("unknown lane `{lane}` in `--phase`")));
+        for (lane, phase) in &facts.phases {
+            let Some(l) = self.bundle.lanes.get(lane) else {
+                let hint = did_you_mean(lane, self.bundle.lanes.keys().map(String::as_str))
+                    .map_or(String::new(), |s| format!("; did you mean `{s}`?"));
+                return Err(FactError(format!(
+                    "unknown lane `{lane}` in a phase fact{hint}"
+                )));
+            };
+            if l.phase == Phase::Live && *phase == Phase::Prelaunch {
+                return Err(FactError(format!(
+                    "lane `{lane}` is live in the bundle; a fact cannot make it prelaunch again"
+                )));
+            }
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! nothing while any error stands.
 
 mod duplicate_clause;
+mod empty_confirmation;
 mod unknown_action;
 mod unknown_event;
 mod unknown_lane;
@@ -155,14 +156,18 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         .patterns
         .iter()
         .map(|p| {
-            let lanes: Vec<String> = inv
-                .lanes
-                .values()
-                .filter(|l| {
-                    glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
-                })
-                .map(|l| l.key())
-                .collect();
+            let lanes: Vec<String> = if p.is_glob() {
+                inv.lanes
+                    .values()
+                    .filter(|l| {
+                        glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
+                    })
+                    .map(|l| l.key())
+                    .collect()
+            } else {
+                let key = p.text();
+                inv.lanes.get(&key).map(|_| key).into_iter().collect()
+            };
             if lanes.is_empty() && !p.is_glob() {
                 unknown_lane::check(file, p, inv, diags);
             }
@@ -212,7 +217,9 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
             }
             ClauseKind::Confirm(s) if rule.confirm.is_none() => {
                 rule.confirm = Some(s.clone());
-                if unknown_placeholder::check(file, s, diags) {
+                if empty_confirmation::check(file, s, diags)
+                    && unknown_placeholder::check(file, s, diags)
+                {
                     rule.phrases = rule
                         .lanes
                         .iter()

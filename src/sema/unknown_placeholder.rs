@@ -25,11 +25,15 @@ use crate::source::{FileId, Span};
 use crate::syntax::ast::StringLit;
 use crate::syntax::parser::did_you_mean;
 
-fn diagnostic(file: FileId, span: Span, found: &str, suggestion: Option<&str>) -> Diagnostic {
-    let message = if found.is_empty() {
-        "unclosed `{` in a confirmation template".to_string()
-    } else {
-        format!("unknown placeholder `{{{found}}}`")
+fn diagnostic(
+    file: FileId,
+    span: Span,
+    found: Option<&str>,
+    suggestion: Option<&str>,
+) -> Diagnostic {
+    let message = match found {
+        None => "unclosed `{` in a confirmation template".to_string(),
+        Some(name) => format!("unknown placeholder `{{{name}}}`"),
     };
     Diagnostic::new(Code::E104, file, span, message)
         .label("not a placeholder")
@@ -50,10 +54,10 @@ pub(super) fn check(file: FileId, s: &StringLit, diags: &mut Vec<Diagnostic>) ->
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let (name, len) = match after.find('}') {
-            Some(close) => (&after[..close], close + 2),
-            None => ("", after.len() + 1),
+            Some(close) => (Some(&after[..close]), close + 2),
+            None => (None, after.len() + 1),
         };
-        if !PLACEHOLDERS.contains(&name) {
+        if !name.is_some_and(|n| PLACEHOLDERS.contains(&n)) {
             ok = false;
             // The string's span includes its quotes; escapes make inner
             // offsets approximate, so point at the whole string when unsure.
@@ -64,11 +68,7 @@ pub(super) fn check(file: FileId, s: &StringLit, diags: &mut Vec<Diagnostic>) ->
             } else {
                 s.span
             };
-            let sug = if name.is_empty() {
-                None
-            } else {
-                did_you_mean(name, PLACEHOLDERS)
-            };
+            let sug = name.and_then(|n| did_you_mean(n, PLACEHOLDERS));
             diags.push(diagnostic(file, span, name, sug));
         }
         base += open + len;

@@ -9,7 +9,7 @@
 
 use super::ast::*;
 use crate::source::Span;
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{tag, take_till, take_while, take_while1};
 use nom::character::complete::{char as nom_char, digit1};
 use nom::{IResult, Parser as _};
 
@@ -70,24 +70,31 @@ fn spaces(i: &str) -> NomResult<'_> {
     Ok((&i[k..], &i[..k]))
 }
 
-/// comment = "//" comment_text ; the text runs up to (not including) the
-/// line end, or a stray carriage return.
+/// comment = "//" comment_text ; up to the line feed (a lone `\r` does not
+/// end a comment; the `\r` of a `\r\n` line end is not part of its text).
 fn line_comment(i: &str) -> NomResult<'_> {
     let (rest, _) = tag("//").parse(i)?;
-    let (rest, _) = take_while(|c: char| c != '\n' && c != '\r').parse(rest)?;
+    let (rest, _) = take_till(|c| c == '\n').parse(rest)?;
     Ok((rest, &i[..i.len() - rest.len()]))
 }
 
 /// The description a `///` comment gives its rule, or `None` when the
 /// comment is not written as a doc comment (`//` or `////...`). One space
-/// after the slashes and any trailing spaces or tabs are dropped.
+/// after the slashes and any trailing spaces, tabs or carriage returns are
+/// dropped.
 fn doc_text(comment: &str) -> Option<&str> {
     let body = comment.strip_prefix("///")?;
     if body.starts_with('/') {
         return None;
     }
     let body = body.strip_prefix(' ').unwrap_or(body);
-    Some(body.trim_end_matches([' ', '\t']))
+    Some(body.trim_end_matches([' ', '\t', '\r']))
+}
+
+/// True for a `// lanepolicy: ...` directive (a suppression), which may
+/// stand between a rule's doc comments and the rule.
+fn is_directive(comment: &str) -> bool {
+    comment[2..].trim_start().starts_with("lanepolicy:")
 }
 
 /// True when `i` starts with a carriage return that no line feed follows.
@@ -146,21 +153,7 @@ fn describe(i: &str) -> String {
     format!("`{}`", c.escape_default())
 }
 
-/// The closest candidate to `word`, if one is close enough to suggest.
-pub fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    let mut best: Option<(f64, &str)> = None;
-    for c in candidates {
-        let score = strsim::jaro_winkler(word, c);
-        let close = score >= 0.8 || strsim::levenshtein(word, c) <= 2.min(c.len() / 2);
-        if close && best.is_none_or(|(s, _)| score > s) {
-            best = Some((score, c));
-        }
-    }
-    best.map(|(_, c)| c)
-}
+pub use crate::suggest::did_you_mean;
 
 struct Parser<'a> {
     src: &'a str,
@@ -293,6 +286,9 @@ impl<'a> Parser<'a> {
                 Ok((rest, text)) => {
                     match doc_text(text) {
                         Some(d) if self.starts_line(i) => doc.push(d.to_string()),
+                        // A plain comment ends a doc block; a directive
+                        // (`// lanepolicy: ...`) may stand between it and its rule.
+                        None if is_directive(text) => {}
                         _ => doc.clear(),
                     }
                     i = rest;
@@ -334,7 +330,13 @@ impl<'a> Parser<'a> {
                         e.help = Some(format!("did you mean `{s}`?"));
                     }
                     if e.help.is_none() && j.starts_with(',') {
-                        e.help = Some("a list continues with a name after the comma".into());
+                        e.help = Some(match clauses.last().map(|c: &Clause| &c.kind) {
+                            Some(ClauseKind::Until(_)) => {
+                                "`until` conditions are joined with `or`: `until launch or cutover`"
+                                    .into()
+                            }
+                            _ => "a list continues with a name after the comma".into(),
+                        });
                     }
                     return Err(e);
                 }
@@ -798,6 +800,14 @@ impl<'a> Parser<'a> {
                     _ => return Err(self.unterminated(i, start)),
                 },
                 '\n' | '\r' => return Err(self.unterminated(i, start)),
+                c if is_hidden_char(c) => {
+                    return Err(SyntaxError {
+                        span: Span::new(start + k, start + k + c.len_utf8()),
+                        message: format!("invisible character `{}` in a string", c.escape_unicode()),
+                        label: Some("control or bidirectional character".into()),
+                        help: Some("strings hold what a person can read and type; write `\\t` or `\\n` for a tab or a line break".into()),
+                    });
+                }
                 c => value.push(c),
             }
         }
@@ -813,6 +823,14 @@ impl<'a> Parser<'a> {
             help: Some("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)".into()),
         }
     }
+}
+
+/// True for characters a reader cannot see or that reorder text: control
+/// characters and Unicode bidirectional controls (they would let a phrase
+/// or a reason read differently from what it is).
+fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Steps over a string literal at `i` (which starts with `"`): to just
@@ -870,14 +888,11 @@ fn collect_comments(src: &str) -> Vec<Comment> {
         }
         if let Ok((rest, text)) = line_comment(i) {
             let start = src.len() - i.len();
-            let (body, doc) = match doc_text(text) {
-                Some(d) => (d, true),
-                None => {
-                    let body = &text[2..];
-                    let body = body.strip_prefix(' ').unwrap_or(body);
-                    (body.trim_end_matches([' ', '\t']), false)
-                }
-            };
+            let text = text.trim_end_matches('\r');
+            let doc = doc_text(text).is_some();
+            let body = text.trim_start_matches('/');
+            let body = body.strip_prefix(' ').unwrap_or(body);
+            let body = body.trim_end_matches([' ', '\t', '\r']);
             out.push(Comment {
                 text: body.to_string(),
                 doc,

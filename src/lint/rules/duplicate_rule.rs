@@ -27,6 +27,7 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
 use crate::lint::registry::Code;
 use crate::sema::Rule;
+use std::collections::HashMap;
 
 fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
     Diagnostic::new(
@@ -42,14 +43,29 @@ fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     let allows: Vec<&Rule> = super::allows(ctx).collect();
-    for (i, a) in allows.iter().enumerate() {
-        if a.lanes.is_empty() {
-            continue;
+    // A rule that covers `a` matches `a`'s first (lane, action): index by it.
+    let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (j, b) in allows.iter().enumerate() {
+        for lane in &b.lanes {
+            for action in &b.actions {
+                by_pair
+                    .entry((lane.as_str(), action.name.as_str()))
+                    .or_default()
+                    .push(j);
+            }
         }
+    }
+    for (i, a) in allows.iter().enumerate() {
+        let (Some(lane), Some(action)) = (a.lanes.first(), a.actions.first()) else {
+            continue;
+        };
+        let candidates = by_pair
+            .get(&(lane.as_str(), action.name.as_str()))
+            .map_or(&[][..], Vec::as_slice);
         // Another rule covers `a`; when they cover each other, only the later one is reported.
-        let by = allows
+        let by = candidates
             .iter()
-            .enumerate()
+            .map(|&j| (j, allows[j]))
             .find(|&(j, b)| j != i && covers(b, a) && (j < i || !covers(a, b)));
         if let Some((_, b)) = by {
             out.push(diagnostic(a, b));

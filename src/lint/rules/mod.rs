@@ -20,7 +20,7 @@ pub mod unused_suppression;
 pub mod wildcard_touches_production;
 
 use super::LintContext;
-use crate::model::Effect;
+use crate::model::{Effect, normalize_phrase};
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
 
@@ -66,19 +66,19 @@ pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
 /// more actions and lanes, the same phrase (or none), no extra proofs, and
 /// retiring no earlier.
 pub(crate) fn covers(outer: &Rule, inner: &Rule) -> bool {
-    let actions = inner
+    let same_phrase = |l: &String| match (outer.phrases.get(l), inner.phrases.get(l)) {
+        (Some(a), Some(b)) => normalize_phrase(a) == normalize_phrase(b),
+        _ => false,
+    };
+    inner
         .actions
         .iter()
-        .all(|a| outer.actions.iter().any(|b| b.name == a.name));
-    let lanes = inner.lanes.iter().all(|l| outer.lanes.contains(l));
-    let phrases = outer.confirm.is_none()
-        || inner
+        .all(|a| outer.actions.iter().any(|b| b.name == a.name))
+        && inner
             .lanes
             .iter()
-            .all(|l| match (outer.phrases.get(l), inner.phrases.get(l)) {
-                (Some(a), Some(b)) => a.trim().to_lowercase() == b.trim().to_lowercase(),
-                _ => false,
-            });
-    let proofs = outer.requires.iter().all(|p| inner.requires(&p.name));
-    actions && lanes && phrases && proofs && retires_no_earlier(outer, inner)
+            .all(|l| outer.lanes.binary_search(l).is_ok())
+        && outer.requires.iter().all(|p| inner.requires(&p.name))
+        && retires_no_earlier(outer, inner)
+        && (outer.confirm.is_none() || inner.lanes.iter().all(same_phrase))
 }

@@ -24,6 +24,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
 use crate::lint::registry::Code;
+use crate::model::normalize_phrase;
 use crate::sema::Rule;
 use std::collections::BTreeMap;
 
@@ -44,7 +45,7 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     let mut by_phrase: BTreeMap<String, (Vec<&str>, Vec<&Rule>)> = BTreeMap::new();
     for rule in super::allows(ctx) {
         for (lane, phrase) in &rule.phrases {
-            let e = by_phrase.entry(phrase.trim().to_lowercase()).or_default();
+            let e = by_phrase.entry(normalize_phrase(phrase)).or_default();
             if !e.0.contains(&lane.as_str()) {
                 e.0.push(lane);
             }

@@ -1,0 +1,329 @@
+//! Hostile inputs found by trying to break lanepolicy: each case once
+//! failed (a panic, an allow, a bundle the runtime refused, a replaced file)
+//! and must not again.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code().expect("exited"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r
+}
+
+/// A project with the real inventory and one policy file `p.policy`.
+fn project(policy: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        dir.path().join("lanes.yaml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("p.policy"), policy).unwrap();
+    dir
+}
+
+fn check_json(dir: &Path) -> (i32, Vec<Value>) {
+    let r = run_in(dir, &["check", "p.policy", "--format", "json"]);
+    (
+        r.code,
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}{}", r.stdout, r.stderr)),
+    )
+}
+
+#[test]
+fn a_very_long_line_is_reported_without_a_snippet_instead_of_a_panic() {
+    let d = project(&format!(
+        "allow deploy on hq/staging until launch issue=#1{}bogus\n",
+        " ".repeat(70_000)
+    ));
+    let r = run_in(d.path(), &["check", "p.policy"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("(at p.policy:1:"), "{}", r.stdout);
+}
+
+#[test]
+fn human_columns_count_characters_like_json() {
+    let d = project(
+        "allow empty_bootstrap on cm/testing until launch issue=#1 confirm=\"🚀🚀é {lane}\" bogus\n",
+    );
+    let r = run_in(d.path(), &["check", "p.policy"]);
+    assert!(r.stdout.contains("p.policy:1:80]"), "{}", r.stdout);
+    let (_, diags) = check_json(d.path());
+    assert_eq!(diags[0]["column"], 80);
+}
+
+#[test]
+fn an_empty_phrase_is_an_error_and_never_matches() {
+    let d = project("allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"  \"\n");
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(diags[0]["code"], "E108");
+}
+
+#[test]
+fn invisible_characters_in_strings_are_refused() {
+    for s in ["\u{1b}[31mred", "a\u{202e}b", "tab\there", "bell\u{7}"] {
+        let d = project(&format!(
+            "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"{s} {{lane}}\"\n"
+        ));
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1, "{s:?}");
+        assert_eq!(diags[0]["code"], "E001", "{s:?}");
+        assert!(
+            diags[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("invisible character"),
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
+fn comments_and_doc_comments_behave() {
+    // A lone CR inside a comment does not end it.
+    let d = project("// a\rb\nallow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    assert_eq!(check_json(d.path()).0, 0);
+    // Four slashes are a plain comment; a plain comment ends a doc block.
+    let d = project(
+        "/// dropped\n// plain\n//// plain too\n/// kept\nallow deploy on hq/staging until 2027-06-30 issue=#1\n",
+    );
+    let out = d.path().join("b.json");
+    assert_eq!(
+        run_in(
+            d.path(),
+            &["build", "p.policy", "-o", out.to_str().unwrap()]
+        )
+        .code,
+        0
+    );
+    let b: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    assert_eq!(b["rules"][0]["doc"], "kept");
+}
+
+#[test]
+fn yaml_booleans_are_only_true_and_false() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+    std::fs::write(
+        d.path().join("lanes.yaml"),
+        inv.replacen("production: false", "production: no", 1),
+    )
+    .unwrap();
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(diags[0]["code"], "E201");
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`true` or `false`"),
+        "{}",
+        diags[0]["message"]
+    );
+}
+
+#[test]
+fn a_lane_cannot_set_its_own_context() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+    std::fs::write(
+        d.path().join("lanes.yaml"),
+        inv.replacen("target: cm-testing", "context: zz", 1),
+    )
+    .unwrap();
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot set `context`")
+    );
+}
+
+#[test]
+fn the_same_file_named_twice_is_read_once() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let r = run_in(
+        d.path(),
+        &[
+            "check",
+            "p.policy",
+            "./p.policy",
+            "--format",
+            "json",
+            "--deny-warnings",
+        ],
+    );
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, "[]"),
+        "no duplicate-rule from reading it twice"
+    );
+}
+
+#[test]
+fn build_refuses_to_overwrite_inputs_links_and_devices() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let before = std::fs::read_to_string(d.path().join("p.policy")).unwrap();
+    for target in ["p.policy", "lanes.yaml", "/dev/null", "."] {
+        let r = run_in(d.path(), &["build", "p.policy", "-o", target]);
+        assert_eq!(r.code, 2, "{target}: {}", r.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("p.policy")).unwrap(),
+        before
+    );
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.path().join("target.json"), d.path().join("link.json"))
+            .unwrap();
+        let r = run_in(d.path(), &["build", "p.policy", "-o", "link.json"]);
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+        assert!(!d.path().join("target.json").exists());
+    }
+}
+
+#[test]
+fn non_regular_files_are_refused_not_read_forever() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let r = run_in(d.path(), &["check", "p.policy", "--inventory", "/dev/zero"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    let r = run_in(
+        d.path(),
+        &[
+            "decide",
+            "--bundle",
+            "/dev/zero",
+            "--lane",
+            "cm/testing",
+            "--action",
+            "deploy",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
+
+fn real_bundle() -> (tempfile::TempDir, PathBuf, String) {
+    let d = tempfile::tempdir().unwrap();
+    let b = d.path().join("b.json");
+    let r = run_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["build", "-o", b.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0);
+    let text = std::fs::read_to_string(&b).unwrap();
+    (d, b, text)
+}
+
+#[test]
+fn duplicate_json_keys_in_a_bundle_are_refused() {
+    let (_d, b, text) = real_bundle();
+    // A second `version` before the real one: the digest alone would not see it.
+    std::fs::write(
+        &b,
+        text.replacen("\"version\": 1", "\"version\": 2, \"version\": 1", 1),
+    )
+    .unwrap();
+    let r = run_in(
+        Path::new("."),
+        &[
+            "decide",
+            "--bundle",
+            b.to_str().unwrap(),
+            "--lane",
+            "cm/testing",
+            "--action",
+            "empty_bootstrap",
+            "--confirm",
+            "bootstrap cm testing",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("duplicate key `version`"), "{}", r.stderr);
+}
+
+#[test]
+fn facts_may_not_contradict_each_other_or_undo_a_launch() {
+    let (_d, b, _) = real_bundle();
+    let b = b.to_str().unwrap();
+    let base = [
+        "decide",
+        "--bundle",
+        b,
+        "--lane",
+        "cm/prod",
+        "--action",
+        "empty_bootstrap",
+        "--confirm",
+        "bootstrap cm prod",
+        "--json",
+    ];
+    let mut both = base.to_vec();
+    both.extend(["--phase", "cm/prod=live", "--phase", "cm/prod=prelaunch"]);
+    let r = run_in(Path::new("."), &both);
+    assert_eq!(r.code, 2);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        (v["decision"].as_str(), v["reasons"][0]["code"].as_str()),
+        (Some("deny"), Some("invalid-request"))
+    );
+    let undo = [
+        "decide",
+        "--bundle",
+        b,
+        "--lane",
+        "hq/prod",
+        "--action",
+        "deploy",
+        "--phase",
+        "hq/prod=prelaunch",
+    ];
+    let r = run_in(Path::new("."), &undo);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("cannot make it prelaunch again"),
+        "{}",
+        r.stderr
+    );
+    let typo = [
+        "decide",
+        "--bundle",
+        b,
+        "--lane",
+        "cm/prod",
+        "--action",
+        "deploy",
+        "--occurred",
+        "odoo-tenant-cm:lanch",
+        "--json",
+    ];
+    let r = run_in(Path::new("."), &typo);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("did you mean `launch`?"), "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["reasons"][0]["code"], "invalid-request");
+}
