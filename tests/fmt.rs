@@ -784,20 +784,21 @@ fn files_excluded_by_the_configuration_are_not_formatted() {
     assert_eq!(read(dir.path(), "drafts/b.policy"), BROKEN.as_bytes());
 }
 
+#[path = "../benches/support/rules.rs"]
+mod bench_rules;
+
 #[test]
-fn formatting_a_thousand_rules_is_fast() {
+fn the_benchmark_input_formats_and_a_thousand_rules_are_fast() {
     // The benchmark (`cargo bench --bench fmt`) measures this properly; here
-    // a generous bound on an unoptimised build catches an accidental blow-up.
-    let mut src = String::new();
-    for k in 0..1000 {
-        src.push_str(&format!(
-            "/// rule {k}\nallow  deploy,rebuild on cm/t{k} , opw/* until launch or 2027-01-31 issue = #{k}1 confirm=\"go {{lane}}\" // {k}\n"
-        ));
-    }
+    // its input is checked, and a generous bound on an unoptimised build
+    // catches an accidental blow-up.
+    let src = bench_rules::messy_rules(1000);
+    let out = check_properties(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parse_file(&out).rules.len(), 1000);
+    assert_eq!(parse_file(&bench_rules::messy_rules(7)).rules.len(), 7);
     let start = std::time::Instant::now();
-    let out = format_source(&src).unwrap();
+    format_source(&src).unwrap();
     let took = start.elapsed();
-    assert_eq!(out.matches("\nallow deploy, rebuild on").count(), 1000);
     assert!(
         took.as_secs_f64() < 2.0,
         "formatting 1000 rules took {took:?}"
