@@ -22,7 +22,7 @@ fn main() {
 }
 
 /// The inventory and the policy text.
-fn lanepolicy_bench_project(rules: usize, lanes: usize) -> (String, String) {
+pub fn lanepolicy_bench_project(rules: usize, lanes: usize) -> (String, String) {
     let products = 50.min(lanes.max(1));
     let per_product = lanes.div_ceil(products);
     let mut inv = String::from("issues: https://github.com/example/ops/issues/\nactions:\n");

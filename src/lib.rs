@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod config;
 pub mod diagnostic;
 pub mod export;
+pub mod fmt;
 pub mod graph;
 pub mod inventory;
 pub mod lint;

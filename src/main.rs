@@ -127,6 +127,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite policy files in the canonical layout, comments kept.
+    Fmt {
+        /// Policy files or directories [default: policies/].
+        #[arg(value_name = "PATHS")]
+        paths: Vec<PathBuf>,
+        /// Write nothing; name the files that would change and exit 1 if any would.
+        #[arg(long)]
+        check: bool,
+        /// Write nothing; print the changes as a unified diff.
+        #[arg(long)]
+        diff: bool,
+    },
 }
 
 #[derive(Args)]
@@ -287,6 +299,7 @@ fn main() -> ExitCode {
             inventory,
             issue,
         } => graph(paths, bundle.as_deref(), inventory, issue.as_deref()),
+        Command::Fmt { paths, check, diff } => fmt(&paths, check, diff),
     };
     ExitCode::from(code)
 }
@@ -908,4 +921,95 @@ fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
         serde_json::to_string_pretty(&export).unwrap_or_default()
     );
     if print_out(&text) { 0 } else { 2 }
+}
+
+/// `lanepolicy fmt`: formats each file in place (atomically), or with
+/// `--check`/`--diff` only reports. Exit 1 when a file does not parse or,
+/// with `--check`, would change; 2 on I/O failures.
+fn fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
+    use lanepolicy::fmt::{self, FileOutcome};
+    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        paths.to_vec()
+    };
+    let files = match fmt::policy_files(&paths, &root) {
+        Ok(f) if f.is_empty() => {
+            error(format!("{}: no `.policy` files found", paths[0].display()));
+            return 2;
+        }
+        Ok(f) => f,
+        Err(f) => {
+            error(f);
+            return 2;
+        }
+    };
+    let stderr_color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, 0);
+    for (path, shown) in &files {
+        match fmt::format_file(path, shown) {
+            Ok(FileOutcome::Unchanged) => unchanged += 1,
+            Ok(FileOutcome::Changed { before, after }) => {
+                if diff {
+                    print_out(&fmt::unified_diff(shown, &before, &after));
+                } else if check {
+                    print_out(&format!("would reformat {shown}\n"));
+                }
+                if check || diff {
+                    changed += 1;
+                } else if let Err(f) = fmt::write_atomic(path, &after, shown) {
+                    error(f);
+                    failed += 1;
+                } else {
+                    changed += 1;
+                }
+            }
+            Ok(FileOutcome::Refused {
+                sources,
+                diagnostics,
+            }) => {
+                eprint!(
+                    "{}",
+                    diagnostic::render_human(&diagnostics, &sources, stderr_color)
+                );
+                refused += 1;
+            }
+            Err(f) => {
+                error(f);
+                failed += 1;
+            }
+        }
+    }
+    let n = |k: usize| {
+        if k == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{k} files")
+        }
+    };
+    let reformatted = if check || diff {
+        "would be reformatted"
+    } else {
+        "reformatted"
+    };
+    let summary: Vec<String> = [
+        (changed, reformatted),
+        (unchanged, "already formatted"),
+        (refused, "not formatted: syntax errors"),
+        (failed, "not formatted: cannot read or write"),
+    ]
+    .iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, what)| format!("{} {what}", n(*k)))
+    .collect();
+    eprintln!("{}", summary.join(", "));
+    if failed > 0 {
+        2
+    } else if refused > 0 || (check && changed > 0) {
+        1
+    } else {
+        0
+    }
 }

@@ -115,13 +115,22 @@ struct BadUtf8 {
 /// Reads a file as UTF-8 (a byte order mark removed), or says where it is not.
 /// Returns the source file, plus the byte offset of invalid UTF-8 if any (then
 /// the text is decoded lossily so the error can be shown in context).
-fn read_source(path: &Path, shown: &str) -> Result<(SourceFile, Option<BadUtf8>), Failure> {
+fn read_source(
+    path: &Path,
+    shown: &str,
+    hash: bool,
+) -> Result<(SourceFile, Option<BadUtf8>), Failure> {
     let fail = |message: String| Failure {
         path: shown.to_string(),
         message,
     };
     let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
-    let sha = bundle::canonical::hex(&Sha256::digest(&bytes));
+    // Only a bundle records the digest of its sources.
+    let sha = if hash {
+        bundle::canonical::hex(&Sha256::digest(&bytes))
+    } else {
+        String::new()
+    };
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(body) {
         Ok(text) => Ok((SourceFile::new(shown, text.to_string(), sha), None)),
@@ -137,7 +146,7 @@ fn read_source(path: &Path, shown: &str) -> Result<(SourceFile, Option<BadUtf8>)
     }
 }
 
-fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -315,7 +324,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     let project = project_root(&inv_path);
     let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        let (mut src, bad) = read_source(p, &display_path(&abs, &root))?;
+        let (mut src, bad) = read_source(p, &display_path(&abs, &root), opts.build)?;
         src.bundle_path = relative_path(&abs, &project);
         Ok((src, bad))
     };

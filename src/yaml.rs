@@ -127,6 +127,45 @@ impl Spans<'_> {
     }
 }
 
+impl Spans<'_> {
+    /// The span of mapping key `key` at or after `from` (within 64 lines):
+    /// how a field of a mapping is found from the mapping's own position.
+    pub fn key_after(&self, key: &str, from: Span) -> Option<Span> {
+        let (line, col) = self.src.line_col(from.start);
+        for l in line..line + 64 {
+            let start = self.src.offset_of(l, if l == line { col } else { 1 });
+            if start >= self.src.text.len() {
+                break;
+            }
+            let line_text = &self.src.text[start..];
+            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+            if let Some(k) = find_key(line_text, key) {
+                return Some(Span::new(start + k, start + k + key.len()));
+            }
+        }
+        None
+    }
+
+    /// The span of the value of mapping key `key` at or after `from`; the
+    /// key's span, or `from`, when the value cannot be found.
+    pub fn value_after(&self, key: &str, from: Span) -> Span {
+        let Some(k) = self.key_after(key, from) else {
+            return from;
+        };
+        let rest = &self.src.text[k.end..];
+        let skip = rest.find(':').map_or(0, |c| c + 1);
+        let value_start =
+            k.end + skip + rest[skip..].len() - rest[skip..].trim_start_matches([' ', '\t']).len();
+        let (line, col) = self.src.line_col(value_start);
+        let v = self.at(line, col);
+        if v.is_empty() || self.src.text[v.start..].starts_with('\n') {
+            k
+        } else {
+            v
+        }
+    }
+}
+
 /// Finds `key` followed by `:` on a line (possibly inside a flow mapping).
 fn find_key(line: &str, key: &str) -> Option<usize> {
     let mut from = 0;

@@ -23,6 +23,17 @@ use std::collections::BTreeMap;
 /// The lane keys lanepolicy reads; any other lane key is an extra field.
 pub const LANE_KEYS: [&str; 4] = ["production", "phase", "data_authority", "allowed_sources"];
 
+/// Lane fields Launchplane keeps that lanepolicy carries as they are.
+const KNOWN_EXTRA_KEYS: [&str; 7] = [
+    "target",
+    "domains",
+    "upstream_source",
+    "monitoring",
+    "requires_backup_before_destroy",
+    "requires_restore_proof",
+    "requires_runtime_identity",
+];
+
 /// Lane keys that the bundle derives from the product and the lane's name;
 /// a lane cannot set them.
 const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
@@ -130,7 +141,7 @@ struct RawProduct {
     #[serde(default)]
     events: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
-    lanes: BTreeMap<String, Spanned<BTreeMap<String, Spanned<serde_json::Value>>>>,
+    lanes: BTreeMap<String, Spanned<BTreeMap<String, serde_json::Value>>>,
 }
 
 struct Loader<'a> {
@@ -150,6 +161,16 @@ impl Loader<'_> {
 
     fn key_span(&self, key: &str, value: Span) -> Span {
         Spans { src: self.src }.key(key, value)
+    }
+
+    /// The span of lane field `key`'s value, found from the lane's name.
+    fn field_span(&self, key: &str, lane: Span) -> Span {
+        Spans { src: self.src }.value_after(key, lane)
+    }
+
+    /// The span of lane field `key` itself.
+    fn field_key_span(&self, key: &str, lane: Span) -> Span {
+        Spans { src: self.src }.key_after(key, lane).unwrap_or(lane)
     }
 
     fn error(&mut self, span: Span, message: String, help: Option<String>) {
@@ -338,7 +359,7 @@ impl Loader<'_> {
         product: &str,
         context: &str,
         instance: &str,
-        fields: &BTreeMap<String, Spanned<serde_json::Value>>,
+        fields: &BTreeMap<String, serde_json::Value>,
         span: Span,
     ) -> Option<Lane> {
         let key = format!("{context}/{instance}");
@@ -352,10 +373,10 @@ impl Loader<'_> {
                 );
                 false
             }
-            Some(v) => match v.value {
+            Some(v) => match *v {
                 serde_json::Value::Bool(b) => b,
                 ref other => {
-                    let s = self.span(v);
+                    let s = self.field_span("production", span);
                     self.error(
                         s,
                         format!(
@@ -369,11 +390,12 @@ impl Loader<'_> {
             },
         };
         let phase = self
-            .enum_field(fields, "phase", &Phase::ALL, Phase::parse)
+            .enum_field(fields, span, "phase", &Phase::ALL, Phase::parse)
             .unwrap_or(Phase::Live);
         let data_authority = self
             .enum_field(
                 fields,
+                span,
                 "data_authority",
                 &DataAuthority::ALL,
                 DataAuthority::parse,
@@ -381,8 +403,8 @@ impl Loader<'_> {
             .unwrap_or_default();
         let mut allowed_sources = Vec::new();
         if let Some(v) = fields.get("allowed_sources") {
-            let s = self.span(v);
-            match &v.value {
+            let s = self.field_span("allowed_sources", span);
+            match v {
                 serde_json::Value::Array(items) => {
                     for item in items {
                         match item.as_str().and_then(DataSource::parse) {
@@ -413,7 +435,7 @@ impl Loader<'_> {
                 continue;
             }
             if DERIVED_LANE_KEYS.contains(&k.as_str()) {
-                let s = self.key_span(k, self.span(v));
+                let s = self.field_key_span(k, span);
                 self.error(
                     s,
                     format!("a lane cannot set `{k}`"),
@@ -424,8 +446,12 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            if let Some(known) = did_you_mean(k, LANE_KEYS) {
-                let s = self.key_span(k, self.span(v));
+            // Launchplane's own lane fields are kept as they are; anything
+            // else that is one typo away from a key lanepolicy reads is an error.
+            if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
+                && let Some(known) = did_you_mean(k, LANE_KEYS)
+            {
+                let s = self.field_key_span(k, span);
                 self.error(
                     s,
                     format!("unknown lane key `{k}`"),
@@ -433,7 +459,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            extra.insert(k.clone(), v.value.clone());
+            extra.insert(k.clone(), v.clone());
         }
         if self.diags.len() > before {
             return None;
@@ -453,23 +479,20 @@ impl Loader<'_> {
 
     fn enum_field<T>(
         &mut self,
-        fields: &BTreeMap<String, Spanned<serde_json::Value>>,
+        fields: &BTreeMap<String, serde_json::Value>,
+        lane: Span,
         name: &str,
         all: &[&str],
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
         let v = fields.get(name)?;
-        let parsed = v.value.as_str().and_then(parse);
+        let parsed = v.as_str().and_then(parse);
         if parsed.is_none() {
-            let s = self.span(v);
+            let s = self.field_span(name, lane);
             self.error(
                 s,
-                format!(
-                    "`{name}` must be one of {}, found {}",
-                    list(all),
-                    show(&v.value)
-                ),
-                Some(one_of(all, v.value.as_str().unwrap_or(""))),
+                format!("`{name}` must be one of {}, found {}", list(all), show(v)),
+                Some(one_of(all, v.as_str().unwrap_or(""))),
             );
         }
         parsed

@@ -20,11 +20,13 @@ pub struct File {
 /// A comment and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
-    /// The text after `//` (or `///`), up to the line end.
+    /// The text after `//` (or `///`), up to the line end, without one
+    /// leading space and without trailing spaces or tabs.
     pub text: String,
-    /// True for a `///` doc comment.
+    /// True for a comment written `///` (exactly three slashes). Whether it
+    /// describes a rule depends on where it stands (see [`Rule::doc`]).
     pub doc: bool,
-    /// The whole comment, slashes included.
+    /// The whole comment, slashes included, up to the line end.
     pub span: Span,
 }
 
@@ -166,7 +168,10 @@ pub struct Clause {
 /// One rule as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    /// The `///` lines right before the rule, without the slashes.
+    /// The `///` lines right before the rule, without the slashes, one
+    /// leading space, or trailing spaces and tabs. Only lines that stand
+    /// alone, one right after the other and right before the rule count: a
+    /// blank line or an ordinary comment in between drops the lines above it.
     pub doc: Vec<String>,
     /// `allow` or `deny`.
     pub effect: Effect,
@@ -180,4 +185,65 @@ pub struct Rule {
     pub clauses: Vec<Clause>,
     /// From the effect keyword to the end of the last clause.
     pub span: Span,
+}
+
+impl Rule {
+    /// The rule with every span zeroed: what it says, not where it is
+    /// written. Two layouts of the same rule are equal this way (the
+    /// formatter checks its output with it).
+    pub fn without_spans(&self) -> Rule {
+        let z = Span::default();
+        let ident = |i: &Ident| Ident {
+            name: i.name.clone(),
+            span: z,
+        };
+        let string = |s: &StringLit| StringLit {
+            value: s.value.clone(),
+            span: z,
+        };
+        let kind = |k: &ClauseKind| match k {
+            ClauseKind::Until(conds) => ClauseKind::Until(
+                conds
+                    .iter()
+                    .map(|r| match r {
+                        Retire::Event(e) => Retire::Event(ident(e)),
+                        Retire::Date { date, .. } => Retire::Date {
+                            date: *date,
+                            span: z,
+                        },
+                    })
+                    .collect(),
+            ),
+            ClauseKind::Issue(r, _) => ClauseKind::Issue(r.clone(), z),
+            ClauseKind::Confirm(s) => ClauseKind::Confirm(string(s)),
+            ClauseKind::Requires(proofs) => {
+                ClauseKind::Requires(proofs.iter().map(ident).collect())
+            }
+            ClauseKind::Reason(s) => ClauseKind::Reason(string(s)),
+        };
+        Rule {
+            doc: self.doc.clone(),
+            effect: self.effect,
+            keyword_span: z,
+            actions: self.actions.iter().map(ident).collect(),
+            patterns: self
+                .patterns
+                .iter()
+                .map(|p| Pattern {
+                    span: z,
+                    ..p.clone()
+                })
+                .collect(),
+            clauses: self
+                .clauses
+                .iter()
+                .map(|c| Clause {
+                    kind: kind(&c.kind),
+                    keyword_span: z,
+                    span: z,
+                })
+                .collect(),
+            span: z,
+        }
+    }
 }

@@ -10,7 +10,7 @@
 use super::ast::*;
 use crate::source::Span;
 use nom::bytes::complete::{tag, take_till, take_while, take_while1};
-use nom::character::complete::{char as nom_char, digit1, multispace0};
+use nom::character::complete::{char as nom_char, digit1};
 use nom::{IResult, Parser as _};
 
 /// The reserved words of the language, in the order the grammar lists them.
@@ -24,11 +24,15 @@ const CLAUSE_KEYWORDS: &[&str] = &["until", "issue", "confirm", "requires", "rea
 type PResult<'a, T> = Result<(&'a str, T), SyntaxError>;
 type NomResult<'a> = IResult<&'a str, &'a str, nom::error::Error<&'a str>>;
 
-/// Parses a whole policy file (text without a byte order mark).
+/// Parses a whole policy file. A byte order mark at the very start is
+/// skipped; spans are byte offsets into `src` as given, BOM included.
 pub fn parse_file(src: &str) -> File {
     let p = Parser { src };
     p.file()
 }
+
+/// The byte order mark that may open a file.
+const BOM: char = '\u{feff}';
 
 /// True for a character that may appear in an identifier after the first.
 pub fn is_ident_char(c: char) -> bool {
@@ -50,15 +54,52 @@ fn is_segment_char(c: char) -> bool {
     is_ident_char(c) || c == '*'
 }
 
+/// whitespace = " " | tab | newline ; newline = lf | cr lf ;
+/// A carriage return not followed by a line feed is not whitespace: the
+/// caller reports it (see [`Parser::stray_carriage_return`]).
 fn spaces(i: &str) -> NomResult<'_> {
-    multispace0(i)
+    let bytes = i.as_bytes();
+    let mut k = 0;
+    while k < bytes.len() {
+        match bytes[k] {
+            b' ' | b'\t' | b'\n' => k += 1,
+            b'\r' if bytes.get(k + 1) == Some(&b'\n') => k += 2,
+            _ => break,
+        }
+    }
+    Ok((&i[k..], &i[..k]))
 }
 
-/// `//` to the end of the line (a lone `\r` does not end it).
+/// comment = "//" comment_text ; up to the line feed (a lone `\r` does not
+/// end a comment; the `\r` of a `\r\n` line end is not part of its text).
 fn line_comment(i: &str) -> NomResult<'_> {
     let (rest, _) = tag("//").parse(i)?;
     let (rest, _) = take_till(|c| c == '\n').parse(rest)?;
     Ok((rest, &i[..i.len() - rest.len()]))
+}
+
+/// The description a `///` comment gives its rule, or `None` when the
+/// comment is not written as a doc comment (`//` or `////...`). One space
+/// after the slashes and any trailing spaces, tabs or carriage returns are
+/// dropped.
+fn doc_text(comment: &str) -> Option<&str> {
+    let body = comment.strip_prefix("///")?;
+    if body.starts_with('/') {
+        return None;
+    }
+    let body = body.strip_prefix(' ').unwrap_or(body);
+    Some(body.trim_end_matches([' ', '\t', '\r']))
+}
+
+/// True for a `// lanepolicy: ...` directive (a suppression), which may
+/// stand between a rule's doc comments and the rule.
+fn is_directive(comment: &str) -> bool {
+    comment[2..].trim_start().starts_with("lanepolicy:")
+}
+
+/// True when `i` starts with a carriage return that no line feed follows.
+fn at_stray_carriage_return(i: &str) -> bool {
+    i.starts_with('\r') && !i.starts_with("\r\n")
 }
 
 /// Skips whitespace and comments (`//` and `///`).
@@ -106,7 +147,7 @@ fn describe(i: &str) -> String {
         return "a string".into();
     }
     let c = i.chars().next().unwrap_or(' ');
-    if c == '\n' || c == '\r' {
+    if c == '\n' || i.starts_with("\r\n") {
         return "end of line".into();
     }
     format!("`{}`", c.escape_default())
@@ -158,7 +199,7 @@ impl<'a> Parser<'a> {
             comments: collect_comments(self.src),
             ..File::default()
         };
-        let mut i = self.src;
+        let mut i = self.src.strip_prefix(BOM).unwrap_or(self.src);
         loop {
             let (rest, doc) = self.doc_comments(i);
             i = rest;
@@ -197,11 +238,42 @@ impl<'a> Parser<'a> {
                 i = recover(&i[step..]);
             }
         }
+        for e in &mut file.errors {
+            if at_stray_carriage_return(&self.src[e.span.start..]) {
+                *e = self.stray_carriage_return(e.span.start);
+            }
+        }
         file
     }
 
-    /// doc_comment = "///" text ; collects the `///` lines right before a
-    /// rule. A blank line between them and the rule drops them.
+    /// The error for a carriage return without a line feed, wherever the
+    /// parser met it: line ends are `\n` or `\r\n` only.
+    fn stray_carriage_return(&self, at: usize) -> SyntaxError {
+        SyntaxError {
+            span: Span::new(at, at + 1),
+            message: "carriage return without a line feed".into(),
+            label: Some("stray `\\r`".into()),
+            help: Some(
+                "line ends are `\\n` or `\\r\\n`; save the file with LF or CRLF line ends".into(),
+            ),
+        }
+    }
+
+    /// True when only spaces and tabs stand between the start of the line
+    /// (or of the file, after a byte order mark) and `i`.
+    fn starts_line(&self, i: &str) -> bool {
+        let at = self.off(i);
+        let line_start = self.src[..at].rfind('\n').map_or(0, |k| k + 1);
+        self.src[line_start..at]
+            .trim_start_matches(BOM)
+            .chars()
+            .all(|c| c == ' ' || c == '\t')
+    }
+
+    /// doc_comment = "///" [ doc_text ] ; collects the `///` lines right
+    /// before a rule: each alone on its line, one line after the other. A
+    /// blank line, an ordinary comment or a `///` that ends a line of code
+    /// between them and the rule drops the lines before it.
     fn doc_comments(&self, mut i: &'a str) -> (&'a str, Vec<String>) {
         let mut doc = Vec::new();
         loop {
@@ -212,15 +284,12 @@ impl<'a> Parser<'a> {
             i = rest;
             match line_comment(i) {
                 Ok((rest, text)) => {
-                    match text.strip_prefix("///").filter(|d| !d.starts_with('/')) {
-                        Some(d) => {
-                            let d = d.strip_prefix(' ').unwrap_or(d);
-                            doc.push(d.trim_end_matches('\r').to_string());
-                        }
+                    match doc_text(text) {
+                        Some(d) if self.starts_line(i) => doc.push(d.to_string()),
                         // A plain comment ends a doc block; a directive
                         // (`// lanepolicy: ...`) may stand between it and its rule.
-                        None if !text[2..].trim_start().starts_with("lanepolicy:") => doc.clear(),
-                        None => {}
+                        None if is_directive(text) => {}
+                        _ => doc.clear(),
                     }
                     i = rest;
                 }
@@ -613,7 +682,7 @@ impl<'a> Parser<'a> {
         )
             .parse(i);
         match parsed {
-            Ok((rest, (owner, _, repo, _))) => {
+            Ok((rest, (owner, _, repo, _))) if !owner.starts_with('-') => {
                 let (rest, number) = self.issue_number(i, rest)?;
                 Ok((
                     rest,
@@ -624,7 +693,7 @@ impl<'a> Parser<'a> {
                     },
                 ))
             }
-            Err(_) => {
+            _ => {
                 let mut e = self.error(i, format!("{expected}, found {}", describe(i)));
                 if let Some(w) = peek_word(i)
                     && w.chars().all(|c| c.is_ascii_digit())
@@ -811,7 +880,7 @@ fn recover(mut i: &str) -> &str {
 /// (a `//` inside a string is not a comment).
 fn collect_comments(src: &str) -> Vec<Comment> {
     let mut out = Vec::new();
-    let mut i = src;
+    let mut i = src.strip_prefix(BOM).unwrap_or(src);
     loop {
         i = spaces(i).map_or(i, |(r, _)| r);
         if i.is_empty() {
@@ -820,10 +889,12 @@ fn collect_comments(src: &str) -> Vec<Comment> {
         if let Ok((rest, text)) = line_comment(i) {
             let start = src.len() - i.len();
             let text = text.trim_end_matches('\r');
-            let doc = text.starts_with("///") && !text.starts_with("////");
+            let doc = doc_text(text).is_some();
             let body = text.trim_start_matches('/');
+            let body = body.strip_prefix(' ').unwrap_or(body);
+            let body = body.trim_end_matches([' ', '\t', '\r']);
             out.push(Comment {
-                text: body.strip_prefix(' ').unwrap_or(body).to_string(),
+                text: body.to_string(),
                 doc,
                 span: Span::new(start, start + text.len()),
             });
