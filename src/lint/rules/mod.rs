@@ -2,6 +2,7 @@
 //! comment that `lanepolicy rule` prints), then the function that words its
 //! diagnostic, then `run`.
 
+pub mod duplicate_entry;
 pub mod duplicate_rule;
 pub mod expires_soon;
 pub mod invalid_suppression;
