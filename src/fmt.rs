@@ -610,46 +610,7 @@ pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
         .to_string()
 }
 
-/// Replaces the file at `path` with `text` atomically: the text goes to a
-/// temporary file beside it (with the file's permissions), which is then
-/// renamed over it, so a reader sees the old file or the new one, never
-/// half of one. A symbolic link is followed: its target is replaced.
-pub fn write_atomic(path: &Path, text: &str, shown: &str) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let fail = |message: String| Failure {
-        path: shown.to_string(),
-        message,
-    };
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .ok_or_else(|| fail("not a file name".into()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        if let Ok(meta) = std::fs::metadata(&target) {
-            f.set_permissions(meta.permissions())?;
-        }
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(format!("cannot write: {}", project::io_message(&e)))
-    })
-}
+pub use crate::project::write_atomic;
 
 #[cfg(test)]
 mod tests {

@@ -384,7 +384,7 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
     if !print_out(&text) {
         return 2;
     }
-    if let Err(f) = write_atomic(path, &bundle_text) {
+    if let Err(f) = project::write_atomic(path, &bundle_text, &path.display().to_string()) {
         error(f);
         return 2;
     }
@@ -432,33 +432,14 @@ fn bundle_text(path: &Path, b: &bundle::Bundle, inputs: &[&str]) -> Result<Strin
     Ok(text)
 }
 
-/// Writes `text` atomically: a temporary file beside `path`, then a rename,
-/// so a reader never sees half a bundle.
-fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
-    let fail = |message: String| Failure {
-        path: path.display().to_string(),
-        message,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| fail("not a file name".into()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, text).map_err(|e| fail(format!("cannot write: {e}")))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(format!("cannot write: {e}"))
-    })
+/// Reads and verifies a bundle file.
+/// The facts of the flags, checked against the bundle.
+fn checked_facts(runtime: &Runtime, fact_args: &FactArgs) -> Result<Facts, String> {
+    let facts = fact_args.facts()?;
+    runtime.check_facts(&facts).map_err(|e| e.to_string())?;
+    Ok(facts)
 }
 
-/// Reads and verifies a bundle file.
 fn load_runtime(path: &Path) -> Result<Runtime, String> {
     let bytes = read_limited(path, MAX_BUNDLE_BYTES as u64)
         .map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
@@ -466,9 +447,7 @@ fn load_runtime(path: &Path) -> Result<Runtime, String> {
 }
 
 fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
-    let mut req = Request::new(args.lane.clone(), args.action.clone());
-    req.confirm = args.confirm.clone();
-    req.proofs = args.proofs.iter().cloned().collect();
+    let req = args.request();
     let runtime = match load_runtime(&args.bundle) {
         Ok(r) => r,
         Err(msg) => {
@@ -487,12 +466,7 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let facts = fact_args.facts().and_then(|f| {
-        runtime
-            .check_facts(&f)
-            .map(|_| f)
-            .map_err(|e| e.to_string())
-    });
+    let facts = checked_facts(&runtime, fact_args);
     let facts = match facts {
         Ok(f) => f,
         Err(msg) => {
@@ -552,12 +526,7 @@ fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let facts = match fact_args.facts().and_then(|f| {
-        runtime
-            .check_facts(&f)
-            .map(|_| f)
-            .map_err(|e| e.to_string())
-    }) {
+    let facts = match checked_facts(&runtime, fact_args) {
         Ok(f) => f,
         Err(msg) => {
             error(msg);
@@ -644,7 +613,6 @@ impl RequestArgs {
 /// `explain`: the decision as numbered steps; exit codes as `decide`.
 fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let req = args.request();
-    let facts = fact_args.facts();
     let to_json =
         |e: &Explanation| format!("{}\n", serde_json::to_string_pretty(e).unwrap_or_default());
     let runtime = match load_runtime(&args.bundle) {
@@ -657,12 +625,7 @@ fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let facts = match facts.and_then(|f| {
-        runtime
-            .check_facts(&f)
-            .map(|_| f)
-            .map_err(|e| e.to_string())
-    }) {
+    let facts = match checked_facts(&runtime, fact_args) {
         Ok(f) => f,
         Err(msg) => {
             if json {
@@ -903,12 +866,7 @@ fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
             return 2;
         }
     };
-    let facts = match fact_args.facts().and_then(|f| {
-        runtime
-            .check_facts(&f)
-            .map(|_| f)
-            .map_err(|e| e.to_string())
-    }) {
+    let facts = match checked_facts(&runtime, fact_args) {
         Ok(f) => f,
         Err(msg) => {
             error(msg);
