@@ -366,11 +366,16 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         }
         return u8::from(failed);
     };
+    let issues = args
+        .issues
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
     let inputs: Vec<&str> = outcome
         .sources
         .files()
         .iter()
         .map(|f| f.path.as_str())
+        .chain(issues.as_deref())
         .collect();
     let bundle_text = match bundle_text(path, b, &inputs) {
         Ok(t) => t,

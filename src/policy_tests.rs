@@ -166,14 +166,7 @@ fn read_text(path: &Path, shown: &str) -> Result<String, SuiteError> {
             message,
         })
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(io_message(&e)))?;
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(fail(format!(
-            "file is {} bytes, over the limit of {MAX_SOURCE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(io_message(&e)))?;
+    let bytes = crate::source::read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     String::from_utf8(body.to_vec()).map_err(|e| {
         fail(format!(

@@ -327,3 +327,43 @@ fn facts_may_not_contradict_each_other_or_undo_a_launch() {
     let v: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["reasons"][0]["code"], "invalid-request");
 }
+
+#[test]
+fn build_refuses_to_overwrite_its_issue_snapshot() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    std::fs::write(d.path().join("issues.json"), "[]").unwrap();
+    let r = run_in(
+        d.path(),
+        &[
+            "build",
+            "p.policy",
+            "--issues",
+            "issues.json",
+            "-o",
+            "issues.json",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("issues.json")).unwrap(),
+        "[]"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_test_file_that_is_a_pipe_is_refused_not_waited_on() {
+    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let fifo = d.path().join("x.test.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !made {
+        return; // no mkfifo on this system: nothing to test
+    }
+    let r = run_in(d.path(), &["test", "x.test.yaml"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}

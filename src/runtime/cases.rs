@@ -292,21 +292,9 @@ fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
 
 /// Reads a test file. Returns every problem found, each at its position.
 pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
-    let options = serde_saphyr::options! {
-        with_snippet: false,
-    };
-    let raw: RawFile = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
-        let first = e.to_string();
-        let first = first.lines().next().unwrap_or_default();
-        let message = first
-            .find(" at line ")
-            .map_or(first, |k| &first[..k])
-            .trim()
-            .trim_end_matches('.')
-            .to_string();
+    // The same reader as the inventory's: strict booleans, a node budget.
+    let raw: RawFile = crate::yaml::read(text).map_err(|e| {
+        let (line, column, message) = (e.line, e.column, e.message);
         let help = message.contains("unknown field").then(|| {
             "a test file has `now` and `cases`; a case has `name`, `facts`, `request` and `expect`; `facts` has `occurred`, `phases` and `now`; `request` has `lane`, `action`, `confirm` and `proofs`".to_string()
         });
