@@ -280,16 +280,19 @@ fn first_error(src: &str) -> String {
 }
 
 #[test]
-fn a_carriage_return_without_a_line_feed_is_a_syntax_error_outside_comments() {
+fn a_carriage_return_without_a_line_feed_is_a_syntax_error() {
     assert!(
         parse_file("allow a on x/y\r\ndeny b on x/y\r\n")
             .errors
             .is_empty()
     );
-    // Inside a comment it is part of the comment, which runs to the line feed.
+    // Inside a comment too: an editor may break the line there and show
+    // the rest as code. The comment still runs to the line feed.
     let file = parse_file("// note\r more \r\nallow a on x/y\n");
-    assert!(file.errors.is_empty(), "{:?}", file.errors);
+    assert_eq!(file.errors.len(), 1, "{:?}", file.errors);
+    assert!(file.errors[0].message.contains("invisible character"));
     assert_eq!(file.comments[0].text, "note\r more");
+    assert_eq!(file.rules.len(), 1);
     for src in [
         "allow a on x/y\rdeny b on x/y\n",
         "allow a\ron x/y\n",

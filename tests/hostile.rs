@@ -100,8 +100,25 @@ fn invisible_characters_in_strings_are_refused() {
 
 #[test]
 fn comments_and_doc_comments_behave() {
-    // A lone CR inside a comment does not end it.
+    // A lone CR inside a comment is refused: some editors break the line
+    // there, and the rest of the comment would read as code.
     let d = project("// a\rb\nallow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let (code, diags) = check_json(d.path());
+    assert_eq!((code, diags[0]["code"].as_str()), (1, Some("E001")));
+    // So are line separators and bidi controls: the `deny` below is inside the comment.
+    let d = project(
+        "allow deploy on hq/staging until 2027-06-30 issue=#1 // x\u{2028}deny deploy on hq/staging\n",
+    );
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invisible character")
+    );
+    // CRLF line ends are fine.
+    let d = project("// a comment\r\nallow deploy on hq/staging until 2027-06-30 issue=#1\r\n");
     assert_eq!(check_json(d.path()).0, 0);
     // Four slashes are a plain comment; a plain comment ends a doc block.
     let d = project(

@@ -243,6 +243,25 @@ impl<'a> Parser<'a> {
                 *e = self.stray_carriage_return(e.span.start);
             }
         }
+        // A comment must not hide code: characters that editors render as a
+        // line break or that reorder text would let a rule read as inside
+        // or outside a comment when it is not ("Trojan Source").
+        for c in &file.comments {
+            let text = &self.src[c.span.start..c.span.end];
+            if let Some((k, ch)) = text
+                .char_indices()
+                .find(|&(_, ch)| is_hidden_in_comment(ch))
+            {
+                let at = c.span.start + k;
+                file.errors.push(SyntaxError {
+                    span: Span::new(at, at + ch.len_utf8()),
+                    message: format!("invisible character `{}` in a comment", ch.escape_unicode()),
+                    label: Some("a line break or text-direction control that editors may show differently".into()),
+                    help: Some("remove it; a comment runs to the end of its line and holds only what a person can read".into()),
+                });
+            }
+        }
+        file.errors.sort_by_key(|e| e.span.start);
         file
     }
 
@@ -831,6 +850,14 @@ impl<'a> Parser<'a> {
 fn is_hidden_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters refused in comments: those of [`is_hidden_char`] except the
+/// tab (a lone carriage return included: some editors break the line
+/// there), plus the Unicode line and paragraph separators. A comment's span
+/// ends before the `\r` of a CRLF line end.
+fn is_hidden_in_comment(c: char) -> bool {
+    (is_hidden_char(c) && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Steps over a string literal at `i` (which starts with `"`): to just
