@@ -137,7 +137,8 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> LaunchplaneExport {
                 policy: BTreeMap::new(),
                 notes: Vec::new(),
             };
-            // The active grants of each record kind, first per action.
+            // The active grants of each record kind: every one, so that two
+            // grants for one record (two rules, or two actions) disable it.
             let mut kinds: BTreeMap<&'static str, Vec<(&Grant, DataSource)>> = BTreeMap::new();
             for g in &view.grants {
                 let Some(action) = b.actions.get(&g.action) else {
@@ -151,10 +152,7 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> LaunchplaneExport {
                 } else {
                     PRELAUNCH_REBUILD
                 };
-                let list = kinds.entry(kind).or_default();
-                if !list.iter().any(|(x, _)| x.action == g.action) {
-                    list.push((g, source));
-                }
+                kinds.entry(kind).or_default().push((g, source));
             }
             for (kind, grants) in kinds {
                 let record = match record(&view.lane, lane, kind, &grants) {
@@ -190,11 +188,14 @@ fn record(
     grants: &[(&Grant, DataSource)],
 ) -> Result<(RebuildRecord, Authority), String> {
     let [(g, source)] = grants else {
-        let actions: Vec<&str> = grants.iter().map(|(g, _)| g.action.as_str()).collect();
+        let rules: Vec<String> = grants
+            .iter()
+            .map(|(g, _)| format!("`{}` by rule {}", g.action, g.rule))
+            .collect();
         return Err(format!(
             "{kind} is disabled: {} grants compete for it ({}); Launchplane holds one",
-            actions.len(),
-            actions.join(", ")
+            rules.len(),
+            rules.join(", ")
         ));
     };
     let missing = |what: &str| Err(format!("{kind} is disabled: {what}"));
@@ -208,6 +209,19 @@ fn record(
     let Some(issue) = &g.issue else {
         return missing(&format!("rule {} has no approval issue", g.rule));
     };
+    // Launchplane's record has no place for proofs: a grant that needs one
+    // (a protected lane, or `requires`) must not be exported as enabled.
+    if !g.requires.is_empty() {
+        return missing(&format!(
+            "`{}` on lane `{key}` needs {} first, which the record cannot carry",
+            g.action,
+            g.requires
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+    }
     let Some(confirmation) = g.confirm.clone() else {
         return missing(&format!("rule {} asks for no confirmation phrase", g.rule));
     };

@@ -73,15 +73,33 @@ pub struct PolicyGraph {
 }
 
 /// Whether `wanted` (`573`, `#573`, `owner/repo#573` or a URL) names `link`.
+/// Numbers compare as numbers (`#0573` is `#573`); `owner/repo#N` names the
+/// GitHub issue `https://github.com/owner/repo/issues/N`; a bare number or
+/// `#N` names the rules that wrote `#N`.
 pub fn issue_matches(wanted: &str, link: &IssueLink) -> bool {
     let wanted = wanted.trim();
-    if wanted == link.reference || wanted.trim_end_matches('/') == link.url.trim_end_matches('/') {
+    let same_url = |url: &str| url.trim_end_matches('/') == link.url.trim_end_matches('/');
+    if wanted == link.reference || same_url(wanted) {
         return true;
     }
-    let number = wanted.trim_start_matches('#');
-    !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit())
-        && link.reference == format!("#{number}")
+    let number = |s: &str| {
+        (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse::<u64>().ok())
+            .flatten()
+    };
+    if let Some((repo, n)) = wanted.rsplit_once('#')
+        && repo.contains('/')
+        && let Some(n) = number(n)
+    {
+        return same_url(&format!("https://github.com/{repo}/issues/{n}"));
+    }
+    let (Some(n), Some(written)) = (
+        number(wanted.trim_start_matches('#')),
+        link.reference.strip_prefix('#').and_then(number),
+    ) else {
+        return false;
+    };
+    n == written
 }
 
 impl PolicyGraph {
@@ -362,6 +380,13 @@ mod tests {
             " #573 ",
             "https://github.com/cbusillo/launchplane/issues/573",
             "https://github.com/cbusillo/launchplane/issues/573/",
+        ] {
+            assert!(issue_matches(wanted, &l), "{wanted}");
+        }
+        for wanted in [
+            "#0573",
+            "cbusillo/launchplane#573",
+            "cbusillo/launchplane#0573",
         ] {
             assert!(issue_matches(wanted, &l), "{wanted}");
         }

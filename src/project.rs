@@ -254,9 +254,11 @@ pub fn find_inventory(start: &Path) -> Option<PathBuf> {
         }
     })?;
     let abs = abs.canonicalize().ok()?;
+    // The nearest one that exists; if it is not a regular file, reading it
+    // says so (a pipe or a directory named lanes.yaml is not skipped).
     abs.ancestors()
         .map(|d| d.join(INVENTORY_FILE))
-        .find(|p| p.is_file())
+        .find(|p| p.exists())
 }
 
 /// Reads an issue-state snapshot (`gh issue list --state all --json
@@ -308,6 +310,16 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
+    // A path that does not exist is reported as such, before the inventory
+    // is looked for from it.
+    for p in &opts.paths {
+        if let Err(e) = std::fs::metadata(p) {
+            return Err(Failure {
+                path: display_path(p, &opts.root),
+                message: io_message(&e),
+            });
+        }
+    }
     let inv_path = match &opts.inventory {
         Some(p) => p.clone(),
         None => find_inventory(&first).ok_or_else(|| Failure {
@@ -342,7 +354,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             .parent()
             .unwrap_or(Path::new("."))
             .join(CONFIG_FILE);
-        p.is_file().then_some(p)
+        p.exists().then_some(p)
     });
     let config = match &config_path {
         None => Config::default(),
@@ -366,9 +378,14 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
 
     let files = policy_files(&opts.paths, &opts.root, &config)?;
     if files.is_empty() {
+        let excluded = opts.paths.iter().any(|p| p.is_file() && config.excludes(p));
         return Err(Failure {
             path: display_path(&first, &opts.root),
-            message: "no `.policy` files found".into(),
+            message: if excluded {
+                format!("excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check")
+            } else {
+                "no `.policy` files found".into()
+            },
         });
     }
 

@@ -70,6 +70,9 @@ fn clean_message(msg: &str) -> String {
         return "expected a mapping of `key: value` pairs here".into();
     }
     let first = first.split("; use Option").next().unwrap_or(first);
+    if first.starts_with("invalid i64") || first.starts_with("invalid u64") {
+        return "expected a whole number".into();
+    }
     let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
     let cut = cut.trim().trim_end_matches('.');
     let mut chars = cut.chars();

@@ -133,7 +133,10 @@ fn the_configuration_sets_severities_windows_and_excluded_files() {
         "tests/fixtures/projects/configured/drafts/unfinished.policy",
     ]);
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("no `.policy` files found"), "{err}");
+    assert!(
+        err.contains("excluded by `exclude` in lanepolicy.yaml"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -286,9 +286,36 @@ fn the_launchplane_export_fails_closed_with_a_note() {
     let opw = lane("opw/testing");
     assert!(!opw.odoo_prelaunch_rebuild.enabled);
     assert!(
-        opw.notes[0].contains("2 grants compete for it (empty_rebuild, upstream_restore)"),
+        opw.notes[0].contains(
+            "2 grants compete for it (`empty_rebuild` by rule second, `upstream_restore` by rule"
+        ),
         "{:?}",
         opw.notes
     );
     assert!(lane("opw/prod").odoo_prelaunch_rebuild.enabled);
+
+    // Two rules granting the same action also compete: neither is exported.
+    let mut v = real_value();
+    let mut twin = v["rules"][0].clone();
+    twin["id"] = "twin".into();
+    twin["lanes"] = serde_json::json!(["cm/testing"]);
+    twin["confirm"] = serde_json::json!({"cm/testing": "second cm testing"});
+    v["rules"].as_array_mut().unwrap().push(twin);
+    let rt = Runtime::from_bytes(&resealed(v)).unwrap();
+    let out = lanepolicy::export::launchplane(&rt, &facts());
+    let cm = out.lanes.iter().find(|l| l.lane == "cm/testing").unwrap();
+    assert!(!cm.odoo_stable_bootstrap.enabled);
+    assert!(cm.notes[0].contains("2 grants compete"), "{:?}", cm.notes);
+
+    // A grant that needs proof (a production lane gone live) is not exported as enabled.
+    let rt = Runtime::from_bytes(&resealed(real_value())).unwrap();
+    let live = facts().with_phase("cm/prod", lanepolicy::model::Phase::Live);
+    let out = lanepolicy::export::launchplane(&rt, &live);
+    let cm = out.lanes.iter().find(|l| l.lane == "cm/prod").unwrap();
+    assert!(!cm.odoo_stable_bootstrap.enabled);
+    assert!(
+        cm.notes[0].contains("needs `backup_proof`"),
+        "{:?}",
+        cm.notes
+    );
 }

@@ -151,13 +151,14 @@ impl BundleDiff {
 
 type Pairs = BTreeMap<(String, String), Vec<Term>>;
 
+/// A rule's retirement conditions in a canonical order: `until a or b`
+/// and `until b or a` are the same condition.
 fn until(r: &Rule) -> Vec<String> {
-    r.until
-        .events
-        .iter()
-        .chain(&r.until.dates)
-        .cloned()
-        .collect()
+    let mut events = r.until.events.clone();
+    events.sort();
+    let mut dates = r.until.dates.clone();
+    dates.sort();
+    events.into_iter().chain(dates).collect()
 }
 
 /// The terms of every (lane, action) pair, for allows and for denies.

@@ -178,12 +178,13 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
         })
         .collect();
     for (k, &(at, line)) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
+        // The line without its indentation and its line end.
+        let trimmed = line.trim();
         let Some(comment) = trimmed.strip_prefix('#') else {
             continue;
         };
         let Some(b) = body(comment) else { continue };
-        let start = at + (line.len() - trimmed.len());
+        let start = at + (line.len() - line.trim_start().len());
         let span = Span::new(start, at + line.trim_end().len());
         match parse(b) {
             Err((problem, help)) => {

@@ -34,8 +34,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Every reason code, as written in a test file.
-const REASONS: [ReasonCode; 10] = [
+const REASONS: [ReasonCode; 11] = [
     ReasonCode::BundleInvalid,
+    ReasonCode::InvalidRequest,
     ReasonCode::UnknownLane,
     ReasonCode::UnknownAction,
     ReasonCode::DeniedByRule,

@@ -4,7 +4,7 @@
 
 use super::{Facts, Runtime};
 use crate::bundle::IssueLink;
-use crate::model::{DataAuthority, Effect, Phase, implied_proofs, is_protected};
+use crate::model::{DataAuthority, Effect, Phase, implied_proofs, is_protected, source_allowed};
 use serde::Serialize;
 
 /// One active grant: an action this lane may do.
@@ -24,7 +24,9 @@ pub struct Grant {
     pub requires: Vec<String>,
 }
 
-/// An active deny on this lane.
+/// An action closed on this lane: by an active deny rule, or because the
+/// lane's data policy refuses the data source of the rule that allows it
+/// (then `rule` is that allow rule).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DenyView {
     /// The action.
@@ -172,6 +174,24 @@ impl Runtime {
                     issue: r.issue.clone(),
                     why,
                 }),
+                // A grant the lane's data policy refuses can never be used
+                // (decide denies it: source-not-allowed): it is shown as closed.
+                None if !denied
+                    && def.data_source.is_some_and(|src| {
+                        !source_allowed(lane.data_authority, &lane.allowed_sources, src)
+                    }) =>
+                {
+                    let src = def.data_source.map_or("", |s| s.as_str());
+                    view.denies.push(DenyView {
+                        action: action.to_string(),
+                        rule: r.id.clone(),
+                        reason: Some(format!(
+                            "the lane's data policy (data_authority `{}`) does not allow rebuilding from `{src}`",
+                            lane.data_authority.as_str()
+                        )),
+                        issue: r.issue.clone(),
+                    });
+                }
                 None if !denied => {
                     let mut requires = r.requires.clone();
                     for p in
