@@ -173,14 +173,14 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             .iter()
             .position(|c| std::ptr::eq(c, check))
             .and_then(Code::from_index);
-        if let Some(code) = code {
-            if config.severities.insert(code, severity).is_some() {
-                error(
-                    kspan,
-                    format!("`{}` ({}) is configured twice", check.code, check.name),
-                    Some("keep one entry, by code or by name".into()),
-                );
-            }
+        if let Some(code) = code
+            && config.severities.insert(code, severity).is_some()
+        {
+            error(
+                kspan,
+                format!("`{}` ({}) is configured twice", check.code, check.name),
+                Some("keep one entry, by code or by name".into()),
+            );
         }
     }
     if let Some(days) = &raw.expires_soon_days {
