@@ -235,7 +235,74 @@ struct Report {
     severity: miette::Severity,
     help: Option<String>,
     labels: Vec<miette::LabeledSpan>,
-    source: Option<miette::NamedSource<String>>,
+    source: Option<Window>,
+}
+
+/// The lines of a file around a diagnostic's labels, as miette reads them:
+/// offsets and line numbers stay those of the whole file, but only the
+/// window is copied and scanned, so rendering many diagnostics of a large
+/// file stays linear.
+#[derive(Debug)]
+struct Window {
+    /// Shown as the snippet's name: `path:line:column`.
+    name: String,
+    /// The window's text.
+    text: String,
+    /// Byte offset of the window in the file.
+    offset: usize,
+    /// 0-based line of the window's first line in the file.
+    line: usize,
+}
+
+impl Window {
+    /// The whole lines of `text` that hold `from..to`, and one line of
+    /// context on each side.
+    fn new(name: String, file: &crate::source::SourceFile, from: usize, to: usize) -> Window {
+        let text = file.text.as_str();
+        let from = from.min(text.len());
+        let to = to.clamp(from, text.len());
+        let mut start = text[..from].rfind('\n').map_or(0, |k| k + 1);
+        if start > 0 {
+            start = text[..start - 1].rfind('\n').map_or(0, |k| k + 1);
+        }
+        let mut end = text[to..].find('\n').map_or(text.len(), |k| to + k + 1);
+        if end < text.len() {
+            end = text[end..].find('\n').map_or(text.len(), |k| end + k + 1);
+        }
+        Window {
+            name,
+            text: text[start..end].to_string(),
+            offset: start,
+            line: file.line_col(start).0 - 1,
+        }
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local = span
+            .offset()
+            .checked_sub(self.offset)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let inner = self
+            .text
+            .as_str()
+            .read_span(&(local, span.len()).into(), before, after)?;
+        let data_span = (inner.span().offset() + self.offset, inner.span().len()).into();
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            data_span,
+            inner.line() + self.line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl std::fmt::Display for Report {
@@ -266,6 +333,9 @@ impl miette::Diagnostic for Report {
     }
 }
 
+/// A note at most this many lines from its finding is shown in the snippet.
+const NEAR_LINES: usize = 8;
+
 /// Lines longer than this (in bytes) are not shown as snippets.
 const MAX_SNIPPET_LINE: usize = 1000;
 
@@ -292,14 +362,19 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             d.label.clone(),
             (d.span.start, d.span.len()),
         )];
-        for n in d.notes.iter().filter(|n| n.file == d.file) {
+        // Notes near the finding are labels in its snippet; notes elsewhere
+        // (another file, or far away in this one) are named in the help.
+        let near = |n: &&Note| {
+            n.file == d.file && file.line_col(n.span.start).0.abs_diff(line) <= NEAR_LINES
+        };
+        for n in d.notes.iter().filter(near) {
             labels.push(miette::LabeledSpan::new_with_span(
                 Some(n.label.clone()),
                 (n.span.start, n.span.len()),
             ));
         }
         let mut help = d.help.clone();
-        for n in d.notes.iter().filter(|n| n.file != d.file) {
+        for n in d.notes.iter().filter(|n| !near(n)) {
             let other = sources.get(n.file);
             let (l, c) = other.line_col(n.span.start);
             let extra = format!("{} at {}:{l}:{c}", n.label, other.path);
@@ -320,6 +395,9 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         };
         let snippet =
             line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
+        let labels_range = labels.iter().fold((d.span.start, d.span.end), |(a, b), l| {
+            (a.min(l.offset()), b.max(l.offset() + l.len()))
+        });
         let location = format!("{}:{line}:{col}", file.path);
         let report = Report {
             message: if snippet {
@@ -334,7 +412,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             },
             help,
             labels: if snippet { labels } else { Vec::new() },
-            source: snippet.then(|| miette::NamedSource::new(location, file.text.clone())),
+            source: snippet.then(|| {
+                let from = labels_range.0;
+                Window::new(location, file, from, labels_range.1)
+            }),
         };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {
@@ -378,6 +459,31 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
+/// A path as a URI reference (RFC 3986): each segment percent-encoded but
+/// for unreserved characters (so a `:` cannot read as a scheme); an
+/// absolute path becomes a `file://` URI.
+fn uri_reference(path: &str) -> String {
+    let encoded: Vec<String> = path
+        .split('/')
+        .map(|seg| {
+            seg.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect()
+        })
+        .collect();
+    let joined = encoded.join("/");
+    if path.starts_with('/') {
+        format!("file://{joined}")
+    } else {
+        joined
+    }
+}
+
 /// Renders diagnostics as a SARIF 2.1.0 log (GitHub code scanning accepts
 /// it): every check as a rule with its documentation as help, every
 /// diagnostic as a result with a 1-based region; suppressed diagnostics
@@ -419,7 +525,7 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.path},
+                        "artifactLocation": {"uri": uri_reference(&file.path)},
                         "region": {
                             "startLine": start_line,
                             "startColumn": start_column,
@@ -451,4 +557,18 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri_reference;
+
+    #[test]
+    fn sarif_paths_are_uri_references() {
+        assert_eq!(uri_reference("policies/a.policy"), "policies/a.policy");
+        assert_eq!(uri_reference("my file%.policy"), "my%20file%25.policy");
+        assert_eq!(uri_reference("a,b:c.policy"), "a%2Cb%3Ac.policy");
+        assert_eq!(uri_reference("/abs/p.policy"), "file:///abs/p.policy");
+        assert_eq!(uri_reference("dé.policy"), "d%C3%A9.policy");
+    }
 }

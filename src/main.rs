@@ -9,7 +9,7 @@ use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Failure};
 use lanepolicy::runtime::{Decision, Explanation, Facts, LaneView, ReasonCode, Request, Runtime};
-use lanepolicy::source::read_limited;
+use lanepolicy::source::{one_line, read_limited};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -506,16 +506,27 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
 fn human_decision(d: &Decision) -> String {
     let mut s = format!("{}: `{}` on `{}`\n", d.decision, d.action, d.lane);
     for r in &d.reasons {
-        s.push_str(&format!("  {}: {}\n", r.code.as_str(), r.message));
+        s.push_str(&format!(
+            "  {}: {}\n",
+            r.code.as_str(),
+            one_line(&r.message)
+        ));
     }
     if let Some(r) = &d.rule {
         s.push_str(&format!(
             "  rule {} ({}:{}:{})\n",
-            r.id, r.source.path, r.source.line, r.source.column
+            r.id,
+            one_line(&r.source.path),
+            r.source.line,
+            r.source.column
         ));
     }
     if let Some(i) = &d.issue {
-        s.push_str(&format!("  issue {} {}\n", i.reference, i.url));
+        s.push_str(&format!(
+            "  issue {} {}\n",
+            one_line(&i.reference),
+            one_line(&i.url)
+        ));
     }
     if !d.until.is_empty() {
         s.push_str(&format!("  until {}\n", d.until.join(" or ")));
@@ -574,14 +585,18 @@ fn human_lane(v: &LaneView) -> String {
     for g in &v.grants {
         s.push_str(&format!("  may {}", g.action));
         if let Some(i) = &g.issue {
-            s.push_str(&format!(" on the authority of {} ({})", i.reference, i.url));
+            s.push_str(&format!(
+                " on the authority of {} ({})",
+                one_line(&i.reference),
+                one_line(&i.url)
+            ));
         }
         if !g.until.is_empty() {
             s.push_str(&format!(" until {}", g.until.join(" or ")));
         }
         s.push('\n');
         if let Some(c) = &g.confirm {
-            s.push_str(&format!("    confirm \"{c}\"\n"));
+            s.push_str(&format!("    confirm \"{}\"\n", one_line(c)));
         }
         if !g.requires.is_empty() {
             s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
@@ -590,7 +605,7 @@ fn human_lane(v: &LaneView) -> String {
     for d in &v.denies {
         s.push_str(&format!("  denied {}", d.action));
         if let Some(r) = &d.reason {
-            s.push_str(&format!(": {r}"));
+            s.push_str(&format!(": {}", one_line(r)));
         }
         s.push('\n');
     }
@@ -600,7 +615,7 @@ fn human_lane(v: &LaneView) -> String {
             r.effect.as_str(),
             r.action,
             r.rule,
-            r.why
+            one_line(&r.why)
         ));
     }
     s

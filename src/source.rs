@@ -141,6 +141,25 @@ impl SourceMap {
     }
 }
 
+/// `s` made safe to print inside one line of human output: line breaks,
+/// tabs and other control characters are shown escaped (`\n`), so text from
+/// a policy (a reason, a phrase) cannot start a line of its own and pass for
+/// output of the tool.
+pub fn one_line(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Reads at most `limit` bytes of a regular file (symbolic links followed).
 /// Refuses devices, pipes and directories, and files over the limit, with
 /// a message that says which.

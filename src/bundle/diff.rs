@@ -10,6 +10,7 @@
 
 use super::{Bundle, IssueLink, Rule};
 use crate::model::Effect;
+use crate::source::one_line;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -354,13 +355,13 @@ fn describe(t: &Term) -> String {
         parts.push(format!("until {}", t.until.join(" or ")));
     }
     if let Some(c) = &t.confirm {
-        parts.push(format!("confirm \"{c}\""));
+        parts.push(format!("confirm \"{}\"", one_line(c)));
     }
     if !t.requires.is_empty() {
         parts.push(format!("requires {}", t.requires.join(", ")));
     }
     if let Some(r) = &t.reason {
-        parts.push(format!("reason \"{r}\""));
+        parts.push(format!("reason \"{}\"", one_line(r)));
     }
     parts.join(", ")
 }
@@ -368,7 +369,7 @@ fn describe(t: &Term) -> String {
 fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "(none)".into(),
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => one_line(s),
         serde_json::Value::Array(items) if items.is_empty() => "(none)".into(),
         serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
         other => other.to_string(),

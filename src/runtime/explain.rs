@@ -11,6 +11,7 @@ use super::decide::{Decision, ReasonCode};
 use super::{Facts, Request, Runtime};
 use crate::bundle::Rule;
 use crate::model::{implied_proofs, is_protected, normalize_phrase, source_allowed};
+use crate::source::one_line;
 use crate::suggest::did_you_mean;
 use serde::Serialize;
 
@@ -655,9 +656,13 @@ impl Explanation {
                 Outcome::Pass => "ok  ",
                 Outcome::Fail => "FAIL",
             };
-            s.push_str(&format!("{:>2}. {mark} {}\n", n + 1, step.summary));
+            s.push_str(&format!(
+                "{:>2}. {mark} {}\n",
+                n + 1,
+                one_line(&step.summary)
+            ));
             for line in &step.details {
-                s.push_str(&format!("          {line}\n"));
+                s.push_str(&format!("          {}\n", one_line(line)));
             }
         }
         s.push('\n');

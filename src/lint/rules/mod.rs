@@ -46,21 +46,22 @@ pub(crate) fn destructive_actions<'a>(
     })
 }
 
-fn condition(r: &Retire) -> String {
-    match r {
-        Retire::Event(e) => e.name.clone(),
-        Retire::Date { date, .. } => date.to_string(),
+/// True when two `until` conditions are the same event or the same date.
+fn same_condition(a: &Retire, b: &Retire) -> bool {
+    match (a, b) {
+        (Retire::Event(x), Retire::Event(y)) => x.name == y.name,
+        (Retire::Date { date: x, .. }, Retire::Date { date: y, .. }) => x == y,
+        _ => false,
     }
 }
 
 /// True when `outer` is active whenever `inner` is: each of `outer`'s
 /// `until` conditions is also one of `inner`'s (no conditions: never retires).
 pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
-    let inner_conds: Vec<String> = inner.until.iter().map(condition).collect();
     outer
         .until
         .iter()
-        .all(|c| inner_conds.contains(&condition(c)))
+        .all(|c| inner.until.iter().any(|d| same_condition(c, d)))
 }
 
 /// True when every request `inner` allows, `outer` allows too: the same or
