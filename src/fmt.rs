@@ -498,11 +498,13 @@ pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, Stri
 }
 
 /// The configuration beside the nearest inventory from `first`, or the
-/// defaults. Its diagnostics are `check`'s to report, not the formatter's.
+/// defaults. A configuration with errors stops the formatter (exit 2):
+/// formatting files that an `exclude` meant to protect would be worse than
+/// formatting nothing; `check` reports the errors themselves.
 fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
     let Some(path) = project::find_inventory(first)
         .and_then(|inv| inv.parent().map(|d| d.join(CONFIG_FILE)))
-        .filter(|p| p.is_file())
+        .filter(|p| p.exists())
     else {
         return Ok(Config::default());
     };
@@ -511,11 +513,20 @@ fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
         path: shown.clone(),
         message,
     })?;
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Ok(Config::default());
+    let invalid = || Failure {
+        path: shown.clone(),
+        message: "the configuration has errors; `lanepolicy check` shows them".into(),
     };
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let base = path.parent().unwrap_or(Path::new("."));
-    let (config, _) = config::load(&SourceFile::new(shown, text, String::new()), 0, base);
+    let (config, errors) = config::load(
+        &SourceFile::new(shown.clone(), text, String::new()),
+        0,
+        base,
+    );
+    if !errors.is_empty() {
+        return Err(invalid());
+    }
     Ok(config)
 }
 

@@ -384,3 +384,85 @@ fn a_test_file_that_is_a_pipe_is_refused_not_waited_on() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
 }
+
+#[test]
+fn fmt_refuses_to_run_under_a_broken_configuration() {
+    let d = project("allow deploy on hq/staging   until 2027-06-30 issue=#1\n");
+    std::fs::create_dir(d.path().join("drafts")).unwrap();
+    std::fs::write(
+        d.path().join("drafts/x.policy"),
+        "allow   deploy on hq/staging until 2027-06-30 issue=#2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("lanepolicy.yaml"),
+        "exclude: [\"drafts/**\"]\nbogus: 1\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["fmt", "."]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("configuration has errors"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        std::fs::read_to_string(d.path().join("drafts/x.policy"))
+            .unwrap()
+            .contains("allow   deploy")
+    );
+}
+
+#[test]
+fn the_read_model_does_not_offer_what_the_data_policy_refuses() {
+    // hq/staging's data authority is unknown: no rebuild, even with L005 off.
+    let d = project(
+        "allow empty_bootstrap on hq/staging until 2027-02-01 issue=#601 confirm=\"boot {lane}\"\n",
+    );
+    std::fs::write(
+        d.path().join("lanepolicy.yaml"),
+        "checks:\n  source-not-allowed: off\n",
+    )
+    .unwrap();
+    let b = d.path().join("b.json");
+    let r = run_in(d.path(), &["build", "p.policy", "-o", b.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run_in(
+        d.path(),
+        &[
+            "lanes",
+            "--bundle",
+            "b.json",
+            "--json",
+            "--now",
+            "2026-12-01T00:00:00Z",
+        ],
+    );
+    let model: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let lane = model.iter().find(|l| l["lane"] == "hq/staging").unwrap();
+    assert!(lane["grants"].as_array().unwrap().is_empty(), "{lane}");
+    assert_eq!(lane["provisional"], false);
+    assert!(
+        lane["denies"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not allow rebuilding")
+    );
+    let r = run_in(
+        d.path(),
+        &[
+            "decide",
+            "--bundle",
+            "b.json",
+            "--lane",
+            "hq/staging",
+            "--action",
+            "empty_bootstrap",
+            "--confirm",
+            "boot hq/staging",
+            "--now",
+            "2026-12-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(r.code, 1);
+}
