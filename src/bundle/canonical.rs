@@ -3,7 +3,7 @@
 //! was pretty-printed or on map ordering in any library.
 //!
 //! The digest is streamed into SHA-256: nothing is cloned or rendered into
-//! a string first. [`scan`] goes further and hashes a bundle straight from
+//! a string first. `scan` goes further and hashes a bundle straight from
 //! its bytes in one pass, which is what makes loading a large bundle cheap;
 //! it gives up (and the caller falls back to a [`Value`]) only when the
 //! bytes have keys out of order, which `lanepolicy build` never writes.

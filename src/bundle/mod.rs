@@ -3,7 +3,7 @@
 //! field names are part of the contract (`docs/bundle.md`).
 //!
 //! Writing is deterministic: keys sorted, compact canonical form hashed into
-//! `digest`, then pretty-printed. Loading ([`load`]) verifies format,
+//! `digest`, then pretty-printed. Loading ([`load()`]) verifies format,
 //! version, digest and internal consistency before anything decides on it.
 
 mod build;

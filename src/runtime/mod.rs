@@ -338,7 +338,7 @@ impl std::fmt::Display for FactError {
 impl std::error::Error for FactError {}
 
 impl Runtime {
-    /// Loads and verifies a bundle from bytes (see [`bundle::load`]), then
+    /// Loads and verifies a bundle from bytes (see [`bundle::load()`]), then
     /// indexes it by lane and action.
     ///
     /// # Errors
@@ -365,7 +365,7 @@ impl Runtime {
         &self.bundle.digest
     }
 
-    /// Indexes an already verified bundle (one from [`bundle::load`]). Rule
+    /// Indexes an already verified bundle (one from [`bundle::load()`]). Rule
     /// references to lanes or actions the bundle lacks are left out of the
     /// index, so they can never allow anything.
     pub fn new(bundle: Bundle) -> Runtime {
