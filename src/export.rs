@@ -58,7 +58,9 @@ pub struct Authority {
     pub issue: Option<String>,
     /// When the grant retires (events, then dates).
     pub until: Vec<String>,
-    /// Proofs the decision also asks for (Launchplane's backup gate).
+    /// Proofs the decision asks for. Always empty in an enabled record: a
+    /// grant that needs a proof is exported disabled, since Launchplane's
+    /// record cannot carry one. Kept so the shape says what was checked.
     pub requires: Vec<String>,
 }
 

@@ -18,7 +18,7 @@ use crate::diagnostic;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome};
 use crate::runtime::Runtime;
 use crate::runtime::cases::{self, CaseError, CaseResult, TestFile};
-use crate::source::display_path;
+use crate::source::{display_path, one_line};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -312,12 +312,12 @@ pub fn render(reports: &[FileReport]) -> String {
         for c in &r.results {
             if c.passed() {
                 passed += 1;
-                s.push_str(&format!("  ok   {}\n", c.name));
+                s.push_str(&format!("  ok   {}\n", one_line(&c.name)));
                 continue;
             }
             failed += 1;
             let d = &c.decision;
-            s.push_str(&format!("  FAIL {}\n", c.name));
+            s.push_str(&format!("  FAIL {}\n", one_line(&c.name)));
             s.push_str(&format!("         at:       {}:{}\n", r.path, c.line));
             s.push_str(&format!("         expected: {}\n", c.expect));
             let codes: Vec<&str> = d.reasons.iter().map(|x| x.code.as_str()).collect();
@@ -338,7 +338,7 @@ pub fn render(reports: &[FileReport]) -> String {
                 s.push_str(&format!(
                     "                   {}: {}\n",
                     reason.code.as_str(),
-                    reason.message
+                    one_line(&reason.message)
                 ));
             }
         }

@@ -378,10 +378,13 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
 
     let files = policy_files(&opts.paths, &opts.root, &config)?;
     if files.is_empty() {
-        let excluded = opts.paths.iter().any(|p| p.is_file() && config.excludes(p));
+        let excluded = opts
+            .paths
+            .iter()
+            .find(|p| p.is_file() && config.excludes(p));
         return Err(Failure {
-            path: display_path(&first, &opts.root),
-            message: if excluded {
+            path: display_path(excluded.unwrap_or(&first), &opts.root),
+            message: if excluded.is_some() {
                 format!("excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check")
             } else {
                 "no `.policy` files found".into()

@@ -31,9 +31,9 @@ pub struct Grant {
 pub struct DenyView {
     /// The action.
     pub action: String,
-    /// The deny rule's id.
+    /// The deny rule's id, or the allow rule's when the data policy refuses it.
     pub rule: String,
-    /// Its reason text.
+    /// The deny rule's `reason=`, or why the data policy refuses the allow.
     pub reason: Option<String>,
     /// Its issue.
     pub issue: Option<IssueLink>,

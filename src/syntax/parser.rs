@@ -256,7 +256,16 @@ impl<'a> Parser<'a> {
                 file.errors.push(SyntaxError {
                     span: Span::new(at, at + ch.len_utf8()),
                     message: format!("invisible character `{}` in a comment", ch.escape_unicode()),
-                    label: Some("a line break or text-direction control that editors may show differently".into()),
+                    label: Some(
+                        if matches!(ch, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}') {
+                            "editors may show a line break here"
+                        } else if ch.is_control() {
+                            "a control character"
+                        } else {
+                            "a text-direction control"
+                        }
+                        .into(),
+                    ),
                     help: Some("remove it; a comment runs to the end of its line and holds only what a person can read".into()),
                 });
             }
