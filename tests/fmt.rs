@@ -5,14 +5,13 @@
 //! parses to the same rules and keeps every comment in its place), and the
 //! `lanepolicy fmt` command itself, run as a binary.
 
+mod common;
+use common::run_in;
 use lanepolicy::fmt::{FormatError, format_source};
 use lanepolicy::syntax::ast::{File, Rule};
 use lanepolicy::syntax::{KEYWORDS, parse_file};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-const BIN: &str = env!("CARGO_BIN_EXE_lanepolicy");
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -573,28 +572,6 @@ proptest! {
 // ---------------------------------------------------------------------------
 // The command.
 // ---------------------------------------------------------------------------
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    let run = Run {
-        code: out.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
 
 const MESSY: &str = "allow  a,b on x/y   until launch issue = #573\n";
 const TIDY: &str = "allow a, b on x/y\n    until launch\n    issue=#573\n";

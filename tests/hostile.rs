@@ -2,31 +2,11 @@
 //! failed (a panic, an allow, a bundle the runtime refused, a replaced file)
 //! and must not again.
 
+mod common;
+use common::run_in;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let r = Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
-    r
-}
 
 /// A project with the real inventory and one policy file `p.policy`.
 fn project(policy: &str) -> tempfile::TempDir {

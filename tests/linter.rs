@@ -1,24 +1,12 @@
 //! The linter as CI and pre-commit meet it: configuration, suppressions,
 //! cross-file checks, issue states, output formats and `lanepolicy rule`.
 
+mod common;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::Command;
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-    )
+    common::run_in(std::path::Path::new(env!("CARGO_MANIFEST_DIR")), args).tuple()
 }
 
 fn json_check(args: &[&str]) -> (i32, Vec<Value>) {
