@@ -392,29 +392,58 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         });
     }
 
-    let (inv_src, bad) = read(&inv_path)?;
-    let inv_id = sources.add(inv_src);
-    let mut bundle_sources = vec![inv_id];
-    let inventory = match bad {
-        Some(off) => {
-            diagnostics.push(not_utf8(Code::E201, inv_id, sources.get(inv_id), off));
-            None
-        }
-        None => {
-            suppressions.extend(suppression::from_yaml(
-                inv_id,
-                &sources.get(inv_id).text,
-                &mut diagnostics,
-            ));
-            match inventory::load(sources.get(inv_id), inv_id) {
-                Ok(inv) => Some(inv),
-                Err(mut d) => {
-                    diagnostics.append(&mut d);
+    // The policy files are read and parsed on a second thread while this
+    // one reads the inventory: the two are independent, and both matter
+    // for a pre-commit hook's latency.
+    // The policy files are read and parsed on a second thread while this
+    // one reads and loads the inventory: the two are independent, and both
+    // count in a pre-commit hook's latency. The inventory's file id is known
+    // before it is added: it is the next one.
+    let inv_id = sources.files().len();
+    let (inv_read, policies_read) = std::thread::scope(|scope| {
+        let policies = scope.spawn(|| {
+            files
+                .iter()
+                .map(|path| {
+                    let (src, bad) = read(path)?;
+                    let parsed = bad.is_none().then(|| syntax::parse_file(&src.text));
+                    Ok((src, bad, parsed))
+                })
+                .collect::<Result<Vec<_>, Failure>>()
+        });
+        let inv = read(&inv_path).map(|(src, bad)| {
+            let mut diags = Vec::new();
+            let mut supp = Vec::new();
+            let loaded = match bad {
+                Some(off) => {
+                    diags.push(not_utf8(Code::E201, inv_id, &src, off));
                     None
                 }
-            }
-        }
-    };
+                None => {
+                    supp = suppression::from_yaml(inv_id, &src.text, &mut diags);
+                    match inventory::load(&src, inv_id) {
+                        Ok(inv) => Some(inv),
+                        Err(mut d) => {
+                            diags.append(&mut d);
+                            None
+                        }
+                    }
+                }
+            };
+            (src, loaded, diags, supp)
+        });
+        (inv, policies.join())
+    });
+    let (inv_src, inventory, mut inv_diags, inv_supp) = inv_read?;
+    let policies_read = policies_read.map_err(|_| Failure {
+        path: display_path(&first, &opts.root),
+        message: "internal error while reading the policy files".into(),
+    })??;
+    let added = sources.add(inv_src);
+    debug_assert_eq!(added, inv_id);
+    let mut bundle_sources = vec![inv_id];
+    diagnostics.append(&mut inv_diags);
+    suppressions.extend(inv_supp);
     let closed = match (&opts.issues, &inventory) {
         (Some(path), inv) => closed_issues(
             path,
@@ -425,15 +454,15 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     };
 
     let mut parsed = Vec::new();
-    for path in &files {
-        let (src, bad) = read(path)?;
+    for (src, bad, file) in policies_read {
         let id = sources.add(src);
         bundle_sources.push(id);
-        if let Some(off) = bad {
-            diagnostics.push(not_utf8(Code::E001, id, sources.get(id), off));
+        let (None, Some(file)) = (bad, file) else {
+            if let Some(off) = bad {
+                diagnostics.push(not_utf8(Code::E001, id, sources.get(id), off));
+            }
             continue;
-        }
-        let file = syntax::parse_file(&sources.get(id).text);
+        };
         for e in &file.errors {
             diagnostics.push(syntax_error::diagnostic(id, e));
         }
