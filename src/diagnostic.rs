@@ -362,10 +362,26 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             d.label.clone(),
             (d.span.start, d.span.len()),
         )];
+        // Snippets of very long lines are unreadable (and beyond what the
+        // renderer handles): those diagnostics are shown without one.
+        let line_len = |offset: usize| {
+            let start = file.text[..offset.min(file.text.len())]
+                .rfind('\n')
+                .map_or(0, |k| k + 1);
+            file.text[start..]
+                .find('\n')
+                .unwrap_or(file.text.len() - start)
+        };
+        let snippet =
+            line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
         // Notes near the finding are labels in its snippet; notes elsewhere
-        // (another file, or far away in this one) are named in the help.
+        // (another file, far away in this one, or when there is no snippet)
+        // are named in the help.
         let near = |n: &&Note| {
-            n.file == d.file && file.line_col(n.span.start).0.abs_diff(line) <= NEAR_LINES
+            snippet
+                && n.file == d.file
+                && file.line_col(n.span.start).0.abs_diff(line) <= NEAR_LINES
+                && line_len(n.span.start) <= MAX_SNIPPET_LINE
         };
         for n in d.notes.iter().filter(near) {
             labels.push(miette::LabeledSpan::new_with_span(
@@ -383,18 +399,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 None => extra,
             });
         }
-        // Snippets of very long lines are unreadable (and beyond what the
-        // renderer handles): those diagnostics are shown without one.
-        let line_len = |offset: usize| {
-            let start = file.text[..offset.min(file.text.len())]
-                .rfind('\n')
-                .map_or(0, |k| k + 1);
-            file.text[start..]
-                .find('\n')
-                .unwrap_or(file.text.len() - start)
-        };
-        let snippet =
-            line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
+
         let labels_range = labels.iter().fold((d.span.start, d.span.end), |(a, b), l| {
             (a.min(l.offset()), b.max(l.offset() + l.len()))
         });

@@ -141,18 +141,22 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> LaunchplaneExport {
             };
             // The active grants of each record kind: every one, so that two
             // grants for one record (two rules, or two actions) disable it.
-            let mut kinds: BTreeMap<&'static str, Vec<(&Grant, DataSource)>> = BTreeMap::new();
+            let mut kinds: BTreeMap<&'static str, Vec<(&Grant, Option<DataSource>)>> =
+                BTreeMap::new();
             for g in &view.grants {
                 let Some(action) = b.actions.get(&g.action) else {
                     continue;
                 };
-                let Some(source) = action.data_source else {
-                    continue;
-                };
+                // Every stable bootstrap counts for its record, with or
+                // without a data source; other actions count as rebuilds
+                // when they rebuild from a source.
+                let source = action.data_source;
                 let kind = if action.operation == "stable_bootstrap" {
                     STABLE_BOOTSTRAP
-                } else {
+                } else if source.is_some() {
                     PRELAUNCH_REBUILD
+                } else {
+                    continue;
                 };
                 kinds.entry(kind).or_default().push((g, source));
             }
@@ -187,7 +191,7 @@ fn record(
     key: &str,
     lane: &Lane,
     kind: &str,
-    grants: &[(&Grant, DataSource)],
+    grants: &[(&Grant, Option<DataSource>)],
 ) -> Result<(RebuildRecord, Authority), String> {
     let [(g, source)] = grants else {
         let rules: Vec<String> = grants
@@ -201,13 +205,21 @@ fn record(
         ));
     };
     let missing = |what: &str| Err(format!("{kind} is disabled: {what}"));
-    if kind == STABLE_BOOTSTRAP && *source != DataSource::Empty {
-        return missing(&format!(
-            "`{}` is a stable bootstrap from `{}`, and a stable bootstrap starts empty",
-            g.action,
-            source.as_str()
-        ));
-    }
+    let source = match (kind, *source) {
+        (STABLE_BOOTSTRAP, Some(DataSource::Empty)) => DataSource::Empty,
+        (STABLE_BOOTSTRAP, other) => {
+            return missing(&format!(
+                "`{}` is a stable bootstrap from {}, and a stable bootstrap starts empty",
+                g.action,
+                other.map_or("no declared data source".to_string(), |s| format!(
+                    "`{}`",
+                    s.as_str()
+                ))
+            ));
+        }
+        (_, Some(s)) => s,
+        (_, None) => return missing(&format!("`{}` declares no data source", g.action)),
+    };
     let Some(issue) = &g.issue else {
         return missing(&format!("rule {} has no approval issue", g.rule));
     };
@@ -234,14 +246,14 @@ fn record(
     if domains.is_empty() {
         return missing(&format!("lane `{key}` has no `domains` in the inventory"));
     }
-    if !source_allowed(lane.data_authority, &lane.allowed_sources, *source) {
+    if !source_allowed(lane.data_authority, &lane.allowed_sources, source) {
         return missing(&format!(
             "lane `{key}` (data_authority `{}`) does not allow rebuilding from `{}`",
             lane.data_authority.as_str(),
             source.as_str()
         ));
     }
-    if *source == DataSource::UpstreamRestore && text_field(lane, "upstream_source").is_none() {
+    if source == DataSource::UpstreamRestore && text_field(lane, "upstream_source").is_none() {
         return missing(&format!(
             "lane `{key}` has no `upstream_source` to restore from"
         ));

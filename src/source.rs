@@ -141,6 +141,18 @@ impl SourceMap {
     }
 }
 
+/// True for characters a reader cannot see, that break or reorder a line:
+/// control characters, zero-width characters and joiners, the byte order
+/// mark, the Unicode line and paragraph separators, and bidirectional
+/// controls. Policy text may not hold them, and human output escapes them.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+        )
+}
+
 /// `s` made safe to print inside one line of human output: line breaks,
 /// tabs and other control characters are shown escaped (`\n`), so text from
 /// a policy (a reason, a phrase) cannot start a line of its own and pass for

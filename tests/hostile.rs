@@ -61,7 +61,15 @@ fn an_empty_phrase_is_an_error_and_never_matches() {
 
 #[test]
 fn invisible_characters_in_strings_are_refused() {
-    for s in ["\u{1b}[31mred", "a\u{202e}b", "tab\there", "bell\u{7}"] {
+    for s in [
+        "\u{1b}[31mred",
+        "a\u{202e}b",
+        "tab\there",
+        "bell\u{7}",
+        "line\u{2028}break",
+        "zero\u{200b}width",
+        "b\u{feff}om",
+    ] {
         let d = project(&format!(
             "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"{s} {{lane}}\"\n"
         ));

@@ -10,6 +10,7 @@
 
 use super::{Bundle, IssueLink, Rule};
 use crate::model::Effect;
+use crate::model::normalize_phrase;
 use crate::source::one_line;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,7 +58,8 @@ impl Term {
     fn same(&self, other: &Term) -> bool {
         self.issue == other.issue
             && self.until == other.until
-            && self.confirm == other.confirm
+            && self.confirm.as_deref().map(normalize_phrase)
+                == other.confirm.as_deref().map(normalize_phrase)
             && self.requires == other.requires
             && self.reason == other.reason
     }
@@ -211,7 +213,11 @@ fn field_changes(old: &Term, new: &Term) -> Vec<FieldChange> {
     };
     cmp("issue", json(&old.issue), json(&new.issue));
     cmp("until", json(&old.until), json(&new.until));
-    cmp("confirm", json(&old.confirm), json(&new.confirm));
+    // Phrases compare as the runtime compares them (trimmed, lower-cased).
+    if old.confirm.as_deref().map(normalize_phrase) != new.confirm.as_deref().map(normalize_phrase)
+    {
+        cmp("confirm", json(&old.confirm), json(&new.confirm));
+    }
     cmp("requires", json(&old.requires), json(&new.requires));
     cmp("reason", json(&old.reason), json(&new.reason));
     out

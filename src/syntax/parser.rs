@@ -853,12 +853,11 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// True for characters a reader cannot see or that reorder text: control
-/// characters and Unicode bidirectional controls (they would let a phrase
-/// or a reason read differently from what it is).
+/// True for characters a reader cannot see or that reorder text (see
+/// [`crate::source::is_invisible`]): they would let a phrase or a reason
+/// read differently from what it is.
 fn is_hidden_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    crate::source::is_invisible(c)
 }
 
 /// Characters refused in comments: those of [`is_hidden_char`] except the
@@ -866,7 +865,7 @@ fn is_hidden_char(c: char) -> bool {
 /// there), plus the Unicode line and paragraph separators. A comment's span
 /// ends before the `\r` of a CRLF line end.
 fn is_hidden_in_comment(c: char) -> bool {
-    (is_hidden_char(c) && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}')
+    is_hidden_char(c) && c != '\t'
 }
 
 /// Steps over a string literal at `i` (which starts with `"`): to just
