@@ -109,7 +109,7 @@ impl PolicyGraph {
         let mut issues: BTreeMap<&str, &IssueLink> = BTreeMap::new();
         for r in &bundle.rules {
             if let Some(i) = &r.issue {
-                issues.entry(i.url.as_str()).or_insert(i);
+                issues.entry(i.url.trim_end_matches('/')).or_insert(i);
             }
         }
         let issue_nodes: BTreeMap<&str, NodeIndex> = issues
@@ -179,7 +179,7 @@ impl PolicyGraph {
             if let Some(i) = r
                 .issue
                 .as_ref()
-                .and_then(|i| issue_nodes.get(i.url.as_str()))
+                .and_then(|i| issue_nodes.get(i.url.trim_end_matches('/')))
             {
                 graph.add_edge(*i, *node, edge.clone());
             }
