@@ -294,6 +294,8 @@ fn live_production_rejects_destructive_actions_without_proof() {
         "tests/fixtures/projects/live-prod-unsafe",
         "--format",
         "json",
+        "--today",
+        "2026-11-29",
     ]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();

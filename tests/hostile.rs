@@ -90,12 +90,12 @@ fn invisible_characters_in_strings_are_refused() {
 fn comments_and_doc_comments_behave() {
     // A lone CR inside a comment is refused: some editors break the line
     // there, and the rest of the comment would read as code.
-    let d = project("// a\rb\nallow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("// a\rb\nallow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let (code, diags) = check_json(d.path());
     assert_eq!((code, diags[0]["code"].as_str()), (1, Some("E001")));
     // So are line separators and bidi controls: the `deny` below is inside the comment.
     let d = project(
-        "allow deploy on hq/staging until 2027-06-30 issue=#1 // x\u{2028}deny deploy on hq/staging\n",
+        "allow deploy on hq/staging until 2099-06-30 issue=#1 // x\u{2028}deny deploy on hq/staging\n",
     );
     let (code, diags) = check_json(d.path());
     assert_eq!(code, 1);
@@ -106,11 +106,11 @@ fn comments_and_doc_comments_behave() {
             .contains("invisible character")
     );
     // CRLF line ends are fine.
-    let d = project("// a comment\r\nallow deploy on hq/staging until 2027-06-30 issue=#1\r\n");
+    let d = project("// a comment\r\nallow deploy on hq/staging until 2099-06-30 issue=#1\r\n");
     assert_eq!(check_json(d.path()).0, 0);
     // Four slashes are a plain comment; a plain comment ends a doc block.
     let d = project(
-        "/// dropped\n// plain\n//// plain too\n/// kept\nallow deploy on hq/staging until 2027-06-30 issue=#1\n",
+        "/// dropped\n// plain\n//// plain too\n/// kept\nallow deploy on hq/staging until 2099-06-30 issue=#1\n",
     );
     let out = d.path().join("b.json");
     assert_eq!(
@@ -127,7 +127,7 @@ fn comments_and_doc_comments_behave() {
 
 #[test]
 fn yaml_booleans_are_only_true_and_false() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
     std::fs::write(
         d.path().join("lanes.yaml"),
@@ -149,7 +149,7 @@ fn yaml_booleans_are_only_true_and_false() {
 
 #[test]
 fn a_lane_cannot_set_its_own_context() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
     std::fs::write(
         d.path().join("lanes.yaml"),
@@ -168,7 +168,7 @@ fn a_lane_cannot_set_its_own_context() {
 
 #[test]
 fn the_same_file_named_twice_is_read_once() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let r = run_in(
         d.path(),
         &[
@@ -189,7 +189,7 @@ fn the_same_file_named_twice_is_read_once() {
 
 #[test]
 fn build_refuses_to_overwrite_inputs_links_and_devices() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let before = std::fs::read_to_string(d.path().join("p.policy")).unwrap();
     for target in ["p.policy", "lanes.yaml", "/dev/null", "."] {
         let r = run_in(d.path(), &["build", "p.policy", "-o", target]);
@@ -212,7 +212,7 @@ fn build_refuses_to_overwrite_inputs_links_and_devices() {
 
 #[test]
 fn non_regular_files_are_refused_not_read_forever() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let r = run_in(d.path(), &["check", "p.policy", "--inventory", "/dev/zero"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
@@ -335,7 +335,7 @@ fn facts_may_not_contradict_each_other_or_undo_a_launch() {
 
 #[test]
 fn build_refuses_to_overwrite_its_issue_snapshot() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     std::fs::write(d.path().join("issues.json"), "[]").unwrap();
     let r = run_in(
         d.path(),
@@ -358,7 +358,7 @@ fn build_refuses_to_overwrite_its_issue_snapshot() {
 #[cfg(unix)]
 #[test]
 fn a_test_file_that_is_a_pipe_is_refused_not_waited_on() {
-    let d = project("allow deploy on hq/staging until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
     let fifo = d.path().join("x.test.yaml");
     let made = Command::new("mkfifo")
         .arg(&fifo)
@@ -375,11 +375,11 @@ fn a_test_file_that_is_a_pipe_is_refused_not_waited_on() {
 
 #[test]
 fn fmt_refuses_to_run_under_a_broken_configuration() {
-    let d = project("allow deploy on hq/staging   until 2027-06-30 issue=#1\n");
+    let d = project("allow deploy on hq/staging   until 2099-06-30 issue=#1\n");
     std::fs::create_dir(d.path().join("drafts")).unwrap();
     std::fs::write(
         d.path().join("drafts/x.policy"),
-        "allow   deploy on hq/staging until 2027-06-30 issue=#2\n",
+        "allow   deploy on hq/staging until 2099-06-30 issue=#2\n",
     )
     .unwrap();
     std::fs::write(
