@@ -266,6 +266,8 @@ fn github_output_is_one_workflow_command_per_finding() {
         "tests/fixtures/check/lanes.yaml",
         "--format",
         "github",
+        "--today",
+        "2026-11-29",
     ]);
     assert_eq!(code, 1);
     let lines: Vec<&str> = out.lines().collect();
