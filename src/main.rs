@@ -535,15 +535,11 @@ fn human_decision(d: &Decision) -> String {
 }
 
 fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
-    let runtime = match load_runtime(path) {
-        Ok(r) => r,
-        Err(msg) => {
-            error(msg);
-            return 2;
-        }
-    };
-    let facts = match checked_facts(&runtime, fact_args) {
-        Ok(f) => f,
+    let (runtime, facts) = match load_runtime(path).and_then(|r| {
+        let f = checked_facts(&r, fact_args)?;
+        Ok((r, f))
+    }) {
+        Ok(pair) => pair,
         Err(msg) => {
             error(msg);
             return 2;
@@ -879,15 +875,11 @@ enum ExportTarget {
 /// `export launchplane`: 0 with the JSON printed, 2 for an unreadable bundle
 /// or refused facts.
 fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
-    let runtime = match load_runtime(path) {
-        Ok(r) => r,
-        Err(msg) => {
-            error(msg);
-            return 2;
-        }
-    };
-    let facts = match checked_facts(&runtime, fact_args) {
-        Ok(f) => f,
+    let (runtime, facts) = match load_runtime(path).and_then(|r| {
+        let f = checked_facts(&r, fact_args)?;
+        Ok((r, f))
+    }) {
+        Ok(pair) => pair,
         Err(msg) => {
             error(msg);
             return 2;
