@@ -195,3 +195,21 @@ impl Effect {
 pub fn normalize_phrase(s: &str) -> String {
     s.trim().to_lowercase()
 }
+
+/// True when `s` says nothing: empty once white space and invisible
+/// characters (Unicode `Default_Ignorable_Code_Point`, such as U+200B ZERO
+/// WIDTH SPACE) are removed. A phrase or proof id that is blank counts as
+/// not presented, so an invisible string can never satisfy a check.
+pub fn is_blank(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_whitespace() || is_default_ignorable(c))
+}
+
+/// Unicode `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt).
+fn is_default_ignorable(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
+        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF)
+}

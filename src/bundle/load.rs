@@ -312,7 +312,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                     at()
                 ));
             }
-            if let Some((l, _)) = phrases.iter().find(|(_, p)| p.trim().is_empty()) {
+            if let Some((l, _)) = phrases.iter().find(|(_, p)| crate::model::is_blank(p)) {
                 return invalid(format!("{} has an empty phrase for lane `{l}`", at()));
             }
         }

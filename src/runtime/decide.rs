@@ -1,9 +1,10 @@
 //! One decision, in the order of the language spec ("Meaning"), failing
 //! closed at every step.
 
+use super::evaluate::{RetiredBy, Trace, Verdict};
 use super::{Facts, Request, Runtime};
-use crate::bundle::{BundleError, IssueLink, Rule, SourcePos};
-use crate::model::{implied_proofs, normalize_phrase, source_allowed};
+use crate::bundle::{BundleError, IssueLink, SourcePos};
+use crate::model::{Effect, Phase};
 use serde::Serialize;
 
 /// Why a request was denied. The serialized names are the contract's reason codes.
@@ -91,6 +92,42 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// The bundle's digest, or null when the bundle could not be read.
     pub bundle: Option<String>,
+    /// The facts the decision used, or null when it was refused before
+    /// facts were looked at (an unreadable bundle, refused facts).
+    pub facts: Option<FactsUsed>,
+    /// Rules naming this lane and action that no longer apply, with what
+    /// retired each (an event in the bundle or in the facts, or a date).
+    /// Facts can retire a rule; nothing can bring a retired rule back.
+    pub retired: Vec<RetiredRule>,
+}
+
+/// The facts a decision used (`decide --json`, field `facts`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FactsUsed {
+    /// The clock the dates were held against, RFC 3339 (UTC).
+    #[serde(serialize_with = "rfc3339")]
+    pub now: jiff::Timestamp,
+    /// Occurred-event facts about the lane's product, `product:event`.
+    pub occurred: Vec<String>,
+    /// The lane's phase as given by a fact, or null.
+    pub phase: Option<Phase>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &jiff::Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
+}
+
+/// A rule that would have applied but has retired (`decide --json`, field
+/// `retired`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RetiredRule {
+    /// The rule's id.
+    pub rule: String,
+    /// `allow` or `deny`: a retired deny (a freeze that ended) is how a
+    /// fact can open what was closed, as its `until` says.
+    pub effect: Effect,
+    /// What retired it.
+    pub by: RetiredBy,
 }
 
 impl Decision {
@@ -121,6 +158,8 @@ impl Decision {
             until: Vec::new(),
             reasons: vec![reason(code, message)],
             bundle,
+            facts: None,
+            retired: Vec::new(),
         }
     }
 }
@@ -133,7 +172,36 @@ fn reason(code: ReasonCode, message: impl Into<String>) -> Reason {
 }
 
 impl Runtime {
-    fn decision(&self, req: &Request, rule: Option<&Rule>, reasons: Vec<Reason>) -> Decision {
+    /// Decides one request against the facts. Never allows unless every
+    /// step of the one evaluator passes (see the [`evaluate`](super::evaluate)
+    /// module): lane and action known, no active deny, an active allow whose
+    /// phrase, proofs and data-source checks all pass.
+    pub fn decide(&self, req: &Request, facts: &Facts) -> Decision {
+        self.decision(req, facts, &self.trace(req, facts))
+    }
+
+    /// The decision a trace stands for.
+    pub(crate) fn decision(&self, req: &Request, facts: &Facts, trace: &Trace) -> Decision {
+        let (rule, reasons) = match &trace.verdict {
+            Verdict::Allow(k) => (Some(*k), Vec::new()),
+            Verdict::Deny(k, reasons) => (*k, reasons.clone()),
+        };
+        let rule = rule.map(|k| self.rule(k));
+        let retired = match &trace.standing {
+            Ok(s) => s
+                .denies
+                .iter()
+                .chain(&s.allows)
+                .filter_map(|st| {
+                    st.retired.as_ref().map(|by| RetiredRule {
+                        rule: self.rule(st.rule).id.clone(),
+                        effect: self.rule(st.rule).effect,
+                        by: by.clone(),
+                    })
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         Decision {
             decision: if reasons.is_empty() { "allow" } else { "deny" },
             lane: req.lane.clone(),
@@ -153,148 +221,24 @@ impl Runtime {
             }),
             reasons,
             bundle: Some(self.bundle.digest.clone()),
+            facts: Some(self.facts_used(&req.lane, facts)),
+            retired,
         }
     }
 
-    /// Decides one request against the facts. Never allows unless every
-    /// step passes: lane and action known, no active deny, an active allow
-    /// whose phrase, proofs and data-source checks all pass.
-    pub fn decide(&self, req: &Request, facts: &Facts) -> Decision {
-        let deny = |rule: Option<&Rule>, code, msg: String| {
-            self.decision(req, rule, vec![reason(code, msg)])
-        };
-        // 2. the lane is in the bundle, and the action is known
-        let Some(lane) = self.bundle.lanes.get(&req.lane) else {
-            return deny(
-                None,
-                ReasonCode::UnknownLane,
-                format!("lane `{}` is not in the bundle", req.lane),
-            );
-        };
-        let Some(action) = self.bundle.actions.get(&req.action) else {
-            return deny(
-                None,
-                ReasonCode::UnknownAction,
-                format!("action `{}` is not in the bundle", req.action),
-            );
-        };
-        // 3. an active deny wins
-        for &k in self.rules_for(false, &req.lane, &req.action) {
-            if self.retired_by(k, &req.lane, facts).is_none() {
-                let r = self.rule(k);
-                let why = r
-                    .reason
-                    .as_deref()
-                    .map_or(String::new(), |t| format!(": {t}"));
-                return deny(
-                    Some(r),
-                    ReasonCode::DeniedByRule,
-                    format!(
-                        "`{}` on `{}` is denied by rule {}{why}",
-                        req.action, req.lane, r.id
-                    ),
-                );
-            }
+    /// The facts that bear on `lane`: the clock, the occurred events of its
+    /// product, and its phase fact.
+    fn facts_used(&self, lane: &str, facts: &Facts) -> FactsUsed {
+        let product = self.bundle.lanes.get(lane).map(|l| l.product.as_str());
+        FactsUsed {
+            now: facts.now,
+            occurred: facts
+                .occurred
+                .iter()
+                .filter(|(p, _)| Some(p.as_str()) == product)
+                .map(|(p, e)| format!("{p}:{e}"))
+                .collect(),
+            phase: facts.phases.get(lane).copied(),
         }
-        // 4. an active allow must match
-        let candidates = self.rules_for(true, &req.lane, &req.action);
-        let active: Vec<u32> = candidates
-            .iter()
-            .copied()
-            .filter(|&k| self.retired_by(k, &req.lane, facts).is_none())
-            .collect();
-        if active.is_empty() {
-            if let Some(&k) = candidates.first() {
-                let why = self.retired_by(k, &req.lane, facts).unwrap_or_default();
-                return deny(
-                    Some(self.rule(k)),
-                    ReasonCode::RuleRetired,
-                    format!(
-                        "the rule that allowed `{}` on `{}` has retired: {why}",
-                        req.action, req.lane
-                    ),
-                );
-            }
-            return deny(
-                None,
-                ReasonCode::NoMatchingRule,
-                format!("no rule allows `{}` on `{}`", req.action, req.lane),
-            );
-        }
-        let phase = self.phase(&req.lane, facts).unwrap_or(lane.phase);
-        let mut first_failure: Option<(u32, Vec<Reason>)> = None;
-        for k in active {
-            let r = self.rule(k);
-            let mut reasons = Vec::new();
-            // 5. the phrase
-            if let Some(phrases) = &r.confirm {
-                let expected = phrases
-                    .get(&req.lane)
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                match &req.confirm {
-                    None => reasons.push(reason(
-                        ReasonCode::ConfirmationRequired,
-                        format!("rule {} asks for the confirmation phrase `{expected}`", r.id),
-                    )),
-                    Some(given)
-                        if expected.trim().is_empty() || normalize_phrase(given) != normalize_phrase(expected) =>
-                    {
-                        reasons.push(reason(
-                            ReasonCode::ConfirmationMismatch,
-                            format!("the confirmation phrase does not match; rule {} asks for `{expected}`", r.id),
-                        ))
-                    }
-                    Some(_) => {}
-                }
-            }
-            // 6. proofs: the rule's, and those a destructive action on a protected lane needs
-            let mut needed: Vec<&str> = r.requires.iter().map(String::as_str).collect();
-            for p in implied_proofs(
-                action.destructive,
-                lane.production,
-                phase,
-                lane.data_authority,
-            ) {
-                if !needed.contains(&p) {
-                    needed.push(p);
-                }
-            }
-            for p in needed {
-                let presented = req.proofs.get(p).is_some_and(|id| !id.trim().is_empty());
-                if !presented {
-                    reasons.push(reason(
-                        ReasonCode::ProofRequired,
-                        format!(
-                            "`{}` on `{}` needs `{p}`: present `--proof {p}=RECORD_ID`",
-                            req.action, req.lane
-                        ),
-                    ));
-                }
-            }
-            // 7. the lane's data policy
-            if let Some(source) = action.data_source
-                && !source_allowed(lane.data_authority, &lane.allowed_sources, source)
-            {
-                reasons.push(reason(
-                    ReasonCode::SourceNotAllowed,
-                    format!(
-                        "lane `{}` (data_authority `{}`) does not allow rebuilding from `{}`",
-                        req.lane,
-                        lane.data_authority.as_str(),
-                        source.as_str()
-                    ),
-                ));
-            }
-            // 8. allow
-            if reasons.is_empty() {
-                return self.decision(req, Some(r), Vec::new());
-            }
-            if first_failure.is_none() {
-                first_failure = Some((k, reasons));
-            }
-        }
-        let (k, reasons) = first_failure.unwrap_or_default();
-        self.decision(req, Some(self.rule(k)), reasons)
     }
 }

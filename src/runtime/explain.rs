@@ -2,15 +2,16 @@
 //! retired and by what, which check failed, and what to present to be
 //! allowed (`lanepolicy explain`).
 //!
-//! The explanation walks the same steps as [`Runtime::decide`] (language
-//! spec, "Meaning") and carries the decision `decide` gives; the reason codes
-//! of its failed steps are the decision's reasons, which the tests check for
-//! every lane, action and kind of presentation.
+//! The explanation is a rendering of the one evaluator's trace (see
+//! [`super::evaluate`]) and carries the decision `decide` gives; the reason
+//! codes of its failed steps are the decision's reasons, which the tests
+//! check for every lane, action and kind of presentation.
 
 use super::decide::{Decision, ReasonCode};
+use super::evaluate::{Checked, FactSource, Phrase, PhraseOutcome, RetiredBy, Unknown};
 use super::{Facts, Request, Runtime};
 use crate::bundle::Rule;
-use crate::model::{implied_proofs, is_protected, normalize_phrase, source_allowed};
+use crate::model::implied_proofs;
 use crate::source::one_line;
 use crate::suggest::did_you_mean;
 use serde::Serialize;
@@ -64,9 +65,6 @@ pub struct Step {
     pub rule: Option<String>,
     /// The reason code a failure stands for.
     pub reason: Option<ReasonCode>,
-    /// For a missing proof: its name.
-    #[serde(skip)]
-    proof: Option<String>,
 }
 
 /// What the caller could present to be allowed, when that is all that is
@@ -104,7 +102,6 @@ impl Step {
             details: Vec::new(),
             rule: None,
             reason: None,
-            proof: None,
         }
     }
 
@@ -116,7 +113,6 @@ impl Step {
             details: Vec::new(),
             rule: None,
             reason: Some(reason),
-            proof: None,
         }
     }
 
@@ -157,9 +153,12 @@ fn authority(r: &Rule) -> String {
 }
 
 impl Runtime {
-    /// Explains the decision on `req` under `facts`, step by step. The
-    /// explanation's [`Decision`] is the one [`Runtime::decide`] returns.
+    /// Explains the decision on `req` under `facts`, step by step: a
+    /// rendering of the one evaluator's trace, so its [`Decision`] is the
+    /// one [`Runtime::decide`] returns.
     pub fn explain(&self, req: &Request, facts: &Facts) -> Explanation {
+        let trace = self.trace(req, facts);
+        let decision = self.decision(req, facts, &trace);
         let b = &self.bundle;
         let mut steps = vec![Step::pass(
             Check::Bundle,
@@ -173,30 +172,33 @@ impl Runtime {
             ),
         )];
         let stop = |steps: Vec<Step>, next: String| Explanation {
-            decision: self.decide(req, facts),
+            decision: decision.clone(),
             steps,
             present: None,
             next: Some(next),
         };
 
         // 2. the lane and the action
-        let Some(lane) = b.lanes.get(&req.lane) else {
-            let mut step = Step::fail(
-                Check::Lane,
-                ReasonCode::UnknownLane,
-                format!("lane `{}` is not in the bundle", req.lane),
-            );
-            if let Some(near) = did_you_mean(&req.lane, b.lanes.keys().map(String::as_str)) {
-                step.details.push(format!("did you mean `{near}`?"));
+        let state = match &trace.standing {
+            Err(Unknown::Lane) => {
+                let mut step = Step::fail(
+                    Check::Lane,
+                    ReasonCode::UnknownLane,
+                    format!("lane `{}` is not in the bundle", req.lane),
+                );
+                if let Some(near) = did_you_mean(&req.lane, b.lanes.keys().map(String::as_str)) {
+                    step.details.push(format!("did you mean `{near}`?"));
+                }
+                steps.push(step);
+                return stop(
+                    steps,
+                    "a lane must be declared in the inventory (`lanes.yaml`) before any rule can allow anything on it".into(),
+                );
             }
-            steps.push(step);
-            return stop(
-                steps,
-                "a lane must be declared in the inventory (`lanes.yaml`) before any rule can allow anything on it".into(),
-            );
+            Err(Unknown::Action(state)) => state,
+            Ok(s) => &s.lane,
         };
-        let phase = self.phase(&req.lane, facts).unwrap_or(lane.phase);
-        let protected = is_protected(lane.production, phase, lane.data_authority);
+        let lane = &b.lanes[&req.lane];
         let mut lane_step = Step::pass(
             Check::Lane,
             format!(
@@ -208,19 +210,19 @@ impl Runtime {
                 } else {
                     "not production"
                 },
-                phase.as_str(),
+                state.phase.as_str(),
                 lane.data_authority.as_str(),
-                if protected { ", protected" } else { "" }
+                if state.protected { ", protected" } else { "" }
             ),
         );
-        if phase != lane.phase {
+        if state.phase_from_facts {
             lane_step.details.push(format!(
                 "the phase comes from the facts; the bundle says `{}`",
                 lane.phase.as_str()
             ));
         }
         steps.push(lane_step);
-        let Some(action) = b.actions.get(&req.action) else {
+        let Ok(standing) = &trace.standing else {
             let mut step = Step::fail(
                 Check::Action,
                 ReasonCode::UnknownAction,
@@ -235,6 +237,7 @@ impl Runtime {
                 "an action must be declared in the inventory (`lanes.yaml`) before any rule can allow it".into(),
             );
         };
+        let action = &b.actions[&req.action];
         steps.push(Step::pass(
             Check::Action,
             format!(
@@ -253,38 +256,32 @@ impl Runtime {
         ));
 
         // 3. deny rules
-        let denies = self.rules_for(false, &req.lane, &req.action);
-        let mut details = Vec::new();
-        let mut active_deny = None;
-        for &k in denies {
-            let r = self.rule(k);
-            match self.retired_by(k, &req.lane, facts) {
-                None => {
-                    details.push(format!("rule {} ({}) denies it: active", r.id, at(r)));
-                    active_deny = active_deny.or(Some(r));
-                }
-                Some(why) => details.push(format!(
-                    "rule {} ({}) denied it: retired, {why}",
-                    r.id,
-                    at(r)
-                )),
-            }
-        }
-        if let Some(r) = active_deny {
-            let why = r
-                .reason
-                .as_deref()
-                .map_or(String::new(), |t| format!(": {t}"));
-            steps.push(
-                Step::fail(
-                    Check::DenyRules,
-                    ReasonCode::DeniedByRule,
-                    format!(
-                        "`{}` on `{}` is denied by rule {}{why}",
-                        req.action, req.lane, r.id
+        let details: Vec<String> = standing
+            .denies
+            .iter()
+            .map(|st| {
+                let r = self.rule(st.rule);
+                match &st.retired {
+                    None => format!("rule {} ({}) denies it: active", r.id, at(r)),
+                    Some(by) => format!(
+                        "rule {} ({}) denied it: retired, {}{}",
+                        r.id,
+                        at(r),
+                        by.describe(),
+                        by_facts(by)
                     ),
-                )
-                .details(details),
+                }
+            })
+            .collect();
+        if let Some(k) = standing.active_deny() {
+            let r = self.rule(k);
+            let summary = decision
+                .reasons
+                .first()
+                .map(|x| x.message.clone())
+                .unwrap_or_default();
+            steps.push(
+                Step::fail(Check::DenyRules, ReasonCode::DeniedByRule, summary).details(details),
             );
             return stop(
                 steps,
@@ -298,7 +295,7 @@ impl Runtime {
         steps.push(
             Step::pass(
                 Check::DenyRules,
-                if denies.is_empty() {
+                if standing.denies.is_empty() {
                     format!("no deny rule names `{}` on `{}`", req.action, req.lane)
                 } else {
                     "no deny rule is active".to_string()
@@ -308,41 +305,35 @@ impl Runtime {
         );
 
         // 4. allow rules
-        let candidates = self.rules_for(true, &req.lane, &req.action);
-        let mut details = Vec::new();
-        let mut active = Vec::new();
-        for &k in candidates {
-            let r = self.rule(k);
-            match self.retired_by(k, &req.lane, facts) {
-                None => {
-                    details.push(format!(
+        let details: Vec<String> = standing
+            .allows
+            .iter()
+            .map(|st| {
+                let r = self.rule(st.rule);
+                match &st.retired {
+                    None => format!(
                         "rule {} ({}) allows it: active, {}",
                         r.id,
                         at(r),
                         authority(r)
-                    ));
-                    active.push(k);
+                    ),
+                    Some(by) => format!(
+                        "rule {} ({}) allowed it: retired, {}{}",
+                        r.id,
+                        at(r),
+                        by.describe(),
+                        by_facts(by)
+                    ),
                 }
-                Some(why) => details.push(format!(
-                    "rule {} ({}) allowed it: retired, {why}",
-                    r.id,
-                    at(r)
-                )),
-            }
-        }
-        if active.is_empty() {
-            if let Some(&k) = candidates.first() {
-                let why = self.retired_by(k, &req.lane, facts).unwrap_or_default();
+            })
+            .collect();
+        if standing.open.is_empty() {
+            let reason = decision.reasons.first();
+            let summary = reason.map(|x| x.message.clone()).unwrap_or_default();
+            if !standing.allows.is_empty() {
                 steps.push(
-                    Step::fail(
-                        Check::AllowRules,
-                        ReasonCode::RuleRetired,
-                        format!(
-                            "the rule that allowed `{}` on `{}` has retired: {why}",
-                            req.action, req.lane
-                        ),
-                    )
-                    .details(details),
+                    Step::fail(Check::AllowRules, ReasonCode::RuleRetired, summary)
+                        .details(details),
                 );
                 return stop(
                     steps,
@@ -360,7 +351,7 @@ impl Runtime {
             let implied = implied_proofs(
                 action.destructive,
                 lane.production,
-                phase,
+                state.phase,
                 lane.data_authority,
             );
             if !implied.is_empty() {
@@ -383,17 +374,17 @@ impl Runtime {
         steps.push(
             Step::pass(
                 Check::AllowRules,
-                if active.len() == 1 {
+                if standing.open.len() == 1 {
                     format!(
                         "rule {} allows `{}` on `{}`",
-                        self.rule(active[0]).id,
+                        self.rule(standing.open[0].rule).id,
                         req.action,
                         req.lane
                     )
                 } else {
                     format!(
                         "{} rules allow `{}` on `{}`; each is checked in turn until one passes",
-                        active.len(),
+                        standing.open.len(),
                         req.action,
                         req.lane
                     )
@@ -402,159 +393,10 @@ impl Runtime {
             .details(details),
         );
 
-        // 5.-7. the checks of each active allow rule, until one passes
-        let mut first_failure: Option<(u32, Vec<Step>)> = None;
-        for &k in &active {
-            let r = self.rule(k);
-            let mut checks = Vec::new();
-            // 5. the phrase
-            match &r.confirm {
-                None => checks.push(Step::pass(
-                    Check::Confirmation,
-                    format!("rule {} asks for no confirmation phrase", r.id),
-                )),
-                Some(phrases) => {
-                    let expected = phrases
-                        .get(&req.lane)
-                        .map(String::as_str)
-                        .unwrap_or_default();
-                    checks.push(match &req.confirm {
-                        None => Step::fail(
-                            Check::Confirmation,
-                            ReasonCode::ConfirmationRequired,
-                            format!(
-                                "rule {} asks for the confirmation phrase `{expected}`; none was presented",
-                                r.id
-                            ),
-                        ),
-                        Some(given) if normalize_phrase(given) != normalize_phrase(expected) => {
-                            Step::fail(
-                                Check::Confirmation,
-                                ReasonCode::ConfirmationMismatch,
-                                format!(
-                                    "the phrase presented, `{given}`, does not match `{expected}` (compared trimmed and lower-cased)"
-                                ),
-                            )
-                        }
-                        Some(_) => Step::pass(
-                            Check::Confirmation,
-                            format!("the phrase presented matches `{expected}`"),
-                        ),
-                    });
-                }
-            }
-            // 6. proofs
-            let implied = implied_proofs(
-                action.destructive,
-                lane.production,
-                phase,
-                lane.data_authority,
-            );
-            let mut needed: Vec<(&str, &str)> = r
-                .requires
-                .iter()
-                .map(|p| (p.as_str(), "the rule requires it"))
-                .collect();
-            for p in implied {
-                if !needed.iter().any(|(q, _)| *q == p) {
-                    needed.push((
-                        p,
-                        if p == "restore_proof" {
-                            "the lane's data is authoritative"
-                        } else {
-                            "the action is destructive and the lane is protected"
-                        },
-                    ));
-                }
-            }
-            if needed.is_empty() {
-                checks.push(Step::pass(
-                    Check::Proofs,
-                    if !action.destructive {
-                        "no proof needed: the action is not destructive".to_string()
-                    } else {
-                        format!(
-                            "no proof needed: the rule requires none and lane `{}` is not protected",
-                            req.lane
-                        )
-                    },
-                ));
-            } else {
-                let mut details = Vec::new();
-                let mut missing = Vec::new();
-                for (p, why) in &needed {
-                    match req.proofs.get(*p).filter(|id| !id.trim().is_empty()) {
-                        Some(id) => details.push(format!("`{p}` ({why}): presented, `{id}`")),
-                        None => {
-                            details.push(format!("`{p}` ({why}): missing"));
-                            missing.push(*p);
-                        }
-                    }
-                }
-                if missing.is_empty() {
-                    checks.push(
-                        Step::pass(Check::Proofs, "every proof needed is presented".into())
-                            .details(details),
-                    );
-                } else {
-                    for p in missing {
-                        let mut step = Step::fail(
-                            Check::Proofs,
-                            ReasonCode::ProofRequired,
-                            format!("`{}` on `{}` needs `{p}`", req.action, req.lane),
-                        )
-                        .details(std::mem::take(&mut details));
-                        step.proof = Some(p.to_string());
-                        checks.push(step);
-                    }
-                }
-            }
-            // 7. the lane's data policy
-            match action.data_source {
-                None => checks.push(Step::pass(
-                    Check::DataSource,
-                    format!("`{}` is not a rebuild: no data source to check", req.action),
-                )),
-                Some(source) => {
-                    let allowed: Vec<&str> =
-                        lane.allowed_sources.iter().map(|s| s.as_str()).collect();
-                    if source_allowed(lane.data_authority, &lane.allowed_sources, source) {
-                        checks.push(Step::pass(
-                            Check::DataSource,
-                            format!(
-                                "lane `{}` may be rebuilt from `{}` (data_authority `{}`, allowed sources: {})",
-                                req.lane,
-                                source.as_str(),
-                                lane.data_authority.as_str(),
-                                allowed.join(", ")
-                            ),
-                        ));
-                    } else {
-                        checks.push(Step::fail(
-                            Check::DataSource,
-                            ReasonCode::SourceNotAllowed,
-                            format!(
-                                "lane `{}` (data_authority `{}`) does not allow rebuilding from `{}`",
-                                req.lane,
-                                lane.data_authority.as_str(),
-                                source.as_str()
-                            ),
-                        ));
-                    }
-                }
-            }
-            let checks: Vec<Step> = checks.into_iter().map(|s| s.rule(&r.id)).collect();
-            let passed = checks.iter().all(|s| s.outcome == Outcome::Pass);
-            if first_failure.is_none() && !passed {
-                first_failure = Some((k, checks.clone()));
-            }
-            steps.extend(checks);
-            if passed {
-                break;
-            }
+        // 5.-7. the checks of each active allow rule tried, until one passes
+        for c in &trace.checked {
+            steps.extend(self.check_steps(req, c, action.destructive));
         }
-
-        let decision = self.decide(req, facts);
         if decision.is_allow() {
             return Explanation {
                 decision,
@@ -564,35 +406,38 @@ impl Runtime {
             };
         }
         // Every active allow rule failed a check: the first one decides.
-        let (k, checks) = first_failure.unwrap_or_default();
-        let presentable = checks.iter().all(|s| {
-            matches!(
-                s.reason,
-                None | Some(
-                    ReasonCode::ConfirmationRequired
-                        | ReasonCode::ConfirmationMismatch
-                        | ReasonCode::ProofRequired
-                )
-            )
-        });
+        let first = &trace.checked[0];
+        let presentable =
+            first.phrase != PhraseOutcome::Unusable && first.needs.source.is_none_or(|(_, ok)| ok);
         let present = presentable.then(|| Presentation {
-            confirm: checks
+            confirm: match (&first.phrase, &first.needs.phrase) {
+                (PhraseOutcome::Missing | PhraseOutcome::Mismatch, Phrase::Asked(p)) => {
+                    Some(p.clone())
+                }
+                _ => None,
+            },
+            proofs: first
+                .needs
+                .proofs
                 .iter()
-                .any(|s| s.check == Check::Confirmation && s.outcome == Outcome::Fail)
-                .then(|| {
-                    self.rule(k)
-                        .confirm
-                        .as_ref()
-                        .and_then(|p| p.get(&req.lane).cloned())
-                        .unwrap_or_default()
-                }),
-            proofs: checks.iter().filter_map(|s| s.proof.clone()).collect(),
+                .zip(&first.proofs)
+                .filter(|(_, given)| given.is_none())
+                .map(|((p, _), _)| p.clone())
+                .collect(),
         });
         let next = (!presentable).then(|| {
-            format!(
-                "the data policy of lane `{}` in the inventory must allow the action's data source",
-                req.lane
-            )
+            if first.phrase == PhraseOutcome::Unusable {
+                format!(
+                    "rule {} gives no confirmation phrase for lane `{}` in this bundle: write one in the policy and rebuild",
+                    self.rule(first.needs.rule).id,
+                    req.lane
+                )
+            } else {
+                format!(
+                    "the data policy of lane `{}` in the inventory must allow the action's data source",
+                    req.lane
+                )
+            }
         });
         Explanation {
             decision,
@@ -600,6 +445,139 @@ impl Runtime {
             present,
             next,
         }
+    }
+
+    /// The steps 5 to 7 of one allow rule held against a presentation.
+    fn check_steps(&self, req: &Request, c: &Checked, destructive: bool) -> Vec<Step> {
+        let r = self.rule(c.needs.rule);
+        let mut checks = Vec::new();
+        // 5. the phrase
+        let expected = match &c.needs.phrase {
+            Phrase::Asked(p) => p.as_str(),
+            _ => "",
+        };
+        checks.push(match c.phrase {
+            PhraseOutcome::NotAsked => Step::pass(
+                Check::Confirmation,
+                format!("rule {} asks for no confirmation phrase", r.id),
+            ),
+            PhraseOutcome::Missing => Step::fail(
+                Check::Confirmation,
+                ReasonCode::ConfirmationRequired,
+                format!(
+                    "rule {} asks for the confirmation phrase `{expected}`; none was presented",
+                    r.id
+                ),
+            ),
+            PhraseOutcome::Mismatch => Step::fail(
+                Check::Confirmation,
+                ReasonCode::ConfirmationMismatch,
+                format!(
+                    "the phrase presented, `{}`, does not match `{expected}` (compared trimmed and lower-cased)",
+                    req.confirm.as_deref().unwrap_or_default()
+                ),
+            ),
+            PhraseOutcome::Unusable => Step::fail(
+                Check::Confirmation,
+                ReasonCode::ConfirmationMismatch,
+                format!(
+                    "rule {} asks for a confirmation phrase but the bundle gives none for lane `{}`: nothing typed can match",
+                    r.id, req.lane
+                ),
+            ),
+            PhraseOutcome::Matched => Step::pass(
+                Check::Confirmation,
+                format!("the phrase presented matches `{expected}`"),
+            ),
+        });
+        // 6. proofs
+        if c.needs.proofs.is_empty() {
+            checks.push(Step::pass(
+                Check::Proofs,
+                if !destructive {
+                    "no proof needed: the action is not destructive".to_string()
+                } else {
+                    format!(
+                        "no proof needed: the rule requires none and lane `{}` is not protected",
+                        req.lane
+                    )
+                },
+            ));
+        } else {
+            let mut details = Vec::new();
+            let mut missing = Vec::new();
+            for ((p, why), given) in c.needs.proofs.iter().zip(&c.proofs) {
+                match given {
+                    Some(id) => {
+                        details.push(format!("`{p}` ({}): presented, `{id}`", why.describe()))
+                    }
+                    None => {
+                        details.push(format!("`{p}` ({}): missing", why.describe()));
+                        missing.push(p.as_str());
+                    }
+                }
+            }
+            if missing.is_empty() {
+                checks.push(
+                    Step::pass(Check::Proofs, "every proof needed is presented".into())
+                        .details(details),
+                );
+            } else {
+                for p in missing {
+                    checks.push(
+                        Step::fail(
+                            Check::Proofs,
+                            ReasonCode::ProofRequired,
+                            format!("`{}` on `{}` needs `{p}`", req.action, req.lane),
+                        )
+                        .details(std::mem::take(&mut details)),
+                    );
+                }
+            }
+        }
+        // 7. the lane's data policy
+        let lane = &self.bundle.lanes[&req.lane];
+        match c.needs.source {
+            None => checks.push(Step::pass(
+                Check::DataSource,
+                format!("`{}` is not a rebuild: no data source to check", req.action),
+            )),
+            Some((source, true)) => {
+                let allowed: Vec<&str> = lane.allowed_sources.iter().map(|s| s.as_str()).collect();
+                checks.push(Step::pass(
+                    Check::DataSource,
+                    format!(
+                        "lane `{}` may be rebuilt from `{}` (data_authority `{}`, allowed sources: {})",
+                        req.lane,
+                        source.as_str(),
+                        lane.data_authority.as_str(),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+            Some((source, false)) => checks.push(Step::fail(
+                Check::DataSource,
+                ReasonCode::SourceNotAllowed,
+                format!(
+                    "lane `{}` (data_authority `{}`) does not allow rebuilding from `{}`",
+                    req.lane,
+                    lane.data_authority.as_str(),
+                    source.as_str()
+                ),
+            )),
+        }
+        checks.into_iter().map(|s| s.rule(&r.id)).collect()
+    }
+}
+
+/// " (a fact)" when the caller's facts, not the bundle, retired a rule.
+fn by_facts(by: &RetiredBy) -> &'static str {
+    match by {
+        RetiredBy::Event {
+            source: FactSource::Facts,
+            ..
+        } => " (given as a fact)",
+        _ => "",
     }
 }
 

@@ -91,15 +91,17 @@
 
 pub mod cases;
 mod decide;
+pub mod evaluate;
 mod explain;
 mod read_model;
 
-pub use decide::{Decision, Reason, ReasonCode, RuleRef};
+pub use decide::{Decision, FactsUsed, Reason, ReasonCode, RetiredRule, RuleRef};
+pub use evaluate::{FactSource, RetiredBy};
 pub use explain::{Check, Explanation, Outcome, Presentation, Step};
 pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
-use crate::model::{Effect, EventState, Phase};
+use crate::model::{Effect, Phase};
 use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -367,8 +369,9 @@ impl Runtime {
 
     /// Indexes an already verified bundle (one from [`bundle::load()`]). Rule
     /// references to lanes or actions the bundle lacks are left out of the
-    /// index, so they can never allow anything.
-    pub fn new(bundle: Bundle) -> Runtime {
+    /// index, so they can never allow anything. Crate-private: a `Runtime`
+    /// is only ever made from bytes that verified ([`Runtime::from_bytes`]).
+    pub(crate) fn new(bundle: Bundle) -> Runtime {
         let lane_ids: HashMap<String, u32> = bundle
             .lanes
             .keys()
@@ -474,44 +477,6 @@ impl Runtime {
         } else {
             self.denies.get(l, a)
         }
-    }
-
-    /// Why rule `k` no longer applies to `lane`, or `None` while it is active.
-    fn retired_by(&self, k: u32, lane: &str, facts: &Facts) -> Option<String> {
-        let k = k as usize;
-        let rule = &self.bundle.rules[k];
-        let product = self.bundle.lanes.get(lane).map(|l| l.product.as_str())?;
-        for e in &rule.until.events {
-            let in_bundle = self
-                .bundle
-                .products
-                .get(product)
-                .and_then(|p| p.events.get(e))
-                == Some(&EventState::Occurred);
-            if in_bundle || facts.has_occurred(product, e) {
-                return Some(format!("`{e}` of `{product}` has occurred"));
-            }
-        }
-        let dates = &self.dates[k];
-        if dates.is_empty() {
-            return None;
-        }
-        let today = facts.today();
-        for (d, text) in dates.iter().zip(&rule.until.dates) {
-            if today > *d {
-                return Some(format!("{text} has passed"));
-            }
-        }
-        None
-    }
-
-    /// The lane's phase, after facts.
-    fn phase(&self, lane: &str, facts: &Facts) -> Option<Phase> {
-        facts
-            .phases
-            .get(lane)
-            .copied()
-            .or_else(|| self.bundle.lanes.get(lane).map(|l| l.phase))
     }
 
     fn rule(&self, k: u32) -> &Rule {

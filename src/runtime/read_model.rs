@@ -2,9 +2,10 @@
 //! authority, until when. Launchplane shows the same per environment
 //! (`prelaunch_rebuild_allowed`, `..._approval_issue_url`).
 
+use super::evaluate::{Phrase, Standing};
 use super::{Facts, Runtime};
 use crate::bundle::IssueLink;
-use crate::model::{DataAuthority, Effect, Phase, implied_proofs, is_protected, source_allowed};
+use crate::model::{DataAuthority, Effect, Phase, is_protected};
 use serde::Serialize;
 
 /// One active grant: an action this lane may do.
@@ -84,13 +85,18 @@ pub struct LaneView {
 }
 
 impl Runtime {
-    /// The read model for every lane, in lane-key order.
+    /// The read model for every lane, in lane-key order: a projection of
+    /// the one evaluator's [`Standing`] of each lane and action that a rule
+    /// names. A grant is shown with exactly what `decide` asks for (the
+    /// lane's phrase and every proof); an active allow that nothing
+    /// presented could satisfy (a data policy that refuses its source, a
+    /// phrase the bundle lacks) is shown as closed.
     pub fn lanes(&self, facts: &Facts) -> Vec<LaneView> {
         self.bundle
             .lanes
             .iter()
             .map(|(key, lane)| {
-                let phase = self.phase(key, facts).unwrap_or(lane.phase);
+                let phase = facts.phases.get(key).copied().unwrap_or(lane.phase);
                 let mut view = LaneView {
                     lane: key.clone(),
                     product: lane.product.clone(),
@@ -110,7 +116,9 @@ impl Runtime {
                         || !self.rules_for(false, key, a).is_empty()
                 });
                 for action in actions {
-                    self.lane_action(key, action, facts, phase, &mut view);
+                    if let Ok(standing) = self.standing(key, action, facts) {
+                        self.project(action, &standing, &mut view);
+                    }
                 }
                 view.provisional = view
                     .grants
@@ -121,97 +129,68 @@ impl Runtime {
             .collect()
     }
 
-    fn lane_action(
-        &self,
-        key: &str,
-        action: &str,
-        facts: &Facts,
-        phase: Phase,
-        view: &mut LaneView,
-    ) {
-        let until = |k: u32| {
-            let r = self.rule(k);
-            r.until
-                .events
-                .iter()
-                .chain(&r.until.dates)
-                .cloned()
-                .collect::<Vec<_>>()
-        };
-        let mut denied = false;
-        for &k in self.rules_for(false, key, action) {
-            let r = self.rule(k);
-            match self.retired_by(k, key, facts) {
-                None => {
-                    denied = true;
-                    view.denies.push(DenyView {
-                        action: action.to_string(),
-                        rule: r.id.clone(),
-                        reason: r.reason.clone(),
-                        issue: r.issue.clone(),
-                    });
-                }
-                Some(why) => view.retired.push(RetiredView {
+    /// One lane and action of the read model, from its standing.
+    fn project(&self, action: &str, s: &Standing, view: &mut LaneView) {
+        for st in s.denies.iter().chain(&s.allows) {
+            let r = self.rule(st.rule);
+            match &st.retired {
+                Some(by) => view.retired.push(RetiredView {
                     action: action.to_string(),
                     rule: r.id.clone(),
                     effect: r.effect,
                     issue: r.issue.clone(),
-                    why,
+                    why: by.describe(),
                 }),
-            }
-        }
-        let Some(def) = self.bundle.actions.get(action) else {
-            return;
-        };
-        let lane = &self.bundle.lanes[key];
-        for &k in self.rules_for(true, key, action) {
-            let r = self.rule(k);
-            match self.retired_by(k, key, facts) {
-                Some(why) => view.retired.push(RetiredView {
+                None if r.effect == Effect::Deny => view.denies.push(DenyView {
                     action: action.to_string(),
                     rule: r.id.clone(),
-                    effect: r.effect,
+                    reason: r.reason.clone(),
                     issue: r.issue.clone(),
-                    why,
                 }),
-                // A grant the lane's data policy refuses can never be used
-                // (decide denies it: source-not-allowed): it is shown as closed.
-                None if !denied
-                    && def.data_source.is_some_and(|src| {
-                        !source_allowed(lane.data_authority, &lane.allowed_sources, src)
-                    }) =>
-                {
-                    let src = def.data_source.map_or("", |s| s.as_str());
-                    view.denies.push(DenyView {
-                        action: action.to_string(),
-                        rule: r.id.clone(),
-                        reason: Some(format!(
-                            "the lane's data policy (data_authority `{}`) does not allow rebuilding from `{src}`",
-                            lane.data_authority.as_str()
-                        )),
-                        issue: r.issue.clone(),
-                    });
-                }
-                None if !denied => {
-                    let mut requires = r.requires.clone();
-                    for p in
-                        implied_proofs(def.destructive, lane.production, phase, lane.data_authority)
-                    {
-                        if !requires.iter().any(|q| q == p) {
-                            requires.push(p.to_string());
-                        }
-                    }
-                    view.grants.push(Grant {
-                        action: action.to_string(),
-                        rule: r.id.clone(),
-                        issue: r.issue.clone(),
-                        until: until(k),
-                        confirm: r.confirm.as_ref().and_then(|m| m.get(key).cloned()),
-                        requires,
-                    });
-                }
                 None => {}
             }
+        }
+        let authority = view.data_authority.as_str();
+        for needs in &s.open {
+            let r = self.rule(needs.rule);
+            let closed = match (&needs.phrase, needs.source) {
+                (_, Some((src, false))) => Some(format!(
+                    "the lane's data policy (data_authority `{authority}`) does not allow rebuilding from `{}`",
+                    src.as_str()
+                )),
+                (Phrase::Unusable, _) => Some(
+                    "the rule asks for a confirmation phrase but the bundle gives none for this lane"
+                        .to_string(),
+                ),
+                _ => None,
+            };
+            if let Some(reason) = closed {
+                // Nothing presented can satisfy it (decide denies it): closed.
+                view.denies.push(DenyView {
+                    action: action.to_string(),
+                    rule: r.id.clone(),
+                    reason: Some(reason),
+                    issue: r.issue.clone(),
+                });
+                continue;
+            }
+            view.grants.push(Grant {
+                action: action.to_string(),
+                rule: r.id.clone(),
+                issue: r.issue.clone(),
+                until: r
+                    .until
+                    .events
+                    .iter()
+                    .chain(&r.until.dates)
+                    .cloned()
+                    .collect(),
+                confirm: match &needs.phrase {
+                    Phrase::Asked(p) => Some(p.clone()),
+                    _ => None,
+                },
+                requires: needs.proofs.iter().map(|(p, _)| p.clone()).collect(),
+            });
         }
     }
 }

@@ -1,0 +1,549 @@
+//! The one evaluator. Every answer the runtime gives about a lane and an
+//! action comes from here: [`Runtime::decide`] reads its verdict from a
+//! [`Trace`], [`Runtime::explain`] renders the same trace as steps, and the
+//! read model ([`Runtime::lanes`]) projects a [`Standing`], the part of the
+//! trace that does not depend on what a caller presents. No other code
+//! walks deny -> allow -> phrase -> proofs -> data source.
+//!
+//! The walk follows the language spec ("Meaning"):
+//!
+//! 1. the bundle is verified (a [`Runtime`] can only be made from one);
+//! 2. the lane is in the bundle, and the action is known;
+//! 3. an active deny rule matches: deny;
+//! 4. no active allow rule matches: deny (`rule-retired` when one matched
+//!    but has retired);
+//! 5. the allow rule's phrase for this lane must be presented;
+//! 6. the rule's proofs, and those a destructive action on a protected lane
+//!    implies, must be presented;
+//! 7. the action's data source must be allowed by the lane's data policy;
+//! 8. allow.
+//!
+//! Several active allow rules are checked in bundle order until one passes;
+//! when none does, the first one's failures are the reasons.
+//!
+//! A presented phrase or proof id that is blank (nothing left after removing
+//! white space and invisible characters, [`crate::model::is_blank`]) counts
+//! as not presented. A rule whose phrase for the lane is missing or blank in
+//! the bundle can never be satisfied: its phrase step fails whatever is typed.
+
+use super::decide::{Reason, ReasonCode};
+use super::{Facts, Request, Runtime};
+use crate::bundle::{Action, Lane};
+use crate::model::{
+    DataSource, EventState, Phase, implied_proofs, is_blank, is_protected, normalize_phrase,
+    source_allowed,
+};
+use serde::Serialize;
+
+/// What retired a rule for one lane.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RetiredBy {
+    /// An `until` event of the lane's product has occurred.
+    Event {
+        /// The lane's product.
+        product: String,
+        /// The event.
+        event: String,
+        /// `bundle` when the inventory already said so when the bundle was
+        /// built, `facts` when the caller said so.
+        source: FactSource,
+    },
+    /// An `until` date has passed: the rule was active through the end of
+    /// that day (UTC), and the clock is past it.
+    Date {
+        /// The date as written, `YYYY-MM-DD`.
+        date: String,
+    },
+}
+
+/// Where a fact the decision used came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactSource {
+    /// The bundle (the inventory when it was compiled).
+    Bundle,
+    /// The caller's facts.
+    Facts,
+}
+
+impl RetiredBy {
+    /// One clause for a person: "`launch` of `odoo-tenant-cm` has occurred",
+    /// "2027-01-31 has passed".
+    pub fn describe(&self) -> String {
+        match self {
+            RetiredBy::Event { product, event, .. } => {
+                format!("`{event}` of `{product}` has occurred")
+            }
+            RetiredBy::Date { date } => format!("{date} has passed"),
+        }
+    }
+}
+
+/// One rule that names the lane and the action, and whether it still applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RuleStatus {
+    /// The rule's position in the bundle.
+    pub(crate) rule: u32,
+    /// What retired it, or `None` while it is active.
+    pub(crate) retired: Option<RetiredBy>,
+}
+
+/// Why a proof is needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProofWhy {
+    /// The rule's `requires`.
+    Rule,
+    /// The action is destructive and the lane is protected.
+    Protected,
+    /// The lane's data is authoritative.
+    Authoritative,
+}
+
+impl ProofWhy {
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            ProofWhy::Rule => "the rule requires it",
+            ProofWhy::Protected => "the action is destructive and the lane is protected",
+            ProofWhy::Authoritative => "the lane's data is authoritative",
+        }
+    }
+}
+
+/// The phrase an allow rule asks for on one lane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Phrase {
+    /// The rule asks for none.
+    NotAsked,
+    /// This phrase (as the bundle writes it).
+    Asked(String),
+    /// The rule asks for a phrase but the bundle gives none, or a blank one,
+    /// for this lane: nothing typed can match.
+    Unusable,
+}
+
+/// What one active allow rule needs on one lane, before anything is
+/// presented: the request-independent half of steps 5 to 7.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Requirements {
+    /// The rule's position in the bundle.
+    pub(crate) rule: u32,
+    /// Step 5.
+    pub(crate) phrase: Phrase,
+    /// Step 6: proof names in order (the rule's, then the implied ones).
+    pub(crate) proofs: Vec<(String, ProofWhy)>,
+    /// Step 7: the action's data source and whether the lane allows it.
+    pub(crate) source: Option<(DataSource, bool)>,
+}
+
+/// The lane as the decision sees it, after facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LaneState {
+    /// The phase after facts.
+    pub(crate) phase: Phase,
+    /// True when a phase fact changed it.
+    pub(crate) phase_from_facts: bool,
+    /// `production: true` and live, or authoritative data.
+    pub(crate) protected: bool,
+}
+
+/// Where a walk stopped before any rule was looked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Unknown {
+    /// Step 2: the lane is not in the bundle.
+    Lane,
+    /// Step 2: the lane is known (in this state), the action is not.
+    Action(LaneState),
+}
+
+/// Everything the bundle and the facts say about one lane and action,
+/// before anything is presented: the lane's state, every deny and allow
+/// rule that names the pair with its retirement, and the requirements of
+/// each active allow. The read model is a projection of this.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Standing {
+    pub(crate) lane: LaneState,
+    /// Deny rules naming the pair, in bundle order.
+    pub(crate) denies: Vec<RuleStatus>,
+    /// Allow rules naming the pair, in bundle order.
+    pub(crate) allows: Vec<RuleStatus>,
+    /// The requirements of each active allow, in bundle order; empty when an
+    /// active deny closes the pair.
+    pub(crate) open: Vec<Requirements>,
+}
+
+impl Standing {
+    /// The first active deny, which settles the decision.
+    pub(crate) fn active_deny(&self) -> Option<u32> {
+        self.denies
+            .iter()
+            .find(|s| s.retired.is_none())
+            .map(|s| s.rule)
+    }
+}
+
+/// The outcome of step 5 for one rule and one presentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PhraseOutcome {
+    /// The rule asks for none.
+    NotAsked,
+    /// Nothing (or a blank phrase) was presented.
+    Missing,
+    /// The presented phrase is another.
+    Mismatch,
+    /// The bundle gives no usable phrase for the lane.
+    Unusable,
+    /// It matches (trimmed, lower-cased).
+    Matched,
+}
+
+/// Steps 5 to 7 for one active allow rule and one presentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Checked {
+    pub(crate) needs: Requirements,
+    pub(crate) phrase: PhraseOutcome,
+    /// Per needed proof, in order: the id presented, if it is not blank.
+    pub(crate) proofs: Vec<Option<String>>,
+}
+
+impl Checked {
+    pub(crate) fn passed(&self) -> bool {
+        matches!(
+            self.phrase,
+            PhraseOutcome::NotAsked | PhraseOutcome::Matched
+        ) && self.proofs.iter().all(Option::is_some)
+            && self.needs.source.is_none_or(|(_, ok)| ok)
+    }
+}
+
+/// The verdict of a walk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Step 8: allowed by this rule.
+    Allow(u32),
+    /// Denied; the rule concerned, if any, and why (never empty).
+    Deny(Option<u32>, Vec<Reason>),
+}
+
+/// The typed trace of one decision: where the walk stopped, the rules it
+/// saw, the checks of each allow it tried, and the verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Trace {
+    /// `Err` when the walk stopped at step 2.
+    pub(crate) standing: Result<Standing, Unknown>,
+    /// The active allows checked against the presentation, in order, up to
+    /// and including the first that passed.
+    pub(crate) checked: Vec<Checked>,
+    pub(crate) verdict: Verdict,
+}
+
+fn reason(code: ReasonCode, message: String) -> Reason {
+    Reason { code, message }
+}
+
+impl Runtime {
+    /// Why rule `k` no longer applies to `lane` of `product`, or `None`
+    /// while it is active. Events are checked before dates, each in the
+    /// order written.
+    pub(crate) fn retirement(&self, k: u32, product: &str, facts: &Facts) -> Option<RetiredBy> {
+        let rule = self.rule(k);
+        let events = self.bundle.products.get(product).map(|p| &p.events);
+        for e in &rule.until.events {
+            let in_bundle = events.and_then(|ev| ev.get(e)) == Some(&EventState::Occurred);
+            if in_bundle || facts.has_occurred(product, e) {
+                return Some(RetiredBy::Event {
+                    product: product.to_string(),
+                    event: e.clone(),
+                    source: if in_bundle {
+                        FactSource::Bundle
+                    } else {
+                        FactSource::Facts
+                    },
+                });
+            }
+        }
+        let dates = &self.dates[k as usize];
+        if dates.is_empty() {
+            return None;
+        }
+        let today = facts.today();
+        dates
+            .iter()
+            .zip(&rule.until.dates)
+            .find(|(d, _)| today > **d)
+            .map(|(_, text)| RetiredBy::Date { date: text.clone() })
+    }
+
+    /// The request-independent half of steps 5 to 7 for allow rule `k`.
+    fn requirements(
+        &self,
+        k: u32,
+        key: &str,
+        lane: &Lane,
+        action: &Action,
+        phase: Phase,
+    ) -> Requirements {
+        let r = self.rule(k);
+        let phrase = match &r.confirm {
+            None => Phrase::NotAsked,
+            Some(phrases) => match phrases.get(key) {
+                Some(p) if !is_blank(p) => Phrase::Asked(p.clone()),
+                _ => Phrase::Unusable,
+            },
+        };
+        let mut proofs: Vec<(String, ProofWhy)> = Vec::new();
+        for p in &r.requires {
+            if !proofs.iter().any(|(q, _)| q == p) {
+                proofs.push((p.clone(), ProofWhy::Rule));
+            }
+        }
+        for p in implied_proofs(
+            action.destructive,
+            lane.production,
+            phase,
+            lane.data_authority,
+        ) {
+            if !proofs.iter().any(|(q, _)| q == p) {
+                let why = if p == "restore_proof" {
+                    ProofWhy::Authoritative
+                } else {
+                    ProofWhy::Protected
+                };
+                proofs.push((p.to_string(), why));
+            }
+        }
+        let source = action.data_source.map(|s| {
+            (
+                s,
+                source_allowed(lane.data_authority, &lane.allowed_sources, s),
+            )
+        });
+        Requirements {
+            rule: k,
+            phrase,
+            proofs,
+            source,
+        }
+    }
+
+    /// Steps 2 to 4, and the requirements of every active allow: what the
+    /// bundle and the facts say about `lane` and `action` before anything
+    /// is presented.
+    pub(crate) fn standing(
+        &self,
+        key: &str,
+        action_name: &str,
+        facts: &Facts,
+    ) -> Result<Standing, Unknown> {
+        let lane = self.bundle.lanes.get(key).ok_or(Unknown::Lane)?;
+        let fact_phase = facts.phases.get(key).copied();
+        let phase = fact_phase.unwrap_or(lane.phase);
+        let state = LaneState {
+            phase,
+            phase_from_facts: fact_phase.is_some_and(|p| p != lane.phase),
+            protected: is_protected(lane.production, phase, lane.data_authority),
+        };
+        let Some(action) = self.bundle.actions.get(action_name) else {
+            return Err(Unknown::Action(state));
+        };
+        let status = |k: u32| RuleStatus {
+            rule: k,
+            retired: self.retirement(k, &lane.product, facts),
+        };
+        let denies: Vec<RuleStatus> = self
+            .rules_for(false, key, action_name)
+            .iter()
+            .map(|&k| status(k))
+            .collect();
+        let allows: Vec<RuleStatus> = self
+            .rules_for(true, key, action_name)
+            .iter()
+            .map(|&k| status(k))
+            .collect();
+        let open = if denies.iter().any(|s| s.retired.is_none()) {
+            Vec::new()
+        } else {
+            allows
+                .iter()
+                .filter(|s| s.retired.is_none())
+                .map(|s| self.requirements(s.rule, key, lane, action, phase))
+                .collect()
+        };
+        Ok(Standing {
+            lane: state,
+            denies,
+            allows,
+            open,
+        })
+    }
+
+    /// The whole walk for one request.
+    pub(crate) fn trace(&self, req: &Request, facts: &Facts) -> Trace {
+        let standing = self.standing(&req.lane, &req.action, facts);
+        let mut checked = Vec::new();
+        let verdict = match &standing {
+            Err(Unknown::Lane) => Verdict::Deny(
+                None,
+                vec![reason(
+                    ReasonCode::UnknownLane,
+                    format!("lane `{}` is not in the bundle", req.lane),
+                )],
+            ),
+            Err(Unknown::Action(_)) => Verdict::Deny(
+                None,
+                vec![reason(
+                    ReasonCode::UnknownAction,
+                    format!("action `{}` is not in the bundle", req.action),
+                )],
+            ),
+            Ok(s) => self.verdict(req, s, &mut checked),
+        };
+        Trace {
+            standing,
+            checked,
+            verdict,
+        }
+    }
+
+    /// Steps 3 to 8 on a standing, recording each allow checked.
+    fn verdict(&self, req: &Request, s: &Standing, checked: &mut Vec<Checked>) -> Verdict {
+        if let Some(k) = s.active_deny() {
+            let r = self.rule(k);
+            let why = r
+                .reason
+                .as_deref()
+                .map_or(String::new(), |t| format!(": {t}"));
+            return Verdict::Deny(
+                Some(k),
+                vec![reason(
+                    ReasonCode::DeniedByRule,
+                    format!(
+                        "`{}` on `{}` is denied by rule {}{why}",
+                        req.action, req.lane, r.id
+                    ),
+                )],
+            );
+        }
+        if s.open.is_empty() {
+            if let Some(first) = s.allows.first() {
+                let why = first
+                    .retired
+                    .as_ref()
+                    .map_or(String::new(), RetiredBy::describe);
+                return Verdict::Deny(
+                    Some(first.rule),
+                    vec![reason(
+                        ReasonCode::RuleRetired,
+                        format!(
+                            "the rule that allowed `{}` on `{}` has retired: {why}",
+                            req.action, req.lane
+                        ),
+                    )],
+                );
+            }
+            return Verdict::Deny(
+                None,
+                vec![reason(
+                    ReasonCode::NoMatchingRule,
+                    format!("no rule allows `{}` on `{}`", req.action, req.lane),
+                )],
+            );
+        }
+        for needs in &s.open {
+            let c = present(req, needs.clone());
+            let passed = c.passed();
+            let k = c.needs.rule;
+            checked.push(c);
+            if passed {
+                return Verdict::Allow(k);
+            }
+        }
+        let first = &checked[0];
+        Verdict::Deny(Some(first.needs.rule), self.reasons(req, first))
+    }
+
+    /// The deny reasons of a failed check, in step order.
+    fn reasons(&self, req: &Request, c: &Checked) -> Vec<Reason> {
+        let r = self.rule(c.needs.rule);
+        let mut out = Vec::new();
+        let expected = match &c.needs.phrase {
+            Phrase::Asked(p) => p.as_str(),
+            _ => "",
+        };
+        match c.phrase {
+            PhraseOutcome::Missing => out.push(reason(
+                ReasonCode::ConfirmationRequired,
+                format!(
+                    "rule {} asks for the confirmation phrase `{expected}`",
+                    r.id
+                ),
+            )),
+            PhraseOutcome::Mismatch => out.push(reason(
+                ReasonCode::ConfirmationMismatch,
+                format!(
+                    "the confirmation phrase does not match; rule {} asks for `{expected}`",
+                    r.id
+                ),
+            )),
+            PhraseOutcome::Unusable => out.push(reason(
+                ReasonCode::ConfirmationMismatch,
+                format!(
+                    "rule {} asks for a confirmation phrase but the bundle gives none for lane `{}`: nothing typed can match",
+                    r.id, req.lane
+                ),
+            )),
+            PhraseOutcome::NotAsked | PhraseOutcome::Matched => {}
+        }
+        for ((p, _), given) in c.needs.proofs.iter().zip(&c.proofs) {
+            if given.is_none() {
+                out.push(reason(
+                    ReasonCode::ProofRequired,
+                    format!(
+                        "`{}` on `{}` needs `{p}`: present `--proof {p}=RECORD_ID`",
+                        req.action, req.lane
+                    ),
+                ));
+            }
+        }
+        if let Some((source, false)) = c.needs.source {
+            let authority = self
+                .bundle
+                .lanes
+                .get(&req.lane)
+                .map_or("unknown", |l| l.data_authority.as_str());
+            out.push(reason(
+                ReasonCode::SourceNotAllowed,
+                format!(
+                    "lane `{}` (data_authority `{authority}`) does not allow rebuilding from `{}`",
+                    req.lane,
+                    source.as_str()
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// Steps 5 to 7: a presentation held against one rule's requirements.
+fn present(req: &Request, needs: Requirements) -> Checked {
+    let given = req.confirm.as_deref().filter(|g| !is_blank(g));
+    let phrase = match (&needs.phrase, given) {
+        (Phrase::NotAsked, _) => PhraseOutcome::NotAsked,
+        (Phrase::Unusable, _) => PhraseOutcome::Unusable,
+        (Phrase::Asked(_), None) => PhraseOutcome::Missing,
+        (Phrase::Asked(p), Some(g)) if normalize_phrase(g) == normalize_phrase(p) => {
+            PhraseOutcome::Matched
+        }
+        (Phrase::Asked(_), Some(_)) => PhraseOutcome::Mismatch,
+    };
+    let proofs = needs
+        .proofs
+        .iter()
+        .map(|(p, _)| req.proofs.get(p).filter(|id| !is_blank(id)).cloned())
+        .collect();
+    Checked {
+        needs,
+        phrase,
+        proofs,
+    }
+}
