@@ -67,7 +67,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         inventory: Option<PathBuf>,
         /// The clock for cases that set no `now`, RFC 3339 [default: now].
-        #[arg(long, value_name = "RFC3339")]
+        #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
         now: Option<jiff::Timestamp>,
     },
     /// Print a check's documentation (`lanepolicy rule L003`), or list every check.
@@ -213,9 +213,17 @@ struct FactArgs {
     /// A lane's current phase, `LANE=prelaunch|live` (repeatable).
     #[arg(long = "phase", value_name = "LANE=PHASE", value_parser = parse_phase)]
     phases: Vec<(String, Phase)>,
-    /// The current time, RFC 3339 [default: now].
-    #[arg(long, value_name = "RFC3339")]
+    /// The current time, RFC 3339, e.g. `2026-12-01T00:00:00Z`; it may be
+    /// later than the clock, never earlier [default: now].
+    #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<jiff::Timestamp>,
+}
+
+/// An RFC 3339 time, with the expected form in the error.
+fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
+    s.parse().map_err(|_| {
+        format!("`{s}` is not an RFC 3339 time: write it like `2026-12-01T00:00:00Z` (a date, `T`, a time, and `Z` or an offset)")
+    })
 }
 
 fn parse_pair<const SEP: char>(s: &str) -> Result<(String, String), String> {
@@ -237,7 +245,11 @@ fn parse_phase(s: &str) -> Result<(String, Phase), String> {
 impl FactArgs {
     /// The facts; two different phases for one lane are refused.
     fn facts(&self) -> Result<Facts, String> {
-        let mut f = Facts::at(self.now.unwrap_or_else(jiff::Timestamp::now));
+        let clock = jiff::Timestamp::now();
+        let mut f = match self.now {
+            Some(now) => Facts::at_given(now, clock).map_err(|e| e.to_string())?,
+            None => Facts::at(clock),
+        };
         f.occurred = self.occurred.iter().cloned().collect();
         for (lane, phase) in &self.phases {
             if let Some(other) = f.phases.insert(lane.clone(), *phase)

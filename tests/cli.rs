@@ -36,7 +36,7 @@ fn decide(bundle: &str, lane: &str, action: &str, extra: &[&str]) -> (i32, Value
         action,
         "--json",
         "--now",
-        "2026-12-01T12:00:00Z",
+        "2030-01-01T12:00:00Z",
     ];
     args.extend_from_slice(extra);
     let r = run(&args);
@@ -122,7 +122,7 @@ fn cm_and_opw_read_models_are_provisional_prelaunch_grants_backed_by_573() {
         &b,
         "--json",
         "--now",
-        "2026-12-01T00:00:00Z",
+        "2030-01-01T00:00:00Z",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let model: Value = serde_json::from_str(&r.stdout).unwrap();

@@ -405,7 +405,7 @@ fn fmt_refuses_to_run_under_a_broken_configuration() {
 fn the_read_model_does_not_offer_what_the_data_policy_refuses() {
     // hq/staging's data authority is unknown: no rebuild, even with L005 off.
     let d = project(
-        "allow empty_bootstrap on hq/staging until 2027-02-01 issue=#601 confirm=\"boot {lane}\"\n",
+        "allow empty_bootstrap on hq/staging until 2099-02-01 issue=#601 confirm=\"boot {lane}\"\n",
     );
     std::fs::write(
         d.path().join("lanepolicy.yaml"),
@@ -423,7 +423,7 @@ fn the_read_model_does_not_offer_what_the_data_policy_refuses() {
             "b.json",
             "--json",
             "--now",
-            "2026-12-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
         ],
     );
     let model: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
@@ -449,7 +449,7 @@ fn the_read_model_does_not_offer_what_the_data_policy_refuses() {
             "--confirm",
             "boot hq/staging",
             "--now",
-            "2026-12-01T00:00:00Z",
+            "2030-01-01T00:00:00Z",
         ],
     );
     assert_eq!(r.code, 1);

@@ -4,7 +4,7 @@
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-const NOW: &str = "--now=2026-12-01T00:00:00Z";
+const NOW: &str = "--now=2030-01-01T00:00:00Z";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -533,4 +533,60 @@ fn export_refuses_an_unreadable_bundle_and_bad_facts() {
     let (code, _, err) = run(&["export", "opa", "--bundle", &fixture("real.json")]);
     assert_eq!(code, 2);
     assert!(err.contains("opa"), "{err}");
+}
+
+/// The clock can be moved forward, never back: an earlier `--now` could
+/// bring back a grant whose date has passed. Every command that decides or
+/// shows what is open refuses it, and the decision is deny.
+#[test]
+fn a_clock_set_back_is_refused_everywhere() {
+    let bundle = real();
+    let b = bundle.to_str().unwrap();
+    let req = [
+        "--lane",
+        "cm/testing",
+        "--action",
+        "empty_bootstrap",
+        "--confirm",
+        "bootstrap cm testing",
+    ];
+    for cmd in ["decide", "explain"] {
+        let mut args = vec![cmd, "--bundle", b, "--now", "2020-01-01T00:00:00Z"];
+        args.extend_from_slice(&req);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 2, "{cmd}: {out}{err}");
+        assert!(err.contains("never back"), "{cmd}: {err}");
+        assert!(!out.contains("allow"), "{cmd}: {out}");
+        // Forward is fine.
+        let mut args = vec![cmd, "--bundle", b, "--now", "2100-01-01T00:00:00Z"];
+        args.extend_from_slice(&req);
+        assert_eq!(run(&args).0, 0, "{cmd}");
+    }
+    for cmd in [
+        vec!["lanes", "--bundle", b],
+        vec!["export", "launchplane", "--bundle", b],
+    ] {
+        let mut args = cmd.clone();
+        args.extend(["--now", "2020-01-01T00:00:00Z"]);
+        let (code, out, err) = run(&args);
+        assert_eq!((code, out.as_str()), (2, ""), "{cmd:?}: {err}");
+        assert!(err.contains("never back"), "{cmd:?}: {err}");
+    }
+}
+
+#[test]
+fn a_time_that_does_not_parse_shows_the_expected_form() {
+    let (code, _, err) = run(&[
+        "decide",
+        "--bundle",
+        real().to_str().unwrap(),
+        "--lane",
+        "cm/testing",
+        "--action",
+        "deploy",
+        "--now",
+        "2026-12-01",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2026-12-01T00:00:00Z"), "{err}");
 }

@@ -126,6 +126,24 @@ impl Facts {
         }
     }
 
+    /// Facts at a time the caller gives, held against `clock`, the time the
+    /// machine reads. A clock can be moved forward (to ask whether a grant
+    /// will still stand next week: a later time can only retire more), but
+    /// never back: a time earlier than `clock` could bring back a grant
+    /// whose date has passed, so it is refused. What-if questions about the
+    /// past belong in policy tests (`*.test.yaml`, `now:`), which gate
+    /// nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`FactError::ClockSetBack`] when `now` is earlier than `clock`.
+    pub fn at_given(now: jiff::Timestamp, clock: jiff::Timestamp) -> Result<Self, FactError> {
+        if now < clock {
+            return Err(FactError::ClockSetBack { now, clock });
+        }
+        Ok(Facts::at(now))
+    }
+
     /// Adds an event of a product that has occurred (`odoo-tenant-cm`,
     /// `launch`).
     pub fn with_occurred(mut self, product: impl Into<String>, event: impl Into<String>) -> Self {
@@ -287,6 +305,13 @@ pub enum FactError {
         /// The lane.
         lane: String,
     },
+    /// A given time is earlier than the machine's clock ([`Facts::at_given`]).
+    ClockSetBack {
+        /// The time given.
+        now: jiff::Timestamp,
+        /// The machine's clock when it was checked.
+        clock: jiff::Timestamp,
+    },
 }
 
 impl std::fmt::Display for FactError {
@@ -332,6 +357,10 @@ impl std::fmt::Display for FactError {
             FactError::LaunchUndone { lane } => write!(
                 f,
                 "lane `{lane}` is live in the bundle; a fact cannot make it prelaunch again"
+            ),
+            FactError::ClockSetBack { now, clock } => write!(
+                f,
+                "`{now}` is earlier than the clock (`{clock}`): the time can be moved forward, never back, since an earlier time could bring back a grant whose date has passed; ask about the past in a policy test (`now:` in a `*.test.yaml` case)"
             ),
         }
     }
