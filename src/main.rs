@@ -23,6 +23,12 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// A public key trusted to sign bundles, as minisign writes it (a
+    /// `.pub` file, or its `RW...` line); repeatable, for key rotation.
+    /// With any, every command that reads a bundle requires its signature
+    /// (`BUNDLE.minisig`) to verify against one of them.
+    #[arg(long = "trusted-key", global = true, value_name = "KEY")]
+    trusted_keys: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -36,6 +42,11 @@ enum Command {
         /// Where to write the bundle.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: PathBuf,
+        /// Sign the bundle with this minisign secret key and write the
+        /// signature to `FILE.minisig`; an encrypted key's password is read
+        /// from `LANEPOLICY_SIGN_PASSWORD`.
+        #[arg(long = "sign-key", value_name = "KEYFILE")]
+        sign_key: Option<PathBuf>,
     },
     /// Decide one request against a bundle (exit 0 allow, 1 deny, 2 error).
     Decide {
@@ -274,13 +285,28 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let keys = match trusted_keys(&cli.trusted_keys) {
+        Ok(k) => k,
+        Err(msg) => {
+            error(msg);
+            return ExitCode::from(2);
+        }
+    };
+    TRUSTED_KEYS.get_or_init(|| keys);
     let code = match cli.command {
         Command::Rule { check, all, format } => rule(check.as_deref(), all, format),
         Command::Check(args) => check(&args, None),
         Command::Build {
             check: args,
             output,
-        } => check(&args, Some(&output)),
+            sign_key,
+        } => check(
+            &args,
+            Some(Output {
+                path: &output,
+                sign_key: sign_key.as_deref(),
+            }),
+        ),
         Command::Decide {
             request,
             facts,
@@ -331,7 +357,13 @@ fn print_out(s: &str) -> bool {
         .is_ok()
 }
 
-fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
+/// Where `build` writes the bundle, and the key it signs it with.
+struct Output<'a> {
+    path: &'a Path,
+    sign_key: Option<&'a Path>,
+}
+
+fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("policies")]
@@ -372,7 +404,8 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
     };
     let failed =
         outcome.has_errors() || (args.deny_warnings && outcome.count(Severity::Warning) > 0);
-    let (Some(path), Some(b), false) = (output, &outcome.bundle, failed) else {
+    let (Some(Output { path, sign_key }), Some(b), false) = (output, &outcome.bundle, failed)
+    else {
         if !print_out(&text) {
             return 2;
         }
@@ -397,11 +430,32 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
             return 2;
         }
     };
+    let signature = match sign_key.map(|key| sign(key, &bundle_text, &b.digest)) {
+        None => None,
+        Some(Ok(sig)) => Some(sig),
+        Some(Err(msg)) => {
+            print_out(&text);
+            error(msg);
+            return 2;
+        }
+    };
     // Print first: if the report cannot be written, the bundle is not either.
     if !print_out(&text) {
         return 2;
     }
+    // The signature first: a bundle is never left beside a signature of
+    // another one that its writer meant to replace.
+    let sig_path = bundle::signature::signature_path(path);
+    if let Some(sig) = &signature
+        && let Err(f) = project::write_atomic(&sig_path, sig, &sig_path.display().to_string())
+    {
+        error(f);
+        return 2;
+    }
     if let Err(f) = project::write_atomic(path, &bundle_text, &path.display().to_string()) {
+        if signature.is_some() {
+            let _ = std::fs::remove_file(&sig_path);
+        }
         error(f);
         return 2;
     }
@@ -457,10 +511,59 @@ fn checked_facts(runtime: &Runtime, fact_args: &FactArgs) -> Result<Facts, Strin
     Ok(facts)
 }
 
+/// The keys of `--trusted-key`, each a key's text or a file holding it.
+static TRUSTED_KEYS: std::sync::OnceLock<bundle::TrustedKeys> = std::sync::OnceLock::new();
+
+/// Parses `--trusted-key` values: a value that names an existing file is
+/// read (a minisign `.pub` file); any other is the key itself.
+fn trusted_keys(values: &[String]) -> Result<bundle::TrustedKeys, String> {
+    let mut keys = bundle::TrustedKeys::new();
+    for v in values {
+        let path = Path::new(v);
+        let text = if path.is_file() {
+            let bytes = read_limited(path, 64 * 1024)
+                .map_err(|e| format!("{v}: cannot read trusted key: {e}"))?;
+            String::from_utf8(bytes).map_err(|_| format!("{v}: trusted key is not UTF-8 text"))?
+        } else {
+            v.clone()
+        };
+        keys.add(&text)
+            .map_err(|e| format!("--trusted-key `{}`: {e}", one_line(v)))?;
+    }
+    Ok(keys)
+}
+
+/// Signs the bundle's text with the minisign secret key in `key_path`.
+fn sign(key_path: &Path, bundle_text: &str, digest: &str) -> Result<String, String> {
+    let shown = key_path.display();
+    let bytes =
+        read_limited(key_path, 64 * 1024).map_err(|e| format!("{shown}: cannot read key: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{shown}: key is not UTF-8 text"))?;
+    let password = std::env::var("LANEPOLICY_SIGN_PASSWORD").ok();
+    bundle::signature::sign(bundle_text.as_bytes(), &text, password, digest)
+        .map_err(|e| format!("{shown}: {e}"))
+}
+
+/// Reads and verifies a bundle file (and, when keys are trusted, its
+/// signature `FILE.minisig`).
 fn load_runtime(path: &Path) -> Result<Runtime, String> {
     let bytes = read_limited(path, MAX_BUNDLE_BYTES as u64)
         .map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
-    Runtime::from_bytes(&bytes).map_err(|e: BundleError| format!("{}: {e}", path.display()))
+    let keys = TRUSTED_KEYS.get().cloned().unwrap_or_default();
+    let signature = if keys.is_empty() {
+        None
+    } else {
+        let sig_path = bundle::signature::signature_path(path);
+        if std::fs::symlink_metadata(&sig_path).is_err() {
+            None
+        } else {
+            let sig = read_limited(&sig_path, 64 * 1024)
+                .map_err(|e| format!("{}: cannot read signature: {e}", sig_path.display()))?;
+            Some(sig)
+        }
+    };
+    Runtime::from_signed_bytes(&bytes, signature.as_deref(), &keys)
+        .map_err(|e: BundleError| format!("{}: {e}", path.display()))
 }
 
 fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {

@@ -51,6 +51,15 @@ pub enum BundleError {
         /// What is wrong, with the JSON path where known.
         message: String,
     },
+    /// Keys are trusted ([`super::signature::TrustedKeys`]) and the bundle
+    /// has no signature.
+    Unsigned,
+    /// The signature does not parse, is by a key that is not trusted, or
+    /// does not match the bundle's bytes.
+    Signature {
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl fmt::Display for BundleError {
@@ -86,6 +95,13 @@ impl fmt::Display for BundleError {
                 "bundle digest mismatch: it says {written} but its content hashes to {computed}; the bundle was modified after it was built"
             ),
             BundleError::Invalid { message } => write!(f, "bundle is malformed: {message}"),
+            BundleError::Unsigned => write!(
+                f,
+                "bundle is not signed, and signatures are required (trusted keys are given): sign it with `lanepolicy build --sign-key` or `minisign -Sm`"
+            ),
+            BundleError::Signature { message } => {
+                write!(f, "bundle signature refused: {message}")
+            }
         }
     }
 }

@@ -10,10 +10,12 @@ mod build;
 pub mod canonical;
 pub mod diff;
 pub mod load;
+pub mod signature;
 
 pub use build::build;
 pub use canonical::{canonical_json, digest_of, to_pretty_json};
 pub use load::{BundleError, load};
+pub use signature::TrustedKeys;
 
 use crate::model::{DataAuthority, DataSource, Effect, EventState, Phase};
 use serde::{Deserialize, Serialize};

@@ -380,6 +380,42 @@ impl Runtime {
         Ok(Runtime::new(bundle::load(bytes)?))
     }
 
+    /// Loads a bundle whose signature must verify against `keys` before
+    /// anything else is read: `signature` is the text of its `.minisig`
+    /// file, or `None` when there is none. With no trusted keys this is
+    /// [`Runtime::from_bytes`].
+    ///
+    /// # Errors
+    ///
+    /// [`BundleError::Unsigned`] or [`BundleError::Signature`] when keys
+    /// are trusted and the signature is missing or does not verify; then
+    /// any [`BundleError`] of [`Runtime::from_bytes`].
+    pub fn from_signed_bytes(
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+        keys: &bundle::TrustedKeys,
+    ) -> Result<Runtime, BundleError> {
+        keys.verify(bytes, signature)?;
+        Runtime::from_bytes(bytes)
+    }
+
+    /// [`Runtime::reload`] for signed bundles: replaces the bundle only if
+    /// its signature verifies against `keys` and the bundle verifies.
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::from_signed_bytes`]; `self` is then unchanged and
+    /// keeps deciding on the last good bundle.
+    pub fn reload_signed(
+        &mut self,
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+        keys: &bundle::TrustedKeys,
+    ) -> Result<(), BundleError> {
+        *self = Runtime::from_signed_bytes(bytes, signature, keys)?;
+        Ok(())
+    }
+
     /// Replaces the bundle with the one in `bytes`, only if it verifies.
     ///
     /// # Errors
@@ -454,7 +490,7 @@ impl Runtime {
     /// known products, phase facts must name known lanes (a typo in a fact
     /// must not silently change a decision), and a lane that is live in the
     /// bundle cannot be made prelaunch again (a launch is one way; facts may
-    /// only make a decision stricter). Checks in a fixed order, so the error
+    /// not reopen what a launch closed). Checks in a fixed order, so the error
     /// reported is deterministic.
     ///
     /// # Errors

@@ -1,0 +1,192 @@
+//! Bundle signatures: who built a bundle, not only that it is whole.
+//!
+//! The digest proves integrity: a bundle changed after it was built is
+//! refused. It proves nothing about who built it: anyone who can write the
+//! bundle can change a grant and compute a new digest. A signature closes
+//! that gap. Signatures are [minisign](https://jedisct1.github.io/minisign/)
+//! signatures (Ed25519), detached, in a file beside the bundle
+//! (`bundle.json.minisig`), so an operator can make and check them with the
+//! stock `minisign` tool as well as with lanepolicy:
+//!
+//! ```text
+//! minisign -G -p lanepolicy.pub -s lanepolicy.key        # once: a key pair
+//! lanepolicy build -o bundle.json --sign-key lanepolicy.key
+//! minisign -Vm bundle.json -p lanepolicy.pub              # any machine can check it
+//! lanepolicy decide --bundle bundle.json --trusted-key lanepolicy.pub ...
+//! ```
+//!
+//! A runtime given trusted keys (several, so a key can be rotated: trust
+//! the new one, re-sign, then drop the old one) refuses a bundle with no
+//! signature, a signature by a key it does not trust, or a signature that
+//! does not match the bytes; [`crate::runtime::Runtime::reload_signed`]
+//! then keeps the last good bundle. The signature covers the bundle file's
+//! exact bytes; its trusted comment names the bundle's digest.
+
+use super::load::BundleError;
+use minisign::{PublicKey, PublicKeyBox, SecretKeyBox, SignatureBox};
+use std::io::Cursor;
+
+/// The file a bundle's signature is written to and read from: the bundle's
+/// path with `.minisig` added, as the `minisign` tool names it.
+pub fn signature_path(bundle: &std::path::Path) -> std::path::PathBuf {
+    let mut p = bundle.as_os_str().to_os_string();
+    p.push(".minisig");
+    p.into()
+}
+
+/// Public keys trusted to sign bundles. Empty means "signatures are not
+/// checked", which is how a runtime without keys behaves; give at least
+/// one key to require signatures.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedKeys {
+    keys: Vec<PublicKey>,
+}
+
+/// A key or signature that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyError {
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for KeyError {}
+
+fn key_error(what: &str, e: impl std::fmt::Display) -> KeyError {
+    KeyError {
+        message: format!("{what}: {e}"),
+    }
+}
+
+impl TrustedKeys {
+    /// No keys: signatures are not checked.
+    pub fn new() -> Self {
+        TrustedKeys::default()
+    }
+
+    /// Adds a public key, written as the `minisign` tool writes it: either
+    /// a whole `.pub` file (an `untrusted comment:` line, then the key) or
+    /// the key's base64 line alone (`RW...`).
+    ///
+    /// # Errors
+    ///
+    /// A [`KeyError`] when the text is not a minisign public key.
+    pub fn add(&mut self, text: &str) -> Result<(), KeyError> {
+        let text = text.trim();
+        let key = if text.starts_with("untrusted comment:") {
+            PublicKeyBox::from_string(text)
+                .and_then(PublicKeyBox::into_public_key)
+                .map_err(|e| key_error("not a minisign public key", e))?
+        } else {
+            PublicKey::from_base64(text).map_err(|e| key_error("not a minisign public key", e))?
+        };
+        self.keys.push(key);
+        Ok(())
+    }
+
+    /// True when no key is trusted (signatures are then not checked).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Checks that `signature` (the text of a `.minisig` file) is a valid
+    /// signature of exactly `bytes` by one of these keys. With no keys,
+    /// nothing is checked.
+    ///
+    /// # Errors
+    ///
+    /// [`BundleError::Unsigned`] when keys are trusted and there is no
+    /// signature; [`BundleError::Signature`] when the signature does not
+    /// parse, is by a key not trusted, or does not match the bytes.
+    pub fn verify(&self, bytes: &[u8], signature: Option<&[u8]>) -> Result<(), BundleError> {
+        if self.keys.is_empty() {
+            return Ok(());
+        }
+        let Some(signature) = signature else {
+            return Err(BundleError::Unsigned);
+        };
+        let bad = |message: String| Err(BundleError::Signature { message });
+        let Ok(text) = std::str::from_utf8(signature) else {
+            return bad("the signature file is not UTF-8 text".into());
+        };
+        let sig = match SignatureBox::from_string(text) {
+            Ok(s) => s,
+            Err(e) => return bad(format!("the signature does not parse: {e}")),
+        };
+        let Some(key) = self.keys.iter().find(|k| k.keynum() == sig.keynum()) else {
+            return bad(format!(
+                "it is signed by key {}, which is not a trusted key",
+                key_id(sig.keynum())
+            ));
+        };
+        match minisign::verify(key, &sig, Cursor::new(bytes), true, false, false) {
+            Ok(()) => Ok(()),
+            Err(e) => bad(format!(
+                "the signature by key {} does not match the bundle: {e}",
+                key_id(sig.keynum())
+            )),
+        }
+    }
+}
+
+fn encrypted() -> KeyError {
+    KeyError {
+        message: "the secret key is encrypted: give its password in LANEPOLICY_SIGN_PASSWORD"
+            .into(),
+    }
+}
+
+/// A key id as minisign prints it: 16 uppercase hex digits.
+fn key_id(keynum: &[u8]) -> String {
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&keynum[..8.min(keynum.len())]);
+    format!("{:016X}", u64::from_le_bytes(n))
+}
+
+/// Signs `bytes` (a bundle file's exact content) with a minisign secret key
+/// (the text of the `.key` file), and returns the text of the `.minisig`
+/// file. An encrypted key needs its `password`; nothing is ever asked on
+/// the terminal. `digest` goes into the signed trusted comment.
+///
+/// # Errors
+///
+/// A [`KeyError`] when the key does not parse, is encrypted and no
+/// password (or a wrong one) is given, or signing fails.
+pub fn sign(
+    bytes: &[u8],
+    secret_key: &str,
+    password: Option<String>,
+    digest: &str,
+) -> Result<String, KeyError> {
+    let boxed = SecretKeyBox::from_string(secret_key.trim())
+        .map_err(|e| key_error("not a minisign secret key", e))?;
+    let key = match password {
+        Some(p) => boxed
+            .into_secret_key(Some(p))
+            .map_err(|e| key_error("cannot open the secret key (is the password right?)", e))?,
+        None => boxed.into_unencrypted_secret_key().map_err(|e| {
+            if e.to_string().contains("encrypted") {
+                encrypted()
+            } else {
+                key_error("not a minisign secret key", e)
+            }
+        })?,
+    };
+    if key.is_encrypted() {
+        return Err(encrypted());
+    }
+    let sig = minisign::sign(
+        None,
+        &key,
+        Cursor::new(bytes),
+        Some(&format!("lanepolicy bundle {digest}")),
+        Some("signature from lanepolicy secret key"),
+    )
+    .map_err(|e| key_error("signing failed", e))?;
+    Ok(sig.into_string())
+}
