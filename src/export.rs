@@ -899,7 +899,9 @@ pub fn check_record(kind: &str, r: &RebuildRecord) -> Result<(), String> {
         seen.push(d);
     }
     if r.confirmation != normalize_phrase(&r.confirmation) {
-        return Err(format!("{kind}: the confirmation is not trimmed and lower-case"));
+        return Err(format!(
+            "{kind}: the confirmation is not trimmed and lower-case"
+        ));
     }
     if r.approval_issue_url.trim() != r.approval_issue_url
         || r.expected_target_name.trim() != r.expected_target_name
@@ -947,9 +949,7 @@ pub fn check_data_policy(p: &DataPolicy) -> Result<(), String> {
     if p.data_authority == DataAuthority::Authoritative
         && !(p.requires_backup_before_destroy && p.requires_restore_proof)
     {
-        return Err(
-            "authoritative data requires backup before destroy and restore proof".into(),
-        );
+        return Err("authoritative data requires backup before destroy and restore proof".into());
     }
     Ok(())
 }
@@ -962,7 +962,9 @@ pub fn check_lane_profile(l: &LaneProfile) -> Result<(), String> {
         return Err("a lane profile requires instance and context".into());
     }
     if l.odoo_stable_bootstrap.record.data_source_mode != DataSource::Empty {
-        return Err(format!("{STABLE_BOOTSTRAP}: data_source_mode must be `empty`"));
+        return Err(format!(
+            "{STABLE_BOOTSTRAP}: data_source_mode must be `empty`"
+        ));
     }
     check_record(STABLE_BOOTSTRAP, &l.odoo_stable_bootstrap.record)?;
     check_record(PRELAUNCH_REBUILD, &l.odoo_prelaunch_rebuild)?;
@@ -1004,8 +1006,7 @@ pub fn check_apply_request(r: &ApplyRequest, lane: &LaneProfile) -> Result<(), S
         "dry-run" => {}
         "apply"
             if r.reviewed_plan_sha256.len() == 64
-                && r
-                    .reviewed_plan_sha256
+                && r.reviewed_plan_sha256
                     .bytes()
                     .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) => {}
         "apply" => {
@@ -1090,9 +1091,15 @@ mod tests {
     fn an_enabled_record_needs_every_field() {
         assert_eq!(check_record("r", &enabled()), Ok(()));
         let cases: [(fn(&mut RebuildRecord), &str); 4] = [
-            (|r| r.approval_issue_url.clear(), "requires approval_issue_url"),
+            (
+                |r| r.approval_issue_url.clear(),
+                "requires approval_issue_url",
+            ),
             (|r| r.confirmation.clear(), "requires confirmation"),
-            (|r| r.expected_target_name.clear(), "requires expected_target_name"),
+            (
+                |r| r.expected_target_name.clear(),
+                "requires expected_target_name",
+            ),
             (|r| r.expected_domains.clear(), "requires expected_domains"),
         ];
         for (break_it, wanted) in cases {
@@ -1111,7 +1118,11 @@ mod tests {
         assert!(check_record("r", &r).unwrap_err().contains("lower-case"));
         let mut r = enabled();
         r.expected_domains = vec!["https://opw.example.com/".into()];
-        assert!(check_record("r", &r).unwrap_err().contains("not normalised"));
+        assert!(
+            check_record("r", &r)
+                .unwrap_err()
+                .contains("not normalised")
+        );
         let mut r = enabled();
         r.expected_domains = vec!["a.example.com".into(), "a.example.com".into()];
         assert!(check_record("r", &r).unwrap_err().contains("repeated"));
@@ -1121,7 +1132,10 @@ mod tests {
         let mut r = enabled();
         r.enabled = false;
         assert!(check_record("r", &r).unwrap_err().contains("defaults"));
-        assert_eq!(normalize_domain(" HTTPS://CM.Example.com// "), "cm.example.com");
+        assert_eq!(
+            normalize_domain(" HTTPS://CM.Example.com// "),
+            "cm.example.com"
+        );
     }
 
     #[test]
@@ -1132,7 +1146,11 @@ mod tests {
         assert!(check_data_policy(&p).unwrap_err().contains("unknown"));
         let mut p = lane().odoo_data_policy;
         p.upstream_source = " ".into();
-        assert!(check_data_policy(&p).unwrap_err().contains("upstream_source"));
+        assert!(
+            check_data_policy(&p)
+                .unwrap_err()
+                .contains("upstream_source")
+        );
         for (backup, restore) in [(false, true), (true, false)] {
             let mut p = lane().odoo_data_policy;
             p.data_authority = DataAuthority::Authoritative;
@@ -1150,15 +1168,27 @@ mod tests {
         assert_eq!(check_apply_request(&request(), &lane()), Ok(()));
         let mut l = lane();
         l.health_monitoring.monitoring_intent = MonitoringIntent::Public;
-        assert!(check_apply_request(&request(), &l).unwrap_err().contains("prelaunch"));
+        assert!(
+            check_apply_request(&request(), &l)
+                .unwrap_err()
+                .contains("prelaunch")
+        );
         let mut l = lane();
         l.odoo_data_policy.allowed_rebuild_sources.clear();
-        assert!(check_apply_request(&request(), &l).unwrap_err().contains("not allowed"));
+        assert!(
+            check_apply_request(&request(), &l)
+                .unwrap_err()
+                .contains("not allowed")
+        );
         let mut r = request();
         r.record.data_source_mode = DataSource::Empty;
         let mut l = lane();
         l.odoo_data_policy.allowed_rebuild_sources = vec![DataSource::Empty];
-        assert!(check_apply_request(&r, &l).unwrap_err().contains("resettable"));
+        assert!(
+            check_apply_request(&r, &l)
+                .unwrap_err()
+                .contains("resettable")
+        );
         l.odoo_data_policy.data_authority = DataAuthority::Resettable;
         assert_eq!(check_apply_request(&r, &l), Ok(()));
         // A disabling request is accepted whatever the lane is.
@@ -1170,17 +1200,29 @@ mod tests {
         // The envelope.
         let mut r = request();
         r.reason = "  ".into();
-        assert!(check_apply_request(&r, &lane()).unwrap_err().contains("reason"));
+        assert!(
+            check_apply_request(&r, &lane())
+                .unwrap_err()
+                .contains("reason")
+        );
         let mut r = request();
         r.reviewed_plan_sha256 = "a".repeat(64);
-        assert!(check_apply_request(&r, &lane()).unwrap_err().contains("dry run"));
+        assert!(
+            check_apply_request(&r, &lane())
+                .unwrap_err()
+                .contains("dry run")
+        );
         r.mode = "apply";
         assert_eq!(check_apply_request(&r, &lane()), Ok(()));
         r.reviewed_plan_sha256 = "A".repeat(64);
         assert!(check_apply_request(&r, &lane()).unwrap_err().contains("64"));
         let mut r = request();
         r.instance = "prod".into();
-        assert!(check_apply_request(&r, &lane()).unwrap_err().contains("another lane"));
+        assert!(
+            check_apply_request(&r, &lane())
+                .unwrap_err()
+                .contains("another lane")
+        );
     }
 
     #[test]

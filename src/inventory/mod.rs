@@ -471,7 +471,9 @@ impl Loader<'_> {
             if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
                 && let Some(known) = did_you_mean(
                     k,
-                    LANE_KEYS.into_iter().chain(std::iter::once(MONITORING_INTENT)),
+                    LANE_KEYS
+                        .into_iter()
+                        .chain(std::iter::once(MONITORING_INTENT)),
                 )
             {
                 let s = self.field_key_span(k, span);
