@@ -1090,7 +1090,8 @@ mod tests {
     #[test]
     fn an_enabled_record_needs_every_field() {
         assert_eq!(check_record("r", &enabled()), Ok(()));
-        let cases: [(fn(&mut RebuildRecord), &str); 4] = [
+        type Break = fn(&mut RebuildRecord);
+        let cases: [(Break, &str); 4] = [
             (
                 |r| r.approval_issue_url.clear(),
                 "requires approval_issue_url",
