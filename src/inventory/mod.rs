@@ -7,7 +7,9 @@
 //! lane: Launchplane keeps more per-lane data than lanepolicy needs
 //! (`target`, `domains`, `upstream_source`, ...), so other lane keys are kept
 //! as written and carried into the bundle, unless they look like a typo of a
-//! known key.
+//! known key. `monitoring_intent`, Launchplane's monitoring intent, is kept
+//! the same way but checked: one of its three values, and not `prelaunch`
+//! on a live lane.
 
 mod invalid_inventory;
 
