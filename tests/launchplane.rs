@@ -917,3 +917,79 @@ fn lanes_shows_the_upstream_source_in_human_and_json_output() {
     );
     assert_eq!(r.code, 2, "--json and --format conflict");
 }
+
+mod any_facts {
+    use super::*;
+    use proptest::prelude::*;
+
+    const LANES: [&str; 6] = [
+        "cm/prod",
+        "cm/testing",
+        "hq/prod",
+        "hq/staging",
+        "opw/prod",
+        "opw/testing",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Whatever has occurred, whichever lanes have gone live and
+        /// whatever the day, the export is Launchplane's contract and each
+        /// request passes the write path against its lane.
+        #[test]
+        fn the_export_is_always_launchplanes_contract(
+            cm_launched in any::<bool>(),
+            opw_cut_over in any::<bool>(),
+            live in proptest::collection::vec(any::<bool>(), 6),
+            day in 0i64..1100,
+        ) {
+            let now = jiff::Timestamp::from_second(1_764_547_200 + day * 86_400).unwrap();
+            let mut f = Facts::at(now);
+            if cm_launched {
+                f = f.with_occurred("odoo-tenant-cm", "launch");
+            }
+            if opw_cut_over {
+                f = f.with_occurred("odoo-tenant-opw", "cutover");
+            }
+            for (lane, live) in LANES.iter().zip(&live) {
+                if *live {
+                    f = f.with_phase(*lane, lanepolicy::model::Phase::Live);
+                }
+            }
+            let e = export_in_process(&f);
+            let value = serde_json::to_value(&e).unwrap();
+            prop_assert_eq!(errors(&validator(None), &value), Vec::<String>::new());
+            let rm = serde_json::to_value(export::read_model(&e)).unwrap();
+            prop_assert_eq!(errors(&validator(Some("read_model")), &rm), Vec::<String>::new());
+            for r in &e.apply_requests {
+                let lane = e
+                    .products
+                    .iter()
+                    .flat_map(|p| &p.lanes)
+                    .find(|l| l.context == r.context && l.instance == r.instance)
+                    .unwrap();
+                prop_assert_eq!(export::check_apply_request(r, lane), Ok(()));
+                prop_assert_eq!(&r.record, &lane.odoo_prelaunch_rebuild);
+            }
+            // A live lane is never monitored as prelaunch, and never enabled.
+            for (lane, live) in LANES.iter().zip(&live) {
+                let (context, instance) = lane.split_once('/').unwrap();
+                let l = e
+                    .products
+                    .iter()
+                    .flat_map(|p| &p.lanes)
+                    .find(|l| l.context == context && l.instance == instance)
+                    .unwrap();
+                if *live {
+                    prop_assert_ne!(
+                        l.health_monitoring.monitoring_intent,
+                        lanepolicy::model::MonitoringIntent::Prelaunch
+                    );
+                    prop_assert!(!l.odoo_prelaunch_rebuild.enabled);
+                    prop_assert!(!l.odoo_stable_bootstrap.record.enabled);
+                }
+            }
+        }
+    }
+}

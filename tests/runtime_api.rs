@@ -252,4 +252,3 @@ fn runtime_is_shareable_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Runtime>();
 }
-

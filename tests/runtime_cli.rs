@@ -458,4 +458,3 @@ fn graph_refuses_an_issue_no_rule_cites_and_bad_input() {
     assert_eq!((code, out.as_str()), (1, ""));
     assert!(err.contains("the policies have errors"), "{err}");
 }
-
