@@ -380,6 +380,7 @@ struct Notes<'a> {
 
 impl Notes<'_> {
     fn push(&mut self, record: &'static str, state: &'static str, message: String) -> &mut Note {
+        let at = self.out.len();
         self.out.push(Note {
             lane: self.view.lane.clone(),
             product: self.view.product.clone(),
@@ -390,7 +391,7 @@ impl Notes<'_> {
             until: Vec::new(),
             message,
         });
-        self.out.last_mut().expect("just pushed")
+        &mut self.out[at]
     }
 }
 
