@@ -134,9 +134,12 @@ enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         facts: FactArgs,
-        /// Print the read model as JSON.
-        #[arg(long)]
+        /// Print the read model as JSON (the same as `--format json`).
+        #[arg(long, conflicts_with = "format")]
         json: bool,
+        /// How to print the read model.
+        #[arg(long, value_enum, default_value_t = LanesFormat::Human)]
+        format: LanesFormat,
     },
     /// Rewrite policy files in the canonical layout, comments kept.
     Fmt {
@@ -175,6 +178,17 @@ struct CheckArgs {
     /// Issue states for `issue-closed` (`gh issue list --state all --json number,state,url`).
     #[arg(long, value_name = "FILE")]
     issues: Option<PathBuf>,
+}
+
+/// How `lanes` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LanesFormat {
+    /// One block per lane.
+    Human,
+    /// lanepolicy's read model as JSON.
+    Json,
+    /// Launchplane's read model: `driver_extensions.odoo` per lane, as JSON.
+    Launchplane,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -316,7 +330,12 @@ fn main() -> ExitCode {
             bundle,
             facts,
             json,
-        } => lanes(&bundle, &facts, json),
+            format,
+        } => lanes(
+            &bundle,
+            &facts,
+            if json { LanesFormat::Json } else { format },
+        ),
         Command::Explain {
             request,
             facts,
@@ -649,7 +668,7 @@ fn human_decision(d: &Decision) -> String {
     s
 }
 
-fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
+fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
     let (runtime, facts) = match load_runtime(path).and_then(|r| {
         let f = checked_facts(&r, fact_args)?;
         Ok((r, f))
@@ -660,14 +679,28 @@ fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
             return 2;
         }
     };
-    let views = runtime.lanes(&facts);
-    let text = if json {
-        format!(
+    let text = match format {
+        LanesFormat::Human => runtime
+            .lanes(&facts)
+            .iter()
+            .map(human_lane)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        LanesFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&views).unwrap_or_default()
-        )
-    } else {
-        views.iter().map(human_lane).collect::<Vec<_>>().join("\n")
+            serde_json::to_string_pretty(&runtime.lanes(&facts)).unwrap_or_default()
+        ),
+        LanesFormat::Launchplane => match lanepolicy::export::launchplane(&runtime, &facts) {
+            Ok(export) => format!(
+                "{}\n",
+                serde_json::to_string_pretty(&lanepolicy::export::read_model(&export))
+                    .unwrap_or_default()
+            ),
+            Err(msg) => {
+                error(format!("{}: {msg}", path.display()));
+                return 2;
+            }
+        },
     };
     if print_out(&text) { 0 } else { 2 }
 }
@@ -690,6 +723,9 @@ fn human_lane(v: &LaneView) -> String {
         flags.push("provisional".into());
     }
     let mut s = format!("{} ({}): {}\n", v.lane, v.product, flags.join(", "));
+    if let Some(up) = &v.upstream_source {
+        s.push_str(&format!("  upstream source {}\n", one_line(up)));
+    }
     if v.grants.is_empty() && v.denies.is_empty() {
         s.push_str("  no grants: every action is denied\n");
     }
@@ -976,8 +1012,8 @@ fn graph(
 /// What `export` writes.
 #[derive(Subcommand)]
 enum ExportTarget {
-    /// Launchplane's per-lane rebuild policy records
-    /// (`odoo_stable_bootstrap`, `odoo_prelaunch_rebuild`), as JSON.
+    /// Launchplane's lane profiles (rebuild records, data policy, monitoring
+    /// intent), dry-run apply requests and lanepolicy's notes, as JSON.
     Launchplane {
         /// The bundle to export.
         #[arg(long, value_name = "FILE")]
@@ -987,8 +1023,8 @@ enum ExportTarget {
     },
 }
 
-/// `export launchplane`: 0 with the JSON printed, 2 for an unreadable bundle
-/// or refused facts.
+/// `export launchplane`: 0 with the JSON printed, 2 for an unreadable bundle,
+/// refused facts, or a lane Launchplane could not take (nothing is printed).
 fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
     let (runtime, facts) = match load_runtime(path).and_then(|r| {
         let f = checked_facts(&r, fact_args)?;
@@ -1000,7 +1036,13 @@ fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
             return 2;
         }
     };
-    let export = lanepolicy::export::launchplane(&runtime, &facts);
+    let export = match lanepolicy::export::launchplane(&runtime, &facts) {
+        Ok(e) => e,
+        Err(msg) => {
+            error(format!("{}: {msg}", path.display()));
+            return 2;
+        }
+    };
     let text = format!(
         "{}\n",
         serde_json::to_string_pretty(&export).unwrap_or_default()

@@ -113,6 +113,46 @@ impl DataSource {
     }
 }
 
+/// Launchplane's lane monitoring intent (`health_monitoring.monitoring_intent`):
+/// `prelaunch` (Launchplane's default) while a lane has not launched,
+/// `public` or `private` once it serves. Launchplane refuses to enable a
+/// prelaunch rebuild record on a lane whose intent is not `prelaunch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MonitoringIntent {
+    /// Monitored in public: incidents are public.
+    Public,
+    /// Monitored through a private endpoint.
+    Private,
+    /// Not launched yet: the only intent under which a prelaunch rebuild
+    /// record may be enabled.
+    Prelaunch,
+}
+
+impl MonitoringIntent {
+    /// All values, as written (Launchplane's order).
+    pub const ALL: [&'static str; 3] = ["public", "private", "prelaunch"];
+
+    /// Parses one of [`MonitoringIntent::ALL`].
+    pub fn parse(s: &str) -> Option<MonitoringIntent> {
+        match s {
+            "public" => Some(MonitoringIntent::Public),
+            "private" => Some(MonitoringIntent::Private),
+            "prelaunch" => Some(MonitoringIntent::Prelaunch),
+            _ => None,
+        }
+    }
+
+    /// The written form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MonitoringIntent::Public => "public",
+            MonitoringIntent::Private => "private",
+            MonitoringIntent::Prelaunch => "prelaunch",
+        }
+    }
+}
+
 /// Whether a product event (`launch`, `cutover`) has happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

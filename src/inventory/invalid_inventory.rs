@@ -4,10 +4,12 @@
 //! Checks the inventory: valid YAML; only the known keys (`issues`,
 //! `actions`, `products`; per action `operation`, `data_source`,
 //! `destructive`; per product `context`, `events`, `lanes`); `production`
-//! written out on every lane; `phase`, `data_authority`, `allowed_sources`
-//! and event states from their lists of values; no lane declared twice; no
+//! written out on every lane; `phase`, `data_authority`, `allowed_sources`,
+//! `monitoring_intent` and event states from their lists of values; no
+//! `monitoring_intent: prelaunch` on a live lane; no lane declared twice; no
 //! key written twice. Other lane keys (`target`, `domains`, ...) are kept
-//! and carried into the bundle, unless they look like a typo of a known key.
+//! and carried into the bundle, unless they look like a typo of a known key
+//! (`monitoring` for `monitoring_intent` included).
 //!
 //! ## Why is this bad?
 //! The inventory is the only authority on what a lane is. A lane that does

@@ -7,12 +7,14 @@
 //! lane: Launchplane keeps more per-lane data than lanepolicy needs
 //! (`target`, `domains`, `upstream_source`, ...), so other lane keys are kept
 //! as written and carried into the bundle, unless they look like a typo of a
-//! known key.
+//! known key. `monitoring_intent`, Launchplane's monitoring intent, is kept
+//! the same way but checked: one of its three values, and not `prelaunch`
+//! on a live lane.
 
 mod invalid_inventory;
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{DataAuthority, DataSource, EventState, Phase};
+use crate::model::{DataAuthority, DataSource, EventState, MonitoringIntent, Phase};
 use crate::source::{FileId, SourceFile, Span};
 use crate::syntax::parser::{did_you_mean, is_ident};
 use crate::yaml::{self, Spans};
@@ -23,12 +25,17 @@ use std::collections::BTreeMap;
 /// The lane keys lanepolicy reads; any other lane key is an extra field.
 pub const LANE_KEYS: [&str; 4] = ["production", "phase", "data_authority", "allowed_sources"];
 
+/// The lane's Launchplane monitoring intent (`public`, `private` or
+/// `prelaunch`): optional, checked here, and carried into the bundle as an
+/// extra field for `export launchplane`.
+pub const MONITORING_INTENT: &str = "monitoring_intent";
+
 /// Lane fields Launchplane keeps that lanepolicy carries as they are.
 const KNOWN_EXTRA_KEYS: [&str; 7] = [
     "target",
     "domains",
     "upstream_source",
-    "monitoring",
+    MONITORING_INTENT,
     "requires_backup_before_destroy",
     "requires_restore_proof",
     "requires_runtime_identity",
@@ -446,10 +453,30 @@ impl Loader<'_> {
                 );
                 continue;
             }
+            // `monitoring` is not Launchplane's name for the intent: a lane
+            // that writes it means `monitoring_intent`, which would otherwise
+            // silently default.
+            if k == "monitoring" {
+                let s = self.field_key_span(k, span);
+                self.error(
+                    s,
+                    format!("unknown lane key `{k}`"),
+                    Some(format!(
+                        "did you mean `{MONITORING_INTENT}`? write one of {}",
+                        list(&MonitoringIntent::ALL)
+                    )),
+                );
+                continue;
+            }
             // Launchplane's own lane fields are kept as they are; anything
             // else that is one typo away from a key lanepolicy reads is an error.
             if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
-                && let Some(known) = did_you_mean(k, LANE_KEYS)
+                && let Some(known) = did_you_mean(
+                    k,
+                    LANE_KEYS
+                        .into_iter()
+                        .chain(std::iter::once(MONITORING_INTENT)),
+                )
             {
                 let s = self.field_key_span(k, span);
                 self.error(
@@ -461,6 +488,7 @@ impl Loader<'_> {
             }
             extra.insert(k.clone(), v.clone());
         }
+        self.monitoring_intent(fields, span, phase);
         if self.diags.len() > before {
             return None;
         }
@@ -475,6 +503,41 @@ impl Loader<'_> {
             extra,
             span,
         })
+    }
+
+    /// Checks the optional `monitoring_intent`: one of Launchplane's three
+    /// values, and never `prelaunch` on a live lane (Launchplane would let a
+    /// prelaunch rebuild record be enabled on it).
+    fn monitoring_intent(
+        &mut self,
+        fields: &BTreeMap<String, serde_json::Value>,
+        lane: Span,
+        phase: Phase,
+    ) {
+        let Some(intent) = self.enum_field(
+            fields,
+            lane,
+            MONITORING_INTENT,
+            &MonitoringIntent::ALL,
+            MonitoringIntent::parse,
+        ) else {
+            return;
+        };
+        if intent == MonitoringIntent::Prelaunch && phase == Phase::Live {
+            let s = self.field_span(MONITORING_INTENT, lane);
+            let written = if fields.contains_key("phase") {
+                "`phase: live`"
+            } else {
+                "no `phase`, so it is live"
+            };
+            self.error(
+                s,
+                "a live lane cannot have `monitoring_intent: prelaunch`".into(),
+                Some(format!(
+                    "the lane has {written}; write `monitoring_intent: public` or `private`, or `phase: prelaunch` if it has not launched"
+                )),
+            );
+        }
     }
 
     fn enum_field<T>(

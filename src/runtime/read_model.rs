@@ -72,6 +72,11 @@ pub struct LaneView {
     pub phase: Phase,
     /// Data authority.
     pub data_authority: DataAuthority,
+    /// The inventory's `upstream_source`: where an `upstream_restore`
+    /// restores this lane from (Launchplane's `odoo_data_policy.upstream_source`),
+    /// trimmed; absent when not written, blank or not a string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_source: Option<String>,
     /// `production: true` and live, or authoritative data.
     pub protected: bool,
     /// True while any grant is an active, issue-backed, retiring allow.
@@ -105,6 +110,13 @@ impl Runtime {
                     production: lane.production,
                     phase,
                     data_authority: lane.data_authority,
+                    upstream_source: lane
+                        .extra
+                        .get("upstream_source")
+                        .and_then(|v| v.as_str())
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
                     protected: is_protected(lane.production, phase, lane.data_authority),
                     provisional: false,
                     grants: Vec::new(),
