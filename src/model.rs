@@ -179,15 +179,30 @@ pub fn is_protected(production: bool, phase: Phase, authority: DataAuthority) ->
     (production && phase == Phase::Live) || authority == DataAuthority::Authoritative
 }
 
-/// The rebuild sources a lane's data policy allows: `allowed_sources`, or
-/// none at all when `data_authority` is `unknown` (Launchplane's fail-closed
-/// default).
+/// Whether a lane's data policy allows rebuilding from `source`: the
+/// source is in `allowed_sources` and `data_authority` is not `unknown`
+/// (Launchplane's fail-closed default allows none), and an
+/// `upstream_restore` names where from: the lane's `upstream_source`, not
+/// blank (Launchplane refuses `upstream_restore` without one).
 pub fn source_allowed(
     authority: DataAuthority,
     allowed: &[DataSource],
     source: DataSource,
+    upstream_source: Option<&str>,
 ) -> bool {
-    authority != DataAuthority::Unknown && allowed.contains(&source)
+    authority != DataAuthority::Unknown
+        && allowed.contains(&source)
+        && (source != DataSource::UpstreamRestore || upstream_source.is_some_and(|s| !is_blank(s)))
+}
+
+/// A lane's `upstream_source`, from its extra inventory fields, when it is
+/// a string.
+pub fn upstream_source(
+    extra: &std::collections::BTreeMap<String, serde_json::Value>,
+) -> Option<&str> {
+    extra
+        .get("upstream_source")
+        .and_then(serde_json::Value::as_str)
 }
 
 /// The proofs that a destructive action on a lane needs whatever the rule

@@ -63,17 +63,25 @@ struct GenLane {
     /// unknown, resettable, restorable, authoritative
     authority: usize,
     sources: u8,
+    /// Whether the lane names an `upstream_source` (or a blank one).
+    upstream: Option<bool>,
 }
 
 fn gen_lane() -> impl Strategy<Value = GenLane> {
-    (any::<bool>(), any::<bool>(), 0usize..4, 0u8..4).prop_map(
-        |(production, live, authority, sources)| GenLane {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        0usize..4,
+        0u8..4,
+        prop::option::of(prop::bool::weighted(0.8)),
+    )
+        .prop_map(|(production, live, authority, sources, upstream)| GenLane {
             production,
             live,
             authority,
             sources,
-        },
-    )
+            upstream,
+        })
 }
 
 fn bits<'a, T: Copy>(mask: u8, items: &'a [T]) -> impl Iterator<Item = T> + 'a {
@@ -90,17 +98,20 @@ fn bundle_bytes(lanes: &[GenLane], rules: &[GenRule], occurred_in_bundle: bool) 
     let mut lane_map = serde_json::Map::new();
     for ((key, product, context), g) in LANES.iter().zip(lanes) {
         let sources: Vec<&str> = bits(g.sources, &["empty", "upstream_restore"]).collect();
-        lane_map.insert(
-            key.to_string(),
-            json!({
+        let mut lane = json!({
                 "product": product, "context": context,
                 "instance": key.split('/').nth(1).unwrap(),
                 "production": g.production,
                 "phase": if g.live { "live" } else { "prelaunch" },
                 "data_authority": authorities[g.authority],
                 "allowed_sources": sources,
-            }),
-        );
+        });
+        match g.upstream {
+            Some(true) => lane["upstream_source"] = Value::from(format!("{key}-upstream")),
+            Some(false) => lane["upstream_source"] = Value::from(" \u{200b}"),
+            None => {}
+        }
+        lane_map.insert(key.to_string(), lane);
     }
     let state = if occurred_in_bundle {
         "occurred"
@@ -296,7 +307,8 @@ fn a_blank_phrase_or_proof_is_not_presented() {
             production: true,
             live: true,
             authority: 3,
-            sources: 1
+            sources: 1,
+            upstream: None,
         };
         4
     ];
@@ -347,7 +359,8 @@ fn a_bundle_with_an_invisible_phrase_is_refused_at_load() {
             production: false,
             live: false,
             authority: 1,
-            sources: 1
+            sources: 1,
+            upstream: None,
         };
         4
     ];
@@ -371,7 +384,8 @@ fn the_decision_shows_the_facts_it_used_and_what_they_retired() {
             production: false,
             live: false,
             authority: 1,
-            sources: 1
+            sources: 1,
+            upstream: None,
         };
         4
     ];
@@ -427,4 +441,49 @@ fn the_decision_shows_the_facts_it_used_and_what_they_retired() {
         json!(["prod-a:cutover", "prod-a:launch"])
     );
     assert_eq!(json["retired"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_upstream_restore_needs_the_lanes_upstream_source() {
+    let lane = |upstream| GenLane {
+        production: false,
+        live: false,
+        authority: 2,
+        sources: 2,
+        upstream,
+    };
+    let rules = vec![GenRule {
+        allow: true,
+        lanes: 0b1111,
+        actions: 0b10,
+        until_event: Some(0),
+        until_date: None,
+        phrase: 0,
+        requires: 0,
+    }];
+    let facts = Facts::at("2026-12-01T00:00:00Z".parse().unwrap());
+    let lanes = vec![
+        lane(Some(true)),
+        lane(None),
+        lane(Some(false)),
+        lane(Some(true)),
+    ];
+    let rt = Runtime::from_bytes(&bundle_bytes(&lanes, &rules, false)).unwrap();
+    let codes = |l: &str| {
+        rt.decide(&Request::new(l, "restore"), &facts)
+            .reasons
+            .iter()
+            .map(|r| r.code)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(codes("a/prod"), []);
+    assert_eq!(codes("a/test"), [ReasonCode::SourceNotAllowed]);
+    assert_eq!(codes("b/prod"), [ReasonCode::SourceNotAllowed]);
+    // The read model shows the two as closed, not as grants.
+    let views = rt.lanes(&facts);
+    let grants = |l: &str| views.iter().find(|v| v.lane == l).unwrap().grants.len();
+    assert_eq!(
+        (grants("a/prod"), grants("a/test"), grants("b/prod")),
+        (1, 0, 0)
+    );
 }

@@ -31,7 +31,7 @@ use super::{Facts, Request, Runtime};
 use crate::bundle::{Action, Lane};
 use crate::model::{
     DataSource, EventState, Phase, implied_proofs, is_blank, is_protected, normalize_phrase,
-    source_allowed,
+    source_allowed, upstream_source,
 };
 use serde::Serialize;
 
@@ -315,7 +315,12 @@ impl Runtime {
         let source = action.data_source.map(|s| {
             (
                 s,
-                source_allowed(lane.data_authority, &lane.allowed_sources, s),
+                source_allowed(
+                    lane.data_authority,
+                    &lane.allowed_sources,
+                    s,
+                    upstream_source(&lane.extra),
+                ),
             )
         });
         Requirements {

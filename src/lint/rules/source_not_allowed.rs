@@ -3,7 +3,9 @@
 //! ## What it does
 //! Compares the data source of each rebuild action (`empty`,
 //! `upstream_restore`) with each matched lane's `allowed_sources`. A lane
-//! whose `data_authority` is `unknown` allows no source at all.
+//! whose `data_authority` is `unknown` allows no source at all, and an
+//! `upstream_restore` also needs the lane's `upstream_source` (Launchplane
+//! refuses one without it).
 //!
 //! ## Why is this bad?
 //! Launchplane's per-lane data policy decides where a lane's data may come
@@ -24,7 +26,7 @@ use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;
 use crate::lint::LintContext;
 use crate::lint::registry::Code;
-use crate::model::{DataAuthority, DataSource, source_allowed};
+use crate::model::{DataAuthority, DataSource, source_allowed, upstream_source};
 use crate::sema::Rule;
 use crate::syntax::ast::Ident;
 
@@ -34,6 +36,8 @@ fn diagnostic(rule: &Rule, action: &Ident, source: DataSource, lane: &Lane) -> D
         .map_or(rule.keyword_span, |p| p.pattern.span);
     let policy = if lane.data_authority == DataAuthority::Unknown {
         "its `data_authority` is `unknown`, which allows no rebuild".to_string()
+    } else if lane.allowed_sources.contains(&source) {
+        "it names no `upstream_source` to restore from".to_string()
     } else {
         let allowed: Vec<String> = lane
             .allowed_sources
@@ -59,10 +63,14 @@ fn diagnostic(rule: &Rule, action: &Ident, source: DataSource, lane: &Lane) -> D
     )
     .label(format!("matches `{}`: {policy}", lane.key()))
     .note(rule.file, action.span, format!("data source `{}`", source.as_str()))
-    .help(format!(
-        "narrow the lanes, or add `{}` to the lane's `allowed_sources` in lanes.yaml if its data policy really permits it",
-        source.as_str()
-    ))
+    .help(if lane.data_authority != DataAuthority::Unknown && lane.allowed_sources.contains(&source) {
+        "name where the lane restores from: its `upstream_source` in lanes.yaml".to_string()
+    } else {
+        format!(
+            "narrow the lanes, or add `{}` to the lane's `allowed_sources` in lanes.yaml if its data policy really permits it",
+            source.as_str()
+        )
+    })
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
@@ -77,7 +85,12 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             for lane in rule.lanes.iter().filter_map(|l| ctx.inventory.lanes.get(l)) {
-                if !source_allowed(lane.data_authority, &lane.allowed_sources, source) {
+                if !source_allowed(
+                    lane.data_authority,
+                    &lane.allowed_sources,
+                    source,
+                    upstream_source(&lane.extra),
+                ) {
                     out.push(diagnostic(rule, action, source, lane));
                 }
             }
