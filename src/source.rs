@@ -142,15 +142,53 @@ impl SourceMap {
 }
 
 /// True for characters a reader cannot see, that break or reorder a line:
-/// control characters, zero-width characters and joiners, the byte order
-/// mark, the Unicode line and paragraph separators, and bidirectional
-/// controls. Policy text may not hold them, and human output escapes them.
+/// control characters (tab included; callers that accept a tab say so),
+/// the Unicode line and paragraph separators (U+2028, U+2029), and every
+/// character with the Unicode property `Bidi_Control` (U+061C, U+200E,
+/// U+200F, U+202A..U+202E, U+2066..U+2069) or
+/// `Default_Ignorable_Code_Point` (zero-width spaces and joiners, U+2060..,
+/// the byte order mark U+FEFF mid-text, Hangul fillers such as U+115F and
+/// U+3164, variation selectors, tag characters U+E0000..U+E0FFF, ...).
+///
+/// The two properties come from the Unicode Character Database as shipped
+/// by `icu_properties` (compiled data, no hand-made list), so a new Unicode
+/// version is a dependency update. This is the one definition: policy text
+/// (strings, comments, anywhere in a file) and the inventory's names and
+/// operator-facing values refuse these characters through it.
 pub fn is_invisible(c: char) -> bool {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
     c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-        )
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        || CodePointSetData::new::<BidiControl>().contains(c)
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+}
+
+/// The first invisible character of `s` (see [`is_invisible`]) and its byte
+/// offset, ignoring the characters `allow` accepts (e.g. a tab).
+pub fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, char)> {
+    s.char_indices().find(|&(_, c)| is_invisible(c) && !allow(c))
+}
+
+/// What kind of invisible character `c` is, for a diagnostic's label:
+/// `a line break` for what editors may show as one, `a control character`,
+/// `a text-direction control` (`Bidi_Control`), else `an invisible
+/// character` (`Default_Ignorable_Code_Point`).
+pub fn invisible_kind(c: char) -> &'static str {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::BidiControl;
+    if matches!(
+        c,
+        '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}'
+    ) {
+        "editors may show a line break here"
+    } else if c.is_control() {
+        "a control character"
+    } else if CodePointSetData::new::<BidiControl>().contains(c) {
+        "a text-direction control"
+    } else {
+        "an invisible character"
+    }
 }
 
 /// `s` made safe to print inside one line of human output: line breaks,

@@ -150,6 +150,9 @@ fn describe(i: &str) -> String {
     if c == '\n' || i.starts_with("\r\n") {
         return "end of line".into();
     }
+    if c != '\t' && crate::source::is_invisible(c) {
+        return format!("invisible character `{}`", c.escape_unicode());
+    }
     format!("`{}`", c.escape_default())
 }
 
@@ -185,11 +188,19 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&self, at: &str, message: impl Into<String>) -> SyntaxError {
+        // An invisible character between tokens is named as such, with the
+        // same label and help as one inside a string or a comment.
+        let invisible = at
+            .chars()
+            .next()
+            .filter(|&c| c != '\t' && c != '\n' && crate::source::is_invisible(c));
         SyntaxError {
             span: self.token_span(at),
             message: message.into(),
-            label: None,
-            help: None,
+            label: invisible.map(|c| crate::source::invisible_kind(c).into()),
+            help: invisible.map(|_| {
+                "remove it: policy text holds only what a person can read and type".into()
+            }),
         }
     }
 
@@ -256,16 +267,7 @@ impl<'a> Parser<'a> {
                 file.errors.push(SyntaxError {
                     span: Span::new(at, at + ch.len_utf8()),
                     message: format!("invisible character `{}` in a comment", ch.escape_unicode()),
-                    label: Some(
-                        if matches!(ch, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}') {
-                            "editors may show a line break here"
-                        } else if ch.is_control() {
-                            "a control character"
-                        } else {
-                            "a text-direction control"
-                        }
-                        .into(),
-                    ),
+                    label: Some(crate::source::invisible_kind(ch).into()),
                     help: Some("remove it; a comment runs to the end of its line and holds only what a person can read".into()),
                 });
             }
@@ -832,7 +834,7 @@ impl<'a> Parser<'a> {
                     return Err(SyntaxError {
                         span: Span::new(start + k, start + k + c.len_utf8()),
                         message: format!("invisible character `{}` in a string", c.escape_unicode()),
-                        label: Some("control or bidirectional character".into()),
+                        label: Some(crate::source::invisible_kind(c).into()),
                         help: Some("strings hold what a person can read and type; write `\\t` or `\\n` for a tab or a line break".into()),
                     });
                 }
