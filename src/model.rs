@@ -195,3 +195,21 @@ impl Effect {
 pub fn normalize_phrase(s: &str) -> String {
     s.trim().to_lowercase()
 }
+/// The first date an `until` may name: 2000-01-01.
+pub const FIRST_DATE: jiff::civil::Date = jiff::civil::date(2000, 1, 1);
+
+/// The last date an `until` may name: 9998-12-31. A date retires at the end
+/// of its day (UTC), and the runtime computes instants from it (the end of
+/// the day, a day or more later for `expires-soon` and the read model);
+/// jiff represents instants only up to the end of year 9999, so a date in
+/// 9999 could be written and compiled, then leave `decide` unable to
+/// answer. Keeping a whole year of headroom makes every instant the runtime
+/// derives from a date representable.
+pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
+
+/// True when `date` lies in [`FIRST_DATE`]..=[`LAST_DATE`], the dates the
+/// compiler accepts and a bundle may hold.
+pub fn date_in_window(date: jiff::civil::Date) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+

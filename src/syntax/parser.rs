@@ -628,6 +628,18 @@ impl<'a> Parser<'a> {
             });
         }
         match text.parse::<jiff::civil::Date>() {
+            Ok(date) if !crate::model::date_in_window(date) => Err(SyntaxError {
+                span,
+                message: format!(
+                    "`{text}` is outside the dates a policy may name ({} to {})",
+                    crate::model::FIRST_DATE,
+                    crate::model::LAST_DATE
+                ),
+                label: Some("out of range".into()),
+                help: Some(
+                    "the runtime decides at instants up to the end of year 9999 only; write a date from 2000-01-01 to 9998-12-31".into(),
+                ),
+            }),
             Ok(date) => Ok((rest, Retire::Date { date, span })),
             Err(_) => Err(SyntaxError {
                 span,
