@@ -272,8 +272,52 @@ impl<'a> Parser<'a> {
                 });
             }
         }
+        self.invisible_elsewhere(&mut file);
         file.errors.sort_by_key(|e| e.span.start);
         file
+    }
+
+    /// Refuses invisible characters wherever else they stand (between
+    /// tokens, inside a word): one error per character, named as such. It
+    /// replaces any other syntax error whose span holds the character, and
+    /// a rule that holds one is dropped (it is not resolved or linted, like
+    /// any rule with a syntax error). Tabs, line ends and a leading byte
+    /// order mark are the only exceptions.
+    fn invisible_elsewhere(&self, file: &mut File) {
+        let start = self.src.len() - self.src.strip_prefix(BOM).unwrap_or(self.src).len();
+        let found: Vec<(usize, char)> = self.src[start..]
+            .char_indices()
+            .map(|(k, c)| (start + k, c))
+            .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::source::is_invisible(c))
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let holds = |span: Span| {
+            let k = found.partition_point(|&(at, _)| at < span.start);
+            found.get(k).is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
+        };
+        let is_invisible_error = |e: &SyntaxError| e.message.starts_with("invisible character");
+        let mut added = Vec::new();
+        for &(at, c) in &found {
+            let reported = file
+                .errors
+                .iter()
+                .any(|e| is_invisible_error(e) && e.span.start <= at && at < e.span.end);
+            if !reported {
+                added.push(SyntaxError {
+                    span: Span::new(at, at + c.len_utf8()),
+                    message: format!("invisible character `{}` in the policy", c.escape_unicode()),
+                    label: Some(crate::source::invisible_kind(c).into()),
+                    help: Some(
+                        "remove it: policy text holds only what a person can read and type".into(),
+                    ),
+                });
+            }
+        }
+        file.errors.retain(|e| is_invisible_error(e) || !holds(e.span));
+        file.errors.extend(added);
+        file.rules.retain(|r| !holds(r.span));
     }
 
     /// The error for a carriage return without a line feed, wherever the
