@@ -212,4 +212,3 @@ pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
 pub fn date_in_window(date: jiff::civil::Date) -> bool {
     (FIRST_DATE..=LAST_DATE).contains(&date)
 }
-

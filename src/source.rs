@@ -167,7 +167,8 @@ pub fn is_invisible(c: char) -> bool {
 /// The first invisible character of `s` (see [`is_invisible`]) and its byte
 /// offset, ignoring the characters `allow` accepts (e.g. a tab).
 pub fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, char)> {
-    s.char_indices().find(|&(_, c)| is_invisible(c) && !allow(c))
+    s.char_indices()
+        .find(|&(_, c)| is_invisible(c) && !allow(c))
 }
 
 /// What kind of invisible character `c` is, for a diagnostic's label:

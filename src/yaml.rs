@@ -286,7 +286,6 @@ impl<'de> serde::Deserialize<'de> for Node {
     }
 }
 
-
 fn node_key(k: &Spanned<Node>) -> Option<&str> {
     match &k.value {
         Node::Scalar(s) => Some(s),
@@ -348,13 +347,17 @@ fn walk_merges(node: &Spanned<Node>) -> Result<Vec<String>, YamlError> {
                         if seen.contains_key(&key) {
                             return Err(merge_error(
                                 k,
-                                format!("the merge key `<<` brings `{key}`, which is written above it; the merged value would be silently ignored"),
+                                format!(
+                                    "the merge key `<<` brings `{key}`, which is written above it; the merged value would be silently ignored"
+                                ),
                             ));
                         }
                         if !merged.insert(key.clone()) {
                             return Err(merge_error(
                                 k,
-                                format!("the mappings merged by `<<` both set `{key}`; all but the first would be silently ignored"),
+                                format!(
+                                    "the mappings merged by `<<` both set `{key}`; all but the first would be silently ignored"
+                                ),
                             ));
                         }
                     }

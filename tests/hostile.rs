@@ -505,14 +505,20 @@ fn invisible_characters_are_refused_in_the_inventory() {
         let yaml_escape = format!("\\U{:08X}", c as u32);
         for (from, to) in [
             ("target: cm-testing", format!("target: cm-{c}testing")),
-            ("target: cm-testing", format!("target: \"cm-{yaml_escape}testing\"")),
+            (
+                "target: cm-testing",
+                format!("target: \"cm-{yaml_escape}testing\""),
+            ),
             (
                 "domains: [cm-testing.example.com]",
                 format!("domains: [\"cm-testing.example.com{yaml_escape}\"]"),
             ),
             ("  testing:", format!("  \"test{yaml_escape}ing\":")),
             ("context: cm", format!("context: \"c{yaml_escape}m\"")),
-            ("{operation: deploy,", format!("{{operation: \"de{yaml_escape}ploy\",")),
+            (
+                "{operation: deploy,",
+                format!("{{operation: \"de{yaml_escape}ploy\","),
+            ),
             ("# A lane's name", format!("# A lane's{c} name")),
         ] {
             let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
@@ -567,14 +573,18 @@ fn until_dates_are_refused_outside_what_the_runtime_can_decide() {
     let out = d.path().join("b.json");
     let out = out.to_str().unwrap();
     assert_eq!(run_in(d.path(), &["build", "p.policy", "-o", out]).code, 0);
-    for (now, code) in [
-        ("9998-12-31T23:59:59Z", 0),
-        ("9999-01-01T00:00:00Z", 1),
-    ] {
+    for (now, code) in [("9998-12-31T23:59:59Z", 0), ("9999-01-01T00:00:00Z", 1)] {
         let r = run_in(
             d.path(),
             &[
-                "decide", "--bundle", out, "--lane", "hq/staging", "--action", "deploy", "--now",
+                "decide",
+                "--bundle",
+                out,
+                "--lane",
+                "hq/staging",
+                "--action",
+                "deploy",
+                "--now",
                 now,
             ],
         );
@@ -589,19 +599,46 @@ fn a_destructive_operation_cannot_be_declared_harmless() {
             "  quick_reset: {operation: stable_bootstrap, data_source: empty, destructive: false}",
             false,
         ),
-        ("  quick_reset: {operation: target_replacement, destructive: false}", false),
-        ("  quick_reset: {operation: prod_backup_restore, destructive: false}", false),
+        (
+            "  quick_reset: {operation: target_replacement, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: prod_backup_restore, destructive: false}",
+            false,
+        ),
         (
             "  quick_reset: {operation: retained_volume_backup_import, destructive: false}",
             false,
         ),
-        ("  quick_reset: {operation: deploy, data_source: empty, destructive: false}", false),
-        ("  quick_reset: {operation: anything, data_source: upstream_restore, destructive: false}", false),
-        ("  quick_reset: {operation: quick_reset, destructive: false}", false),
-        ("  quick_reset: {operation: Database-Restore, destructive: false}", false),
-        ("  quick_reset: {operation: deploy, destructive: false}", true),
-        ("  quick_reset: {operation: restart_workers, destructive: false}", true),
-        ("  quick_reset: {operation: stable_bootstrap, data_source: empty, destructive: true}", true),
+        (
+            "  quick_reset: {operation: deploy, data_source: empty, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: anything, data_source: upstream_restore, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: quick_reset, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: Database-Restore, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: deploy, destructive: false}",
+            true,
+        ),
+        (
+            "  quick_reset: {operation: restart_workers, destructive: false}",
+            true,
+        ),
+        (
+            "  quick_reset: {operation: stable_bootstrap, data_source: empty, destructive: true}",
+            true,
+        ),
     ] {
         let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
         let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
@@ -635,11 +672,20 @@ fn a_destructive_operation_cannot_be_declared_harmless() {
 fn merge_keys_never_let_a_key_silently_lose() {
     let base = "issues: https://github.com/o/r/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  hq:\n    context: hq\n    lanes:\n      staging: &s {production: false, phase: prelaunch}\n      live: &l {production: true, phase: live}\n";
     for (lane, refused_at) in [
-        ("      prod:\n        <<: *s\n        <<: *l\n", Some((12, 9))),
+        (
+            "      prod:\n        <<: *s\n        <<: *l\n",
+            Some((12, 9)),
+        ),
         ("      prod: {<<: *l, <<: *s}\n", Some((10, 22))),
-        ("      prod:\n        production: true\n        <<: *s\n", Some((12, 9))),
+        (
+            "      prod:\n        production: true\n        <<: *s\n",
+            Some((12, 9)),
+        ),
         ("      prod:\n        <<: [*l, *s]\n", Some((11, 9))),
-        ("      prod:\n        <<: *s\n        production: true\n", None),
+        (
+            "      prod:\n        <<: *s\n        production: true\n",
+            None,
+        ),
     ] {
         let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
         std::fs::write(d.path().join("lanes.yaml"), format!("{base}{lane}")).unwrap();
@@ -648,7 +694,11 @@ fn merge_keys_never_let_a_key_silently_lose() {
             Some((line, column)) => {
                 assert_eq!(code, 1, "{lane}");
                 assert_eq!(diags[0]["code"], "E201", "{lane}");
-                assert_eq!((diags[0]["line"].clone(), diags[0]["column"].clone()), (line.into(), column.into()), "{lane}");
+                assert_eq!(
+                    (diags[0]["line"].clone(), diags[0]["column"].clone()),
+                    (line.into(), column.into()),
+                    "{lane}"
+                );
             }
             None => {
                 assert_eq!(code, 0, "{lane}: {diags:?}");
@@ -671,5 +721,8 @@ fn merge_keys_never_let_a_key_silently_lose() {
     )
     .unwrap();
     let (_, diags) = check_json(d.path());
-    assert_eq!((diags[0]["line"].clone(), diags[0]["column"].clone()), (10.into(), 7.into()));
+    assert_eq!(
+        (diags[0]["line"].clone(), diags[0]["column"].clone()),
+        (10.into(), 7.into())
+    );
 }

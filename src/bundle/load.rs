@@ -297,15 +297,10 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 ));
             }
         }
-        if let Some(d) = r
-            .until
-            .dates
-            .iter()
-            .find(|d| {
-                !d.parse::<jiff::civil::Date>()
-                    .is_ok_and(crate::model::date_in_window)
-            })
-        {
+        if let Some(d) = r.until.dates.iter().find(|d| {
+            !d.parse::<jiff::civil::Date>()
+                .is_ok_and(crate::model::date_in_window)
+        }) {
             return invalid(format!(
                 "{} has `{d}`, which is not a date from {} to {}",
                 at(),

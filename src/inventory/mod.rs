@@ -362,7 +362,9 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             l.error(
                 s,
                 format!("action `{name}` has an empty `operation`"),
-                Some("write Launchplane's operation kind, e.g. `operation: stable_bootstrap`".into()),
+                Some(
+                    "write Launchplane's operation kind, e.g. `operation: stable_bootstrap`".into(),
+                ),
             );
             continue;
         }

@@ -295,7 +295,9 @@ impl<'a> Parser<'a> {
         }
         let holds = |span: Span| {
             let k = found.partition_point(|&(at, _)| at < span.start);
-            found.get(k).is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
+            found
+                .get(k)
+                .is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
         };
         let is_invisible_error = |e: &SyntaxError| e.message.starts_with("invisible character");
         let mut added = Vec::new();
@@ -315,7 +317,8 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        file.errors.retain(|e| is_invisible_error(e) || !holds(e.span));
+        file.errors
+            .retain(|e| is_invisible_error(e) || !holds(e.span));
         file.errors.extend(added);
         file.rules.retain(|r| !holds(r.span));
     }

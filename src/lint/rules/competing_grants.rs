@@ -95,7 +95,13 @@ fn difference(this: &Gate, first: &Gate) -> String {
     }
 }
 
-fn diagnostic(rule: &Rule, first: &Rule, what: &str, lanes: &[&str], actions: &[&str]) -> Diagnostic {
+fn diagnostic(
+    rule: &Rule,
+    first: &Rule,
+    what: &str,
+    lanes: &[&str],
+    actions: &[&str],
+) -> Diagnostic {
     let list = |xs: &[&str]| {
         xs.iter()
             .map(|x| format!("`{x}`"))
@@ -163,9 +169,13 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
             }
             let g = gate(ctx, &all[k], lane, action);
             if g != first_gate {
-                let e = found
-                    .entry((k, first))
-                    .or_insert_with(|| (difference(&g, &first_gate), BTreeSet::new(), BTreeSet::new()));
+                let e = found.entry((k, first)).or_insert_with(|| {
+                    (
+                        difference(&g, &first_gate),
+                        BTreeSet::new(),
+                        BTreeSet::new(),
+                    )
+                });
                 e.1.insert(lane);
                 e.2.insert(action);
             }
