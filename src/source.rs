@@ -297,6 +297,51 @@ mod tests {
     }
 
     #[test]
+    fn invisible_is_bidi_control_or_default_ignorable_or_a_control() {
+        for c in [
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{FEFF}',
+            '\u{061C}',
+            '\u{200E}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{180E}',
+            '\u{2028}',
+            '\u{2029}',
+            '\t',
+            '\u{7}',
+            '\u{85}',
+        ] {
+            assert!(is_invisible(c), "{}", c.escape_unicode());
+        }
+        for c in ['a', 'é', ' ', '-', '🚀', '\u{3000}', 'ㄱ', '\u{A0}'] {
+            assert!(!is_invisible(c), "{}", c.escape_unicode());
+        }
+        assert_eq!(invisible_kind('\u{202E}'), "a text-direction control");
+        assert_eq!(invisible_kind('\u{200B}'), "an invisible character");
+        assert_eq!(
+            first_invisible("ab\tc\u{2060}", |c| c == '\t'),
+            Some((4, '\u{2060}'))
+        );
+    }
+
+    #[test]
     fn relative_paths_climb_out_of_the_base() {
         assert_eq!(
             relative_path(Path::new("/a/b/c.policy"), Path::new("/a")),
