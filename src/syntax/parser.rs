@@ -300,22 +300,29 @@ impl<'a> Parser<'a> {
                 .is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
         };
         let is_invisible_error = |e: &SyntaxError| e.message.starts_with("invisible character");
+        // Characters already reported inside a string or a comment: sorted
+        // spans, searched, so that many characters stay O(n log n).
+        let mut reported: Vec<Span> = file
+            .errors
+            .iter()
+            .filter(|e| is_invisible_error(e))
+            .map(|e| e.span)
+            .collect();
+        reported.sort_by_key(|s| s.start);
         let mut added = Vec::new();
         for &(at, c) in &found {
-            let reported = file
-                .errors
-                .iter()
-                .any(|e| is_invisible_error(e) && e.span.start <= at && at < e.span.end);
-            if !reported {
-                added.push(SyntaxError {
-                    span: Span::new(at, at + c.len_utf8()),
-                    message: format!("invisible character `{}` in the policy", c.escape_unicode()),
-                    label: Some(crate::source::invisible_kind(c).into()),
-                    help: Some(
-                        "remove it: policy text holds only what a person can read and type".into(),
-                    ),
-                });
+            let k = reported.partition_point(|s| s.start <= at);
+            if k > 0 && at < reported[k - 1].end {
+                continue;
             }
+            added.push(SyntaxError {
+                span: Span::new(at, at + c.len_utf8()),
+                message: format!("invisible character `{}` in the policy", c.escape_unicode()),
+                label: Some(crate::source::invisible_kind(c).into()),
+                help: Some(
+                    "remove it: policy text holds only what a person can read and type".into(),
+                ),
+            });
         }
         file.errors
             .retain(|e| is_invisible_error(e) || !holds(e.span));
