@@ -252,19 +252,44 @@ pub fn normalize_phrase(s: &str) -> String {
 }
 
 /// True when `s` says nothing: empty once white space and invisible
-/// characters (Unicode `Default_Ignorable_Code_Point`, such as U+200B ZERO
-/// WIDTH SPACE) are removed. A phrase or proof id that is blank counts as
-/// not presented, so an invisible string can never satisfy a check.
+/// characters ([`is_invisible`], such as U+200B ZERO WIDTH SPACE) are
+/// removed. A phrase or proof id that is blank counts as not presented, so
+/// an invisible string can never satisfy a check.
 pub fn is_blank(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_whitespace() || is_default_ignorable(c))
+    s.chars().all(|c| c.is_whitespace() || is_invisible(c))
 }
 
-/// Unicode `Default_Ignorable_Code_Point` (DerivedCoreProperties.txt).
-fn is_default_ignorable(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-        | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8 | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A
-        | 0xE0000..=0xE0FFF)
+/// True for a character a person cannot see, or that changes how text
+/// around it is shown: a control character, U+2028/U+2029, or a Unicode
+/// `Bidi_Control` or `Default_Ignorable_Code_Point` character.
+///
+/// The two properties come from the Unicode Character Database as shipped
+/// by `icu_properties` (compiled data, no hand-made list), so a new Unicode
+/// version is a dependency update. This is the one definition: policy text,
+/// the inventory's names and operator-facing values, and the runtime's
+/// blank phrases and proofs all go through it.
+pub fn is_invisible(c: char) -> bool {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        || CodePointSetData::new::<BidiControl>().contains(c)
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+}
+/// The first date an `until` may name: 2000-01-01.
+pub const FIRST_DATE: jiff::civil::Date = jiff::civil::date(2000, 1, 1);
+
+/// The last date an `until` may name: 9998-12-31. A date retires at the end
+/// of its day (UTC), and the runtime computes instants from it (the end of
+/// the day, a day or more later for `expires-soon` and the read model);
+/// jiff represents instants only up to the end of year 9999, so a date in
+/// 9999 could be written and compiled, then leave `decide` unable to
+/// answer. Keeping a whole year of headroom makes every instant the runtime
+/// derives from a date representable.
+pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
+
+/// True when `date` lies in [`FIRST_DATE`]..=[`LAST_DATE`], the dates the
+/// compiler accepts and a bundle may hold.
+pub fn date_in_window(date: jiff::civil::Date) -> bool {
+    (FIRST_DATE..=LAST_DATE).contains(&date)
 }

@@ -141,16 +141,42 @@ impl SourceMap {
     }
 }
 
-/// True for characters a reader cannot see, that break or reorder a line:
-/// control characters, zero-width characters and joiners, the byte order
-/// mark, the Unicode line and paragraph separators, and bidirectional
-/// controls. Policy text may not hold them, and human output escapes them.
-pub fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
-        )
+/// Characters a reader cannot see, that break or reorder a line: control
+/// characters (tab included; callers that accept a tab say so), U+2028,
+/// U+2029, and every `Bidi_Control` (U+061C, U+200E, U+200F,
+/// U+202A..U+202E, U+2066..U+2069) or `Default_Ignorable_Code_Point`
+/// character (zero-width spaces and joiners, U+2060.., U+FEFF mid-text,
+/// Hangul fillers such as U+115F and U+3164, variation selectors, tag
+/// characters U+E0000..U+E0FFF, ...). Defined once, in the model, so the
+/// compiler and the runtime agree.
+pub use crate::model::is_invisible;
+
+/// The first invisible character of `s` (see [`is_invisible`]) and its byte
+/// offset, ignoring the characters `allow` accepts (e.g. a tab).
+pub fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, char)> {
+    s.char_indices()
+        .find(|&(_, c)| is_invisible(c) && !allow(c))
+}
+
+/// What kind of invisible character `c` is, for a diagnostic's label:
+/// `a line break` for what editors may show as one, `a control character`,
+/// `a text-direction control` (`Bidi_Control`), else `an invisible
+/// character` (`Default_Ignorable_Code_Point`).
+pub fn invisible_kind(c: char) -> &'static str {
+    use icu_properties::CodePointSetData;
+    use icu_properties::props::BidiControl;
+    if matches!(
+        c,
+        '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}'
+    ) {
+        "editors may show a line break here"
+    } else if c.is_control() {
+        "a control character"
+    } else if CodePointSetData::new::<BidiControl>().contains(c) {
+        "a text-direction control"
+    } else {
+        "an invisible character"
+    }
 }
 
 /// `s` made safe to print inside one line of human output: line breaks,
@@ -255,6 +281,51 @@ mod tests {
         assert_eq!(f.line_col(6), (2, 3));
         assert_eq!(f.offset_of(2, 3), 6);
         assert_eq!(f.line_col(999), (3, 1));
+    }
+
+    #[test]
+    fn invisible_is_bidi_control_or_default_ignorable_or_a_control() {
+        for c in [
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E007F}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{2064}',
+            '\u{FEFF}',
+            '\u{061C}',
+            '\u{200E}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{115F}',
+            '\u{1160}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{FE00}',
+            '\u{FE0F}',
+            '\u{E0100}',
+            '\u{00AD}',
+            '\u{034F}',
+            '\u{180E}',
+            '\u{2028}',
+            '\u{2029}',
+            '\t',
+            '\u{7}',
+            '\u{85}',
+        ] {
+            assert!(is_invisible(c), "{}", c.escape_unicode());
+        }
+        for c in ['a', 'é', ' ', '-', '🚀', '\u{3000}', 'ㄱ', '\u{A0}'] {
+            assert!(!is_invisible(c), "{}", c.escape_unicode());
+        }
+        assert_eq!(invisible_kind('\u{202E}'), "a text-direction control");
+        assert_eq!(invisible_kind('\u{200B}'), "an invisible character");
+        assert_eq!(
+            first_invisible("ab\tc\u{2060}", |c| c == '\t'),
+            Some((4, '\u{2060}'))
+        );
     }
 
     #[test]

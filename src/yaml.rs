@@ -25,6 +25,7 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     // default limits on depth and alias expansion stay.
     let mut budget = serde_saphyr::Budget::default();
     budget.max_nodes = 4_000_000;
+    check_merge_keys(text, budget.clone())?;
     let options = serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,
@@ -122,8 +123,8 @@ impl Spans<'_> {
             let start = self.src.offset_of(l, 1);
             let line_text = &self.src.text[start..];
             let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-            if let Some(k) = find_key(line_text, key) {
-                return Span::new(start + k, start + k + key.len());
+            if let Some((k, len)) = find_key(line_text, key) {
+                return Span::new(start + k, start + k + len);
             }
         }
         value
@@ -142,8 +143,8 @@ impl Spans<'_> {
             }
             let line_text = &self.src.text[start..];
             let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
-            if let Some(k) = find_key(line_text, key) {
-                return Some(Span::new(start + k, start + k + key.len()));
+            if let Some((k, len)) = find_key(line_text, key) {
+                return Some(Span::new(start + k, start + k + len));
             }
         }
         None
@@ -169,8 +170,11 @@ impl Spans<'_> {
     }
 }
 
-/// Finds `key` followed by `:` on a line (possibly inside a flow mapping).
-fn find_key(line: &str, key: &str) -> Option<usize> {
+/// Finds `key` followed by `:` on a line (possibly inside a flow mapping):
+/// its byte offset and length. A key written as a quoted scalar with
+/// escapes (`"P\\x72od":`) is found too, by reading each quoted scalar
+/// that stands before a `:` with the YAML reader itself.
+fn find_key(line: &str, key: &str) -> Option<(usize, usize)> {
     let mut from = 0;
     while let Some(k) = line[from..].find(key) {
         let at = from + k;
@@ -178,9 +182,234 @@ fn find_key(line: &str, key: &str) -> Option<usize> {
             at == 0 || !line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
         let after = line[at + key.len()..].trim_start_matches([' ', '"', '\'']);
         if before_ok && after.starts_with(':') {
-            return Some(at);
+            return Some((at, key.len()));
         }
         from = at + key.len();
     }
+    find_quoted_key(line, key)
+}
+
+/// The quoted scalar on `line` that is followed by `:` and reads as `key`.
+fn find_quoted_key(line: &str, key: &str) -> Option<(usize, usize)> {
+    let mut i = 0;
+    while let Some(k) = line[i..].find(['"', '\'']) {
+        let at = i + k;
+        let quote = line.as_bytes()[at];
+        let mut j = at + 1;
+        let bytes = line.as_bytes();
+        while j < bytes.len() {
+            match bytes[j] {
+                b'\\' if quote == b'"' => j += 2,
+                b'\'' if quote == b'\'' && bytes.get(j + 1) == Some(&b'\'') => j += 2,
+                c if c == quote => break,
+                _ => j += 1,
+            }
+        }
+        if j >= bytes.len() {
+            return None;
+        }
+        let token = &line[at..=j];
+        if line[j + 1..].trim_start().starts_with(':')
+            && serde_saphyr::from_str::<String>(token).is_ok_and(|v| v == key)
+        {
+            return Some((at, token.len()));
+        }
+        i = j + 1;
+    }
     None
+}
+
+/// A YAML node as the merge-key check sees it: mappings keep their entries
+/// in order, with the location of each key and value.
+enum Node {
+    Map(Vec<(Spanned<Node>, Spanned<Node>)>),
+    Seq(Vec<Spanned<Node>>),
+    Scalar(String),
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any YAML node")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Scalar(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Other)
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Node, D::Error> {
+                serde::Deserialize::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(x) = a.next_element()? {
+                    out.push(x);
+                }
+                Ok(Node::Seq(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = a.next_key()? {
+                    let v = a.next_value()?;
+                    out.push((k, v));
+                }
+                Ok(Node::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn node_key(k: &Spanned<Node>) -> Option<&str> {
+    match &k.value {
+        Node::Scalar(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn merge_error(at: &Spanned<Node>, message: String) -> YamlError {
+    YamlError {
+        message,
+        line: at.referenced.line() as usize,
+        column: at.referenced.column() as usize,
+    }
+}
+
+/// Walks `node`, refusing merge keys that would let a key silently lose;
+/// returns a mapping's keys after merging (none for other nodes).
+fn walk_merges(node: &Spanned<Node>) -> Result<Vec<String>, YamlError> {
+    match &node.value {
+        Node::Seq(items) => {
+            for item in items {
+                walk_merges(item)?;
+            }
+            Ok(Vec::new())
+        }
+        Node::Map(entries) => {
+            // key -> written in this mapping (true) or merged (false)
+            let mut seen: std::collections::BTreeMap<String, bool> = Default::default();
+            let mut merges = 0;
+            for (k, v) in entries {
+                let Some(name) = node_key(k) else {
+                    walk_merges(v)?;
+                    continue;
+                };
+                if name != "<<" {
+                    walk_merges(v)?;
+                    // A key written after `<<:` overrides the merged one,
+                    // as it reads; one written before is refused below.
+                    seen.insert(name.to_string(), true);
+                    continue;
+                }
+                merges += 1;
+                if merges > 1 {
+                    return Err(merge_error(k, repeated_merge_key()));
+                }
+                let sources: Vec<&Spanned<Node>> = match &v.value {
+                    Node::Seq(items) => items.iter().collect(),
+                    _ => vec![v],
+                };
+                let mut merged: std::collections::BTreeSet<String> = Default::default();
+                for source in sources {
+                    if !matches!(source.value, Node::Map(_)) {
+                        return Err(merge_error(
+                            k,
+                            "a merge key `<<` takes a mapping or a list of mappings".into(),
+                        ));
+                    }
+                    for key in walk_merges(source)? {
+                        if seen.contains_key(&key) {
+                            return Err(merge_error(
+                                k,
+                                format!(
+                                    "the merge key `<<` brings `{key}`, which is written above it; the merged value would be silently ignored"
+                                ),
+                            ));
+                        }
+                        if !merged.insert(key.clone()) {
+                            return Err(merge_error(
+                                k,
+                                format!(
+                                    "the mappings merged by `<<` both set `{key}`; all but the first would be silently ignored"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                for key in merged {
+                    seen.insert(key, false);
+                }
+            }
+            Ok(seen.into_keys().collect())
+        }
+        Node::Scalar(_) | Node::Other => Ok(Vec::new()),
+    }
+}
+
+fn repeated_merge_key() -> String {
+    "repeated merge key `<<`: only the first would count; merge several mappings with one `<<: [*a, *b]`".into()
+}
+
+/// Refuses YAML merge keys (`<<:`) that would make a key silently lose:
+/// two merge keys in one mapping (YAML takes the first), two merged
+/// mappings that set the same key (the first wins), and a merged key that
+/// the mapping already wrote above the `<<:` (the written one wins). A key
+/// written after `<<:` overrides the merged one, which is how it reads.
+/// The text is read a second time with merge keys as ordinary keys, so
+/// each key keeps its own location; only texts that could hold a merge key
+/// (a `<`, an escape or the `merge` tag) pay for it.
+fn check_merge_keys(text: &str, budget: serde_saphyr::Budget) -> Result<(), YamlError> {
+    if !text.contains('<') && !text.contains('\\') && !text.contains("merge") {
+        return Ok(());
+    }
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        budget: Some(budget),
+        merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
+    };
+    match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
+        Ok(root) => walk_merges(&root).map(|_| ()),
+        Err(e) => {
+            let (line, column) = e
+                .location()
+                .map_or((0, 0), |loc| (loc.line() as usize, loc.column() as usize));
+            let message = clean_message(&e.to_string());
+            if message == "key `<<` is written twice" {
+                return Err(YamlError {
+                    message: repeated_merge_key(),
+                    line,
+                    column,
+                });
+            }
+            // Any other problem is the main reader's to report.
+            Ok(())
+        }
+    }
 }

@@ -454,3 +454,275 @@ fn the_read_model_does_not_offer_what_the_data_policy_refuses() {
     );
     assert_eq!(r.code, 1);
 }
+
+/// Characters a reader cannot see: `Bidi_Control` and
+/// `Default_Ignorable_Code_Point` samples, from each block that has them.
+const INVISIBLE: [char; 14] = [
+    '\u{E0001}', // language tag
+    '\u{E0041}', // tag latin capital letter a
+    '\u{200B}',  // zero-width space
+    '\u{2060}',  // word joiner
+    '\u{FEFF}',  // zero-width no-break space, mid-text
+    '\u{061C}',  // Arabic letter mark
+    '\u{202E}',  // right-to-left override
+    '\u{2066}',  // left-to-right isolate
+    '\u{115F}',  // Hangul choseong filler
+    '\u{3164}',  // Hangul filler
+    '\u{FE0F}',  // variation selector 16
+    '\u{E0100}', // variation selector 17
+    '\u{180E}',  // Mongolian vowel separator
+    '\u{00AD}',  // soft hyphen
+];
+
+#[test]
+fn invisible_characters_are_refused_anywhere_in_policy_text() {
+    for c in INVISIBLE {
+        let u = c.escape_unicode().to_string();
+        for text in [
+            format!("allow deploy on hq/staging until 2099-06-30 issue=#1 reason=\"a{c}b\"\n"),
+            format!("// a comment {c}\nallow deploy on hq/staging until 2099-06-30 issue=#1\n"),
+            format!("/// a doc {c}comment\nallow deploy on hq/staging until 2099-06-30 issue=#1\n"),
+            format!("allow deploy on hq/staging{c} until 2099-06-30 issue=#1\n"),
+            format!("allow{c} deploy on hq/staging until 2099-06-30 issue=#1\n"),
+        ] {
+            let d = project(&text);
+            let (code, diags) = check_json(d.path());
+            assert_eq!(code, 1, "{u}: {text:?}");
+            assert_eq!(diags[0]["code"], "E001", "{u}: {text:?}");
+            let message = diags[0]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("invisible character `{u}`")),
+                "{u}: {text:?}: {message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn invisible_characters_are_refused_in_the_inventory() {
+    for c in INVISIBLE {
+        let u = c.escape_unicode().to_string();
+        let yaml_escape = format!("\\U{:08X}", c as u32);
+        for (from, to) in [
+            ("target: cm-testing", format!("target: cm-{c}testing")),
+            (
+                "target: cm-testing",
+                format!("target: \"cm-{yaml_escape}testing\""),
+            ),
+            (
+                "domains: [cm-testing.example.com]",
+                format!("domains: [\"cm-testing.example.com{yaml_escape}\"]"),
+            ),
+            ("  testing:", format!("  \"test{yaml_escape}ing\":")),
+            ("context: cm", format!("context: \"c{yaml_escape}m\"")),
+            (
+                "{operation: deploy,",
+                format!("{{operation: \"de{yaml_escape}ploy\","),
+            ),
+            ("# A lane's name", format!("# A lane's{c} name")),
+        ] {
+            let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+            let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+            assert!(inv.contains(from), "{from}");
+            std::fs::write(d.path().join("lanes.yaml"), inv.replacen(from, &to, 1)).unwrap();
+            let (code, diags) = check_json(d.path());
+            assert_eq!(code, 1, "{u}: {to}");
+            assert_eq!(diags[0]["code"], "E201", "{u}: {to}");
+            let message = diags[0]["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("invisible character `{u}`")),
+                "{u}: {to}: {message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn until_dates_are_refused_outside_what_the_runtime_can_decide() {
+    for (date, ok) in [
+        ("1999-12-31", false),
+        ("2000-01-01", true),
+        ("9998-12-31", true),
+        ("9999-01-01", false),
+        ("9999-12-31", false),
+    ] {
+        let d = project(&format!(
+            "allow deploy on hq/staging until {date} issue=#1\n"
+        ));
+        let (code, diags) = check_json(d.path());
+        if ok {
+            assert!(
+                diags.iter().all(|d| d["severity"] != "error"),
+                "{date}: {diags:?}"
+            );
+        } else {
+            assert_eq!(code, 1, "{date}");
+            assert_eq!(diags[0]["code"], "E001", "{date}");
+            assert_eq!(diags[0]["column"], 34, "{date}: at the date");
+            assert!(
+                diags[0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2000-01-01 to 9998-12-31"),
+                "{date}"
+            );
+        }
+    }
+    // The last date builds and is decided to its last instant.
+    let d = project("allow deploy on hq/staging until 9998-12-31 issue=#1\n");
+    let out = d.path().join("b.json");
+    let out = out.to_str().unwrap();
+    assert_eq!(run_in(d.path(), &["build", "p.policy", "-o", out]).code, 0);
+    for (now, code) in [("9998-12-31T23:59:59Z", 0), ("9999-01-01T00:00:00Z", 1)] {
+        let r = run_in(
+            d.path(),
+            &[
+                "decide",
+                "--bundle",
+                out,
+                "--lane",
+                "hq/staging",
+                "--action",
+                "deploy",
+                "--now",
+                now,
+            ],
+        );
+        assert_eq!(r.code, code, "{now}: {}{}", r.stdout, r.stderr);
+    }
+}
+
+#[test]
+fn a_destructive_operation_cannot_be_declared_harmless() {
+    for (line, ok) in [
+        (
+            "  quick_reset: {operation: stable_bootstrap, data_source: empty, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: target_replacement, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: prod_backup_restore, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: retained_volume_backup_import, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: deploy, data_source: empty, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: anything, data_source: upstream_restore, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: quick_reset, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: Database-Restore, destructive: false}",
+            false,
+        ),
+        (
+            "  quick_reset: {operation: deploy, destructive: false}",
+            true,
+        ),
+        (
+            "  quick_reset: {operation: restart_workers, destructive: false}",
+            true,
+        ),
+        (
+            "  quick_reset: {operation: stable_bootstrap, data_source: empty, destructive: true}",
+            true,
+        ),
+    ] {
+        let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+        let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+        let inv = inv.replacen("actions:\n", &format!("actions:\n{line}\n"), 1);
+        std::fs::write(d.path().join("lanes.yaml"), inv).unwrap();
+        let (code, diags) = check_json(d.path());
+        if ok {
+            assert_eq!(code, 0, "{line}: {diags:?}");
+            continue;
+        }
+        assert_eq!(code, 1, "{line}");
+        assert_eq!(diags[0]["code"], "E201", "{line}");
+        // At the `destructive` key of the action's line.
+        assert_eq!(diags[0]["line"], 7, "{line}");
+        assert_eq!(
+            diags[0]["column"].as_u64().unwrap() as usize,
+            line.find("destructive").unwrap() + 1,
+            "{line}"
+        );
+        assert!(
+            diags[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be declared `destructive: false`"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn merge_keys_never_let_a_key_silently_lose() {
+    let base = "issues: https://github.com/o/r/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  hq:\n    context: hq\n    lanes:\n      staging: &s {production: false, phase: prelaunch}\n      live: &l {production: true, phase: live}\n";
+    for (lane, refused_at) in [
+        (
+            "      prod:\n        <<: *s\n        <<: *l\n",
+            Some((12, 9)),
+        ),
+        ("      prod: {<<: *l, <<: *s}\n", Some((10, 22))),
+        (
+            "      prod:\n        production: true\n        <<: *s\n",
+            Some((12, 9)),
+        ),
+        ("      prod:\n        <<: [*l, *s]\n", Some((11, 9))),
+        (
+            "      prod:\n        <<: *s\n        production: true\n",
+            None,
+        ),
+    ] {
+        let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+        std::fs::write(d.path().join("lanes.yaml"), format!("{base}{lane}")).unwrap();
+        let (code, diags) = check_json(d.path());
+        match refused_at {
+            Some((line, column)) => {
+                assert_eq!(code, 1, "{lane}");
+                assert_eq!(diags[0]["code"], "E201", "{lane}");
+                assert_eq!(
+                    (diags[0]["line"].clone(), diags[0]["column"].clone()),
+                    (line.into(), column.into()),
+                    "{lane}"
+                );
+            }
+            None => {
+                assert_eq!(code, 0, "{lane}: {diags:?}");
+                // The key written after the merge wins, as it reads.
+                let out = d.path().join("b.json");
+                let out = out.to_str().unwrap();
+                assert_eq!(run_in(d.path(), &["build", "p.policy", "-o", out]).code, 0);
+                let b: Value =
+                    serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+                assert_eq!(b["lanes"]["hq/prod"]["production"], true, "{b}");
+                assert_eq!(b["lanes"]["hq/prod"]["phase"], "prelaunch", "{b}");
+            }
+        }
+    }
+    // A quoted key with escapes is reported at the key, not the next line.
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+    std::fs::write(
+        d.path().join("lanes.yaml"),
+        format!("{base}      \"P\\x72od\":\n        production: true\n"),
+    )
+    .unwrap();
+    let (_, diags) = check_json(d.path());
+    assert_eq!(
+        (diags[0]["line"].clone(), diags[0]["column"].clone()),
+        (10.into(), 7.into())
+    );
+}

@@ -114,6 +114,18 @@ fn each_load_failure_has_its_own_error() {
             }),
             |e| matches!(e, BundleError::Invalid { message } if message.contains("zz/prod")),
         ),
+        (
+            "a date the runtime cannot decide on, resealed",
+            resealed({
+                let mut v = real_value();
+                v["rules"][0]["until"]["dates"] = serde_json::json!(["9999-06-30"]);
+                v
+            }),
+            |e| {
+                matches!(e, BundleError::Invalid { message }
+                    if message.contains("9999-06-30") && message.contains("2000-01-01 to 9998-12-31"))
+            },
+        ),
     ];
     for (what, bytes, expected) in cases {
         match Runtime::from_bytes(&bytes) {

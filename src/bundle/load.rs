@@ -313,13 +313,16 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 ));
             }
         }
-        if let Some(d) = r
-            .until
-            .dates
-            .iter()
-            .find(|d| d.parse::<jiff::civil::Date>().is_err())
-        {
-            return invalid(format!("{} has `{d}`, which is not a date", at()));
+        if let Some(d) = r.until.dates.iter().find(|d| {
+            !d.parse::<jiff::civil::Date>()
+                .is_ok_and(crate::model::date_in_window)
+        }) {
+            return invalid(format!(
+                "{} has `{d}`, which is not a date from {} to {}",
+                at(),
+                crate::model::FIRST_DATE,
+                crate::model::LAST_DATE
+            ));
         }
         if let Some(phrases) = &r.confirm {
             if let Some(l) = r.lanes.iter().find(|l| !phrases.contains_key(*l)) {

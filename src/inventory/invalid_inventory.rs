@@ -7,14 +7,26 @@
 //! written out on every lane; `phase`, `data_authority`, `allowed_sources`,
 //! `monitoring_intent` and event states from their lists of values; no
 //! `monitoring_intent: prelaunch` on a live lane; no lane declared twice; no
-//! key written twice. Other lane keys (`target`, `domains`, ...) are kept
+//! key written twice, and no YAML merge key (`<<:`) that makes a key
+//! silently lose (two in one mapping, overlapping merged mappings, a merged
+//! key under one written above it); no `destructive: false` on an action
+//! that rebuilds, restores, replaces or imports data (any `data_source`,
+//! Launchplane's `stable_bootstrap`, `target_replacement`,
+//! `prod_backup_restore`, `retained_volume_backup_import`, or an unknown
+//! operation whose name says so, such as `database-reset`); no invisible
+//! character (control, `Bidi_Control`, `Default_Ignorable_Code_Point`)
+//! anywhere in the file, nor through a YAML escape in a name or a value
+//! shown to operators. Other lane keys (`target`, `domains`, ...) are kept
 //! and carried into the bundle, unless they look like a typo of a known key
 //! (`monitoring` for `monitoring_intent` included).
 //!
 //! ## Why is this bad?
 //! The inventory is the only authority on what a lane is. A lane that does
 //! not say whether it is production, or a typo that silently drops
-//! `data_authority`, would make every decision about it a guess.
+//! `data_authority`, would make every decision about it a guess. A
+//! repeated merge key can flip a lane to non-production with the flipping
+//! line in plain view, and an action that wipes data declared harmless lets
+//! a live production lane be rebuilt with no phrase and no proof.
 //!
 //! ## Example
 //! ```yaml

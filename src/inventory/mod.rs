@@ -11,11 +11,14 @@
 //! the same way but checked: one of its three values, and not `prelaunch`
 //! on a live lane.
 
+mod destructive;
 mod invalid_inventory;
+
+pub use destructive::{DESTRUCTIVE_OPERATIONS, DESTRUCTIVE_WORDS, NON_DESTRUCTIVE_OPERATIONS};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{DataAuthority, DataSource, EventState, MonitoringIntent, Phase};
-use crate::source::{FileId, SourceFile, Span};
+use crate::source::{FileId, SourceFile, Span, first_invisible, is_invisible};
 use crate::syntax::parser::{did_you_mean, is_ident};
 use crate::yaml::{self, Spans};
 use serde::Deserialize;
@@ -185,6 +188,109 @@ impl Loader<'_> {
             self.file, span, message, help,
         ));
     }
+
+    /// A name that is not valid; one that holds an invisible character
+    /// (written through a YAML escape) says so, and is shown escaped.
+    fn bad_name(&mut self, span: Span, kind: &str, name: &str, help: String) {
+        match first_invisible(name, |_| false) {
+            Some((_, c)) => self.error(
+                span,
+                format!(
+                    "invisible character `{}` in the {kind} name `{}`",
+                    c.escape_unicode(),
+                    escaped(name)
+                ),
+                Some(format!("remove it; {help}")),
+            ),
+            None => self.error(
+                span,
+                format!("`{name}` is not a valid {kind} name"),
+                Some(help),
+            ),
+        }
+    }
+
+    /// Refuses an invisible character in a value shown to operators (an
+    /// extra lane field, `operation`, `issues`), including one written
+    /// through a YAML escape (`"\u200b"`), which the text scan cannot see.
+    /// `what` names the field. Keys of nested mappings are checked too.
+    fn visible_value(&mut self, span: Span, what: &str, v: &serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => self.visible_text(span, what, s),
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    self.visible_value(span, what, item);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map {
+                    self.visible_text(span, what, k);
+                    self.visible_value(span, what, item);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn visible_text(&mut self, span: Span, what: &str, s: &str) {
+        if let Some((_, c)) = first_invisible(s, |_| false) {
+            self.error(
+                span,
+                format!(
+                    "invisible character `{}` in `{what}`: `{}`",
+                    c.escape_unicode(),
+                    escaped(s)
+                ),
+                Some(invisible_help()),
+            );
+        }
+    }
+}
+
+/// Refuses every invisible character written in the inventory's text
+/// (keys, values and comments alike; see [`crate::source::is_invisible`]):
+/// a text-direction control in a comment can make a key read as commented
+/// out, and one in a value makes what an operator reads differ from what
+/// is compared. Tabs and the line ends `\n` and `\r\n` are the only
+/// control characters kept (YAML itself refuses tabs where they matter).
+fn scan_text(l: &mut Loader<'_>) {
+    let text = &l.src.text;
+    let mut found = Vec::new();
+    for (k, c) in text.char_indices() {
+        let line_end = c == '\n' || (c == '\r' && text[k + 1..].starts_with('\n'));
+        if c == '\t' || line_end || !is_invisible(c) {
+            continue;
+        }
+        found.push((k, c));
+    }
+    for (k, c) in found {
+        l.error(
+            Span::new(k, k + c.len_utf8()),
+            format!(
+                "invisible character `{}` in the inventory",
+                c.escape_unicode()
+            ),
+            Some(invisible_help()),
+        );
+    }
+}
+
+fn invisible_help() -> String {
+    "remove it: the inventory holds only what a person can read and type (control, zero-width, text-direction and other default-ignorable characters are refused)".into()
+}
+
+/// `s` with every invisible character written as its escape (`\u{200b}`),
+/// so that a message cannot be reordered or hide text.
+fn escaped(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_invisible(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
@@ -203,6 +309,10 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
         );
         return Err(l.diags);
     }
+    scan_text(&mut l);
+    if !l.diags.is_empty() {
+        return Err(l.diags);
+    }
     let raw: RawInventory = match yaml::read(&src.text) {
         Ok(r) => r,
         Err(e) => {
@@ -214,6 +324,11 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     };
     let issues = raw.issues.as_ref().and_then(|s| {
         let v = s.value.trim();
+        if first_invisible(v, |_| false).is_some() {
+            let span = l.span(s);
+            l.visible_text(span, "issues", v);
+            return None;
+        }
         if !v.starts_with("https://") && !v.starts_with("http://") {
             let span = l.span(s);
             l.error(
@@ -230,11 +345,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     for (name, a) in &raw.actions {
         let span = l.key_span(name, l.span(a));
         if !is_ident(name) {
-            l.error(
-                span,
-                format!("`{name}` is not a valid action name"),
-                Some(ident_help()),
-            );
+            l.bad_name(span, "action", name, ident_help());
             continue;
         }
         let data_source = match &a.value.data_source {
@@ -252,6 +363,34 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
                 }
             },
         };
+        let operation = &a.value.operation;
+        if operation.value.trim().is_empty() {
+            let s = l.span(operation);
+            l.error(
+                s,
+                format!("action `{name}` has an empty `operation`"),
+                Some(
+                    "write Launchplane's operation kind, e.g. `operation: stable_bootstrap`".into(),
+                ),
+            );
+            continue;
+        }
+        if first_invisible(&operation.value, |_| false).is_some() {
+            let s = l.span(operation);
+            l.visible_text(s, "operation", &operation.value);
+            continue;
+        }
+        if !a.value.destructive.value
+            && let Some(why) = destructive::must_be_destructive(&operation.value, data_source)
+        {
+            let s = l.key_span("destructive", l.span(&a.value.destructive));
+            l.error(
+                s,
+                format!("action `{name}` cannot be declared `destructive: false`: {why}"),
+                Some("an action that rebuilds, restores, replaces or imports a lane's data destroys what the lane holds; write `destructive: true`, so that protected lanes need backup and restore proof for it".into()),
+            );
+            continue;
+        }
         actions.insert(
             name.clone(),
             Action {
@@ -268,21 +407,18 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     for (pname, p) in &raw.products {
         let pspan = l.key_span(pname, l.span(p));
         if !is_product_name(pname) {
-            l.error(
+            l.bad_name(
                 pspan,
-                format!("`{pname}` is not a valid product name"),
-                Some("product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit".into()),
+                "product",
+                pname,
+                "product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit".into(),
             );
             continue;
         }
         let context = p.value.context.value.clone();
         if !is_ident(&context) {
             let s = l.span(&p.value.context);
-            l.error(
-                s,
-                format!("`{context}` is not a valid context name"),
-                Some(ident_help()),
-            );
+            l.bad_name(s, "context", &context, ident_help());
             continue;
         }
         let mut events = BTreeMap::new();
@@ -302,11 +438,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             };
             if !is_ident(ename) {
                 let ks = l.key_span(ename, s);
-                l.error(
-                    ks,
-                    format!("`{ename}` is not a valid event name"),
-                    Some(ident_help()),
-                );
+                l.bad_name(ks, "event", ename, ident_help());
                 continue;
             }
             events.insert(ename.clone(), st);
@@ -324,11 +456,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             let span = l.key_span(instance, vspan);
             let key = format!("{context}/{instance}");
             if !is_ident(instance) {
-                l.error(
-                    span,
-                    format!("`{instance}` is not a valid instance name"),
-                    Some(ident_help()),
-                );
+                l.bad_name(span, "instance", instance, ident_help());
                 continue;
             }
             if let Some(prev) = lanes.get(&key) {
@@ -484,6 +612,16 @@ impl Loader<'_> {
                     format!("unknown lane key `{k}`"),
                     Some(format!("did you mean `{known}`?")),
                 );
+                continue;
+            }
+            let before_value = self.diags.len();
+            if first_invisible(k, |_| false).is_some() {
+                self.visible_text(span, "a lane key", k);
+                continue;
+            }
+            let s = self.field_span(k, span);
+            self.visible_value(s, k, v);
+            if self.diags.len() > before_value {
                 continue;
             }
             extra.insert(k.clone(), v.clone());

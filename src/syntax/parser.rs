@@ -150,6 +150,9 @@ fn describe(i: &str) -> String {
     if c == '\n' || i.starts_with("\r\n") {
         return "end of line".into();
     }
+    if c != '\t' && crate::source::is_invisible(c) {
+        return format!("invisible character `{}`", c.escape_unicode());
+    }
     format!("`{}`", c.escape_default())
 }
 
@@ -185,11 +188,19 @@ impl<'a> Parser<'a> {
     }
 
     fn error(&self, at: &str, message: impl Into<String>) -> SyntaxError {
+        // An invisible character between tokens is named as such, with the
+        // same label and help as one inside a string or a comment.
+        let invisible = at
+            .chars()
+            .next()
+            .filter(|&c| c != '\t' && c != '\n' && crate::source::is_invisible(c));
         SyntaxError {
             span: self.token_span(at),
             message: message.into(),
-            label: None,
-            help: None,
+            label: invisible.map(|c| crate::source::invisible_kind(c).into()),
+            help: invisible.map(|_| {
+                "remove it: policy text holds only what a person can read and type".into()
+            }),
         }
     }
 
@@ -256,22 +267,67 @@ impl<'a> Parser<'a> {
                 file.errors.push(SyntaxError {
                     span: Span::new(at, at + ch.len_utf8()),
                     message: format!("invisible character `{}` in a comment", ch.escape_unicode()),
-                    label: Some(
-                        if matches!(ch, '\r' | '\u{2028}' | '\u{2029}' | '\u{85}' | '\u{b}' | '\u{c}') {
-                            "editors may show a line break here"
-                        } else if ch.is_control() {
-                            "a control character"
-                        } else {
-                            "a text-direction control"
-                        }
-                        .into(),
-                    ),
+                    label: Some(crate::source::invisible_kind(ch).into()),
                     help: Some("remove it; a comment runs to the end of its line and holds only what a person can read".into()),
                 });
             }
         }
+        self.invisible_elsewhere(&mut file);
         file.errors.sort_by_key(|e| e.span.start);
         file
+    }
+
+    /// Refuses invisible characters wherever else they stand (between
+    /// tokens, inside a word): one error per character, named as such. It
+    /// replaces any other syntax error whose span holds the character, and
+    /// a rule that holds one is dropped (it is not resolved or linted, like
+    /// any rule with a syntax error). Tabs, line ends and a leading byte
+    /// order mark are the only exceptions.
+    fn invisible_elsewhere(&self, file: &mut File) {
+        let start = self.src.len() - self.src.strip_prefix(BOM).unwrap_or(self.src).len();
+        let found: Vec<(usize, char)> = self.src[start..]
+            .char_indices()
+            .map(|(k, c)| (start + k, c))
+            .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::source::is_invisible(c))
+            .collect();
+        if found.is_empty() {
+            return;
+        }
+        let holds = |span: Span| {
+            let k = found.partition_point(|&(at, _)| at < span.start);
+            found
+                .get(k)
+                .is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
+        };
+        let is_invisible_error = |e: &SyntaxError| e.message.starts_with("invisible character");
+        // Characters already reported inside a string or a comment: sorted
+        // spans, searched, so that many characters stay O(n log n).
+        let mut reported: Vec<Span> = file
+            .errors
+            .iter()
+            .filter(|e| is_invisible_error(e))
+            .map(|e| e.span)
+            .collect();
+        reported.sort_by_key(|s| s.start);
+        let mut added = Vec::new();
+        for &(at, c) in &found {
+            let k = reported.partition_point(|s| s.start <= at);
+            if k > 0 && at < reported[k - 1].end {
+                continue;
+            }
+            added.push(SyntaxError {
+                span: Span::new(at, at + c.len_utf8()),
+                message: format!("invisible character `{}` in the policy", c.escape_unicode()),
+                label: Some(crate::source::invisible_kind(c).into()),
+                help: Some(
+                    "remove it: policy text holds only what a person can read and type".into(),
+                ),
+            });
+        }
+        file.errors
+            .retain(|e| is_invisible_error(e) || !holds(e.span));
+        file.errors.extend(added);
+        file.rules.retain(|r| !holds(r.span));
     }
 
     /// The error for a carriage return without a line feed, wherever the
@@ -626,6 +682,18 @@ impl<'a> Parser<'a> {
             });
         }
         match text.parse::<jiff::civil::Date>() {
+            Ok(date) if !crate::model::date_in_window(date) => Err(SyntaxError {
+                span,
+                message: format!(
+                    "`{text}` is outside the dates a policy may name ({} to {})",
+                    crate::model::FIRST_DATE,
+                    crate::model::LAST_DATE
+                ),
+                label: Some("out of range".into()),
+                help: Some(
+                    "the runtime decides at instants up to the end of year 9999 only; write a date from 2000-01-01 to 9998-12-31".into(),
+                ),
+            }),
             Ok(date) => Ok((rest, Retire::Date { date, span })),
             Err(_) => Err(SyntaxError {
                 span,
@@ -832,7 +900,7 @@ impl<'a> Parser<'a> {
                     return Err(SyntaxError {
                         span: Span::new(start + k, start + k + c.len_utf8()),
                         message: format!("invisible character `{}` in a string", c.escape_unicode()),
-                        label: Some("control or bidirectional character".into()),
+                        label: Some(crate::source::invisible_kind(c).into()),
                         help: Some("strings hold what a person can read and type; write `\\t` or `\\n` for a tab or a line break".into()),
                     });
                 }

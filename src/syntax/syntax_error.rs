@@ -3,13 +3,22 @@
 //! ## What it does
 //! Reports text that the parser cannot read as rules: a missing `=`, an
 //! unterminated string, a name with capitals, a date that is not on the
-//! calendar, a file that is not UTF-8. After an error the parser recovers at
+//! calendar or lies outside 2000-01-01 to 9998-12-31, a file that is not
+//! UTF-8, and an invisible character anywhere in the text (a control
+//! character, U+2028, U+2029, or any character with the Unicode property
+//! `Bidi_Control` or `Default_Ignorable_Code_Point`: zero-width spaces and
+//! joiners, direction marks and overrides, Hangul fillers, variation
+//! selectors, tag characters, ...). After an error the parser recovers at
 //! the next `allow` or `deny`, so every broken rule in a file is reported at
 //! once.
 //!
 //! ## Why is this bad?
 //! A rule that does not parse grants nothing, and a policy file with one
-//! does not compile: `build` writes no bundle.
+//! does not compile: `build` writes no bundle. An invisible character makes
+//! a phrase, a reason or a rule read differently from what it is (a
+//! text-direction override can make a `deny` look commented out), and a
+//! date past 9998 would compile and then leave the runtime unable to
+//! decide at its last second.
 //!
 //! ## Example
 //! ```text

@@ -2,6 +2,7 @@
 //! comment that `lanepolicy rule` prints), then the function that words its
 //! diagnostic, then `run`.
 
+pub mod competing_grants;
 pub mod duplicate_entry;
 pub mod duplicate_rule;
 pub mod expires_soon;

@@ -1,0 +1,189 @@
+//! L017 competing-grants: two allows open the same action on the same lane behind different gates.
+//!
+//! ## What it does
+//! Groups the `allow` rules by (lane, action) and reports a rule that opens
+//! an action on a lane that an earlier `allow` also opens, when the two ask
+//! for something different there: another confirmation phrase (compared
+//! as Launchplane compares them: trimmed, lower-cased), a phrase against
+//! none, or other `requires=` proofs. Rules whose `until` date has passed
+//! are left out (`retired-rule` reports them). Two allows with the same
+//! gate are `duplicate-rule`'s business, not this check's.
+//!
+//! ## Why is this bad?
+//! An action is allowed when *any* active allow's conditions are met, so
+//! each extra allow is another way in. A second phrase means either phrase
+//! opens the lane, and a grant without a phrase, or without a proof, makes
+//! the other grant's phrase or proof optional: the strict rule still reads
+//! as the gate while the loose one silently replaces it. The Launchplane
+//! export carries one phrase per lane and cannot say "either", so the
+//! record would be disabled. This is an error by default because it
+//! silently weakens a gate someone wrote on purpose; merge the grants into
+//! one rule, or retire the old one.
+//!
+//! ## Example
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {lane}"
+//! allow empty_bootstrap on cm/testing until launch issue=#580 confirm="reset testing"
+//! ```
+//!
+//! ## Use instead
+//! ```lanepolicy
+//! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {lane}"
+//! ```
+
+use crate::diagnostic::Diagnostic;
+use crate::lint::LintContext;
+use crate::lint::registry::Code;
+use crate::model::{implied_proofs, normalize_phrase};
+use crate::sema::Rule;
+use crate::syntax::ast::Retire;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What an allow asks for on one lane: the phrase (normalised, if any) and
+/// the proofs needed, sorted: those it names and those the lane implies for
+/// the action as the inventory declares it (`model::implied_proofs`), so
+/// that naming an implied proof in one rule and not the other differs in
+/// nothing.
+type Gate = (Option<String>, Vec<String>);
+
+fn gate(ctx: &LintContext, rule: &Rule, lane: &str, action: &str) -> Gate {
+    let phrase = rule
+        .confirm
+        .as_ref()
+        .map(|_| normalize_phrase(rule.phrases.get(lane).map_or("", String::as_str)));
+    let mut proofs: Vec<String> = rule.requires.iter().map(|p| p.name.clone()).collect();
+    if let (Some(l), Some(a)) = (
+        ctx.inventory.lanes.get(lane),
+        ctx.inventory.actions.get(action),
+    ) {
+        proofs.extend(
+            implied_proofs(a.destructive, l.production, l.phase, l.data_authority)
+                .into_iter()
+                .map(String::from),
+        );
+    }
+    proofs.sort();
+    proofs.dedup();
+    (phrase, proofs)
+}
+
+/// How two gates differ, as the end of a sentence.
+fn difference(this: &Gate, first: &Gate) -> String {
+    match (&this.0, &first.0) {
+        (Some(a), Some(b)) if a != b => format!("with the phrase `{a}` beside `{b}`"),
+        (None, Some(b)) => format!("with no phrase, which makes `{b}` optional"),
+        (Some(a), None) => {
+            format!("with the phrase `{a}`, which the earlier grant does not ask for")
+        }
+        _ => {
+            let show = |p: &[String]| {
+                if p.is_empty() {
+                    "no proof".to_string()
+                } else {
+                    p.iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            };
+            format!(
+                "asking for {} where the earlier grant asks for {}",
+                show(&this.1),
+                show(&first.1)
+            )
+        }
+    }
+}
+
+fn diagnostic(
+    rule: &Rule,
+    first: &Rule,
+    what: &str,
+    lanes: &[&str],
+    actions: &[&str],
+) -> Diagnostic {
+    let list = |xs: &[&str]| {
+        xs.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let span = rule.confirm.as_ref().map_or(rule.keyword_span, |c| c.span);
+    Diagnostic::new(
+        Code::L017,
+        rule.file,
+        span,
+        format!(
+            "a second grant of {} on {}, {what}",
+            list(actions),
+            list(lanes)
+        ),
+    )
+    .label("either grant opens the lane")
+    .note(first.file, first.keyword_span, "the earlier grant")
+    .help("one (lane, action) is opened by one allow: merge the two rules, or delete the one that should no longer apply")
+}
+
+/// True when an `until` date of `rule` has passed: it allows nothing any more.
+fn retired_by_date(ctx: &LintContext, rule: &Rule) -> bool {
+    rule.until
+        .iter()
+        .any(|c| matches!(c, Retire::Date { date, .. } if *date < ctx.today))
+}
+
+pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
+    // One entry per (lane, action, rule) an allow opens; sorted, so that
+    // each (lane, action) is a run of entries in rule order: O(n log n) in
+    // the number of entries, never pairwise over the rules.
+    let rules: Vec<(usize, &Rule)> = ctx
+        .program
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.effect == crate::model::Effect::Allow && !retired_by_date(ctx, r))
+        .collect();
+    let mut entries: Vec<(&str, &str, usize)> = Vec::new();
+    for &(k, rule) in &rules {
+        let mut actions: Vec<&str> = rule.actions.iter().map(|a| a.name.as_str()).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        for lane in &rule.lanes {
+            for &action in &actions {
+                entries.push((lane.as_str(), action, k));
+            }
+        }
+    }
+    entries.sort_unstable();
+    let all = &ctx.program.rules;
+    // (later rule, earlier rule) -> (how they differ on the first lane
+    // found, lanes, actions): one finding per pair of rules, however many
+    // lanes a pattern matches.
+    type Found<'a> = BTreeMap<(usize, usize), (String, BTreeSet<&'a str>, BTreeSet<&'a str>)>;
+    let mut found: Found = BTreeMap::new();
+    for group in entries.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
+        let (lane, action, first) = group[0];
+        let first_gate = gate(ctx, &all[first], lane, action);
+        for &(_, _, k) in &group[1..] {
+            if k == first {
+                continue;
+            }
+            let g = gate(ctx, &all[k], lane, action);
+            if g != first_gate {
+                let e = found.entry((k, first)).or_insert_with(|| {
+                    (
+                        difference(&g, &first_gate),
+                        BTreeSet::new(),
+                        BTreeSet::new(),
+                    )
+                });
+                e.1.insert(lane);
+                e.2.insert(action);
+            }
+        }
+    }
+    for ((k, first), (what, lanes, actions)) in found {
+        let lanes: Vec<&str> = lanes.into_iter().collect();
+        let actions: Vec<&str> = actions.into_iter().collect();
+        out.push(diagnostic(&all[k], &all[first], &what, &lanes, &actions));
+    }
+}
