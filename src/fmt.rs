@@ -504,7 +504,7 @@ pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, Stri
 fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
     let Some(path) = project::find_inventory(first)
         .and_then(|inv| inv.parent().map(|d| d.join(CONFIG_FILE)))
-        .filter(|p| p.exists())
+        .filter(|p| project::present(p))
     else {
         return Ok(Config::default());
     };

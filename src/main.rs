@@ -255,11 +255,20 @@ impl FactArgs {
 }
 
 fn main() -> ExitCode {
+    // Before anything is opened: a closed standard output would otherwise
+    // be taken by the next file opened (a bundle's temporary file), and the
+    // standard library quietly drops writes to a closed descriptor.
+    if let Err(e) = stdout_is_open() {
+        error(format!(
+            "standard output is not usable ({e}); nothing is done, so that no report is lost"
+        ));
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
+            return ExitCode::from(if e.use_stderr() || !printed { 2 } else { 0 });
         }
     };
     let code = match cli.command {
@@ -306,6 +315,35 @@ fn main() -> ExitCode {
 
 fn error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
+}
+
+/// Whether standard output is open. A closed one (`>&-`) is not seen as
+/// closed by the program: the Rust runtime puts `/dev/null`, opened
+/// read-write, in its place before `main` (and the standard library drops
+/// writes to a closed descriptor anyway). A shell's `>/dev/null` opens it
+/// write-only, so `/dev/null` open read-write on descriptor 1 is taken as
+/// closed. Writes are still checked one by one ([`print_out`]): a full
+/// device (`>/dev/full`) only fails on writing.
+#[cfg(unix)]
+fn stdout_is_open() -> Result<(), String> {
+    use rustix::fs::{FileType, OFlags, fcntl_getfl, fstat, stat};
+    let out = std::io::stdout();
+    let meta = fstat(&out).map_err(|e| e.to_string())?;
+    if FileType::from_raw_mode(meta.st_mode) != FileType::CharacterDevice {
+        return Ok(());
+    }
+    let null = stat("/dev/null").map_err(|e| e.to_string())?;
+    let mode = fcntl_getfl(&out).map_err(|e| e.to_string())? & OFlags::RWMODE;
+    if meta.st_rdev == null.st_rdev && mode == OFlags::RDWR {
+        return Err("it is closed".into());
+    }
+    Ok(())
+}
+
+/// Elsewhere, writes are checked one by one ([`print_out`]).
+#[cfg(not(unix))]
+fn stdout_is_open() -> Result<(), String> {
+    Ok(())
 }
 
 fn color() -> bool {
@@ -922,10 +960,17 @@ fn fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
         match fmt::format_file(path, shown) {
             Ok(FileOutcome::Unchanged) => unchanged += 1,
             Ok(FileOutcome::Changed { before, after }) => {
-                if diff {
-                    print_out(&fmt::unified_diff(shown, &before, &after));
+                let printed = if diff {
+                    print_out(&fmt::unified_diff(shown, &before, &after))
                 } else if check {
-                    print_out(&format!("would reformat {shown}\n"));
+                    print_out(&format!("would reformat {shown}\n"))
+                } else {
+                    true
+                };
+                if !printed {
+                    // The report is lost: stop, and say so by the exit code.
+                    error("cannot write to standard output");
+                    return 2;
                 }
                 if check || diff {
                     changed += 1;

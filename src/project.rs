@@ -204,21 +204,92 @@ pub fn policy_files(
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Failure {
-        path: display_path(dir, root),
-        message: io_message(&e),
-    })?;
-    for entry in entries.flatten() {
+    find_files(dir, root, &|p| p.extension().is_some_and(|e| e == "policy"), out)
+}
+
+/// Finds, recursively, the files under `dir` whose path `wanted` accepts,
+/// appending them to `out` (as found: under `dir`, links not resolved).
+///
+/// Symbolic links are followed, to files and to directories alike, so a
+/// policy kept in a linked directory is never left out. A link that points
+/// at a directory being walked (a loop) and a link that points at nothing
+/// are errors, as are an entry or a directory that cannot be read: a file
+/// discovery never skips what it cannot see. A directory reached twice
+/// through different links is walked once (its files would be read once
+/// anyway).
+///
+/// # Errors
+///
+/// A [`Failure`] naming the entry (shown relative to `root`): unreadable,
+/// a broken link, or a link loop.
+pub fn find_files(
+    dir: &Path,
+    root: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), Failure> {
+    let mut stack = Vec::new();
+    let mut seen = BTreeSet::new();
+    walk_dir(dir, root, wanted, out, &mut stack, &mut seen)
+}
+
+fn walk_dir(
+    dir: &Path,
+    root: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+    stack: &mut Vec<PathBuf>,
+    seen: &mut BTreeSet<PathBuf>,
+) -> Result<(), Failure> {
+    let fail = |path: &Path, e: &std::io::Error| Failure {
+        path: display_path(path, root),
+        message: io_message(e),
+    };
+    let real = dir.canonicalize().map_err(|e| fail(dir, &e))?;
+    if let Some(outer) = stack.iter().find(|d| **d == real) {
+        return Err(Failure {
+            path: display_path(dir, root),
+            message: format!(
+                "a symbolic link loop: this directory is `{}` again; remove the link",
+                display_path(outer, root)
+            ),
+        });
+    }
+    if !seen.insert(real.clone()) {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(dir, &e))?;
+    let mut entries = entries
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(dir, &e))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    stack.push(real);
+    for entry in entries {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
+        let kind = entry.file_type().map_err(|e| fail(&path, &e))?;
+        let is_dir = if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(meta) => meta.is_dir(),
+                Err(e) => {
+                    return Err(Failure {
+                        path: display_path(&path, root),
+                        message: format!(
+                            "a symbolic link that cannot be followed ({}); fix or remove it",
+                            io_message(&e)
+                        ),
+                    });
+                }
+            }
+        } else {
+            kind.is_dir()
         };
-        if kind.is_dir() {
-            walk(&path, root, out)?;
-        } else if path.extension().is_some_and(|e| e == "policy") {
+        if is_dir {
+            walk_dir(&path, root, wanted, out, stack, seen)?;
+        } else if wanted(&path) {
             out.push(path);
         }
     }
+    stack.pop();
     Ok(())
 }
 
@@ -240,25 +311,43 @@ pub fn project_root(inventory: &Path) -> PathBuf {
 
 /// The nearest `lanes.yaml` in `start` (a file's directory, or a directory)
 /// or its parents.
+///
+/// The directories are those of the path as written (a policy directory
+/// that is a symbolic link belongs to the project it is linked into), and
+/// then, when none is found there, those of the path with links resolved.
+/// A `lanes.yaml` that exists in any form counts, a broken link included:
+/// reading it then says what is wrong, rather than a farther inventory
+/// being taken in its place.
 pub fn find_inventory(start: &Path) -> Option<PathBuf> {
     let dir = if start.is_dir() {
         Some(start)
     } else {
         start.parent()
     };
-    let abs = dir.map(|d| {
+    let dir = dir.map(|d| {
         if d.as_os_str().is_empty() {
             Path::new(".")
         } else {
             d
         }
     })?;
-    let abs = abs.canonicalize().ok()?;
-    // The nearest one that exists; if it is not a regular file, reading it
-    // says so (a pipe or a directory named lanes.yaml is not skipped).
-    abs.ancestors()
-        .map(|d| d.join(INVENTORY_FILE))
-        .find(|p| p.exists())
+    let logical = std::path::absolute(dir).ok().filter(|p| {
+        !p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    });
+    logical
+        .into_iter()
+        .chain(dir.canonicalize().ok())
+        .find_map(|base| {
+            base.ancestors()
+                .map(|d| d.join(INVENTORY_FILE))
+                .find(|p| present(p))
+        })
+}
+
+/// True when something is at `path`, a broken symbolic link included.
+pub(crate) fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Reads an issue-state snapshot (`gh issue list --state all --json
@@ -354,7 +443,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             .parent()
             .unwrap_or(Path::new("."))
             .join(CONFIG_FILE);
-        p.exists().then_some(p)
+        present(&p).then_some(p)
     });
     let config = match &config_path {
         None => Config::default(),
