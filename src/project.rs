@@ -5,6 +5,7 @@ use crate::bundle::{self, Bundle};
 use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
+use crate::lint::rules::no_policies;
 use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
 use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
@@ -466,18 +467,20 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     };
 
     let files = policy_files(&opts.paths, &opts.root, &config)?;
-    if files.is_empty() {
-        let excluded = opts
+    // No policy file under a directory is a policy set without rules (the
+    // last file deleted): it builds, and its bundle denies everything.
+    // Files named one by one and all excluded are a mistake in the call.
+    if files.is_empty()
+        && let Some(excluded) = opts
             .paths
             .iter()
-            .find(|p| p.is_file() && config.excludes(p));
+            .find(|p| p.is_file() && config.excludes(p))
+    {
         return Err(Failure {
-            path: display_path(excluded.unwrap_or(&first), &opts.root),
-            message: if excluded.is_some() {
-                format!("excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check")
-            } else {
-                "no `.policy` files found".into()
-            },
+            path: display_path(excluded, &opts.root),
+            message: format!(
+                "excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check"
+            ),
         });
     }
 
@@ -579,6 +582,9 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             closed_issues: closed,
         };
         diagnostics.extend(lint::run(&ctx));
+        if program.rules.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            diagnostics.push(no_policies::diagnostic(inv_id, files.len()));
+        }
     }
     // Severities from the configuration (errors are never configured), then suppressions.
     diagnostics.retain_mut(|d| {

@@ -118,6 +118,7 @@ checks! {
     L014 "unused-suppression"          Warning None, "rules/unused_suppression.rs";
     L015 "issue-closed"                Warning Some(rules::issue_closed::run), "rules/issue_closed.rs";
     L016 "duplicate-entry"             Warning Some(rules::duplicate_entry::run), "rules/duplicate_entry.rs";
+    L020 "no-policies"                 Warning None, "rules/no_policies.rs";
 }
 
 impl Code {
