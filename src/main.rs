@@ -377,6 +377,29 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         issues: args.issues.clone(),
         build: output.is_some(),
     };
+    // Files of several projects (what a pre-commit hook passes): each is
+    // checked against its own inventory and configuration.
+    let groups = if opts.inventory.is_some() {
+        Vec::new()
+    } else {
+        project::projects(&opts.paths)
+    };
+    if groups.len() > 1 {
+        let inventories: Vec<String> = groups
+            .iter()
+            .filter_map(|(inv, _)| inv.as_deref())
+            .map(|i| lanepolicy::source::display_path(i, &opts.root))
+            .collect();
+        if output.is_some() {
+            error(format!(
+                "the files belong to {} projects ({}); a bundle has one inventory: build each project on its own, or pass `--inventory FILE`",
+                groups.len(),
+                inventories.join(", ")
+            ));
+            return 2;
+        }
+        return check_projects(args, &opts, groups);
+    }
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
         Err(f) => {
@@ -435,6 +458,88 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         eprintln!("wrote {}", path.display());
     }
     0
+}
+
+/// `check` over files of several projects: each group is compiled with its
+/// own inventory and configuration; the report has every project's
+/// findings (in the human format, each project closes with its own summary
+/// line naming its inventory). Nothing is printed unless every project
+/// could be compiled.
+fn check_projects(
+    args: &CheckArgs,
+    opts: &project::Options,
+    groups: Vec<(Option<PathBuf>, Vec<PathBuf>)>,
+) -> u8 {
+    let mut outcomes = Vec::new();
+    for (inventory, paths) in groups {
+        let mut o = opts.clone();
+        o.paths = paths;
+        match project::compile(&o) {
+            Ok(outcome) => outcomes.push((inventory, outcome)),
+            Err(f) => {
+                error(f);
+                return 2;
+            }
+        }
+    }
+    let failed = outcomes.iter().any(|(_, o)| {
+        o.has_errors() || (args.deny_warnings && o.count(Severity::Warning) > 0)
+    });
+    let text = match args.format {
+        Format::Human => outcomes
+            .iter()
+            .map(|(inv, o)| {
+                let mut s = diagnostic::render_human(&o.diagnostics, &o.sources, color());
+                s.push_str(&diagnostic::summary_line(&o.diagnostics, o.policy_files + 1));
+                if let Some(inv) = inv {
+                    s.push_str(&format!(
+                        " (inventory {})",
+                        lanepolicy::source::display_path(inv, &opts.root)
+                    ));
+                }
+                s.push('\n');
+                s
+            })
+            .collect(),
+        Format::Github => outcomes
+            .iter()
+            .map(|(_, o)| diagnostic::render_github(&o.diagnostics, &o.sources))
+            .collect(),
+        Format::Json => {
+            let all: Vec<serde_json::Value> = outcomes
+                .iter()
+                .flat_map(|(_, o)| {
+                    let one = diagnostic::render_json(&o.diagnostics, &o.sources);
+                    serde_json::from_str::<Vec<serde_json::Value>>(&one).unwrap_or_default()
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default())
+        }
+        Format::Sarif => {
+            // One SARIF log, one run per project.
+            let mut logs = outcomes.iter().filter_map(|(_, o)| {
+                serde_json::from_str::<serde_json::Value>(&diagnostic::render_sarif(
+                    &o.diagnostics,
+                    &o.sources,
+                ))
+                .ok()
+            });
+            let mut first = logs.next().unwrap_or_default();
+            for log in logs {
+                if let (Some(runs), Some(more)) = (
+                    first.get_mut("runs").and_then(|r| r.as_array_mut()),
+                    log.get("runs").and_then(|r| r.as_array()),
+                ) {
+                    runs.extend(more.iter().cloned());
+                }
+            }
+            format!("{}\n", serde_json::to_string_pretty(&first).unwrap_or_default())
+        }
+    };
+    if !print_out(&text) {
+        return 2;
+    }
+    u8::from(failed)
 }
 
 /// The bundle's text, after checking that it may be written to `path`: a

@@ -346,6 +346,35 @@ pub fn find_inventory(start: &Path) -> Option<PathBuf> {
         })
 }
 
+/// The paths of one call grouped by project: each path with the nearest
+/// inventory of its own (an inventory or a configuration named stands for
+/// its directory), groups in the order their first path was given, paths
+/// in their given order. A path without an inventory is a group of its own
+/// (`None`), so that compiling it says so.
+///
+/// One call may name files of several projects (a pre-commit hook passes
+/// every changed file); each file is checked against its own inventory and
+/// configuration, never the first one's.
+pub fn projects(paths: &[PathBuf]) -> Vec<(Option<PathBuf>, Vec<PathBuf>)> {
+    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let named = p.file_name().and_then(|n| n.to_str());
+        let start = match named {
+            Some(INVENTORY_FILE | CONFIG_FILE) => match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            _ => p.clone(),
+        };
+        let inv = find_inventory(&start).map(|i| i.canonicalize().unwrap_or(i));
+        match groups.iter_mut().find(|(k, _)| *k == inv) {
+            Some((_, list)) => list.push(p.clone()),
+            None => groups.push((inv, vec![p.clone()])),
+        }
+    }
+    groups
+}
+
 /// True when something is at `path`, a broken symbolic link included.
 pub(crate) fn present(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
