@@ -62,6 +62,11 @@ pub struct Authority {
     /// grant that needs a proof is exported disabled, since Launchplane's
     /// record cannot carry one. Kept so the shape says what was checked.
     pub requires: Vec<String>,
+    /// The guards the grant shipped without (`CODE name (severity)` of each
+    /// check the configuration lowered that found something on its rule).
+    /// Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unguarded: Vec<String>,
 }
 
 /// One lane's export.
@@ -92,6 +97,10 @@ pub struct LaunchplaneExport {
     pub bundle: String,
     /// Every lane, in lane-key order.
     pub lanes: Vec<LaneRecords>,
+    /// The checks the configuration lowered when the bundle was built (the
+    /// bundle's `lowered_checks`). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lowered_checks: Vec<crate::bundle::LoweredCheck>,
 }
 
 fn text_field(lane: &Lane, key: &str) -> Option<String> {
@@ -183,6 +192,7 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> LaunchplaneExport {
     LaunchplaneExport {
         bundle: b.digest.clone(),
         lanes,
+        lowered_checks: b.lowered_checks.clone(),
     }
 }
 
@@ -273,6 +283,11 @@ fn record(
             issue: Some(issue.reference.clone()),
             until: g.until.clone(),
             requires: g.requires.clone(),
+            unguarded: g
+                .lowered
+                .iter()
+                .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+                .collect(),
         },
     ))
 }

@@ -695,7 +695,20 @@ fn lanes(path: &Path, fact_args: &FactArgs, json: bool) -> u8 {
             serde_json::to_string_pretty(&views).unwrap_or_default()
         )
     } else {
-        views.iter().map(human_lane).collect::<Vec<_>>().join("\n")
+        let lowered = &runtime.bundle().lowered_checks;
+        let mut s = String::new();
+        if !lowered.is_empty() {
+            let list: Vec<String> = lowered
+                .iter()
+                .map(|c| format!("{} {} ({} -> {})", c.code, c.name, c.default, c.severity))
+                .collect();
+            s.push_str(&format!(
+                "checks lowered by the configuration: {}\n\n",
+                list.join(", ")
+            ));
+        }
+        s.push_str(&views.iter().map(human_lane).collect::<Vec<_>>().join("\n"));
+        s
     };
     if print_out(&text) { 0 } else { 2 }
 }
@@ -739,6 +752,15 @@ fn human_lane(v: &LaneView) -> String {
         }
         if !g.requires.is_empty() {
             s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
+        }
+        for f in &g.lowered {
+            s.push_str(&format!(
+                "    unguarded: {} {} is {} by the configuration: {}\n",
+                f.code,
+                f.name,
+                f.severity,
+                one_line(&f.message)
+            ));
         }
     }
     for d in &v.denies {

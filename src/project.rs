@@ -8,7 +8,9 @@ use crate::inventory;
 use crate::lint::rules::no_policies;
 use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
-use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
+use crate::source::{
+    FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path,
+};
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -475,11 +477,15 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             .join(CONFIG_FILE);
         present(&p).then_some(p)
     });
+    let mut config_id = None;
     let config = match &config_path {
         None => Config::default(),
         Some(path) => {
             let (src, bad) = read(path)?;
             let id = sources.add(src);
+            // The configuration decides which guards stand: a source of
+            // the bundle, under its digest.
+            config_id = Some(id);
             if let Some(bad) = bad {
                 diagnostics.push(not_utf8(Code::E202, id, sources.get(id), bad));
                 Config::default()
@@ -562,7 +568,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     })??;
     let added = sources.add(inv_src);
     debug_assert_eq!(added, inv_id);
-    let mut bundle_sources = vec![inv_id];
+    let mut bundle_sources: Vec<FileId> = config_id.into_iter().chain([inv_id]).collect();
     diagnostics.append(&mut inv_diags);
     suppressions.extend(inv_supp);
     let closed = match (&opts.issues, &inventory) {
@@ -615,6 +621,34 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             diagnostics.push(no_policies::diagnostic(inv_id, files.len()));
         }
     }
+    // What the configuration lowers is recorded before it is applied: on
+    // each rule, the findings that would have been reported at their
+    // default severity; in the bundle, the checks lowered.
+    let lowered: Vec<(FileId, usize, Code, Option<Severity>, String)> = diagnostics
+        .iter()
+        .filter(|d| !d.check().is_error_code() && lowers(&config, d.code))
+        .map(|d| {
+            (
+                d.file,
+                d.span.start,
+                d.code,
+                config.severity(d.code),
+                d.message.clone(),
+            )
+        })
+        .collect();
+    for rule in &mut program.rules {
+        let mut found: Vec<_> = lowered
+            .iter()
+            .filter(|(file, start, ..)| {
+                *file == rule.file && rule.span.start <= *start && *start < rule.span.end
+            })
+            .map(|(_, _, code, sev, message)| (*code, *sev, message.clone()))
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        found.dedup();
+        rule.lowered = found;
+    }
     // Severities from the configuration (errors are never configured), then suppressions.
     diagnostics.retain_mut(|d| {
         if d.check().is_error_code() {
@@ -650,7 +684,13 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
         (Some(inv), false) if opts.build => {
-            Some(bundle::build(&program, inv, &sources, &bundle_sources))
+            Some(bundle::build(
+                &program,
+                inv,
+                &sources,
+                &bundle_sources,
+                lowered_checks(&config),
+            ))
         }
         _ => None,
     };
@@ -661,6 +701,32 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         bundle,
         policy_files: files.len(),
     })
+}
+
+/// True when the configuration gives `code` a lower severity than its
+/// default: off, or a warning for a check that is an error by default.
+fn lowers(config: &Config, code: Code) -> bool {
+    let rank = |s: Option<Severity>| match s {
+        None => 0,
+        Some(Severity::Warning) => 1,
+        Some(_) => 2,
+    };
+    rank(config.severity(code)) < rank(Some(code.check().default_severity))
+}
+
+/// The checks the configuration lowers, in code order, for the bundle.
+fn lowered_checks(config: &Config) -> Vec<bundle::LoweredCheck> {
+    config
+        .severities
+        .keys()
+        .filter(|c| lowers(config, **c))
+        .map(|c| bundle::LoweredCheck {
+            code: c.check().code.to_string(),
+            name: c.check().name.to_string(),
+            default: c.check().default_severity.as_str().to_string(),
+            severity: config.severity(*c).map_or("off", |s| s.as_str()).to_string(),
+        })
+        .collect()
 }
 
 /// Replaces the file at `path` with `text` atomically: the text goes to a

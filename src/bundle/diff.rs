@@ -29,6 +29,11 @@ pub struct Term {
     pub requires: Vec<String>,
     /// A deny's reason text.
     pub reason: Option<String>,
+    /// The guards it shipped without: `CODE name (severity)` of each
+    /// lowered check that found something on its rule, sorted. Left out of
+    /// the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unguarded: Vec<String>,
     /// The rule that says it, in the bundle it comes from (not compared).
     #[serde(skip)]
     pub rule: String,
@@ -62,6 +67,7 @@ impl Term {
                 == other.confirm.as_deref().map(normalize_phrase)
             && self.requires == other.requires
             && self.reason == other.reason
+            && self.unguarded == other.unguarded
     }
 }
 
@@ -143,12 +149,20 @@ pub struct BundleDiff {
     pub denies: Vec<PairChange>,
     /// Lanes, actions and events that changed, by kind then name.
     pub inventory: Vec<ItemChange>,
+    /// Checks whose lowering by the configuration changed (kind `check`,
+    /// by code; fields `default` and `severity`). Left out of the JSON
+    /// when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<ItemChange>,
 }
 
 impl BundleDiff {
     /// True when the bundles decide alike.
     pub fn is_empty(&self) -> bool {
-        self.grants.is_empty() && self.denies.is_empty() && self.inventory.is_empty()
+        self.grants.is_empty()
+            && self.denies.is_empty()
+            && self.inventory.is_empty()
+            && self.guards.is_empty()
     }
 }
 
@@ -176,6 +190,13 @@ fn pairs(b: &Bundle) -> (Pairs, Pairs) {
             for action in &r.actions {
                 let mut requires = r.requires.clone();
                 requires.sort();
+                let mut unguarded: Vec<String> = r
+                    .lowered_findings
+                    .iter()
+                    .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+                    .collect();
+                unguarded.sort();
+                unguarded.dedup();
                 into.entry((lane.clone(), action.clone()))
                     .or_default()
                     .push(Term {
@@ -184,6 +205,7 @@ fn pairs(b: &Bundle) -> (Pairs, Pairs) {
                         confirm: r.confirm.as_ref().and_then(|m| m.get(lane).cloned()),
                         requires,
                         reason: r.reason.clone(),
+                        unguarded,
                         rule: r.id.clone(),
                     });
             }
@@ -220,6 +242,7 @@ fn field_changes(old: &Term, new: &Term) -> Vec<FieldChange> {
     }
     cmp("requires", json(&old.requires), json(&new.requires));
     cmp("reason", json(&old.reason), json(&new.reason));
+    cmp("unguarded", json(&old.unguarded), json(&new.unguarded));
     out
 }
 
@@ -298,6 +321,48 @@ fn compare_items<T: Serialize>(
     }
 }
 
+/// The change of each check the configuration lowered in one bundle and
+/// not (or otherwise) in the other: `added` when it is newly lowered,
+/// `removed` when it is back at its default, `changed` otherwise; the
+/// field `severity` says from what to what (a check not lowered has its
+/// default severity).
+fn compare_guards(old: &Bundle, new: &Bundle) -> Vec<ItemChange> {
+    let lowered = |b: &Bundle| -> BTreeMap<String, (String, String)> {
+        b.lowered_checks
+            .iter()
+            .map(|c| {
+                (
+                    format!("{} {}", c.code, c.name),
+                    (c.default.clone(), c.severity.clone()),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (lowered(old), lowered(new));
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let (change, before, after) = match (a.get(key), b.get(key)) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some((_, x)), Some((_, y))) => (Change::Changed, x.clone(), y.clone()),
+            (None, Some((default, y))) => (Change::Added, default.clone(), y.clone()),
+            (Some((default, x)), None) => (Change::Removed, x.clone(), default.clone()),
+            (None, None) => continue,
+        };
+        out.push(ItemChange {
+            change,
+            kind: "check",
+            name: key.clone(),
+            fields: vec![FieldChange {
+                field: "severity".into(),
+                old: before.into(),
+                new: after.into(),
+            }],
+        });
+    }
+    out
+}
+
 /// The semantic difference from `old` to `new`.
 pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
     let (old_allows, old_denies) = pairs(old);
@@ -341,7 +406,9 @@ pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
             }],
         });
     }
+    let guards = compare_guards(old, new);
     BundleDiff {
+        guards,
         old: old.digest.clone(),
         new: new.digest.clone(),
         grants: compare_pairs(&old_allows, &new_allows),
@@ -368,6 +435,9 @@ fn describe(t: &Term) -> String {
     }
     if let Some(r) = &t.reason {
         parts.push(format!("reason \"{}\"", one_line(r)));
+    }
+    if !t.unguarded.is_empty() {
+        parts.push(format!("unguarded: {}", t.unguarded.join(", ")));
     }
     parts.join(", ")
 }
@@ -450,9 +520,12 @@ impl BundleDiff {
                 }
             }
         }
-        if !self.inventory.is_empty() {
-            s.push_str("\ninventory:\n");
-            for c in &self.inventory {
+        for (title, list) in [("inventory", &self.inventory), ("guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{title}:\n"));
+            for c in list {
                 s.push_str(&format!(
                     "  {:<8} {} {}\n",
                     c.change.as_str(),
@@ -503,9 +576,14 @@ impl BundleDiff {
             }
             s.push('\n');
         }
-        if !self.inventory.is_empty() {
-            s.push_str("#### Inventory\n\n| change | kind | name | details |\n|---|---|---|---|\n");
-            for c in &self.inventory {
+        for (title, list) in [("Inventory", &self.inventory), ("Guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(
+                "#### {title}\n\n| change | kind | name | details |\n|---|---|---|---|\n"
+            ));
+            for c in list {
                 s.push_str(&format!(
                     "| {} | {} | `{}` | {} |\n",
                     c.change.as_str(),

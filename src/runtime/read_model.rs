@@ -22,6 +22,11 @@ pub struct Grant {
     pub confirm: Option<String>,
     /// Proofs to present: the rule's and those the lane's protection implies.
     pub requires: Vec<String>,
+    /// The guards the grant shipped without: findings on its rule of checks
+    /// the configuration lowered (the bundle's `lowered_findings`). Left
+    /// out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lowered: Vec<crate::bundle::LoweredFinding>,
 }
 
 /// An action closed on this lane: by an active deny rule, or because the
@@ -208,6 +213,7 @@ impl Runtime {
                         until: until(k),
                         confirm: r.confirm.as_ref().and_then(|m| m.get(key).cloned()),
                         requires,
+                        lowered: r.lowered_findings.clone(),
                     });
                 }
                 None => {}
