@@ -14,9 +14,8 @@
 //! the warning makes sure it is seen before it ships.
 //!
 //! ## Example
-//! ```text
-//! policies/      (no .policy file left)
-//! lanes.yaml
+//! ```lanepolicy
+//! // The last exception was removed; nothing is left but this comment.
 //! ```
 //!
 //! ## Use instead
