@@ -262,6 +262,15 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
     options.inventory = opts.inventory.clone();
     options.build = true;
     let outcome = project::compile(&options).map_err(SuiteError::Io)?;
+    // An empty set denies everything, so every `deny` case would pass:
+    // a test file tests the policies beside it, and there must be some.
+    if outcome.policy_files == 0 {
+        return Err(SuiteError::Io(Failure {
+            path: dir_shown.to_string(),
+            message: "no `.policy` files found; a test file tests the policies of its own directory"
+                .into(),
+        }));
+    }
     let Some(b) = &outcome.bundle else {
         return Err(SuiteError::Policies {
             dir: dir_shown.to_string(),
