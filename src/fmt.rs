@@ -487,7 +487,11 @@ pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, Stri
     let mut files = Vec::new();
     for p in paths {
         let config = configuration(p, &root)?;
-        files.extend(project::policy_files(std::slice::from_ref(p), &root, &config)?);
+        files.extend(project::policy_files(
+            std::slice::from_ref(p),
+            &root,
+            &config,
+        )?);
     }
     let mut seen = std::collections::BTreeSet::new();
     files.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));

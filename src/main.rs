@@ -482,15 +482,18 @@ fn check_projects(
             }
         }
     }
-    let failed = outcomes.iter().any(|(_, o)| {
-        o.has_errors() || (args.deny_warnings && o.count(Severity::Warning) > 0)
-    });
+    let failed = outcomes
+        .iter()
+        .any(|(_, o)| o.has_errors() || (args.deny_warnings && o.count(Severity::Warning) > 0));
     let text = match args.format {
         Format::Human => outcomes
             .iter()
             .map(|(inv, o)| {
                 let mut s = diagnostic::render_human(&o.diagnostics, &o.sources, color());
-                s.push_str(&diagnostic::summary_line(&o.diagnostics, o.policy_files + 1));
+                s.push_str(&diagnostic::summary_line(
+                    &o.diagnostics,
+                    o.policy_files + 1,
+                ));
                 if let Some(inv) = inv {
                     s.push_str(&format!(
                         " (inventory {})",
@@ -513,7 +516,10 @@ fn check_projects(
                     serde_json::from_str::<Vec<serde_json::Value>>(&one).unwrap_or_default()
                 })
                 .collect();
-            format!("{}\n", serde_json::to_string_pretty(&all).unwrap_or_default())
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            )
         }
         Format::Sarif => {
             // One SARIF log, one run per project.
@@ -533,7 +539,10 @@ fn check_projects(
                     runs.extend(more.iter().cloned());
                 }
             }
-            format!("{}\n", serde_json::to_string_pretty(&first).unwrap_or_default())
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&first).unwrap_or_default()
+            )
         }
     };
     if !print_out(&text) {
@@ -981,6 +990,21 @@ fn graph(
             let today = jiff::Timestamp::now()
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date();
+            // One graph is one bundle: one inventory.
+            let groups = project::projects(&paths);
+            if inventory.is_none() && groups.len() > 1 {
+                let names: Vec<String> = groups
+                    .iter()
+                    .filter_map(|(inv, _)| inv.as_deref())
+                    .map(|i| lanepolicy::source::display_path(i, &root))
+                    .collect();
+                error(format!(
+                    "the files belong to {} projects ({}); a graph has one inventory: draw each project on its own, or pass `--inventory FILE`",
+                    groups.len(),
+                    names.join(", ")
+                ));
+                return 2;
+            }
             let mut opts = project::Options::new(paths, root, today);
             opts.inventory = inventory;
             opts.build = true;

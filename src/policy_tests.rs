@@ -267,8 +267,9 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
     if outcome.policy_files == 0 {
         return Err(SuiteError::Io(Failure {
             path: dir_shown.to_string(),
-            message: "no `.policy` files found; a test file tests the policies of its own directory"
-                .into(),
+            message:
+                "no `.policy` files found; a test file tests the policies of its own directory"
+                    .into(),
         }));
     }
     let Some(b) = &outcome.bundle else {

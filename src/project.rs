@@ -207,7 +207,12 @@ pub fn policy_files(
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    find_files(dir, root, &|p| p.extension().is_some_and(|e| e == "policy"), out)
+    find_files(
+        dir,
+        root,
+        &|p| p.extension().is_some_and(|e| e == "policy"),
+        out,
+    )
 }
 
 /// Finds, recursively, the files under `dir` whose path `wanted` accepts,
@@ -683,15 +688,13 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) if opts.build => {
-            Some(bundle::build(
-                &program,
-                inv,
-                &sources,
-                &bundle_sources,
-                lowered_checks(&config),
-            ))
-        }
+        (Some(inv), false) if opts.build => Some(bundle::build(
+            &program,
+            inv,
+            &sources,
+            &bundle_sources,
+            lowered_checks(&config),
+        )),
         _ => None,
     };
     Ok(Outcome {
@@ -724,7 +727,10 @@ fn lowered_checks(config: &Config) -> Vec<bundle::LoweredCheck> {
             code: c.check().code.to_string(),
             name: c.check().name.to_string(),
             default: c.check().default_severity.as_str().to_string(),
-            severity: config.severity(*c).map_or("off", |s| s.as_str()).to_string(),
+            severity: config
+                .severity(*c)
+                .map_or("off", |s| s.as_str())
+                .to_string(),
         })
         .collect()
 }

@@ -13,8 +13,7 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_lanepolicy");
 
 /// A clean grant: issue, retirement and phrase.
-const GRANT: &str =
-    "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n";
+const GRANT: &str = "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n";
 
 /// A project (a git root) with the real inventory and `policies/`.
 fn project() -> tempfile::TempDir {
@@ -44,8 +43,16 @@ fn decide(dir: &Path, bundle: &str, lane: &str, action: &str, confirm: &str) -> 
     let r = run_in(
         dir,
         &[
-            "decide", "--bundle", bundle, "--lane", lane, "--action", action, "--confirm",
-            confirm, "--json",
+            "decide",
+            "--bundle",
+            bundle,
+            "--lane",
+            lane,
+            "--action",
+            action,
+            "--confirm",
+            confirm,
+            "--json",
         ],
     );
     let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
@@ -72,12 +79,21 @@ fn a_deny_in_a_linked_directory_is_compiled_and_closes_the_lane() {
     let r = run_in(p, &["build", "-o", "b.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("in 3 files"), "{}", r.stdout);
-    let (code, v) = decide(p, "b.json", "cm/testing", "empty_bootstrap", "bootstrap cm testing");
+    let (code, v) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
     assert_eq!((code, v["decision"].as_str()), (1, Some("deny")));
     assert_eq!(v["reasons"][0]["code"], "denied-by-rule");
 
     // `fmt` sees the linked file too.
-    write(&p.join("shared/freeze.policy"), "deny   empty_bootstrap on cm/testing reason=\"frozen\"\n");
+    write(
+        &p.join("shared/freeze.policy"),
+        "deny   empty_bootstrap on cm/testing reason=\"frozen\"\n",
+    );
     let r = run_in(p, &["fmt", "--check"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
@@ -120,7 +136,10 @@ fn link_loops_and_broken_links_are_refused_not_skipped() {
     );
     let r = run_in(p, &["test"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("policies/shared: a symbolic link that cannot be followed"));
+    assert!(
+        r.stderr
+            .contains("policies/shared: a symbolic link that cannot be followed")
+    );
 }
 
 #[cfg(unix)]
@@ -288,8 +307,9 @@ fn lowered_checks_and_what_they_hid_are_in_the_bundle_lanes_export_and_diff() {
     assert_eq!(d["guards"][0]["fields"][0]["new"], "off");
     let r = run_in(p, &["diff", "old.json", "new.json"]);
     assert!(
-        r.stdout
-            .contains("guards:\n  added    check L001 missing-issue\n           severity: error -> off\n"),
+        r.stdout.contains(
+            "guards:\n  added    check L001 missing-issue\n           severity: error -> off\n"
+        ),
         "{}",
         r.stdout
     );
@@ -339,7 +359,13 @@ fn deleting_the_last_policy_file_builds_a_bundle_that_denies_everything() {
     let p = d.path();
     write(&p.join("policies/grant.policy"), GRANT);
     assert_eq!(run_in(p, &["build", "-o", "b.json"]).code, 0);
-    let (code, _) = decide(p, "b.json", "cm/testing", "empty_bootstrap", "bootstrap cm testing");
+    let (code, _) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
     assert_eq!(code, 0);
 
     std::fs::remove_file(p.join("policies/grant.policy")).unwrap();
@@ -361,8 +387,17 @@ fn deleting_the_last_policy_file_builds_a_bundle_that_denies_everything() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let b = bundle(p, "b.json");
     assert_eq!(b["rules"], serde_json::json!([]));
-    let (code, v) = decide(p, "b.json", "cm/testing", "empty_bootstrap", "bootstrap cm testing");
-    assert_eq!((code, v["reasons"][0]["code"].as_str()), (1, Some("no-matching-rule")));
+    let (code, v) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
+    assert_eq!(
+        (code, v["reasons"][0]["code"].as_str()),
+        (1, Some("no-matching-rule"))
+    );
 
     // A file with comments only is the same: no rule, the warning.
     write(&p.join("policies/empty.policy"), "// nothing approved\n");
@@ -420,14 +455,21 @@ fn each_file_is_checked_against_its_own_inventory_whatever_the_order() {
     }
     let r = run_in(p, &["check", "a/policies/x.policy", "b/policies/y.policy"]);
     assert!(
-        r.stdout.contains("(inventory a/lanes.yaml)\n") && r.stdout.contains("(inventory b/lanes.yaml)\n"),
+        r.stdout.contains("(inventory a/lanes.yaml)\n")
+            && r.stdout.contains("(inventory b/lanes.yaml)\n"),
         "{}",
         r.stdout
     );
     // SARIF: one run per project.
     let r = run_in(
         p,
-        &["check", "a/policies/x.policy", "b/policies/y.policy", "--format", "sarif"],
+        &[
+            "check",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "--format",
+            "sarif",
+        ],
     );
     let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(sarif["runs"].as_array().unwrap().len(), 2);
@@ -446,7 +488,13 @@ fn each_file_gets_its_own_configuration() {
     write(&p.join("a/lanepolicy.yaml"), "checks:\n  L003: off\n");
     let r = run_in(
         p,
-        &["check", "a/policies/x.policy", "b/policies/y.policy", "--format", "json"],
+        &[
+            "check",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "--format",
+            "json",
+        ],
     );
     let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
     let l003: Vec<&str> = diags
@@ -463,7 +511,13 @@ fn build_refuses_files_of_several_projects_unless_an_inventory_is_given() {
     let p = d.path();
     let r = run_in(
         p,
-        &["build", "a/policies/x.policy", "b/policies/y.policy", "-o", "out.json"],
+        &[
+            "build",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "-o",
+            "out.json",
+        ],
     );
     assert_eq!(r.code, 2);
     assert_eq!(
@@ -471,6 +525,13 @@ fn build_refuses_files_of_several_projects_unless_an_inventory_is_given() {
         "error: the files belong to 2 projects (a/lanes.yaml, b/lanes.yaml); a bundle has one inventory: build each project on its own, or pass `--inventory FILE`\n"
     );
     assert!(!p.join("out.json").exists());
+    let r = run_in(p, &["graph", "a/policies/x.policy", "b/policies/y.policy"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("a graph has one inventory"),
+        "{}",
+        r.stderr
+    );
     // With `--inventory`, one bundle against that inventory.
     let r = run_in(
         p,
@@ -546,7 +607,11 @@ fn a_case_may_name_an_unknown_lane_or_action_when_it_expects_that_reason() {
         "  - name: unknown lane\n    request: {lane: hq/nowhere, action: deploy}\n    expect: {decision: deny, reason: unknown-action}\n",
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("unknown lane `hq/nowhere`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("unknown lane `hq/nowhere`"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -569,17 +634,24 @@ fn a_test_file_beside_no_policy_file_does_not_pass_on_an_empty_set() {
 #[test]
 fn values_in_test_files_have_the_type_they_mean() {
     for (value, line_col) in [
-        ("{lane: cm/testing, action: empty_bootstrap, proofs: {backup_proof: false}}", "3:81"),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, proofs: {backup_proof: false}}",
+            "3:81",
+        ),
         ("{lane: 123, action: empty_bootstrap}", "3:21"),
-        ("{lane: cm/testing, action: empty_bootstrap, confirm: 1e3}", "3:67"),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: 1e3}",
+            "3:67",
+        ),
     ] {
         let r = run_tests(&format!(
             "  - name: typed\n    request: {value}\n    expect: deny\n"
         ));
         assert_eq!(r.code, 2, "{value}: {}{}", r.stdout, r.stderr);
         assert!(
-            r.stderr
-                .starts_with(&format!("error: policies/a.test.yaml:{line_col}: invalid test file: `")),
+            r.stderr.starts_with(&format!(
+                "error: policies/a.test.yaml:{line_col}: invalid test file: `"
+            )),
             "{value}: {}",
             r.stderr
         );
@@ -665,12 +737,18 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
         "error: standard output is not usable (it is closed); nothing is done, so that no report is lost\n"
     );
     // `fmt` prints nothing to change when stdout is closed: it refuses too.
-    write(&p.join("policies/grant.policy"), "allow   empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n");
+    write(
+        &p.join("policies/grant.policy"),
+        "allow   empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n",
+    );
     let before = std::fs::read(p.join("policies/grant.policy")).unwrap();
     for cmd in ["fmt", "fmt --check", "fmt --diff"] {
         let (code, stderr) = run_redirected(p, cmd, ">&-");
         assert_eq!(code, 2, "`{cmd}`: {stderr}");
-        assert_eq!(std::fs::read(p.join("policies/grant.policy")).unwrap(), before);
+        assert_eq!(
+            std::fs::read(p.join("policies/grant.policy")).unwrap(),
+            before
+        );
     }
     if full {
         for cmd in ["fmt --check", "fmt --diff"] {

@@ -497,7 +497,10 @@ impl TestFile {
                         case.at.proofs.get(name).copied().unwrap_or((case.line, 1)),
                         format!("unknown proof `{name}` in the request"),
                         did_you_mean(name, crate::model::PROOFS).or_else(|| {
-                            Some(format!("the proofs are {}", crate::model::PROOFS.join(", ")))
+                            Some(format!(
+                                "the proofs are {}",
+                                crate::model::PROOFS.join(", ")
+                            ))
                         }),
                     ));
                 }
