@@ -14,7 +14,7 @@
 //! the warning makes sure it is seen before it ships.
 //!
 //! ## Example
-//! ```lanepolicy
+//! ```text
 //! // The last exception was removed; nothing is left but this comment.
 //! ```
 //!
