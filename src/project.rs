@@ -524,6 +524,30 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         });
     }
 
+    // A file under a directory that belongs to another project (a nested
+    // `lanes.yaml` nearer to it) is not checked against this inventory.
+    if opts.inventory.is_none() {
+        let ours = inv_path.canonicalize().unwrap_or_else(|_| inv_path.clone());
+        let mut nearest: std::collections::BTreeMap<PathBuf, Option<PathBuf>> =
+            std::collections::BTreeMap::new();
+        for f in &files {
+            let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+            let own = nearest
+                .entry(dir)
+                .or_insert_with(|| find_inventory(f).map(|i| i.canonicalize().unwrap_or(i)));
+            if let Some(own) = own.as_ref().filter(|own| **own != ours) {
+                return Err(Failure {
+                    path: shown(f),
+                    message: format!(
+                        "belongs to the project of {}, not of {}; check each project on its own (name its directory or files)",
+                        display_path(own, &root),
+                        display_path(&ours, &root)
+                    ),
+                });
+            }
+        }
+    }
+
     // The policy files are read and parsed on a second thread while this
     // one reads the inventory: the two are independent, and both matter
     // for a pre-commit hook's latency.

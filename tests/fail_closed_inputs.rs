@@ -506,6 +506,31 @@ fn each_file_gets_its_own_configuration() {
 }
 
 #[test]
+fn a_directory_holding_another_project_is_not_checked_against_the_outer_inventory() {
+    let d = two_projects();
+    let p = d.path();
+    // An inventory at the root too: `check .` must not check `a` and `b`
+    // against it.
+    std::fs::copy(p.join("a/lanes.yaml"), p.join("lanes.yaml")).unwrap();
+    let r = run_in(p, &["check", "."]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: a/policies/x.policy: belongs to the project of a/lanes.yaml, not of lanes.yaml; check each project on its own (name its directory or files)\n"
+    );
+    // Named one by one, each project is checked on its own.
+    let r = run_in(p, &["check", "a", "b", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let l003: Vec<&str> = diags
+        .iter()
+        .filter(|d| d["code"] == "L003")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(l003, ["b/policies/y.policy"]);
+}
+
+#[test]
 fn build_refuses_files_of_several_projects_unless_an_inventory_is_given() {
     let d = two_projects();
     let p = d.path();
