@@ -597,3 +597,89 @@ impl BundleDiff {
         s
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::LoweredCheck;
+    use serde_json::Value;
+
+    fn lowered(code: &str, name: &str, default: &str, severity: &str) -> LoweredCheck {
+        LoweredCheck {
+            code: code.into(),
+            name: name.into(),
+            default: default.into(),
+            severity: severity.into(),
+        }
+    }
+
+    #[test]
+    fn a_change_of_guards_alone_is_a_change() {
+        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
+            .expect("the real bundle loads");
+        let mut new = real.clone();
+        new.lowered_checks = vec![
+            lowered("L001", "missing-issue", "error", "off"),
+            lowered("L012", "wildcard-touches-production", "warning", "off"),
+        ];
+        let mut old = real.clone();
+        old.lowered_checks = vec![
+            lowered("L003", "production-lane", "error", "warning"),
+            lowered("L012", "wildcard-touches-production", "warning", "off"),
+        ];
+        let d = diff(&old, &new);
+        assert!(!d.is_empty());
+        assert!(d.grants.is_empty() && d.denies.is_empty() && d.inventory.is_empty());
+        let got: Vec<(Change, &str, &Value, &Value)> = d
+            .guards
+            .iter()
+            .map(|c| {
+                (
+                    c.change,
+                    c.name.as_str(),
+                    &c.fields[0].old,
+                    &c.fields[0].new,
+                )
+            })
+            .collect();
+        let (error, off, warning) = (
+            Value::from("error"),
+            Value::from("off"),
+            Value::from("warning"),
+        );
+        assert_eq!(
+            got,
+            [
+                (Change::Added, "L001 missing-issue", &error, &off),
+                (Change::Removed, "L003 production-lane", &warning, &error),
+            ]
+        );
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn a_grant_that_loses_a_guard_changes() {
+        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
+            .expect("the real bundle loads");
+        let mut new = real.clone();
+        new.rules[0]
+            .lowered_findings
+            .push(crate::bundle::LoweredFinding {
+                code: "L002".into(),
+                name: "no-retirement".into(),
+                severity: "off".into(),
+                message: "`allow` never retires".into(),
+            });
+        let d = diff(&real, &new);
+        assert!(!d.grants.is_empty());
+        for c in &d.grants {
+            assert_eq!(c.change, Change::Changed);
+            assert_eq!(c.fields.len(), 1);
+            assert_eq!(c.fields[0].field, "unguarded");
+            assert_eq!(
+                c.fields[0].new,
+                serde_json::json!(["L002 no-retirement (off)"])
+            );
+        }
+    }
+}
