@@ -359,10 +359,18 @@ fn print_out(s: &str) -> bool {
 
 fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("policies")]
-    } else {
+    let default = Path::new("policies");
+    let paths = if !args.paths.is_empty() {
         args.paths.clone()
+    } else if std::fs::symlink_metadata(default).is_err()
+        && std::fs::symlink_metadata(project::INVENTORY_FILE).is_ok()
+    {
+        // The default directory is gone (a checkout does not keep an empty
+        // one once its last policy file is deleted) beside an inventory:
+        // the policy set is empty, and its bundle denies everything.
+        Vec::new()
+    } else {
+        vec![default.to_path_buf()]
     };
     let opts = project::Options {
         paths,

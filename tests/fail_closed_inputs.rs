@@ -399,6 +399,21 @@ fn deleting_the_last_policy_file_builds_a_bundle_that_denies_everything() {
         (1, Some("no-matching-rule"))
     );
 
+    // A checkout keeps no empty directory: without `policies/` beside the
+    // inventory, the default set is empty too.
+    std::fs::remove_dir(p.join("policies")).unwrap();
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("L020"), "{}", r.stdout);
+    assert_eq!(bundle(p, "b.json")["rules"], serde_json::json!([]));
+    // A directory named on the command line must exist.
+    let r = run_in(p, &["check", "policies"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (2, "error: policies: no such file or directory\n")
+    );
+    std::fs::create_dir(p.join("policies")).unwrap();
+
     // A file with comments only is the same: no rule, the warning.
     write(&p.join("policies/empty.policy"), "// nothing approved\n");
     let r = run_in(p, &["check", "--format", "json"]);
