@@ -151,6 +151,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
             reason: deny.then(|| "frozen for an audit".to_string()),
             doc: Some(format!("Generated rule {k}.")),
             suppressions: Vec::new(),
+            lowered_findings: Vec::new(),
             source: SourcePos {
                 path: format!("policies/generated-{:03}.policy", k / 100),
                 line: 1 + 5 * (k % 100),
@@ -171,6 +172,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
         products: product_map,
         lanes,
         rules: rule_list,
+        lowered_checks: Vec::new(),
     };
     let value = serde_json::to_value(&bundle).unwrap();
     bundle.digest = digest_of(&value);

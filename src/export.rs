@@ -82,6 +82,10 @@ pub struct LaunchplaneExport {
     pub left_out: Vec<(String, LaneProfile)>,
     /// The dry-run write-path requests, in lane-key order.
     pub apply_requests: Vec<ApplyRequest>,
+    /// The checks the configuration lowered when the bundle was built (the
+    /// bundle's `lowered_checks`). Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lowered_checks: Vec<crate::bundle::LoweredCheck>,
     /// lanepolicy's side: where each record comes from, and why one is
     /// disabled or a value differs from the inventory. Lane-key order.
     pub notes: Vec<Note>,
@@ -266,6 +270,11 @@ pub struct Note {
     /// When an enabled record retires (events, then dates).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub until: Vec<String>,
+    /// The guards an enabled record's grant shipped without: `CODE name
+    /// (severity)` of each check the configuration lowered that found
+    /// something on its rule.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unguarded: Vec<String>,
     /// What it means, in a sentence.
     pub message: String,
 }
@@ -410,6 +419,7 @@ impl Notes<'_> {
             rules: Vec::new(),
             issue: None,
             until: Vec::new(),
+            unguarded: Vec::new(),
             message,
         });
         &mut self.out[at]
@@ -671,6 +681,11 @@ fn record_of(
                 n.rules = vec![g.rule.clone()];
                 n.issue = g.issue.as_ref().map(|i| i.reference.clone());
                 n.until = g.until.clone();
+                n.unguarded = g
+                    .lowered
+                    .iter()
+                    .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+                    .collect();
                 let reason = format!(
                     "lanepolicy bundle {digest}, rule {}, {}: allows `{}` on {}{}",
                     g.rule,
@@ -859,6 +874,7 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> Result<LaunchplaneExport
         products,
         left_out,
         apply_requests,
+        lowered_checks: b.lowered_checks.clone(),
         notes: all_notes,
     })
 }

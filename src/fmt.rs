@@ -482,11 +482,20 @@ pub enum FileOutcome {
 /// configuration cannot be read.
 pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, String)>, Failure> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let config = configuration(
-        paths.first().map_or(Path::new("."), PathBuf::as_path),
-        &root,
-    )?;
-    let files = project::policy_files(paths, &root, &config)?;
+    // Each path with the configuration of its own project: the paths may
+    // come from several (a pre-commit hook passes every changed file).
+    let mut files = Vec::new();
+    for p in paths {
+        let config = configuration(p, &root)?;
+        files.extend(project::policy_files(
+            std::slice::from_ref(p),
+            &root,
+            &config,
+        )?);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+    files.sort();
     Ok(files
         .into_iter()
         .map(|p| {
@@ -504,7 +513,7 @@ pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, Stri
 fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
     let Some(path) = project::find_inventory(first)
         .and_then(|inv| inv.parent().map(|d| d.join(CONFIG_FILE)))
-        .filter(|p| p.exists())
+        .filter(|p| project::present(p))
     else {
         return Ok(Config::default());
     };

@@ -292,11 +292,20 @@ impl FactArgs {
 }
 
 fn main() -> ExitCode {
+    // Before anything is opened: a closed standard output would otherwise
+    // be taken by the next file opened (a bundle's temporary file), and the
+    // standard library quietly drops writes to a closed descriptor.
+    if let Err(e) = stdout_is_open() {
+        error(format!(
+            "standard output is not usable ({e}); nothing is done, so that no report is lost"
+        ));
+        return ExitCode::from(2);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
+            return ExitCode::from(if e.use_stderr() || !printed { 2 } else { 0 });
         }
     };
     let keys = match trusted_keys(&cli.trusted_keys) {
@@ -365,6 +374,35 @@ fn error(message: impl std::fmt::Display) {
     eprintln!("error: {message}");
 }
 
+/// Whether standard output is open. A closed one (`>&-`) is not seen as
+/// closed by the program: the Rust runtime puts `/dev/null`, opened
+/// read-write, in its place before `main` (and the standard library drops
+/// writes to a closed descriptor anyway). A shell's `>/dev/null` opens it
+/// write-only, so `/dev/null` open read-write on descriptor 1 is taken as
+/// closed. Writes are still checked one by one ([`print_out`]): a full
+/// device (`>/dev/full`) only fails on writing.
+#[cfg(unix)]
+fn stdout_is_open() -> Result<(), String> {
+    use rustix::fs::{FileType, OFlags, fcntl_getfl, fstat, stat};
+    let out = std::io::stdout();
+    let meta = fstat(&out).map_err(|e| e.to_string())?;
+    if FileType::from_raw_mode(meta.st_mode) != FileType::CharacterDevice {
+        return Ok(());
+    }
+    let null = stat("/dev/null").map_err(|e| e.to_string())?;
+    let mode = fcntl_getfl(&out).map_err(|e| e.to_string())? & OFlags::RWMODE;
+    if meta.st_rdev == null.st_rdev && mode == OFlags::RDWR {
+        return Err("it is closed".into());
+    }
+    Ok(())
+}
+
+/// Elsewhere, writes are checked one by one ([`print_out`]).
+#[cfg(not(unix))]
+fn stdout_is_open() -> Result<(), String> {
+    Ok(())
+}
+
 fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -384,10 +422,18 @@ struct Output<'a> {
 
 fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from("policies")]
-    } else {
+    let default = Path::new("policies");
+    let paths = if !args.paths.is_empty() {
         args.paths.clone()
+    } else if std::fs::symlink_metadata(default).is_err()
+        && std::fs::symlink_metadata(project::INVENTORY_FILE).is_ok()
+    {
+        // The default directory is gone (a checkout does not keep an empty
+        // one once its last policy file is deleted) beside an inventory:
+        // the policy set is empty, and its bundle denies everything.
+        Vec::new()
+    } else {
+        vec![default.to_path_buf()]
     };
     let opts = project::Options {
         paths,
@@ -402,6 +448,29 @@ fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
         issues: args.issues.clone(),
         build: output.is_some(),
     };
+    // Files of several projects (what a pre-commit hook passes): each is
+    // checked against its own inventory and configuration.
+    let groups = if opts.inventory.is_some() {
+        Vec::new()
+    } else {
+        project::projects(&opts.paths)
+    };
+    if groups.len() > 1 {
+        let inventories: Vec<String> = groups
+            .iter()
+            .filter_map(|(inv, _)| inv.as_deref())
+            .map(|i| lanepolicy::source::display_path(i, &opts.root))
+            .collect();
+        if output.is_some() {
+            error(format!(
+                "the files belong to {} projects ({}); a bundle has one inventory: build each project on its own, or pass `--inventory FILE`",
+                groups.len(),
+                inventories.join(", ")
+            ));
+            return 2;
+        }
+        return check_projects(args, &opts, groups);
+    }
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
         Err(f) => {
@@ -482,6 +551,97 @@ fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
         eprintln!("wrote {}", path.display());
     }
     0
+}
+
+/// `check` over files of several projects: each group is compiled with its
+/// own inventory and configuration; the report has every project's
+/// findings (in the human format, each project closes with its own summary
+/// line naming its inventory). Nothing is printed unless every project
+/// could be compiled.
+fn check_projects(
+    args: &CheckArgs,
+    opts: &project::Options,
+    groups: Vec<(Option<PathBuf>, Vec<PathBuf>)>,
+) -> u8 {
+    let mut outcomes = Vec::new();
+    for (inventory, paths) in groups {
+        let mut o = opts.clone();
+        o.paths = paths;
+        match project::compile(&o) {
+            Ok(outcome) => outcomes.push((inventory, outcome)),
+            Err(f) => {
+                error(f);
+                return 2;
+            }
+        }
+    }
+    let failed = outcomes
+        .iter()
+        .any(|(_, o)| o.has_errors() || (args.deny_warnings && o.count(Severity::Warning) > 0));
+    let text = match args.format {
+        Format::Human => outcomes
+            .iter()
+            .map(|(inv, o)| {
+                let mut s = diagnostic::render_human(&o.diagnostics, &o.sources, color());
+                s.push_str(&diagnostic::summary_line(
+                    &o.diagnostics,
+                    o.policy_files + 1,
+                ));
+                if let Some(inv) = inv {
+                    s.push_str(&format!(
+                        " (inventory {})",
+                        lanepolicy::source::display_path(inv, &opts.root)
+                    ));
+                }
+                s.push('\n');
+                s
+            })
+            .collect(),
+        Format::Github => outcomes
+            .iter()
+            .map(|(_, o)| diagnostic::render_github(&o.diagnostics, &o.sources))
+            .collect(),
+        Format::Json => {
+            let all: Vec<serde_json::Value> = outcomes
+                .iter()
+                .flat_map(|(_, o)| {
+                    let one = diagnostic::render_json(&o.diagnostics, &o.sources);
+                    serde_json::from_str::<Vec<serde_json::Value>>(&one).unwrap_or_default()
+                })
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&all).unwrap_or_default()
+            )
+        }
+        Format::Sarif => {
+            // One SARIF log, one run per project.
+            let mut logs = outcomes.iter().filter_map(|(_, o)| {
+                serde_json::from_str::<serde_json::Value>(&diagnostic::render_sarif(
+                    &o.diagnostics,
+                    &o.sources,
+                ))
+                .ok()
+            });
+            let mut first = logs.next().unwrap_or_default();
+            for log in logs {
+                if let (Some(runs), Some(more)) = (
+                    first.get_mut("runs").and_then(|r| r.as_array_mut()),
+                    log.get("runs").and_then(|r| r.as_array()),
+                ) {
+                    runs.extend(more.iter().cloned());
+                }
+            }
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&first).unwrap_or_default()
+            )
+        }
+    };
+    if !print_out(&text) {
+        return 2;
+    }
+    u8::from(failed)
 }
 
 /// The bundle's text, after checking that it may be written to `path`: a
@@ -680,12 +840,23 @@ fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
         }
     };
     let text = match format {
-        LanesFormat::Human => runtime
-            .lanes(&facts)
-            .iter()
-            .map(human_lane)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        LanesFormat::Human => {
+            let lowered = &runtime.bundle().lowered_checks;
+            let mut s = String::new();
+            if !lowered.is_empty() {
+                let list: Vec<String> = lowered
+                    .iter()
+                    .map(|c| format!("{} {} ({} -> {})", c.code, c.name, c.default, c.severity))
+                    .collect();
+                s.push_str(&format!(
+                    "checks lowered by the configuration: {}\n\n",
+                    list.join(", ")
+                ));
+            }
+            let views = runtime.lanes(&facts);
+            s.push_str(&views.iter().map(human_lane).collect::<Vec<_>>().join("\n"));
+            s
+        }
         LanesFormat::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&runtime.lanes(&facts)).unwrap_or_default()
@@ -747,6 +918,15 @@ fn human_lane(v: &LaneView) -> String {
         }
         if !g.requires.is_empty() {
             s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
+        }
+        for f in &g.lowered {
+            s.push_str(&format!(
+                "    unguarded: {} {} is {} by the configuration: {}\n",
+                f.code,
+                f.name,
+                f.severity,
+                one_line(&f.message)
+            ));
         }
     }
     for d in &v.denies {
@@ -967,6 +1147,21 @@ fn graph(
             let today = jiff::Timestamp::now()
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .date();
+            // One graph is one bundle: one inventory.
+            let groups = project::projects(&paths);
+            if inventory.is_none() && groups.len() > 1 {
+                let names: Vec<String> = groups
+                    .iter()
+                    .filter_map(|(inv, _)| inv.as_deref())
+                    .map(|i| lanepolicy::source::display_path(i, &root))
+                    .collect();
+                error(format!(
+                    "the files belong to {} projects ({}); a graph has one inventory: draw each project on its own, or pass `--inventory FILE`",
+                    groups.len(),
+                    names.join(", ")
+                ));
+                return 2;
+            }
             let mut opts = project::Options::new(paths, root, today);
             opts.inventory = inventory;
             opts.build = true;
@@ -1079,10 +1274,17 @@ fn fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
         match fmt::format_file(path, shown) {
             Ok(FileOutcome::Unchanged) => unchanged += 1,
             Ok(FileOutcome::Changed { before, after }) => {
-                if diff {
-                    print_out(&fmt::unified_diff(shown, &before, &after));
+                let printed = if diff {
+                    print_out(&fmt::unified_diff(shown, &before, &after))
                 } else if check {
-                    print_out(&format!("would reformat {shown}\n"));
+                    print_out(&format!("would reformat {shown}\n"))
+                } else {
+                    true
+                };
+                if !printed {
+                    // The report is lost: stop, and say so by the exit code.
+                    error("cannot write to standard output");
+                    return 2;
                 }
                 if check || diff {
                     changed += 1;

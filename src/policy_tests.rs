@@ -109,27 +109,10 @@ pub struct FileReport {
 /// Finds the test files under `paths`, sorted, each once. A file named on
 /// the command line is taken whatever its name.
 pub fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failure> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-        let entries = std::fs::read_dir(dir).map_err(|e| Failure {
-            path: display_path(dir, root),
-            message: io_message(&e),
-        })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                walk(&path, root, out)?;
-            } else if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().ends_with(TEST_SUFFIX))
-            {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
+    let wanted = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().ends_with(TEST_SUFFIX))
+    };
     let mut out = Vec::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Failure {
@@ -137,13 +120,15 @@ pub fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failur
             message: io_message(&e),
         })?;
         if meta.is_dir() {
-            walk(p, root, &mut out)?;
+            project::find_files(p, root, &wanted, &mut out)?;
         } else {
             out.push(p.clone());
         }
     }
+    // The same file reached twice (named, or through a link) runs once.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     out.sort();
-    out.dedup();
     Ok(out)
 }
 
@@ -277,6 +262,16 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
     options.inventory = opts.inventory.clone();
     options.build = true;
     let outcome = project::compile(&options).map_err(SuiteError::Io)?;
+    // An empty set denies everything, so every `deny` case would pass:
+    // a test file tests the policies beside it, and there must be some.
+    if outcome.policy_files == 0 {
+        return Err(SuiteError::Io(Failure {
+            path: dir_shown.to_string(),
+            message:
+                "no `.policy` files found; a test file tests the policies of its own directory"
+                    .into(),
+        }));
+    }
     let Some(b) = &outcome.bundle else {
         return Err(SuiteError::Policies {
             dir: dir_shown.to_string(),

@@ -5,9 +5,12 @@ use crate::bundle::{self, Bundle};
 use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
+use crate::lint::rules::no_policies;
 use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
-use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
+use crate::source::{
+    FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path,
+};
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -204,21 +207,97 @@ pub fn policy_files(
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Failure {
-        path: display_path(dir, root),
-        message: io_message(&e),
-    })?;
-    for entry in entries.flatten() {
+    find_files(
+        dir,
+        root,
+        &|p| p.extension().is_some_and(|e| e == "policy"),
+        out,
+    )
+}
+
+/// Finds, recursively, the files under `dir` whose path `wanted` accepts,
+/// appending them to `out` (as found: under `dir`, links not resolved).
+///
+/// Symbolic links are followed, to files and to directories alike, so a
+/// policy kept in a linked directory is never left out. A link that points
+/// at a directory being walked (a loop) and a link that points at nothing
+/// are errors, as are an entry or a directory that cannot be read: a file
+/// discovery never skips what it cannot see. A directory reached twice
+/// through different links is walked once (its files would be read once
+/// anyway).
+///
+/// # Errors
+///
+/// A [`Failure`] naming the entry (shown relative to `root`): unreadable,
+/// a broken link, or a link loop.
+pub fn find_files(
+    dir: &Path,
+    root: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), Failure> {
+    let mut stack = Vec::new();
+    let mut seen = BTreeSet::new();
+    walk_dir(dir, root, wanted, out, &mut stack, &mut seen)
+}
+
+fn walk_dir(
+    dir: &Path,
+    root: &Path,
+    wanted: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<PathBuf>,
+    stack: &mut Vec<PathBuf>,
+    seen: &mut BTreeSet<PathBuf>,
+) -> Result<(), Failure> {
+    let fail = |path: &Path, e: &std::io::Error| Failure {
+        path: display_path(path, root),
+        message: io_message(e),
+    };
+    let real = dir.canonicalize().map_err(|e| fail(dir, &e))?;
+    if let Some(outer) = stack.iter().find(|d| **d == real) {
+        return Err(Failure {
+            path: display_path(dir, root),
+            message: format!(
+                "a symbolic link loop: this directory is `{}` again; remove the link",
+                display_path(outer, root)
+            ),
+        });
+    }
+    if !seen.insert(real.clone()) {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(dir, &e))?;
+    let mut entries = entries
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| fail(dir, &e))?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    stack.push(real);
+    for entry in entries {
         let path = entry.path();
-        let Ok(kind) = entry.file_type() else {
-            continue;
+        let kind = entry.file_type().map_err(|e| fail(&path, &e))?;
+        let is_dir = if kind.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(meta) => meta.is_dir(),
+                Err(e) => {
+                    return Err(Failure {
+                        path: display_path(&path, root),
+                        message: format!(
+                            "a symbolic link that cannot be followed ({}); fix or remove it",
+                            io_message(&e)
+                        ),
+                    });
+                }
+            }
+        } else {
+            kind.is_dir()
         };
-        if kind.is_dir() {
-            walk(&path, root, out)?;
-        } else if path.extension().is_some_and(|e| e == "policy") {
+        if is_dir {
+            walk_dir(&path, root, wanted, out, stack, seen)?;
+        } else if wanted(&path) {
             out.push(path);
         }
     }
+    stack.pop();
     Ok(())
 }
 
@@ -240,25 +319,72 @@ pub fn project_root(inventory: &Path) -> PathBuf {
 
 /// The nearest `lanes.yaml` in `start` (a file's directory, or a directory)
 /// or its parents.
+///
+/// The directories are those of the path as written (a policy directory
+/// that is a symbolic link belongs to the project it is linked into), and
+/// then, when none is found there, those of the path with links resolved.
+/// A `lanes.yaml` that exists in any form counts, a broken link included:
+/// reading it then says what is wrong, rather than a farther inventory
+/// being taken in its place.
 pub fn find_inventory(start: &Path) -> Option<PathBuf> {
     let dir = if start.is_dir() {
         Some(start)
     } else {
         start.parent()
     };
-    let abs = dir.map(|d| {
+    let dir = dir.map(|d| {
         if d.as_os_str().is_empty() {
             Path::new(".")
         } else {
             d
         }
     })?;
-    let abs = abs.canonicalize().ok()?;
-    // The nearest one that exists; if it is not a regular file, reading it
-    // says so (a pipe or a directory named lanes.yaml is not skipped).
-    abs.ancestors()
-        .map(|d| d.join(INVENTORY_FILE))
-        .find(|p| p.exists())
+    let logical = std::path::absolute(dir).ok().filter(|p| {
+        !p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    });
+    logical
+        .into_iter()
+        .chain(dir.canonicalize().ok())
+        .find_map(|base| {
+            base.ancestors()
+                .map(|d| d.join(INVENTORY_FILE))
+                .find(|p| present(p))
+        })
+}
+
+/// The paths of one call grouped by project: each path with the nearest
+/// inventory of its own (an inventory or a configuration named stands for
+/// its directory), groups in the order their first path was given, paths
+/// in their given order. A path without an inventory is a group of its own
+/// (`None`), so that compiling it says so.
+///
+/// One call may name files of several projects (a pre-commit hook passes
+/// every changed file); each file is checked against its own inventory and
+/// configuration, never the first one's.
+pub fn projects(paths: &[PathBuf]) -> Vec<(Option<PathBuf>, Vec<PathBuf>)> {
+    let mut groups: Vec<(Option<PathBuf>, Vec<PathBuf>)> = Vec::new();
+    for p in paths {
+        let named = p.file_name().and_then(|n| n.to_str());
+        let start = match named {
+            Some(INVENTORY_FILE | CONFIG_FILE) => match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            _ => p.clone(),
+        };
+        let inv = find_inventory(&start).map(|i| i.canonicalize().unwrap_or(i));
+        match groups.iter_mut().find(|(k, _)| *k == inv) {
+            Some((_, list)) => list.push(p.clone()),
+            None => groups.push((inv, vec![p.clone()])),
+        }
+    }
+    groups
+}
+
+/// True when something is at `path`, a broken symbolic link included.
+pub(crate) fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 /// Reads an issue-state snapshot (`gh issue list --state all --json
@@ -354,13 +480,17 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             .parent()
             .unwrap_or(Path::new("."))
             .join(CONFIG_FILE);
-        p.exists().then_some(p)
+        present(&p).then_some(p)
     });
+    let mut config_id = None;
     let config = match &config_path {
         None => Config::default(),
         Some(path) => {
             let (src, bad) = read(path)?;
             let id = sources.add(src);
+            // The configuration decides which guards stand: a source of
+            // the bundle, under its digest.
+            config_id = Some(id);
             if let Some(bad) = bad {
                 diagnostics.push(not_utf8(Code::E202, id, sources.get(id), bad));
                 Config::default()
@@ -377,19 +507,45 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     };
 
     let files = policy_files(&opts.paths, &opts.root, &config)?;
-    if files.is_empty() {
-        let excluded = opts
+    // No policy file under a directory is a policy set without rules (the
+    // last file deleted): it builds, and its bundle denies everything.
+    // Files named one by one and all excluded are a mistake in the call.
+    if files.is_empty()
+        && let Some(excluded) = opts
             .paths
             .iter()
-            .find(|p| p.is_file() && config.excludes(p));
+            .find(|p| p.is_file() && config.excludes(p))
+    {
         return Err(Failure {
-            path: display_path(excluded.unwrap_or(&first), &opts.root),
-            message: if excluded.is_some() {
-                format!("excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check")
-            } else {
-                "no `.policy` files found".into()
-            },
+            path: display_path(excluded, &opts.root),
+            message: format!(
+                "excluded by `exclude` in {CONFIG_FILE}; no `.policy` files left to check"
+            ),
         });
+    }
+
+    // A file under a directory that belongs to another project (a nested
+    // `lanes.yaml` nearer to it) is not checked against this inventory.
+    if opts.inventory.is_none() {
+        let ours = inv_path.canonicalize().unwrap_or_else(|_| inv_path.clone());
+        let mut nearest: std::collections::BTreeMap<PathBuf, Option<PathBuf>> =
+            std::collections::BTreeMap::new();
+        for f in &files {
+            let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
+            let own = nearest
+                .entry(dir)
+                .or_insert_with(|| find_inventory(f).map(|i| i.canonicalize().unwrap_or(i)));
+            if let Some(own) = own.as_ref().filter(|own| **own != ours) {
+                return Err(Failure {
+                    path: shown(f),
+                    message: format!(
+                        "belongs to the project of {}, not of {}; check each project on its own (name its directory or files)",
+                        display_path(own, &root),
+                        display_path(&ours, &root)
+                    ),
+                });
+            }
+        }
     }
 
     // The policy files are read and parsed on a second thread while this
@@ -441,7 +597,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     })??;
     let added = sources.add(inv_src);
     debug_assert_eq!(added, inv_id);
-    let mut bundle_sources = vec![inv_id];
+    let mut bundle_sources: Vec<FileId> = config_id.into_iter().chain([inv_id]).collect();
     diagnostics.append(&mut inv_diags);
     suppressions.extend(inv_supp);
     let closed = match (&opts.issues, &inventory) {
@@ -490,6 +646,37 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             closed_issues: closed,
         };
         diagnostics.extend(lint::run(&ctx));
+        if program.rules.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            diagnostics.push(no_policies::diagnostic(inv_id, files.len()));
+        }
+    }
+    // What the configuration lowers is recorded before it is applied: on
+    // each rule, the findings that would have been reported at their
+    // default severity; in the bundle, the checks lowered.
+    let lowered: Vec<(FileId, usize, Code, Option<Severity>, String)> = diagnostics
+        .iter()
+        .filter(|d| !d.check().is_error_code() && lowers(&config, d.code))
+        .map(|d| {
+            (
+                d.file,
+                d.span.start,
+                d.code,
+                config.severity(d.code),
+                d.message.clone(),
+            )
+        })
+        .collect();
+    for rule in &mut program.rules {
+        let mut found: Vec<_> = lowered
+            .iter()
+            .filter(|(file, start, ..)| {
+                *file == rule.file && rule.span.start <= *start && *start < rule.span.end
+            })
+            .map(|(_, _, code, sev, message)| (*code, *sev, message.clone()))
+            .collect();
+        found.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
+        found.dedup();
+        rule.lowered = found;
     }
     // Severities from the configuration (errors are never configured), then suppressions.
     diagnostics.retain_mut(|d| {
@@ -525,9 +712,13 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) if opts.build => {
-            Some(bundle::build(&program, inv, &sources, &bundle_sources))
-        }
+        (Some(inv), false) if opts.build => Some(bundle::build(
+            &program,
+            inv,
+            &sources,
+            &bundle_sources,
+            lowered_checks(&config),
+        )),
         _ => None,
     };
     Ok(Outcome {
@@ -537,6 +728,35 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         bundle,
         policy_files: files.len(),
     })
+}
+
+/// True when the configuration gives `code` a lower severity than its
+/// default: off, or a warning for a check that is an error by default.
+fn lowers(config: &Config, code: Code) -> bool {
+    let rank = |s: Option<Severity>| match s {
+        None => 0,
+        Some(Severity::Warning) => 1,
+        Some(_) => 2,
+    };
+    rank(config.severity(code)) < rank(Some(code.check().default_severity))
+}
+
+/// The checks the configuration lowers, in code order, for the bundle.
+fn lowered_checks(config: &Config) -> Vec<bundle::LoweredCheck> {
+    config
+        .severities
+        .keys()
+        .filter(|c| lowers(config, **c))
+        .map(|c| bundle::LoweredCheck {
+            code: c.check().code.to_string(),
+            name: c.check().name.to_string(),
+            default: c.check().default_severity.as_str().to_string(),
+            severity: config
+                .severity(*c)
+                .map_or("off", |s| s.as_str())
+                .to_string(),
+        })
+        .collect()
 }
 
 /// Replaces the file at `path` with `text` atomically: the text goes to a

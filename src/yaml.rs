@@ -43,6 +43,38 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// Deserializes `text` into `T` as [`read`] does, and moreover refuses a
+/// plain scalar that YAML reads as a boolean, a number or null where text
+/// is expected (`proofs: {backup_proof: false}`, `lane: 123`): such a value
+/// must be quoted to be text. For files whose every value has one meaning
+/// (policy test files).
+pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 4_000_000;
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        strict_booleans: true,
+        no_schema: true,
+        budget: Some(budget),
+    };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map_or((0, 0), |loc| (loc.line() as usize, loc.column() as usize));
+        let message = match &e {
+            serde_saphyr::Error::QuotingRequired { value, .. } => format!(
+                "`{value}` is read as a boolean, a number or null, not as text; quote it (`\"{value}\"`) if it is text"
+            ),
+            _ => clean_message(&e.to_string()),
+        };
+        YamlError {
+            message,
+            line,
+            column,
+        }
+    })
+}
+
 /// True when the text has nothing but blank lines and comments.
 pub fn is_blank(text: &str) -> bool {
     text.lines()

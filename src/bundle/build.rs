@@ -9,10 +9,17 @@ use crate::syntax::ast::Retire;
 use sha2::{Digest, Sha256};
 
 /// Builds the bundle from the program and the inventory; `inputs` are the
-/// files recorded in `sources` (policies and the inventory). The caller has
-/// checked that there are no errors.
+/// files recorded in `sources` (policies, the inventory and the
+/// configuration); `lowered` the checks the configuration lowered. The
+/// caller has checked that there are no errors.
 /// Returns the bundle with its `digest` filled in.
-pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[FileId]) -> Bundle {
+pub fn build(
+    program: &Program,
+    inv: &Inventory,
+    sources: &SourceMap,
+    inputs: &[FileId],
+    lowered: Vec<LoweredCheck>,
+) -> Bundle {
     let mut srcs: Vec<SourceRef> = inputs
         .iter()
         .map(|&id| sources.get(id))
@@ -108,6 +115,16 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
                         reason: reason.clone(),
                     })
                     .collect(),
+                lowered_findings: r
+                    .lowered
+                    .iter()
+                    .map(|(code, severity, message)| LoweredFinding {
+                        code: code.check().code.to_string(),
+                        name: code.check().name.to_string(),
+                        severity: severity.map_or("off", |s| s.as_str()).to_string(),
+                        message: message.clone(),
+                    })
+                    .collect(),
                 source: SourcePos {
                     path: file.bundle_path.clone(),
                     line,
@@ -139,6 +156,7 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
         products,
         lanes,
         rules,
+        lowered_checks: lowered,
     };
     let value = serde_json::to_value(&bundle).unwrap_or_default();
     bundle.digest = digest_of(&value);

@@ -29,6 +29,11 @@ pub struct Term {
     pub requires: Vec<String>,
     /// A deny's reason text.
     pub reason: Option<String>,
+    /// The guards it shipped without: `CODE name (severity)` of each
+    /// lowered check that found something on its rule, sorted. Left out of
+    /// the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unguarded: Vec<String>,
     /// The rule that says it, in the bundle it comes from (not compared).
     #[serde(skip)]
     pub rule: String,
@@ -62,6 +67,7 @@ impl Term {
                 == other.confirm.as_deref().map(normalize_phrase)
             && self.requires == other.requires
             && self.reason == other.reason
+            && self.unguarded == other.unguarded
     }
 }
 
@@ -143,12 +149,20 @@ pub struct BundleDiff {
     pub denies: Vec<PairChange>,
     /// Lanes, actions and events that changed, by kind then name.
     pub inventory: Vec<ItemChange>,
+    /// Checks whose lowering by the configuration changed (kind `check`,
+    /// by code; fields `default` and `severity`). Left out of the JSON
+    /// when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub guards: Vec<ItemChange>,
 }
 
 impl BundleDiff {
     /// True when the bundles decide alike.
     pub fn is_empty(&self) -> bool {
-        self.grants.is_empty() && self.denies.is_empty() && self.inventory.is_empty()
+        self.grants.is_empty()
+            && self.denies.is_empty()
+            && self.inventory.is_empty()
+            && self.guards.is_empty()
     }
 }
 
@@ -176,6 +190,13 @@ fn pairs(b: &Bundle) -> (Pairs, Pairs) {
             for action in &r.actions {
                 let mut requires = r.requires.clone();
                 requires.sort();
+                let mut unguarded: Vec<String> = r
+                    .lowered_findings
+                    .iter()
+                    .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+                    .collect();
+                unguarded.sort();
+                unguarded.dedup();
                 into.entry((lane.clone(), action.clone()))
                     .or_default()
                     .push(Term {
@@ -184,6 +205,7 @@ fn pairs(b: &Bundle) -> (Pairs, Pairs) {
                         confirm: r.confirm.as_ref().and_then(|m| m.get(lane).cloned()),
                         requires,
                         reason: r.reason.clone(),
+                        unguarded,
                         rule: r.id.clone(),
                     });
             }
@@ -220,6 +242,7 @@ fn field_changes(old: &Term, new: &Term) -> Vec<FieldChange> {
     }
     cmp("requires", json(&old.requires), json(&new.requires));
     cmp("reason", json(&old.reason), json(&new.reason));
+    cmp("unguarded", json(&old.unguarded), json(&new.unguarded));
     out
 }
 
@@ -298,6 +321,48 @@ fn compare_items<T: Serialize>(
     }
 }
 
+/// The change of each check the configuration lowered in one bundle and
+/// not (or otherwise) in the other: `added` when it is newly lowered,
+/// `removed` when it is back at its default, `changed` otherwise; the
+/// field `severity` says from what to what (a check not lowered has its
+/// default severity).
+fn compare_guards(old: &Bundle, new: &Bundle) -> Vec<ItemChange> {
+    let lowered = |b: &Bundle| -> BTreeMap<String, (String, String)> {
+        b.lowered_checks
+            .iter()
+            .map(|c| {
+                (
+                    format!("{} {}", c.code, c.name),
+                    (c.default.clone(), c.severity.clone()),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (lowered(old), lowered(new));
+    let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for key in keys {
+        let (change, before, after) = match (a.get(key), b.get(key)) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some((_, x)), Some((_, y))) => (Change::Changed, x.clone(), y.clone()),
+            (None, Some((default, y))) => (Change::Added, default.clone(), y.clone()),
+            (Some((default, x)), None) => (Change::Removed, x.clone(), default.clone()),
+            (None, None) => continue,
+        };
+        out.push(ItemChange {
+            change,
+            kind: "check",
+            name: key.clone(),
+            fields: vec![FieldChange {
+                field: "severity".into(),
+                old: before.into(),
+                new: after.into(),
+            }],
+        });
+    }
+    out
+}
+
 /// The semantic difference from `old` to `new`.
 pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
     let (old_allows, old_denies) = pairs(old);
@@ -341,7 +406,9 @@ pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
             }],
         });
     }
+    let guards = compare_guards(old, new);
     BundleDiff {
+        guards,
         old: old.digest.clone(),
         new: new.digest.clone(),
         grants: compare_pairs(&old_allows, &new_allows),
@@ -368,6 +435,9 @@ fn describe(t: &Term) -> String {
     }
     if let Some(r) = &t.reason {
         parts.push(format!("reason \"{}\"", one_line(r)));
+    }
+    if !t.unguarded.is_empty() {
+        parts.push(format!("unguarded: {}", t.unguarded.join(", ")));
     }
     parts.join(", ")
 }
@@ -450,9 +520,12 @@ impl BundleDiff {
                 }
             }
         }
-        if !self.inventory.is_empty() {
-            s.push_str("\ninventory:\n");
-            for c in &self.inventory {
+        for (title, list) in [("inventory", &self.inventory), ("guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{title}:\n"));
+            for c in list {
                 s.push_str(&format!(
                     "  {:<8} {} {}\n",
                     c.change.as_str(),
@@ -503,9 +576,14 @@ impl BundleDiff {
             }
             s.push('\n');
         }
-        if !self.inventory.is_empty() {
-            s.push_str("#### Inventory\n\n| change | kind | name | details |\n|---|---|---|---|\n");
-            for c in &self.inventory {
+        for (title, list) in [("Inventory", &self.inventory), ("Guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(
+                "#### {title}\n\n| change | kind | name | details |\n|---|---|---|---|\n"
+            ));
+            for c in list {
                 s.push_str(&format!(
                     "| {} | {} | `{}` | {} |\n",
                     c.change.as_str(),
@@ -517,5 +595,91 @@ impl BundleDiff {
             s.push('\n');
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::LoweredCheck;
+    use serde_json::Value;
+
+    fn lowered(code: &str, name: &str, default: &str, severity: &str) -> LoweredCheck {
+        LoweredCheck {
+            code: code.into(),
+            name: name.into(),
+            default: default.into(),
+            severity: severity.into(),
+        }
+    }
+
+    #[test]
+    fn a_change_of_guards_alone_is_a_change() {
+        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
+            .expect("the real bundle loads");
+        let mut new = real.clone();
+        new.lowered_checks = vec![
+            lowered("L001", "missing-issue", "error", "off"),
+            lowered("L012", "wildcard-touches-production", "warning", "off"),
+        ];
+        let mut old = real.clone();
+        old.lowered_checks = vec![
+            lowered("L003", "production-lane", "error", "warning"),
+            lowered("L012", "wildcard-touches-production", "warning", "off"),
+        ];
+        let d = diff(&old, &new);
+        assert!(!d.is_empty());
+        assert!(d.grants.is_empty() && d.denies.is_empty() && d.inventory.is_empty());
+        let got: Vec<(Change, &str, &Value, &Value)> = d
+            .guards
+            .iter()
+            .map(|c| {
+                (
+                    c.change,
+                    c.name.as_str(),
+                    &c.fields[0].old,
+                    &c.fields[0].new,
+                )
+            })
+            .collect();
+        let (error, off, warning) = (
+            Value::from("error"),
+            Value::from("off"),
+            Value::from("warning"),
+        );
+        assert_eq!(
+            got,
+            [
+                (Change::Added, "L001 missing-issue", &error, &off),
+                (Change::Removed, "L003 production-lane", &warning, &error),
+            ]
+        );
+        assert!(diff(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn a_grant_that_loses_a_guard_changes() {
+        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
+            .expect("the real bundle loads");
+        let mut new = real.clone();
+        new.rules[0]
+            .lowered_findings
+            .push(crate::bundle::LoweredFinding {
+                code: "L002".into(),
+                name: "no-retirement".into(),
+                severity: "off".into(),
+                message: "`allow` never retires".into(),
+            });
+        let d = diff(&real, &new);
+        assert!(!d.grants.is_empty());
+        for c in &d.grants {
+            assert_eq!(c.change, Change::Changed);
+            assert_eq!(c.fields.len(), 1);
+            assert_eq!(c.fields[0].field, "unguarded");
+            assert_eq!(
+                c.fields[0].new,
+                serde_json::json!(["L002 no-retirement (off)"])
+            );
+        }
     }
 }

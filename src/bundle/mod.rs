@@ -47,6 +47,39 @@ pub struct Bundle {
     pub lanes: BTreeMap<String, Lane>,
     /// Rules in (path, position) order.
     pub rules: Vec<Rule>,
+    /// The checks the configuration (`lanepolicy.yaml`) lowered: turned
+    /// off, or from error to warning; by code. Empty when every check has
+    /// at least its default severity. (Absent in bundles built before the
+    /// field existed: read as empty.)
+    #[serde(default)]
+    pub lowered_checks: Vec<LoweredCheck>,
+}
+
+/// A check whose severity the configuration lowered.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LoweredCheck {
+    /// The check's code, e.g. `L003`.
+    pub code: String,
+    /// The check's name, e.g. `production-lane`.
+    pub name: String,
+    /// Its default severity: `error` or `warning`.
+    pub default: String,
+    /// Its configured severity: `warning` or `off`.
+    pub severity: String,
+}
+
+/// A finding of a lowered check on one rule: what would have been reported
+/// (and, for an error, would have stopped the build) at the default severity.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LoweredFinding {
+    /// The check's code, e.g. `L003`.
+    pub code: String,
+    /// The check's name.
+    pub name: String,
+    /// Its configured severity: `warning` or `off`.
+    pub severity: String,
+    /// The finding's message.
+    pub message: String,
 }
 
 /// One input file.
@@ -128,6 +161,10 @@ pub struct Rule {
     /// Lints suppressed on this rule, with their reasons (the audit trail).
     #[serde(default)]
     pub suppressions: Vec<SuppressionRecord>,
+    /// Findings on this rule of checks the configuration lowered (see
+    /// [`Bundle::lowered_checks`]): the guards it shipped without.
+    #[serde(default)]
+    pub lowered_findings: Vec<LoweredFinding>,
     /// Where the rule is written.
     pub source: SourcePos,
 }

@@ -71,10 +71,18 @@ impl Config {
         self.severity(code).is_none()
     }
 
+    /// The path the globs see: relative to the configuration's directory,
+    /// links resolved; for a file reached through a link to outside the
+    /// project, the path as found (`policies/shared/x.policy`).
     fn relative(&self, path: &Path) -> PathBuf {
         let abs = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-        abs.strip_prefix(&self.base)
-            .map_or(abs.clone(), Path::to_path_buf)
+        if let Ok(rel) = abs.strip_prefix(&self.base) {
+            return rel.to_path_buf();
+        }
+        std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.strip_prefix(&self.base).ok().map(Path::to_path_buf))
+            .unwrap_or(abs)
     }
 
     /// True when a file found by walking a directory is to be checked.

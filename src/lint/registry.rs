@@ -119,6 +119,7 @@ checks! {
     L015 "issue-closed"                Warning Some(rules::issue_closed::run), "rules/issue_closed.rs";
     L016 "duplicate-entry"             Warning Some(rules::duplicate_entry::run), "rules/duplicate_entry.rs";
     L017 "competing-grants"            Error   Some(rules::competing_grants::run), "rules/competing_grants.rs";
+    L018 "no-policies"                 Warning None, "rules/no_policies.rs";
 }
 
 impl Code {

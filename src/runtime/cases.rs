@@ -110,6 +110,20 @@ pub struct Case {
     pub now: Option<jiff::Timestamp>,
     /// What is expected.
     pub expect: Expect,
+    /// Where the request's names are written.
+    pub at: RequestAt,
+}
+
+/// Where a case's request names its lane, action and proofs: 1-based
+/// (line, column), so that a name the bundle lacks is reported there.
+#[derive(Debug, Clone, Default)]
+pub struct RequestAt {
+    /// The lane's value.
+    pub lane: (usize, usize),
+    /// The action's value.
+    pub action: (usize, usize),
+    /// Each proof's value, by proof name.
+    pub proofs: BTreeMap<String, (usize, usize)>,
 }
 
 /// A parsed test file.
@@ -177,12 +191,12 @@ struct RawFacts {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequest {
-    lane: String,
-    action: String,
+    lane: Spanned<String>,
+    action: Spanned<String>,
     #[serde(default)]
     confirm: Option<String>,
     #[serde(default)]
-    proofs: BTreeMap<String, String>,
+    proofs: BTreeMap<String, Spanned<String>>,
 }
 
 fn pos<T>(s: &Spanned<T>) -> (usize, usize) {
@@ -294,7 +308,9 @@ fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
 /// Reads a test file. Returns every problem found, each at its position.
 pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
     // The same reader as the inventory's: strict booleans, a node budget.
-    let raw: RawFile = crate::yaml::read(text).map_err(|e| {
+    // The same reader as the inventory's, and every value must be of its
+    // type: `backup_proof: false` is not the text `false`.
+    let raw: RawFile = crate::yaml::read_typed(text).map_err(|e| {
         let (line, column, message) = (e.line, e.column, e.message);
         let help = message.contains("unknown field").then(|| {
             "a test file has `now` and `cases`; a case has `name`, `facts`, `request` and `expect`; `facts` has `occurred`, `phases` and `now`; `request` has `lane`, `action`, `confirm` and `proofs`".to_string()
@@ -341,10 +357,25 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
             name,
             line: at.0,
             request: Request {
-                lane: c.request.lane.trim().to_string(),
-                action: c.request.action.trim().to_string(),
+                lane: c.request.lane.value.trim().to_string(),
+                action: c.request.action.value.trim().to_string(),
                 confirm: c.request.confirm.clone(),
-                proofs: c.request.proofs.clone(),
+                proofs: c
+                    .request
+                    .proofs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .collect(),
+            },
+            at: RequestAt {
+                lane: pos(&c.request.lane),
+                action: pos(&c.request.action),
+                proofs: c
+                    .request
+                    .proofs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), pos(v)))
+                    .collect(),
             },
             occurred: Vec::new(),
             phases: Vec::new(),
@@ -421,10 +452,59 @@ impl TestFile {
     ///
     /// # Errors
     ///
-    /// Every fact that names a product, event or lane the bundle lacks.
+    /// Every fact that names a product, event or lane the bundle lacks;
+    /// every request that names a lane or an action the bundle lacks,
+    /// unless the case expects exactly that (`reason: unknown-lane`,
+    /// `reason: unknown-action`); every proof that is not one of
+    /// [`crate::model::PROOFS`]. A typo must not make a case pass by
+    /// another reason than the one it tests.
     pub fn check(&self, runtime: &Runtime) -> Result<(), Vec<CaseError>> {
         let mut errors = Vec::new();
+        let bundle = runtime.bundle();
         for case in &self.cases {
+            let expects = |code: ReasonCode| case.expect.reason == Some(code);
+            let req = &case.request;
+            if !bundle.lanes.contains_key(&req.lane) && !expects(ReasonCode::UnknownLane) {
+                errors.push(error_at(
+                    case.at.lane,
+                    format!("unknown lane `{}` in the request", req.lane),
+                    did_you_mean(&req.lane, bundle.lanes.keys().map(String::as_str)).or_else(
+                        || {
+                            Some(
+                                "to test that an unknown lane is denied, expect `{decision: deny, reason: unknown-lane}`"
+                                    .into(),
+                            )
+                        },
+                    ),
+                ));
+            }
+            if !bundle.actions.contains_key(&req.action) && !expects(ReasonCode::UnknownAction) {
+                errors.push(error_at(
+                    case.at.action,
+                    format!("unknown action `{}` in the request", req.action),
+                    did_you_mean(&req.action, bundle.actions.keys().map(String::as_str))
+                        .or_else(|| {
+                            Some(
+                                "to test that an unknown action is denied, expect `{decision: deny, reason: unknown-action}`"
+                                    .into(),
+                            )
+                        }),
+                ));
+            }
+            for name in req.proofs.keys() {
+                if !crate::model::PROOFS.contains(&name.as_str()) {
+                    errors.push(error_at(
+                        case.at.proofs.get(name).copied().unwrap_or((case.line, 1)),
+                        format!("unknown proof `{name}` in the request"),
+                        did_you_mean(name, crate::model::PROOFS).or_else(|| {
+                            Some(format!(
+                                "the proofs are {}",
+                                crate::model::PROOFS.join(", ")
+                            ))
+                        }),
+                    ));
+                }
+            }
             for ((product, event), at) in &case.occurred {
                 let facts = Facts::at(jiff::Timestamp::UNIX_EPOCH)
                     .with_occurred(product.clone(), event.clone());

@@ -23,6 +23,11 @@ pub struct Grant {
     pub confirm: Option<String>,
     /// Proofs to present: the rule's and those the lane's protection implies.
     pub requires: Vec<String>,
+    /// The guards the grant shipped without: findings on its rule of checks
+    /// the configuration lowered (the bundle's `lowered_findings`). Left
+    /// out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lowered: Vec<crate::bundle::LoweredFinding>,
 }
 
 /// An action closed on this lane: by an active deny rule, or because the
@@ -202,6 +207,7 @@ impl Runtime {
                     _ => None,
                 },
                 requires: needs.proofs.iter().map(|(p, _)| p.clone()).collect(),
+                lowered: r.lowered_findings.clone(),
             });
         }
     }

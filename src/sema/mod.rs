@@ -87,6 +87,15 @@ pub struct Rule {
     pub doc: Vec<String>,
     /// The suppressions written before the rule: (check, reason).
     pub suppressions: Vec<(crate::lint::registry::Code, String)>,
+    /// The findings on the rule of checks that the configuration lowered
+    /// (turned off, or from error to warning): (check, configured
+    /// severity, `None` for off, message). The bundle records them, so a
+    /// grant that shipped without a guard says so.
+    pub lowered: Vec<(
+        crate::lint::registry::Code,
+        Option<crate::diagnostic::Severity>,
+        String,
+    )>,
 }
 
 impl Rule {
@@ -202,6 +211,7 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         reason: None,
         doc: r.doc.clone(),
         suppressions: Vec::new(),
+        lowered: Vec::new(),
     };
     // The first of each clause counts; repeats are E105 (reported above).
     for c in &r.clauses {

@@ -11,6 +11,7 @@ pub mod issue_closed;
 pub mod missing_confirmation;
 pub mod missing_issue;
 pub mod name_suggests_production;
+pub mod no_policies;
 pub mod no_retirement;
 pub mod pattern_matches_nothing;
 pub mod production_lane;

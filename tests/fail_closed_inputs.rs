@@ -1,0 +1,806 @@
+//! Inputs that once talked a gate into an allow, or lost its report: files
+//! in linked directories left out, guards switched off without a trace, an
+//! empty policy set that could not be built, files of several projects
+//! checked against one inventory, policy tests passing on typos, and a
+//! closed or full standard output. Each test runs the real binary.
+
+mod common;
+use common::run_in;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lanepolicy");
+
+/// A clean grant: issue, retirement and phrase.
+const GRANT: &str = "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n";
+
+/// A project (a git root) with the real inventory and `policies/`.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    make_project(dir.path());
+    dir
+}
+
+fn make_project(d: &Path) {
+    std::fs::create_dir_all(d.join("policies")).unwrap();
+    std::fs::create_dir_all(d.join(".git")).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        d.join("lanes.yaml"),
+    )
+    .unwrap();
+}
+
+fn write(path: &Path, text: &str) {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn decide(dir: &Path, bundle: &str, lane: &str, action: &str, confirm: &str) -> (i32, Value) {
+    let r = run_in(
+        dir,
+        &[
+            "decide",
+            "--bundle",
+            bundle,
+            "--lane",
+            lane,
+            "--action",
+            action,
+            "--confirm",
+            confirm,
+            "--json",
+        ],
+    );
+    let v = serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    (r.code, v)
+}
+
+fn bundle(dir: &Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+}
+
+// ---- item 1: links under the policy path --------------------------------
+
+#[cfg(unix)]
+#[test]
+fn a_deny_in_a_linked_directory_is_compiled_and_closes_the_lane() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("shared/freeze.policy"),
+        "deny empty_bootstrap on cm/testing reason=\"frozen\"\n",
+    );
+    std::os::unix::fs::symlink("../shared", p.join("policies/shared")).unwrap();
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("in 3 files"), "{}", r.stdout);
+    let (code, v) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
+    assert_eq!((code, v["decision"].as_str()), (1, Some("deny")));
+    assert_eq!(v["reasons"][0]["code"], "denied-by-rule");
+
+    // `fmt` sees the linked file too.
+    write(
+        &p.join("shared/freeze.policy"),
+        "deny   empty_bootstrap on cm/testing reason=\"frozen\"\n",
+    );
+    let r = run_in(p, &["fmt", "--check"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("would reformat shared/freeze.policy\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn link_loops_and_broken_links_are_refused_not_skipped() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    std::os::unix::fs::symlink("..", p.join("policies/up")).unwrap();
+    for args in [
+        &["check"][..],
+        &["build", "-o", "b.json"],
+        &["fmt", "--check"],
+        &["graph"],
+    ] {
+        let r = run_in(p, args);
+        assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains("a symbolic link loop"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    assert!(!p.join("b.json").exists());
+    std::fs::remove_file(p.join("policies/up")).unwrap();
+
+    std::os::unix::fs::symlink("../gone", p.join("policies/shared")).unwrap();
+    let r = run_in(p, &["check"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: policies/shared: a symbolic link that cannot be followed (no such file or directory); fix or remove it\n"
+    );
+    let r = run_in(p, &["test"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("policies/shared: a symbolic link that cannot be followed")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn test_files_in_linked_directories_run() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("cases/grant.policy"), GRANT);
+    write(
+        &p.join("cases/a.test.yaml"),
+        "cases:\n  - name: grant\n    request: {lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}\n    expect: deny\n",
+    );
+    std::os::unix::fs::symlink("../cases", p.join("policies/cases")).unwrap();
+    let r = run_in(p, &["test"]);
+    // The linked case runs against the linked policies (and fails: the
+    // grant allows).
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("0 passed, 1 failed"), "{}", r.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_broken_inventory_or_configuration_link_is_an_error_not_a_farther_file() {
+    let d = project();
+    let p = d.path();
+    // An inner project whose inventory link is broken: the outer
+    // inventory must not be taken in its place.
+    write(&p.join("inner/policies/grant.policy"), GRANT);
+    std::os::unix::fs::symlink("nowhere.yaml", p.join("inner/lanes.yaml")).unwrap();
+    let r = run_in(p, &["check", "inner/policies"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("inner/lanes.yaml"), "{}", r.stderr);
+
+    // A broken configuration link is not a missing configuration.
+    write(&p.join("policies/grant.policy"), GRANT);
+    std::os::unix::fs::symlink("nowhere.yaml", p.join("lanepolicy.yaml")).unwrap();
+    let r = run_in(p, &["check"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("lanepolicy.yaml"), "{}", r.stderr);
+}
+
+// ---- item 3: lowered guards are in the bundle -----------------------------
+
+#[test]
+fn lowered_checks_and_what_they_hid_are_in_the_bundle_lanes_export_and_diff() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    let r = run_in(p, &["build", "-o", "old.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let old = bundle(p, "old.json");
+    assert_eq!(old["lowered_checks"], serde_json::json!([]));
+    assert!(
+        !old["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "lanepolicy.yaml")
+    );
+
+    // The same grant with no issue and no retirement, its checks off.
+    write(
+        &p.join("lanepolicy.yaml"),
+        "checks:\n  L001: off\n  no-retirement: warning\n  L012: off\n",
+    );
+    write(
+        &p.join("policies/grant.policy"),
+        "allow empty_bootstrap on cm/testing confirm=\"bootstrap {context} {instance}\"\n",
+    );
+    let r = run_in(p, &["build", "-o", "new.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let new = bundle(p, "new.json");
+    let config_sha = {
+        use sha2::Digest as _;
+        let bytes = std::fs::read(p.join("lanepolicy.yaml")).unwrap();
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let source = new["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == "lanepolicy.yaml")
+        .expect("the configuration is a source");
+    assert_eq!(source["sha256"], config_sha.as_str());
+    assert_eq!(
+        new["lowered_checks"],
+        serde_json::json!([
+            {"code": "L001", "name": "missing-issue", "default": "error", "severity": "off"},
+            {"code": "L002", "name": "no-retirement", "default": "error", "severity": "warning"},
+            {"code": "L012", "name": "wildcard-touches-production", "default": "warning", "severity": "off"},
+        ])
+    );
+    assert_eq!(
+        new["rules"][0]["lowered_findings"],
+        serde_json::json!([
+            {"code": "L001", "name": "missing-issue", "severity": "off", "message": "`allow` has no approval issue"},
+            {"code": "L002", "name": "no-retirement", "severity": "warning", "message": "`allow` never retires"},
+        ])
+    );
+
+    // The configuration is under the digest: changing it changes the bundle.
+    write(
+        &p.join("lanepolicy.yaml"),
+        "checks:\n  L001: off\n  no-retirement: warning\n  L012: off\n# edited\n",
+    );
+    let r = run_in(p, &["build", "-o", "edited.json"]);
+    assert_eq!(r.code, 0);
+    assert_ne!(bundle(p, "edited.json")["digest"], new["digest"]);
+
+    // `lanes` shows it on the grant, JSON and text.
+    let r = run_in(p, &["lanes", "--bundle", "new.json", "--json"]);
+    let views: Value = serde_json::from_str(&r.stdout).unwrap();
+    let lane = views
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["lane"] == "cm/testing")
+        .unwrap();
+    assert_eq!(lane["grants"][0]["lowered"][0]["code"], "L001");
+    let r = run_in(p, &["lanes", "--bundle", "new.json"]);
+    assert!(
+        r.stdout.starts_with(
+            "checks lowered by the configuration: L001 missing-issue (error -> off), L002 no-retirement (error -> warning), L012 wildcard-touches-production (warning -> off)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "    unguarded: L001 missing-issue is off by the configuration: `allow` has no approval issue\n"
+        ),
+        "{}",
+        r.stdout
+    );
+
+    // `diff` reports the change of guards, per grant and per check.
+    let r = run_in(p, &["diff", "old.json", "new.json", "--format", "json"]);
+    assert_eq!(r.code, 0);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    let grant = &d["grants"][0];
+    assert_eq!(
+        (grant["lane"].as_str(), grant["action"].as_str()),
+        (Some("cm/testing"), Some("empty_bootstrap"))
+    );
+    assert!(
+        grant["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "unguarded"
+                && f["new"]
+                    == serde_json::json!([
+                        "L001 missing-issue (off)",
+                        "L002 no-retirement (warning)"
+                    ])),
+        "{grant}"
+    );
+    assert_eq!(d["guards"].as_array().unwrap().len(), 3);
+    assert_eq!(d["guards"][0]["change"], "added");
+    assert_eq!(d["guards"][0]["name"], "L001 missing-issue");
+    assert_eq!(d["guards"][0]["fields"][0]["old"], "error");
+    assert_eq!(d["guards"][0]["fields"][0]["new"], "off");
+    let r = run_in(p, &["diff", "old.json", "new.json"]);
+    assert!(
+        r.stdout.contains(
+            "guards:\n  added    check L001 missing-issue\n           severity: error -> off\n"
+        ),
+        "{}",
+        r.stdout
+    );
+
+    // Only the configuration changes: the guard change alone is a change.
+    write(&p.join("policies/grant.policy"), GRANT);
+    let r = run_in(p, &["build", "-o", "same.json"]);
+    assert_eq!(r.code, 0);
+    let r = run_in(p, &["diff", "old.json", "same.json", "--format", "json"]);
+    let d: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(d["grants"], serde_json::json!([]));
+    assert_eq!(d["guards"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn the_export_names_the_guards_a_record_shipped_without() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("lanepolicy.yaml"), "checks:\n  L002: off\n");
+    write(
+        &p.join("policies/grant.policy"),
+        "allow empty_bootstrap on cm/testing issue=#573 confirm=\"bootstrap {context} {instance}\"\n",
+    );
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run_in(p, &["export", "launchplane", "--bundle", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["lowered_checks"][0]["code"], "L002");
+    let note = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| {
+            n["lane"] == "cm/testing"
+                && n["record"] == "odoo_stable_bootstrap"
+                && n["state"] == "enabled"
+        })
+        .unwrap();
+    assert_eq!(
+        note["unguarded"],
+        serde_json::json!(["L002 no-retirement (off)"])
+    );
+}
+
+// ---- item 4: an empty policy set ------------------------------------------
+
+#[test]
+fn deleting_the_last_policy_file_builds_a_bundle_that_denies_everything() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    assert_eq!(run_in(p, &["build", "-o", "b.json"]).code, 0);
+    let (code, _) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
+    assert_eq!(code, 0);
+
+    std::fs::remove_file(p.join("policies/grant.policy")).unwrap();
+    let r = run_in(p, &["check", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0]["code"], "L018");
+    assert_eq!(diags[0]["severity"], "warning");
+    assert_eq!(
+        diags[0]["message"],
+        "no `.policy` file was found: the bundle denies every action on every lane"
+    );
+    assert_eq!(diags[0]["file"], "lanes.yaml");
+    let r = run_in(p, &["check", "--deny-warnings"]);
+    assert_eq!(r.code, 1);
+
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let b = bundle(p, "b.json");
+    assert_eq!(b["rules"], serde_json::json!([]));
+    let (code, v) = decide(
+        p,
+        "b.json",
+        "cm/testing",
+        "empty_bootstrap",
+        "bootstrap cm testing",
+    );
+    assert_eq!(
+        (code, v["reasons"][0]["code"].as_str()),
+        (1, Some("no-matching-rule"))
+    );
+
+    // A checkout keeps no empty directory: without `policies/` beside the
+    // inventory, the default set is empty too.
+    std::fs::remove_dir(p.join("policies")).unwrap();
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("L018"), "{}", r.stdout);
+    assert_eq!(bundle(p, "b.json")["rules"], serde_json::json!([]));
+    // A directory named on the command line must exist.
+    let r = run_in(p, &["check", "policies"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (2, "error: policies: no such file or directory\n")
+    );
+    std::fs::create_dir(p.join("policies")).unwrap();
+
+    // A file with comments only is the same: no rule, the warning.
+    write(&p.join("policies/empty.policy"), "// nothing approved\n");
+    let r = run_in(p, &["check", "--format", "json"]);
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        diags[0]["message"],
+        "the one `.policy` file has no rule: the bundle denies every action on every lane"
+    );
+}
+
+// ---- item 5: several projects in one call ---------------------------------
+
+/// Two projects in one repository: `a` declares hq/prod not production,
+/// `b` as the real inventory does.
+fn two_projects() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir(p.join(".git")).unwrap();
+    for name in ["a", "b"] {
+        make_project(&p.join(name));
+        std::fs::remove_dir(p.join(name).join(".git")).unwrap();
+    }
+    let inv = std::fs::read_to_string(p.join("a/lanes.yaml")).unwrap();
+    std::fs::write(
+        p.join("a/lanes.yaml"),
+        inv.replace("production: true", "production: false"),
+    )
+    .unwrap();
+    let wipe = "allow backup_restore on hq/prod until 2099-01-01 issue=#1 confirm=\"restore {context} {instance}\"\n";
+    write(&p.join("a/policies/x.policy"), wipe);
+    write(&p.join("b/policies/y.policy"), wipe);
+    dir
+}
+
+#[test]
+fn each_file_is_checked_against_its_own_inventory_whatever_the_order() {
+    let d = two_projects();
+    let p = d.path();
+    for args in [
+        ["check", "a/policies/x.policy", "b/policies/y.policy"],
+        ["check", "b/policies/y.policy", "a/policies/x.policy"],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        let r = run_in(p, &args);
+        assert_eq!(r.code, 1, "{args:?}: {}{}", r.stdout, r.stderr);
+        let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+        let l003: Vec<&str> = diags
+            .iter()
+            .filter(|d| d["code"] == "L003")
+            .map(|d| d["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(l003, ["b/policies/y.policy"], "{args:?}");
+    }
+    let r = run_in(p, &["check", "a/policies/x.policy", "b/policies/y.policy"]);
+    assert!(
+        r.stdout.contains("(inventory a/lanes.yaml)\n")
+            && r.stdout.contains("(inventory b/lanes.yaml)\n"),
+        "{}",
+        r.stdout
+    );
+    // SARIF: one run per project.
+    let r = run_in(
+        p,
+        &[
+            "check",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "--format",
+            "sarif",
+        ],
+    );
+    let sarif: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(sarif["runs"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn each_file_gets_its_own_configuration() {
+    let d = two_projects();
+    let p = d.path();
+    // `a` turns L003 off; that must not silence it in `b`.
+    std::fs::write(
+        p.join("a/lanes.yaml"),
+        std::fs::read_to_string(p.join("b/lanes.yaml")).unwrap(),
+    )
+    .unwrap();
+    write(&p.join("a/lanepolicy.yaml"), "checks:\n  L003: off\n");
+    let r = run_in(
+        p,
+        &[
+            "check",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "--format",
+            "json",
+        ],
+    );
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let l003: Vec<&str> = diags
+        .iter()
+        .filter(|d| d["code"] == "L003")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(l003, ["b/policies/y.policy"]);
+}
+
+#[test]
+fn a_directory_holding_another_project_is_not_checked_against_the_outer_inventory() {
+    let d = two_projects();
+    let p = d.path();
+    // An inventory at the root too: `check .` must not check `a` and `b`
+    // against it.
+    std::fs::copy(p.join("a/lanes.yaml"), p.join("lanes.yaml")).unwrap();
+    let r = run_in(p, &["check", "."]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: a/policies/x.policy: belongs to the project of a/lanes.yaml, not of lanes.yaml; check each project on its own (name its directory or files)\n"
+    );
+    // Named one by one, each project is checked on its own.
+    let r = run_in(p, &["check", "a", "b", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    let l003: Vec<&str> = diags
+        .iter()
+        .filter(|d| d["code"] == "L003")
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(l003, ["b/policies/y.policy"]);
+}
+
+#[test]
+fn build_refuses_files_of_several_projects_unless_an_inventory_is_given() {
+    let d = two_projects();
+    let p = d.path();
+    let r = run_in(
+        p,
+        &[
+            "build",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "-o",
+            "out.json",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: the files belong to 2 projects (a/lanes.yaml, b/lanes.yaml); a bundle has one inventory: build each project on its own, or pass `--inventory FILE`\n"
+    );
+    assert!(!p.join("out.json").exists());
+    let r = run_in(p, &["graph", "a/policies/x.policy", "b/policies/y.policy"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""));
+    assert!(
+        r.stderr.contains("a graph has one inventory"),
+        "{}",
+        r.stderr
+    );
+    // With `--inventory`, one bundle against that inventory.
+    let r = run_in(
+        p,
+        &[
+            "check",
+            "a/policies/x.policy",
+            "b/policies/y.policy",
+            "--inventory",
+            "b/lanes.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(diags.iter().filter(|d| d["code"] == "L003").count(), 2);
+}
+
+// ---- item 6: policy tests that pass on typos ------------------------------
+
+fn run_tests(case: &str) -> common::Run {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(&p.join("policies/a.test.yaml"), &format!("cases:\n{case}"));
+    run_in(p, &["test"])
+}
+
+#[test]
+fn a_case_naming_what_the_bundle_lacks_is_an_error() {
+    let r = run_tests(
+        "  - name: typo lane\n    request: {lane: hq/prdo, action: empty_bootstrap}\n    expect: deny\n",
+    );
+    assert_eq!(
+        (r.code, r.stderr.as_str(), r.stdout.as_str()),
+        (
+            2,
+            "error: policies/a.test.yaml:3:21: unknown lane `hq/prdo` in the request\n  help: did you mean `hq/prod`?\n",
+            ""
+        )
+    );
+    let r = run_tests(
+        "  - name: typo action\n    request: {lane: hq/prod, action: empty_bootstrp}\n    expect: deny\n",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: policies/a.test.yaml:3:38: unknown action `empty_bootstrp` in the request\n  help: did you mean `empty_bootstrap`?\n"
+    );
+    let r = run_tests(
+        "  - name: typo proof\n    request: {lane: hq/prod, action: deploy, proofs: {backup_prof: bg-1}}\n    expect: deny\n",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: policies/a.test.yaml:3:68: unknown proof `backup_prof` in the request\n  help: did you mean `backup_proof`?\n"
+    );
+    let r = run_tests(
+        "  - name: typo event\n    facts: {occurred: [\"odoo-tenant-cm:lunch\"]}\n    request: {lane: cm/testing, action: empty_bootstrap}\n    expect: deny\n",
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("has no event `lunch`"), "{}", r.stderr);
+}
+
+#[test]
+fn a_case_may_name_an_unknown_lane_or_action_when_it_expects_that_reason() {
+    let r = run_tests(
+        "  - name: unknown lane\n    request: {lane: hq/nowhere, action: deploy}\n    expect: {decision: deny, reason: unknown-lane}\n  - name: unknown action\n    request: {lane: hq/prod, action: nuke}\n    expect: {decision: deny, reason: unknown-action}\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("2 passed, 0 failed"), "{}", r.stdout);
+    // The other reason does not excuse it.
+    let r = run_tests(
+        "  - name: unknown lane\n    request: {lane: hq/nowhere, action: deploy}\n    expect: {decision: deny, reason: unknown-action}\n",
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown lane `hq/nowhere`"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_test_file_beside_no_policy_file_does_not_pass_on_an_empty_set() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("policies/cases/a.test.yaml"),
+        "cases:\n  - name: deny\n    request: {lane: cm/testing, action: empty_bootstrap}\n    expect: deny\n",
+    );
+    let r = run_in(p, &["test"]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "error: policies/cases: no `.policy` files found; a test file tests the policies of its own directory\n"
+    );
+}
+
+#[test]
+fn values_in_test_files_have_the_type_they_mean() {
+    for (value, line_col) in [
+        (
+            "{lane: cm/testing, action: empty_bootstrap, proofs: {backup_proof: false}}",
+            "3:81",
+        ),
+        ("{lane: 123, action: empty_bootstrap}", "3:21"),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: 1e3}",
+            "3:67",
+        ),
+    ] {
+        let r = run_tests(&format!(
+            "  - name: typed\n    request: {value}\n    expect: deny\n"
+        ));
+        assert_eq!(r.code, 2, "{value}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.starts_with(&format!(
+                "error: policies/a.test.yaml:{line_col}: invalid test file: `"
+            )),
+            "{value}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("not as text; quote it"), "{}", r.stderr);
+    }
+    // Quoted, the same text is text.
+    let r = run_tests(
+        "  - name: typed\n    request: {lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\", proofs: {backup_proof: \"false\"}}\n    expect: allow\n",
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+// ---- item 13: lost output -------------------------------------------------
+
+/// Runs `lanepolicy ARGS` through `sh` with stdout redirected by `redirect`
+/// (`>&-` or `>/dev/full`): (code, stderr).
+fn run_redirected(dir: &Path, args: &str, redirect: &str) -> (i32, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("\"$0\" {args} {redirect}"))
+        .arg(BIN)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().expect("exited"), stderr)
+}
+
+#[cfg(unix)]
+#[test]
+fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("policies/a.test.yaml"),
+        "cases:\n  - name: a\n    request: {lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}\n    expect: allow\n",
+    );
+    assert_eq!(run_in(p, &["build", "-o", "b.json"]).code, 0);
+    let before = std::fs::read(p.join("b.json")).unwrap();
+    let commands = [
+        "check",
+        "check --format json",
+        "build -o out.json",
+        "build -o b.json policies",
+        "decide --bundle b.json --lane cm/testing --action empty_bootstrap --confirm 'bootstrap cm testing'",
+        "decide --bundle b.json --lane cm/testing --action deploy --json",
+        "explain --bundle b.json --lane cm/testing --action empty_bootstrap",
+        "lanes --bundle b.json",
+        "lanes --bundle b.json --json",
+        "diff b.json b.json",
+        "graph",
+        "graph --bundle b.json",
+        "export launchplane --bundle b.json",
+        "test",
+        "rule L003",
+        "rule --all",
+        "--help",
+        "--version",
+    ];
+    let full = Path::new("/dev/full").exists();
+    for cmd in commands {
+        for redirect in [">&-", ">/dev/full"] {
+            if redirect == ">/dev/full" && !full {
+                continue;
+            }
+            let (code, stderr) = run_redirected(p, cmd, redirect);
+            assert_eq!(code, 2, "`{cmd} {redirect}`: {stderr}");
+            assert!(!p.join("out.json").exists(), "`{cmd} {redirect}` wrote");
+            assert_eq!(
+                std::fs::read(p.join("b.json")).unwrap(),
+                before,
+                "`{cmd} {redirect}` rewrote the bundle"
+            );
+        }
+    }
+    let (_, stderr) = run_redirected(p, "check", ">&-");
+    assert_eq!(
+        stderr,
+        "error: standard output is not usable (it is closed); nothing is done, so that no report is lost\n"
+    );
+    // `fmt` prints nothing to change when stdout is closed: it refuses too.
+    write(
+        &p.join("policies/grant.policy"),
+        "allow   empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n",
+    );
+    let before = std::fs::read(p.join("policies/grant.policy")).unwrap();
+    for cmd in ["fmt", "fmt --check", "fmt --diff"] {
+        let (code, stderr) = run_redirected(p, cmd, ">&-");
+        assert_eq!(code, 2, "`{cmd}`: {stderr}");
+        assert_eq!(
+            std::fs::read(p.join("policies/grant.policy")).unwrap(),
+            before
+        );
+    }
+    if full {
+        for cmd in ["fmt --check", "fmt --diff"] {
+            let (code, stderr) = run_redirected(p, cmd, ">/dev/full");
+            assert_eq!(code, 2, "`{cmd}`: {stderr}");
+        }
+    }
+    // `>/dev/null` is a place to write, not a closed output.
+    let (code, stderr) = run_redirected(p, "check", ">/dev/null");
+    assert_eq!(code, 0, "{stderr}");
+}
