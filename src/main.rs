@@ -414,6 +414,30 @@ fn print_out(s: &str) -> bool {
         .is_ok()
 }
 
+/// The paths a command reads when none are given: `policies/`, or, when
+/// there is none here but this directory holds the inventory (you are in
+/// the policy directory itself, or its last policy file was deleted, and a
+/// checkout keeps no empty directory), this directory. Otherwise
+/// `policies/`, whose absence is then reported.
+fn default_paths() -> Vec<PathBuf> {
+    let default = Path::new("policies");
+    if std::fs::symlink_metadata(default).is_err()
+        && std::fs::symlink_metadata(project::INVENTORY_FILE).is_ok()
+    {
+        vec![PathBuf::from(".")]
+    } else {
+        vec![default.to_path_buf()]
+    }
+}
+
+/// When no paths were given and there is no `policies/` here (nor an
+/// inventory): the error, with where to run from.
+fn no_default_paths(given: &[PathBuf], paths: &[PathBuf]) -> Option<String> {
+    (given.is_empty() && std::fs::symlink_metadata(&paths[0]).is_err()).then(|| {
+        "no `policies/` directory here, and no `lanes.yaml`: run lanepolicy from the directory that holds `policies/` (or from the policy directory itself), or name the policy files or directories".to_string()
+    })
+}
+
 /// Where `build` writes the bundle, and the key it signs it with.
 struct Output<'a> {
     path: &'a Path,
@@ -422,19 +446,15 @@ struct Output<'a> {
 
 fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let default = Path::new("policies");
-    let paths = if !args.paths.is_empty() {
-        args.paths.clone()
-    } else if std::fs::symlink_metadata(default).is_err()
-        && std::fs::symlink_metadata(project::INVENTORY_FILE).is_ok()
-    {
-        // The default directory is gone (a checkout does not keep an empty
-        // one once its last policy file is deleted) beside an inventory:
-        // the policy set is empty, and its bundle denies everything.
-        Vec::new()
+    let paths = if args.paths.is_empty() {
+        default_paths()
     } else {
-        vec![default.to_path_buf()]
+        args.paths.clone()
     };
+    if let Some(msg) = no_default_paths(&args.paths, &paths) {
+        error(msg);
+        return 2;
+    }
     let opts = project::Options {
         paths,
         inventory: args.inventory.clone(),
@@ -1001,12 +1021,14 @@ fn policy_tests(
     now: Option<jiff::Timestamp>,
 ) -> u8 {
     let now = now.unwrap_or_else(jiff::Timestamp::now);
+    let given = paths.is_empty();
+    let paths = if given { default_paths() } else { paths };
+    if let Some(msg) = no_default_paths(if given { &[] } else { &paths }, &paths) {
+        error(msg);
+        return 2;
+    }
     let opts = lanepolicy::policy_tests::Options {
-        paths: if paths.is_empty() {
-            vec![PathBuf::from("policies")]
-        } else {
-            paths
-        },
+        paths,
         inventory,
         root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
         today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
@@ -1140,7 +1162,7 @@ fn graph(
         None => {
             let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
             let paths = if paths.is_empty() {
-                vec![PathBuf::from("policies")]
+                default_paths()
             } else {
                 paths
             };
@@ -1248,14 +1270,18 @@ fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
 /// `lanepolicy fmt`: formats each file in place (atomically), or with
 /// `--check`/`--diff` only reports. Exit 1 when a file does not parse or,
 /// with `--check`, would change; 2 on I/O failures.
-fn fmt(paths: &[PathBuf], check: bool, diff: bool) -> u8 {
+fn fmt(given: &[PathBuf], check: bool, diff: bool) -> u8 {
     use lanepolicy::fmt::{self, FileOutcome};
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if paths.is_empty() {
-        vec![PathBuf::from("policies")]
+    let paths = if given.is_empty() {
+        default_paths()
     } else {
-        paths.to_vec()
+        given.to_vec()
     };
+    if let Some(msg) = no_default_paths(given, &paths) {
+        error(msg);
+        return 2;
+    }
     let files = match fmt::policy_files(&paths, &root) {
         Ok(f) if f.is_empty() => {
             error(format!("{}: no `.policy` files found", paths[0].display()));

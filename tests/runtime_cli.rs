@@ -514,3 +514,68 @@ fn a_time_that_does_not_parse_shows_the_expected_form() {
     assert_eq!(code, 2);
     assert!(err.contains("2026-12-01T00:00:00Z"), "{err}");
 }
+
+#[test]
+fn decide_suggests_a_close_lane_or_action() {
+    let (code, out, _) = run(&[
+        "decide",
+        "--bundle",
+        real().to_str().unwrap(),
+        "--lane",
+        "cm/testng",
+        "--action",
+        "empty_bootstrap",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("did you mean `cm/testing`?"), "{out}");
+    let (code, out, _) = run(&[
+        "decide",
+        "--bundle",
+        real().to_str().unwrap(),
+        "--lane",
+        "cm/testing",
+        "--action",
+        "empty_bootstrp",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("did you mean `empty_bootstrap`?"), "{out}");
+}
+
+/// Without paths, commands read `policies/`; inside the policy directory
+/// (no `policies/`, but `lanes.yaml` here) they read this directory; with
+/// neither, they say where to run from.
+#[test]
+fn commands_run_from_the_policy_directory_or_say_where_to_run() {
+    let inside = root().join("policies");
+    let out = lanepolicy()
+        .current_dir(&inside)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 errors, 0 warnings in 2 files"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = lanepolicy()
+        .current_dir(&inside)
+        .arg("test")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let empty = tempfile::tempdir().unwrap();
+    for cmd in ["check", "test", "fmt"] {
+        let out = lanepolicy()
+            .current_dir(empty.path())
+            .arg(cmd)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("run lanepolicy from the directory that holds `policies/`"),
+            "{cmd}: {err}"
+        );
+    }
+}

@@ -391,14 +391,22 @@ impl Runtime {
                 None,
                 vec![reason(
                     ReasonCode::UnknownLane,
-                    format!("lane `{}` is not in the bundle", req.lane),
+                    format!(
+                        "lane `{}` is not in the bundle{}",
+                        req.lane,
+                        self.suggestion(&req.lane, self.bundle.lanes.keys())
+                    ),
                 )],
             ),
             Err(Unknown::Action(_)) => Verdict::Deny(
                 None,
                 vec![reason(
                     ReasonCode::UnknownAction,
-                    format!("action `{}` is not in the bundle", req.action),
+                    format!(
+                        "action `{}` is not in the bundle{}",
+                        req.action,
+                        self.suggestion(&req.action, self.bundle.actions.keys())
+                    ),
                 )],
             ),
             Ok(s) => self.verdict(req, s, &mut checked),
@@ -408,6 +416,12 @@ impl Runtime {
             checked,
             verdict,
         }
+    }
+
+    /// "; did you mean `x`?" when a name close to `word` is among `names`.
+    fn suggestion<'a>(&self, word: &str, names: impl Iterator<Item = &'a String>) -> String {
+        crate::suggest::did_you_mean(word, names.map(String::as_str))
+            .map_or(String::new(), |near| format!("; did you mean `{near}`?"))
     }
 
     /// Steps 3 to 8 on a standing, recording each allow checked.
