@@ -55,6 +55,12 @@ impl Example {
 
     /// How often `check` fires (suppressed findings included) on this example.
     fn fires(&self, check: &Check) -> usize {
+        self.run(check).0
+    }
+
+    /// How often `check` fires on this example, and the human rendering of
+    /// its findings (the example's directory written `<dir>`).
+    fn run(&self, check: &Check) -> (usize, String) {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -83,11 +89,15 @@ impl Example {
         );
         opts.issues = Some(d.join("issues.json"));
         let outcome = project::compile(&opts).expect("example files are readable");
-        outcome
+        let mine: Vec<_> = outcome
             .diagnostics
             .iter()
             .filter(|x| x.check().code == check.code)
-            .count()
+            .cloned()
+            .collect();
+        let rendered = lanepolicy::diagnostic::render_human(&mine, &outcome.sources, false);
+        let shown = d.display().to_string();
+        (mine.len(), rendered.replace(&shown, "<dir>"))
     }
 }
 
@@ -112,6 +122,32 @@ fn every_example_fires_its_check_once_and_every_fix_does_not() {
             "{}: the fix does not fire it",
             check.code
         );
+    }
+}
+
+/// Every check's wording is pinned: its documented Example, then what
+/// lanepolicy says about it, one snapshot per check
+/// (`tests/snapshots/rule_docs__example_CODE.snap`). A new check without a
+/// snapshot fails here (in CI, insta writes no new snapshot).
+#[test]
+fn every_checks_example_is_a_snapshot_of_its_wording() {
+    for check in CHECKS {
+        let doc = check.doc();
+        let example = Example::from(&blocks(&doc, "Example"), &Example::default());
+        let (n, rendered) = example.run(check);
+        assert_eq!(n, 1, "{}", check.code);
+        let mut shown = String::new();
+        if let Some(inv) = &example.inventory {
+            shown.push_str(&format!("--- lanes.yaml\n{inv}"));
+        }
+        if let Some(c) = &example.config {
+            shown.push_str(&format!("--- lanepolicy.yaml\n{c}"));
+        }
+        shown.push_str(&format!(
+            "--- example.policy\n{}--- lanepolicy check\n{rendered}",
+            example.policy.clone().unwrap_or_default()
+        ));
+        insta::assert_snapshot!(format!("example_{}", check.code), shown);
     }
 }
 
