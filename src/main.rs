@@ -809,12 +809,31 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let text = if json {
         format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
     } else {
-        human_decision(&d)
+        human_decision(&d) + &unknown_name_hint(&runtime, &d)
     };
     if !print_out(&text) {
         return 2;
     }
     if d.is_allow() { 0 } else { 1 }
+}
+
+/// For a deny on an unknown lane or action: "did you mean" the closest
+/// name of the bundle (human output only; the decision itself, and its
+/// JSON, stay what the runtime decided).
+fn unknown_name_hint(runtime: &Runtime, d: &Decision) -> String {
+    let b = runtime.bundle();
+    let near = match d.reasons.first().map(|r| r.code) {
+        Some(ReasonCode::UnknownLane) => {
+            lanepolicy::suggest::did_you_mean(&d.lane, b.lanes.keys().map(String::as_str))
+        }
+        Some(ReasonCode::UnknownAction) => {
+            lanepolicy::suggest::did_you_mean(&d.action, b.actions.keys().map(String::as_str))
+        }
+        _ => None,
+    };
+    near.map_or(String::new(), |n| {
+        format!("  did you mean `{}`?\n", one_line(n))
+    })
 }
 
 fn human_decision(d: &Decision) -> String {

@@ -271,6 +271,10 @@ pub fn is_blank(s: &str) -> bool {
 pub fn is_invisible(c: char) -> bool {
     use icu_properties::CodePointSetData;
     use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+    if c.is_ascii() {
+        // No ASCII character is `Bidi_Control` or `Default_Ignorable_Code_Point`.
+        return c.is_control();
+    }
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}')
         || CodePointSetData::new::<BidiControl>().contains(c)
@@ -292,4 +296,39 @@ pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
 /// compiler accepts and a bundle may hold.
 pub fn date_in_window(date: jiff::civil::Date) -> bool {
     (FIRST_DATE..=LAST_DATE).contains(&date)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ascii_fast_path_agrees_with_the_unicode_data() {
+        use icu_properties::CodePointSetData;
+        use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
+        for c in (0u8..=127).map(char::from) {
+            let data = c.is_control()
+                || CodePointSetData::new::<BidiControl>().contains(c)
+                || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c);
+            assert_eq!(is_invisible(c), data, "{}", c.escape_unicode());
+        }
+    }
+
+    #[test]
+    fn blank_means_nothing_visible() {
+        for s in [
+            "",
+            " ",
+            "\t\n",
+            "\u{200b}",
+            "\u{2060}\u{feff}",
+            "\u{e0041}",
+            " \u{3164} ",
+        ] {
+            assert!(is_blank(s), "{}", s.escape_unicode());
+        }
+        for s in ["a", " x ", "\u{200b}b", "é"] {
+            assert!(!is_blank(s), "{}", s.escape_unicode());
+        }
+    }
 }

@@ -111,27 +111,28 @@ impl ProofWhy {
 }
 
 /// The phrase an allow rule asks for on one lane.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Phrase {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phrase<'a> {
     /// The rule asks for none.
     NotAsked,
     /// This phrase (as the bundle writes it).
-    Asked(String),
+    Asked(&'a str),
     /// The rule asks for a phrase but the bundle gives none, or a blank one,
     /// for this lane: nothing typed can match.
     Unusable,
 }
 
 /// What one active allow rule needs on one lane, before anything is
-/// presented: the request-independent half of steps 5 to 7.
+/// presented: the request-independent half of steps 5 to 7. Borrows from
+/// the bundle, so computing it allocates only the list of proofs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Requirements {
+pub(crate) struct Requirements<'a> {
     /// The rule's position in the bundle.
     pub(crate) rule: u32,
     /// Step 5.
-    pub(crate) phrase: Phrase,
+    pub(crate) phrase: Phrase<'a>,
     /// Step 6: proof names in order (the rule's, then the implied ones).
-    pub(crate) proofs: Vec<(String, ProofWhy)>,
+    pub(crate) proofs: Vec<(&'a str, ProofWhy)>,
     /// Step 7: the action's data source and whether the lane allows it.
     pub(crate) source: Option<(DataSource, bool)>,
 }
@@ -158,21 +159,25 @@ pub(crate) enum Unknown {
 
 /// Everything the bundle and the facts say about one lane and action,
 /// before anything is presented: the lane's state, every deny and allow
-/// rule that names the pair with its retirement, and the requirements of
-/// each active allow. The read model is a projection of this.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Standing {
+/// rule that names the pair with its retirement, and the active allows
+/// whose requirements ([`Runtime::requirements`]) decide the rest. The read
+/// model is a projection of this.
+#[derive(Clone, Debug)]
+pub(crate) struct Standing<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) lane_def: &'a Lane,
+    pub(crate) action: &'a Action,
     pub(crate) lane: LaneState,
     /// Deny rules naming the pair, in bundle order.
     pub(crate) denies: Vec<RuleStatus>,
     /// Allow rules naming the pair, in bundle order.
     pub(crate) allows: Vec<RuleStatus>,
-    /// The requirements of each active allow, in bundle order; empty when an
-    /// active deny closes the pair.
-    pub(crate) open: Vec<Requirements>,
+    /// The active allows, in bundle order; empty when an active deny
+    /// closes the pair.
+    pub(crate) open: Vec<u32>,
 }
 
-impl Standing {
+impl Standing<'_> {
     /// The first active deny, which settles the decision.
     pub(crate) fn active_deny(&self) -> Option<u32> {
         self.denies
@@ -199,19 +204,19 @@ pub(crate) enum PhraseOutcome {
 
 /// Steps 5 to 7 for one active allow rule and one presentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Checked {
-    pub(crate) needs: Requirements,
+pub(crate) struct Checked<'a> {
+    pub(crate) needs: Requirements<'a>,
     pub(crate) phrase: PhraseOutcome,
-    /// Per needed proof, in order: the id presented, if it is not blank.
-    pub(crate) proofs: Vec<Option<String>>,
+    /// Per needed proof, in order: whether a non-blank id was presented.
+    pub(crate) proofs: Vec<bool>,
 }
 
-impl Checked {
+impl Checked<'_> {
     pub(crate) fn passed(&self) -> bool {
         matches!(
             self.phrase,
             PhraseOutcome::NotAsked | PhraseOutcome::Matched
-        ) && self.proofs.iter().all(Option::is_some)
+        ) && self.proofs.iter().all(|p| *p)
             && self.needs.source.is_none_or(|(_, ok)| ok)
     }
 }
@@ -227,13 +232,13 @@ pub(crate) enum Verdict {
 
 /// The typed trace of one decision: where the walk stopped, the rules it
 /// saw, the checks of each allow it tried, and the verdict.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Trace {
+#[derive(Clone, Debug)]
+pub(crate) struct Trace<'a> {
     /// `Err` when the walk stopped at step 2.
-    pub(crate) standing: Result<Standing, Unknown>,
+    pub(crate) standing: Result<Standing<'a>, Unknown>,
     /// The active allows checked against the presentation, in order, up to
     /// and including the first that passed.
-    pub(crate) checked: Vec<Checked>,
+    pub(crate) checked: Vec<Checked<'a>>,
     pub(crate) verdict: Verdict,
 }
 
@@ -274,42 +279,37 @@ impl Runtime {
             .map(|(_, text)| RetiredBy::Date { date: text.clone() })
     }
 
-    /// The request-independent half of steps 5 to 7 for allow rule `k`.
-    fn requirements(
-        &self,
-        k: u32,
-        key: &str,
-        lane: &Lane,
-        action: &Action,
-        phase: Phase,
-    ) -> Requirements {
+    /// The request-independent half of steps 5 to 7 for active allow rule
+    /// `k` of a standing.
+    pub(crate) fn requirements<'a>(&'a self, s: &Standing<'a>, k: u32) -> Requirements<'a> {
+        let (key, lane, action) = (s.key, s.lane_def, s.action);
         let r = self.rule(k);
         let phrase = match &r.confirm {
             None => Phrase::NotAsked,
             Some(phrases) => match phrases.get(key) {
-                Some(p) if !is_blank(p) => Phrase::Asked(p.clone()),
+                Some(p) if !is_blank(p) => Phrase::Asked(p),
                 _ => Phrase::Unusable,
             },
         };
-        let mut proofs: Vec<(String, ProofWhy)> = Vec::new();
+        let mut proofs: Vec<(&str, ProofWhy)> = Vec::new();
         for p in &r.requires {
             if !proofs.iter().any(|(q, _)| q == p) {
-                proofs.push((p.clone(), ProofWhy::Rule));
+                proofs.push((p, ProofWhy::Rule));
             }
         }
         for p in implied_proofs(
             action.destructive,
             lane.production,
-            phase,
+            s.lane.phase,
             lane.data_authority,
         ) {
-            if !proofs.iter().any(|(q, _)| q == p) {
+            if !proofs.iter().any(|(q, _)| *q == p) {
                 let why = if p == "restore_proof" {
                     ProofWhy::Authoritative
                 } else {
                     ProofWhy::Protected
                 };
-                proofs.push((p.to_string(), why));
+                proofs.push((p, why));
             }
         }
         let source = action.data_source.map(|s| {
@@ -334,12 +334,12 @@ impl Runtime {
     /// Steps 2 to 4, and the requirements of every active allow: what the
     /// bundle and the facts say about `lane` and `action` before anything
     /// is presented.
-    pub(crate) fn standing(
-        &self,
-        key: &str,
+    pub(crate) fn standing<'a>(
+        &'a self,
+        key: &'a str,
         action_name: &str,
         facts: &Facts,
-    ) -> Result<Standing, Unknown> {
+    ) -> Result<Standing<'a>, Unknown> {
         let lane = self.bundle.lanes.get(key).ok_or(Unknown::Lane)?;
         let fact_phase = facts.phases.get(key).copied();
         let phase = fact_phase.unwrap_or(lane.phase);
@@ -371,10 +371,13 @@ impl Runtime {
             allows
                 .iter()
                 .filter(|s| s.retired.is_none())
-                .map(|s| self.requirements(s.rule, key, lane, action, phase))
+                .map(|s| s.rule)
                 .collect()
         };
         Ok(Standing {
+            key,
+            lane_def: lane,
+            action,
             lane: state,
             denies,
             allows,
@@ -383,7 +386,7 @@ impl Runtime {
     }
 
     /// The whole walk for one request.
-    pub(crate) fn trace(&self, req: &Request, facts: &Facts) -> Trace {
+    pub(crate) fn trace<'a>(&'a self, req: &'a Request, facts: &Facts) -> Trace<'a> {
         let standing = self.standing(&req.lane, &req.action, facts);
         let mut checked = Vec::new();
         let verdict = match &standing {
@@ -391,22 +394,14 @@ impl Runtime {
                 None,
                 vec![reason(
                     ReasonCode::UnknownLane,
-                    format!(
-                        "lane `{}` is not in the bundle{}",
-                        req.lane,
-                        self.suggestion(&req.lane, self.bundle.lanes.keys())
-                    ),
+                    format!("lane `{}` is not in the bundle", req.lane),
                 )],
             ),
             Err(Unknown::Action(_)) => Verdict::Deny(
                 None,
                 vec![reason(
                     ReasonCode::UnknownAction,
-                    format!(
-                        "action `{}` is not in the bundle{}",
-                        req.action,
-                        self.suggestion(&req.action, self.bundle.actions.keys())
-                    ),
+                    format!("action `{}` is not in the bundle", req.action),
                 )],
             ),
             Ok(s) => self.verdict(req, s, &mut checked),
@@ -418,14 +413,13 @@ impl Runtime {
         }
     }
 
-    /// "; did you mean `x`?" when a name close to `word` is among `names`.
-    fn suggestion<'a>(&self, word: &str, names: impl Iterator<Item = &'a String>) -> String {
-        crate::suggest::did_you_mean(word, names.map(String::as_str))
-            .map_or(String::new(), |near| format!("; did you mean `{near}`?"))
-    }
-
     /// Steps 3 to 8 on a standing, recording each allow checked.
-    fn verdict(&self, req: &Request, s: &Standing, checked: &mut Vec<Checked>) -> Verdict {
+    fn verdict<'a>(
+        &'a self,
+        req: &Request,
+        s: &Standing<'a>,
+        checked: &mut Vec<Checked<'a>>,
+    ) -> Verdict {
         if let Some(k) = s.active_deny() {
             let r = self.rule(k);
             let why = r
@@ -468,8 +462,8 @@ impl Runtime {
                 )],
             );
         }
-        for needs in &s.open {
-            let c = present(req, needs.clone());
+        for &k in &s.open {
+            let c = present(req, self.requirements(s, k));
             let passed = c.passed();
             let k = c.needs.rule;
             checked.push(c);
@@ -485,8 +479,8 @@ impl Runtime {
     fn reasons(&self, req: &Request, c: &Checked) -> Vec<Reason> {
         let r = self.rule(c.needs.rule);
         let mut out = Vec::new();
-        let expected = match &c.needs.phrase {
-            Phrase::Asked(p) => p.as_str(),
+        let expected = match c.needs.phrase {
+            Phrase::Asked(p) => p,
             _ => "",
         };
         match c.phrase {
@@ -514,7 +508,7 @@ impl Runtime {
             PhraseOutcome::NotAsked | PhraseOutcome::Matched => {}
         }
         for ((p, _), given) in c.needs.proofs.iter().zip(&c.proofs) {
-            if given.is_none() {
+            if !given {
                 out.push(reason(
                     ReasonCode::ProofRequired,
                     format!(
@@ -544,9 +538,9 @@ impl Runtime {
 }
 
 /// Steps 5 to 7: a presentation held against one rule's requirements.
-fn present(req: &Request, needs: Requirements) -> Checked {
+fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
     let given = req.confirm.as_deref().filter(|g| !is_blank(g));
-    let phrase = match (&needs.phrase, given) {
+    let phrase = match (needs.phrase, given) {
         (Phrase::NotAsked, _) => PhraseOutcome::NotAsked,
         (Phrase::Unusable, _) => PhraseOutcome::Unusable,
         (Phrase::Asked(_), None) => PhraseOutcome::Missing,
@@ -558,7 +552,7 @@ fn present(req: &Request, needs: Requirements) -> Checked {
     let proofs = needs
         .proofs
         .iter()
-        .map(|(p, _)| req.proofs.get(p).filter(|id| !is_blank(id)).cloned())
+        .map(|(p, _)| req.proofs.get(*p).is_some_and(|id| !is_blank(id)))
         .collect();
     Checked {
         needs,

@@ -377,7 +377,7 @@ impl Runtime {
                 if standing.open.len() == 1 {
                     format!(
                         "rule {} allows `{}` on `{}`",
-                        self.rule(standing.open[0].rule).id,
+                        self.rule(standing.open[0]).id,
                         req.action,
                         req.lane
                     )
@@ -412,7 +412,7 @@ impl Runtime {
         let present = presentable.then(|| Presentation {
             confirm: match (&first.phrase, &first.needs.phrase) {
                 (PhraseOutcome::Missing | PhraseOutcome::Mismatch, Phrase::Asked(p)) => {
-                    Some(p.clone())
+                    Some(p.to_string())
                 }
                 _ => None,
             },
@@ -421,8 +421,8 @@ impl Runtime {
                 .proofs
                 .iter()
                 .zip(&first.proofs)
-                .filter(|(_, given)| given.is_none())
-                .map(|((p, _), _)| p.clone())
+                .filter(|(_, given)| !**given)
+                .map(|((p, _), _)| p.to_string())
                 .collect(),
         });
         let next = (!presentable).then(|| {
@@ -453,7 +453,7 @@ impl Runtime {
         let mut checks = Vec::new();
         // 5. the phrase
         let expected = match &c.needs.phrase {
-            Phrase::Asked(p) => p.as_str(),
+            Phrase::Asked(p) => p,
             _ => "",
         };
         checks.push(match c.phrase {
@@ -507,13 +507,13 @@ impl Runtime {
             let mut details = Vec::new();
             let mut missing = Vec::new();
             for ((p, why), given) in c.needs.proofs.iter().zip(&c.proofs) {
-                match given {
+                match req.proofs.get(*p).filter(|_| *given) {
                     Some(id) => {
                         details.push(format!("`{p}` ({}): presented, `{id}`", why.describe()))
                     }
                     None => {
                         details.push(format!("`{p}` ({}): missing", why.describe()));
-                        missing.push(p.as_str());
+                        missing.push(*p);
                     }
                 }
             }

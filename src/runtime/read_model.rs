@@ -168,8 +168,9 @@ impl Runtime {
             }
         }
         let authority = view.data_authority.as_str();
-        for needs in &s.open {
-            let r = self.rule(needs.rule);
+        for &k in &s.open {
+            let needs = self.requirements(s, k);
+            let r = self.rule(k);
             let closed = match (&needs.phrase, needs.source) {
                 (_, Some((src, false))) => Some(format!(
                     "the lane's data policy (data_authority `{authority}`) does not allow rebuilding from `{}`",
@@ -202,11 +203,11 @@ impl Runtime {
                     .chain(&r.until.dates)
                     .cloned()
                     .collect(),
-                confirm: match &needs.phrase {
-                    Phrase::Asked(p) => Some(p.clone()),
+                confirm: match needs.phrase {
+                    Phrase::Asked(p) => Some(p.to_string()),
                     _ => None,
                 },
-                requires: needs.proofs.iter().map(|(p, _)| p.clone()).collect(),
+                requires: needs.proofs.iter().map(|(p, _)| p.to_string()).collect(),
                 lowered: r.lowered_findings.clone(),
             });
         }
