@@ -164,6 +164,10 @@ struct CheckArgs {
     /// Issue states for `issue-closed` (`gh issue list --state all --json number,state,url`).
     #[arg(long, value_name = "FILE")]
     issues: Option<PathBuf>,
+    /// The largest policy file, inventory or configuration read, in bytes
+    /// [default: 67108864, 64 MiB].
+    #[arg(long, value_name = "BYTES")]
+    max_input_bytes: Option<u64>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -338,6 +342,9 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         config: args.config.clone(),
         issues: args.issues.clone(),
         build: output.is_some(),
+        max_input_bytes: args
+            .max_input_bytes
+            .unwrap_or(project::MAX_SOURCE_BYTES),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,

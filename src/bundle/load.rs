@@ -3,9 +3,8 @@
 
 use super::canonical::{ScanError, Scanned, Top, digest_of, scan};
 use super::{Bundle, FORMAT, VERSION};
-use crate::model::EventState;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashSet;
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (64 MiB).
@@ -269,22 +268,39 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             Some(_) => {}
         }
     }
-    // Each lane's product events, for the rules' checks below.
-    let lanes: HashMap<&str, Option<&BTreeMap<String, EventState>>> = b
-        .lanes
-        .iter()
-        .map(|(k, l)| (k.as_str(), b.products.get(&l.product).map(|p| &p.events)))
-        .collect();
+    let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
     for (k, r) in b.rules.iter().enumerate() {
         let at = || format!("rules[{k}] (`{}`)", r.id);
+        if !ids.insert(r.id.as_str()) {
+            return invalid(format!("{} has the id of an earlier rule", at()));
+        }
+        for (what, list) in [
+            ("action", &r.actions),
+            ("lane", &r.lanes),
+            ("event", &r.until.events),
+            ("date", &r.until.dates),
+            ("proof", &r.requires),
+        ] {
+            if let Some(x) = repeated(list) {
+                return invalid(format!("{} lists {what} `{x}` twice", at()));
+            }
+        }
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{} names unknown action `{a}`", at()));
         }
+        // Each distinct product of the rule's lanes is checked once against
+        // the rule's events (an event the lane's product lacks could never
+        // retire the rule there): O(lanes + products x events), and the
+        // products x events part stops at the first event a product lacks.
+        let mut products: HashSet<&str> = HashSet::new();
         for l in &r.lanes {
-            let Some(events) = lanes.get(l.as_str()) else {
+            let Some(lane) = b.lanes.get(l) else {
                 return invalid(format!("{} names unknown lane `{l}`", at()));
             };
-            // An event the lane's product lacks could never retire the rule there.
+            if !products.insert(lane.product.as_str()) {
+                continue;
+            }
+            let events = b.products.get(&lane.product).map(|p| &p.events);
             if let Some(e) = r
                 .until
                 .events
@@ -318,4 +334,10 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+/// The first entry of `list` that an earlier one repeats.
+fn repeated(list: &[String]) -> Option<&str> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(list.len());
+    list.iter().map(String::as_str).find(|x| !seen.insert(x))
 }

@@ -390,8 +390,17 @@ impl Runtime {
             } else {
                 &mut denies
             };
-            for lane in r.lanes.iter().filter_map(|l| lane_ids.get(l)) {
-                for action in r.actions.iter().filter_map(|a| action_ids.get(a)) {
+            // Deduplicated before pairing, so that a rule that repeats a
+            // lane or an action (which the loader refuses anyway) costs its
+            // distinct pairs, not the product of its list lengths.
+            let mut lanes: Vec<u32> = r.lanes.iter().filter_map(|l| lane_ids.get(l)).copied().collect();
+            lanes.sort_unstable();
+            lanes.dedup();
+            let mut actions: Vec<u32> = r.actions.iter().filter_map(|a| action_ids.get(a)).copied().collect();
+            actions.sort_unstable();
+            actions.dedup();
+            for lane in &lanes {
+                for action in &actions {
                     index.push((RuleIndex::key(*lane, *action), k as u32));
                 }
             }

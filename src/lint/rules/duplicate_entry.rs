@@ -6,7 +6,11 @@
 //!
 //! ## Why is this bad?
 //! The repeat changes nothing, so it is usually a slip for another name: the
-//! lane, action or condition that was meant is missing.
+//! lane, action or condition that was meant is missing. It is an error by
+//! default: a list repeated many times multiplies the work of every later
+//! stage, and the runtime refuses a bundle whose rule lists a lane, action,
+//! condition or proof twice (`build` writes each once, should this check be
+//! configured down).
 //!
 //! ## Example
 //! ```lanepolicy
@@ -24,6 +28,8 @@ use crate::lint::registry::Code;
 use crate::sema::Rule;
 use crate::source::Span;
 use crate::syntax::ast::Retire;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 fn diagnostic(rule: &Rule, what: &str, name: &str, again: Span, first: Span) -> Diagnostic {
     Diagnostic::new(
@@ -37,11 +43,16 @@ fn diagnostic(rule: &Rule, what: &str, name: &str, again: Span, first: Span) -> 
     .help("remove the repeat, or name what was meant")
 }
 
-/// Reports every entry of `items` (name, span) that repeats an earlier one.
+/// Reports every entry of `items` (name, span) that repeats an earlier one:
+/// one pass with a map from each name to where it is first listed.
 fn repeats(rule: &Rule, what: &str, items: &[(String, Span)], out: &mut Vec<Diagnostic>) {
-    for (k, (name, span)) in items.iter().enumerate() {
-        if let Some((_, first)) = items[..k].iter().find(|(n, _)| n == name) {
-            out.push(diagnostic(rule, what, name, *span, *first));
+    let mut first: HashMap<&str, Span> = HashMap::with_capacity(items.len());
+    for (name, span) in items {
+        match first.entry(name) {
+            Entry::Occupied(e) => out.push(diagnostic(rule, what, name, *span, *e.get())),
+            Entry::Vacant(e) => {
+                e.insert(*span);
+            }
         }
     }
 }
