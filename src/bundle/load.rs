@@ -341,3 +341,77 @@ fn repeated(list: &[String]) -> Option<&str> {
     let mut seen: HashSet<&str> = HashSet::with_capacity(list.len());
     list.iter().map(String::as_str).find(|x| !seen.insert(x))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real() -> Bundle {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        load(&bytes).expect("it loads")
+    }
+
+    /// The bundle as `build` would write it, with its digest recomputed.
+    fn sealed(mut b: Bundle) -> Vec<u8> {
+        let value = serde_json::to_value(&b).expect("a bundle serializes");
+        b.digest = digest_of(&value);
+        let value = serde_json::to_value(&b).expect("a bundle serializes");
+        super::super::to_pretty_json(&value).into_bytes()
+    }
+
+    fn refused(b: Bundle) -> String {
+        match load(&sealed(b)) {
+            Err(BundleError::Invalid { message }) => message,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_resealed_bundle_loads() {
+        assert!(load(&sealed(real())).is_ok());
+    }
+
+    #[test]
+    fn repeats_in_a_rule_are_refused() {
+        let mut b = real();
+        let action = b.rules[0].actions[0].clone();
+        b.rules[0].actions = vec![action; 1000];
+        assert!(refused(b).ends_with("lists action `empty_bootstrap` twice"));
+
+        let mut b = real();
+        let lane = b.rules[0].lanes[0].clone();
+        b.rules[0].lanes.push(lane);
+        assert!(refused(b).contains("lists lane `cm/prod` twice"));
+
+        let mut b = real();
+        b.rules[0].until.events = vec!["launch".into(); 3];
+        assert!(refused(b).contains("lists event `launch` twice"));
+    }
+
+    #[test]
+    fn a_rule_id_written_twice_is_refused() {
+        let mut b = real();
+        let first = b.rules[0].id.clone();
+        b.rules[1].id = first.clone();
+        assert_eq!(
+            refused(b),
+            format!("rules[1] (`{first}`) has the id of an earlier rule")
+        );
+    }
+
+    #[test]
+    fn events_are_checked_once_per_product_not_per_lane() {
+        // A rule over every lane, retiring at an event one product lacks:
+        // still refused, naming the first lane of that product.
+        let mut b = real();
+        let lanes: Vec<String> = b.lanes.keys().cloned().collect();
+        b.rules[0].lanes = lanes;
+        b.rules[0].confirm = None;
+        b.rules[0].until.events = vec!["launch".into(), "nope".into()];
+        assert!(refused(b).contains("retires at `nope`, which is not an event of lane"));
+    }
+}
