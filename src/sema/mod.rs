@@ -87,6 +87,60 @@ pub struct Rule {
     pub doc: Vec<String>,
     /// The suppressions written before the rule: (check, reason).
     pub suppressions: Vec<(crate::lint::registry::Code, String)>,
+    /// Entries of the rule's lists written again (L016), in the order
+    /// actions, patterns, `until` conditions, proofs. `actions`,
+    /// `patterns`, `until` and `requires` hold each entry once, as first
+    /// written, so no later pass pays for a repeat.
+    pub repeats: Vec<Repeat>,
+}
+
+/// An entry a rule's list names a second (or later) time.
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    /// What kind of entry: `action`, `lane pattern`, `condition`, `proof`.
+    pub what: &'static str,
+    /// The entry, as text.
+    pub name: String,
+    /// Where it is written again.
+    pub again: Span,
+    /// Where it is first written.
+    pub first: Span,
+}
+
+/// `items` once each, by `key`, in the order first written; the repeats go
+/// to `repeats`. One pass with a map: O(n) whatever the repeats.
+fn once_each<T: Clone>(
+    items: &[T],
+    what: &'static str,
+    key: impl Fn(&T) -> (String, Span),
+    repeats: &mut Vec<Repeat>,
+) -> Vec<T> {
+    let mut first: HashMap<String, Span> = HashMap::with_capacity(items.len());
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let (name, span) = key(item);
+        match first.get(&name) {
+            Some(f) => repeats.push(Repeat {
+                what,
+                name,
+                again: span,
+                first: *f,
+            }),
+            None => {
+                first.insert(name, span);
+                out.push(item.clone());
+            }
+        }
+    }
+    out
+}
+
+/// An `until` condition as text and where it is written.
+fn condition_key(c: &Retire) -> (String, Span) {
+    match c {
+        Retire::Event(e) => (e.name.clone(), e.span),
+        Retire::Date { date, span } => (date.to_string(), *span),
+    }
 }
 
 impl Rule {
@@ -266,11 +320,23 @@ fn resolve_rule(
     diags: &mut Vec<Diagnostic>,
 ) -> Rule {
     duplicate_clause::check(file, r, diags);
-    for a in &r.actions {
+    let mut repeats = Vec::new();
+    let actions = once_each(
+        &r.actions,
+        "action",
+        |a| (a.name.clone(), a.span),
+        &mut repeats,
+    );
+    for a in &actions {
         unknown_action::check(file, a, inv, diags);
     }
-    let patterns: Vec<Pattern> = r
-        .patterns
+    let written = once_each(
+        &r.patterns,
+        "lane pattern",
+        |p| (p.text(), p.span),
+        &mut repeats,
+    );
+    let patterns: Vec<Pattern> = written
         .iter()
         .map(|p| {
             let lanes: Vec<String> = if p.is_glob() {
@@ -300,7 +366,7 @@ fn resolve_rule(
         effect: r.effect,
         keyword_span: r.keyword_span,
         span: r.span,
-        actions: r.actions.clone(),
+        actions,
         patterns,
         lanes,
         until: Vec::new(),
@@ -313,12 +379,13 @@ fn resolve_rule(
         reason: None,
         doc: r.doc.clone(),
         suppressions: Vec::new(),
+        repeats,
     };
     // The first of each clause counts; repeats are E105 (reported above).
     for c in &r.clauses {
         match &c.kind {
             ClauseKind::Until(conds) if rule.until_span.is_none() => {
-                rule.until = conds.clone();
+                rule.until = once_each(conds, "condition", condition_key, &mut rule.repeats);
                 rule.until_span = Some(c.keyword_span);
                 unknown_event::check(file, &rule, inv, diags);
             }
@@ -345,10 +412,15 @@ fn resolve_rule(
                 }
             }
             ClauseKind::Requires(proofs) if rule.requires.is_empty() => {
-                for p in proofs {
+                rule.requires = once_each(
+                    proofs,
+                    "proof",
+                    |p| (p.name.clone(), p.span),
+                    &mut rule.repeats,
+                );
+                for p in &rule.requires {
                     unknown_proof::check(file, p, diags);
                 }
-                rule.requires = proofs.clone();
             }
             ClauseKind::Reason(s) if rule.reason.is_none() => rule.reason = Some(s.clone()),
             _ => {}

@@ -25,66 +25,24 @@
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
 use crate::lint::registry::Code;
-use crate::sema::Rule;
-use crate::source::Span;
-use crate::syntax::ast::Retire;
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use crate::sema::{Repeat, Rule};
 
-fn diagnostic(rule: &Rule, what: &str, name: &str, again: Span, first: Span) -> Diagnostic {
+fn diagnostic(rule: &Rule, r: &Repeat) -> Diagnostic {
     Diagnostic::new(
         Code::L016,
         rule.file,
-        again,
-        format!("{what} `{name}` is listed twice"),
+        r.again,
+        format!("{} `{}` is listed twice", r.what, r.name),
     )
     .label("listed again")
-    .note(rule.file, first, "first listed here")
+    .note(rule.file, r.first, "first listed here")
     .help("remove the repeat, or name what was meant")
 }
 
-/// Reports every entry of `items` (name, span) that repeats an earlier one:
-/// one pass with a map from each name to where it is first listed.
-fn repeats(rule: &Rule, what: &str, items: &[(String, Span)], out: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<&str, Span> = HashMap::with_capacity(items.len());
-    for (name, span) in items {
-        match first.entry(name) {
-            Entry::Occupied(e) => out.push(diagnostic(rule, what, name, *span, *e.get())),
-            Entry::Vacant(e) => {
-                e.insert(*span);
-            }
-        }
-    }
-}
-
+/// The repeats are found while names are resolved (`sema`), in one pass
+/// with a map per list, and the rule keeps each entry once.
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     for rule in &ctx.program.rules {
-        let actions: Vec<(String, Span)> = rule
-            .actions
-            .iter()
-            .map(|a| (a.name.clone(), a.span))
-            .collect();
-        let patterns: Vec<(String, Span)> = rule
-            .patterns
-            .iter()
-            .map(|p| (p.pattern.text(), p.pattern.span))
-            .collect();
-        let until: Vec<(String, Span)> = rule
-            .until
-            .iter()
-            .map(|c| match c {
-                Retire::Event(e) => (e.name.clone(), e.span),
-                Retire::Date { date, span } => (date.to_string(), *span),
-            })
-            .collect();
-        let proofs: Vec<(String, Span)> = rule
-            .requires
-            .iter()
-            .map(|p| (p.name.clone(), p.span))
-            .collect();
-        repeats(rule, "action", &actions, out);
-        repeats(rule, "lane pattern", &patterns, out);
-        repeats(rule, "condition", &until, out);
-        repeats(rule, "proof", &proofs, out);
+        out.extend(rule.repeats.iter().map(|r| diagnostic(rule, r)));
     }
 }
