@@ -7,8 +7,10 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt;
 
-/// The largest bundle accepted, in bytes (64 MiB).
-pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest bundle accepted, in bytes (256 MiB: a bundle of 100,000
+/// rules over 200,000 lanes, each rule with a phrase per lane, is about
+/// 140 MB).
+pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why a bundle was refused. The runtime's decision is then deny.
 #[derive(Debug, Clone, PartialEq, Eq)]
