@@ -124,8 +124,11 @@ fn main() {
     std::fs::write(dir.join("lanes.yaml"), &g.inventory).expect("write lanes.yaml");
     std::fs::write(dir.join("generated.policy"), &g.policy).expect("write the policy");
     let (lane, action, phrase) = &g.request;
-    std::fs::write(dir.join("request.txt"), format!("{lane}\n{action}\n{phrase}\n"))
-        .expect("write request.txt");
+    std::fs::write(
+        dir.join("request.txt"),
+        format!("{lane}\n{action}\n{phrase}\n"),
+    )
+    .expect("write request.txt");
     let cedar = dir.join("cedar");
     std::fs::create_dir_all(&cedar).expect("create cedar/");
     std::fs::write(cedar.join("schema.cedarschema"), &g.cedar_schema).expect("write the schema");
@@ -155,7 +158,9 @@ pub fn generate(w: Workload) -> Generated {
         Shape::Wide => {
             let groups = w.rules.div_ceil(w.lanes_per_context);
             (0..groups)
-                .flat_map(|g| (0..w.width).map(move |k| (format!("g{g}-c{k}"), w.lanes_per_context)))
+                .flat_map(|g| {
+                    (0..w.width).map(move |k| (format!("g{g}-c{k}"), w.lanes_per_context))
+                })
                 .collect()
         }
     };
@@ -181,7 +186,9 @@ pub fn generate(w: Workload) -> Generated {
             );
         }
     }
-    entities.push_str("{\"uid\":{\"type\":\"Operator\",\"id\":\"ops\"},\"attrs\":{},\"parents\":[]}\n]\n");
+    entities.push_str(
+        "{\"uid\":{\"type\":\"Operator\",\"id\":\"ops\"},\"attrs\":{},\"parents\":[]}\n]\n",
+    );
 
     let mut policy = String::from("// Generated rules for benchmarks.\n\n");
     let mut cedar = String::new();

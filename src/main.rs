@@ -342,9 +342,7 @@ fn check(args: &CheckArgs, output: Option<&Path>) -> u8 {
         config: args.config.clone(),
         issues: args.issues.clone(),
         build: output.is_some(),
-        max_input_bytes: args
-            .max_input_bytes
-            .unwrap_or(project::MAX_SOURCE_BYTES),
+        max_input_bytes: args.max_input_bytes.unwrap_or(project::MAX_SOURCE_BYTES),
     };
     let outcome = match project::compile(&opts) {
         Ok(o) => o,

@@ -7,7 +7,9 @@ use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
 use crate::lint::{self, LintContext, registry::Code, suppression};
 use crate::sema::{self, Program};
-use crate::source::{FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path};
+use crate::source::{
+    FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path,
+};
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;

@@ -109,7 +109,9 @@ impl SourceFile {
             }
             marks
         });
-        let k = marks.partition_point(|&(b, _)| b <= offset).saturating_sub(1);
+        let k = marks
+            .partition_point(|&(b, _)| b <= offset)
+            .saturating_sub(1);
         let (b, c) = marks[k];
         c + self.text[b..offset].chars().count()
     }
@@ -134,9 +136,15 @@ impl SourceFile {
         // Far into a long line: from the nearest mark, not the line start.
         let target = self.chars_before(start) + column;
         let marks = self.marks.get().map_or(&[][..], Vec::as_slice);
-        let k = marks.partition_point(|&(_, c)| c <= target).saturating_sub(1);
+        let k = marks
+            .partition_point(|&(_, c)| c <= target)
+            .saturating_sub(1);
         let (b, c) = marks.get(k).copied().unwrap_or((0, 0));
-        let (b, c) = if b < start { (start, target - column) } else { (b, c) };
+        let (b, c) = if b < start {
+            (start, target - column)
+        } else {
+            (b, c)
+        };
         if b >= line_end {
             return line_end;
         }
@@ -296,7 +304,9 @@ mod tests {
     fn columns_on_long_lines_count_characters() {
         // A long line with multi-byte characters: the marks give the same
         // columns as counting from the line start.
-        let line: String = (0..5000).map(|k| if k % 3 == 0 { 'é' } else { 'a' }).collect();
+        let line: String = (0..5000)
+            .map(|k| if k % 3 == 0 { 'é' } else { 'a' })
+            .collect();
         let text = format!("x\n{line}\n{line}");
         // Past the end of a long line: its end.
         let f0 = SourceFile::new("t", text.clone(), String::new());

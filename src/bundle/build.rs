@@ -152,7 +152,9 @@ pub fn build(program: &Program, inv: &Inventory, sources: &SourceMap, inputs: &[
 /// `list` without its repeats, in the order first listed.
 fn once_each(list: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::with_capacity(list.len());
-    list.into_iter().filter(|x| seen.insert(x.clone())).collect()
+    list.into_iter()
+        .filter(|x| seen.insert(x.clone()))
+        .collect()
 }
 
 /// The rule's stable id: the first 12 hex digits of the SHA-256 of its

@@ -13,6 +13,9 @@ use crate::syntax::ast;
 use crate::syntax::parser::did_you_mean;
 use std::collections::HashMap;
 
+/// A suppression's target: (start, end, index of the suppression).
+type Target = (usize, usize, usize);
+
 /// One suppression comment and what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
@@ -227,7 +230,7 @@ pub fn apply(
     // Per file: (target start, target end, suppression) sorted by start, and
     // the longest target. A diagnostic at `p` looks only at the targets
     // that start in [p - longest, p], not at every suppression.
-    let mut by_file: HashMap<FileId, (Vec<(usize, usize, usize)>, usize)> = HashMap::new();
+    let mut by_file: HashMap<FileId, (Vec<Target>, usize)> = HashMap::new();
     for (k, s) in suppressions.iter().enumerate() {
         let end = s.target.end.max(s.target.start + 1);
         let e = by_file.entry(s.file).or_default();

@@ -259,7 +259,12 @@ fn distinct_pairs(
     lane_ids: &HashMap<String, u32>,
     action_ids: &HashMap<String, u32>,
 ) -> Vec<(u32, u32)> {
-    let mut lanes: Vec<u32> = r.lanes.iter().filter_map(|l| lane_ids.get(l)).copied().collect();
+    let mut lanes: Vec<u32> = r
+        .lanes
+        .iter()
+        .filter_map(|l| lane_ids.get(l))
+        .copied()
+        .collect();
     lanes.sort_unstable();
     lanes.dedup();
     let mut actions: Vec<u32> = r

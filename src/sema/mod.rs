@@ -268,7 +268,10 @@ impl<'a> LaneIndex<'a> {
             let prefix = literal_prefix(&p.context);
             for (_, lanes) in self
                 .by_context
-                .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
                 .take_while(|(c, _)| c.starts_with(prefix))
                 .filter(|(c, _)| glob_match(&p.context, c))
             {
@@ -465,22 +468,28 @@ mod tests {
 mod index_tests {
     use super::{LaneIndex, glob_match};
     use crate::source::SourceFile;
-    use crate::syntax::ast::Pattern;
     use crate::source::Span;
+    use crate::syntax::ast::Pattern;
 
     #[test]
     fn the_index_matches_what_a_scan_of_every_lane_matches() {
-        let mut yaml = String::from("actions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n");
+        let mut yaml = String::from(
+            "actions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+        );
         for c in ["cm", "cm-a", "cmx", "opw", "o", "ab"] {
             yaml.push_str(&format!("  p-{c}:\n    context: {c}\n    lanes:\n"));
             for i in ["prod", "testing", "p", "prod-eu", "t1"] {
-                yaml.push_str(&format!("      {i}: {{production: false, phase: prelaunch}}\n"));
+                yaml.push_str(&format!(
+                    "      {i}: {{production: false, phase: prelaunch}}\n"
+                ));
             }
         }
         let src = SourceFile::new("lanes.yaml", yaml, String::new());
         let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
         let index = LaneIndex::new(&inv);
-        let segments = ["*", "cm*", "c*", "*m", "cm", "o*", "*-*", "p*", "prod", "*t*", "x*", "", "**"];
+        let segments = [
+            "*", "cm*", "c*", "*m", "cm", "o*", "*-*", "p*", "prod", "*t*", "x*", "", "**",
+        ];
         for context in segments {
             for instance in segments {
                 let p = Pattern {
@@ -494,7 +503,9 @@ mod index_tests {
                 let scan: Vec<String> = inv
                     .lanes
                     .values()
-                    .filter(|l| glob_match(context, &l.context) && glob_match(instance, &l.instance))
+                    .filter(|l| {
+                        glob_match(context, &l.context) && glob_match(instance, &l.instance)
+                    })
                     .map(|l| l.key())
                     .collect();
                 assert_eq!(index.matching(&p), scan, "{context}/{instance}");

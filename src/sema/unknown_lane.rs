@@ -19,9 +19,9 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
 //! ```
 
+use super::LaneIndex;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
-use super::LaneIndex;
 use crate::lint::registry::Code;
 use crate::source::FileId;
 use crate::syntax::ast::Pattern;

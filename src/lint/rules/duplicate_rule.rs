@@ -31,7 +31,6 @@ use crate::sema::Rule;
 use crate::syntax::ast::Retire;
 use std::collections::HashMap;
 
-
 fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
     Diagnostic::new(
         Code::L010,
@@ -80,7 +79,12 @@ fn signature(r: &Rule) -> Signature<'_> {
         phrases: r.confirm.as_ref().map(|_| {
             r.lanes
                 .iter()
-                .map(|l| r.phrases.get(l).map(|p| normalize_phrase(p)).unwrap_or_default())
+                .map(|l| {
+                    r.phrases
+                        .get(l)
+                        .map(|p| normalize_phrase(p))
+                        .unwrap_or_default()
+                })
                 .collect()
         }),
     }

@@ -44,7 +44,12 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     // Denies by (lane, action), each list in rule order: an allow looks
     // only at the denies of its own pairs.
     let mut denies: HashMap<(&str, &str), Vec<&Rule>> = HashMap::new();
-    for d in ctx.program.rules.iter().filter(|r| r.effect == Effect::Deny) {
+    for d in ctx
+        .program
+        .rules
+        .iter()
+        .filter(|r| r.effect == Effect::Deny)
+    {
         let mut actions: Vec<&str> = d.actions.iter().map(|a| a.name.as_str()).collect();
         actions.sort_unstable();
         actions.dedup();
