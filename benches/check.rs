@@ -1,7 +1,10 @@
-//! `check` in process: the real policies, and a generated set of 1,000
-//! rules over 500 lanes (the project `examples/gen_policies.rs` writes).
+//! `check` in process: the real policies, a generated set of 1,000 rules
+//! over 500 lanes (the project `examples/gen_policies.rs` writes), and a
+//! scaling series: the `per-context` and `one-lane` shapes at 1,000, 3,000
+//! and 10,000 rules (each 10x more rules should cost about 10x more time;
+//! see docs/performance.md).
 //!
-//! `cargo bench --bench check`
+//! `cargo bench --bench check` (`-- scaling` for the series alone)
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lanepolicy::project::{self, Options};
@@ -37,6 +40,34 @@ fn bench(c: &mut Criterion) {
     c.bench_function("check 1000 rules over 500 lanes", |b| {
         b.iter(|| black_box(project::compile(&generated).unwrap()))
     });
+
+    let mut group = c.benchmark_group("scaling");
+    group.sample_size(10);
+    for (name, shape) in [
+        ("per-context", gen_policies::Shape::PerContext),
+        ("one-lane", gen_policies::Shape::OneLane),
+    ] {
+        for rules in [1_000, 3_000, 10_000] {
+            let dir = tempfile::tempdir().unwrap();
+            let g = gen_policies::generate(gen_policies::Workload {
+                shape,
+                rules,
+                lanes_per_context: 2,
+                width: 10,
+            });
+            std::fs::write(dir.path().join("lanes.yaml"), &g.inventory).unwrap();
+            std::fs::write(dir.path().join("generated.policy"), &g.policy).unwrap();
+            let opts = options(vec![dir.path().to_path_buf()], dir.path().to_path_buf());
+            let outcome = project::compile(&opts).unwrap();
+            assert!(!outcome.has_errors());
+            assert_eq!(outcome.program.rules.len(), rules);
+            group.throughput(criterion::Throughput::Elements(rules as u64));
+            group.bench_function(format!("check {name} {rules} rules"), |b| {
+                b.iter(|| black_box(project::compile(&opts).unwrap()))
+            });
+        }
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);

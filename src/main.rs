@@ -178,6 +178,10 @@ struct CheckArgs {
     /// Issue states for `issue-closed` (`gh issue list --state all --json number,state,url`).
     #[arg(long, value_name = "FILE")]
     issues: Option<PathBuf>,
+    /// The largest policy file, inventory or configuration read, in bytes
+    /// [default: 67108864, 64 MiB].
+    #[arg(long, value_name = "BYTES")]
+    max_input_bytes: Option<u64>,
 }
 
 /// How `lanes` prints.
@@ -467,6 +471,7 @@ fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
         config: args.config.clone(),
         issues: args.issues.clone(),
         build: output.is_some(),
+        max_input_bytes: args.max_input_bytes.unwrap_or(project::MAX_SOURCE_BYTES),
     };
     // Files of several projects (what a pre-commit hook passes): each is
     // checked against its own inventory and configuration.

@@ -16,8 +16,13 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// The largest policy or inventory file read, in bytes (8 MiB).
-pub const MAX_SOURCE_BYTES: u64 = 8 * 1024 * 1024;
+/// The largest policy, inventory, configuration or issue snapshot read by
+/// default, in bytes (64 MiB: an inventory of 200,000 lanes is about 16 to
+/// 30 MB). `check` and `build` take another limit with
+/// `--max-input-bytes` ([`Options::max_input_bytes`]). The YAML reader's
+/// budget grows with the file actually read (see [`crate::yaml::read`]),
+/// not with this limit.
+pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The inventory's file name.
 pub const INVENTORY_FILE: &str = "lanes.yaml";
@@ -40,6 +45,8 @@ pub struct Options {
     pub issues: Option<PathBuf>,
     /// Whether to build the bundle when there is no error (`check` does not need it).
     pub build: bool,
+    /// The largest input file read, in bytes ([`MAX_SOURCE_BYTES`] by default).
+    pub max_input_bytes: u64,
 }
 
 impl Options {
@@ -53,6 +60,7 @@ impl Options {
             config: None,
             issues: None,
             build: true,
+            max_input_bytes: MAX_SOURCE_BYTES,
         }
     }
 }
@@ -122,12 +130,13 @@ fn read_source(
     path: &Path,
     shown: &str,
     hash: bool,
+    limit: u64,
 ) -> Result<(SourceFile, Option<BadUtf8>), Failure> {
     let fail = |message: String| Failure {
         path: shown.to_string(),
         message,
     };
-    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
+    let bytes = read_limited(path, limit).map_err(fail)?;
     // Only a bundle records the digest of its sources.
     let sha = if hash {
         bundle::canonical::hex(&Sha256::digest(&bytes))
@@ -462,7 +471,12 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     let project = project_root(&inv_path);
     let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        let (mut src, bad) = read_source(p, &display_path(&abs, &root), opts.build)?;
+        let (mut src, bad) = read_source(
+            p,
+            &display_path(&abs, &root),
+            opts.build,
+            opts.max_input_bytes,
+        )?;
         src.bundle_path = relative_path(&abs, &project);
         Ok((src, bad))
     };
@@ -633,10 +647,15 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
 
     let mut program = Program::default();
     if let Some(inv) = &inventory {
+        let index = sema::LaneIndex::new(inv);
         for (id, file) in &parsed {
-            program
-                .rules
-                .extend(sema::resolve(*id, file, inv, &mut diagnostics));
+            program.rules.extend(sema::resolve_indexed(
+                *id,
+                file,
+                inv,
+                &index,
+                &mut diagnostics,
+            ));
         }
         let ctx = LintContext {
             program: &program,
@@ -645,6 +664,9 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             expires_soon_days: config.expires_soon_days,
             closed_issues: closed,
         };
+        // Every lint runs, those configured `off` included: what a lowered
+        // check finds is recorded in the bundle (below). Each lint is
+        // O(n log n) in rules and entries, so running one is cheap.
         diagnostics.extend(lint::run(&ctx));
         if program.rules.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
             diagnostics.push(no_policies::diagnostic(inv_id, files.len()));
@@ -653,7 +675,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     // What the configuration lowers is recorded before it is applied: on
     // each rule, the findings that would have been reported at their
     // default severity; in the bundle, the checks lowered.
-    let lowered: Vec<(FileId, usize, Code, Option<Severity>, String)> = diagnostics
+    let mut lowered: Vec<(FileId, usize, Code, Option<Severity>, String)> = diagnostics
         .iter()
         .filter(|d| !d.check().is_error_code() && lowers(&config, d.code))
         .map(|d| {
@@ -666,12 +688,14 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             )
         })
         .collect();
+    // Sorted by (file, position), each rule finds its own with two binary
+    // searches: O((rules + findings) log findings), not rules x findings.
+    lowered.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
     for rule in &mut program.rules {
-        let mut found: Vec<_> = lowered
+        let from = lowered.partition_point(|x| (x.0, x.1) < (rule.file, rule.span.start));
+        let to = lowered.partition_point(|x| (x.0, x.1) < (rule.file, rule.span.end));
+        let mut found: Vec<_> = lowered[from..to]
             .iter()
-            .filter(|(file, start, ..)| {
-                *file == rule.file && rule.span.start <= *start && *start < rule.span.end
-            })
             .map(|(_, _, code, sev, message)| (*code, *sev, message.clone()))
             .collect();
         found.sort_by(|a, b| (a.0, &a.2).cmp(&(b.0, &b.2)));
@@ -693,15 +717,23 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     });
     suppression::apply(&suppressions, &mut diagnostics, |c| config.is_off(c));
     // The bundle records the suppressions that silenced a finding on a rule.
+    // The suppressed findings by (file, position): each rule looks up its
+    // own span's range of them.
+    let mut silenced: Vec<(FileId, usize, Code, &str)> = diagnostics
+        .iter()
+        .filter_map(|d| {
+            d.suppressed
+                .as_deref()
+                .map(|reason| (d.file, d.span.start, d.code, reason))
+        })
+        .collect();
+    silenced.sort_unstable();
     for rule in &mut program.rules {
-        let mut used: Vec<(Code, String)> = diagnostics
+        let from = silenced.partition_point(|s| (s.0, s.1) < (rule.file, rule.span.start));
+        let to = silenced.partition_point(|s| (s.0, s.1) < (rule.file, rule.span.end));
+        let mut used: Vec<(Code, String)> = silenced[from..to.max(from)]
             .iter()
-            .filter(|d| {
-                d.file == rule.file
-                    && rule.span.start <= d.span.start
-                    && d.span.start < rule.span.end
-            })
-            .filter_map(|d| d.suppressed.clone().map(|reason| (d.code, reason)))
+            .map(|s| (s.2, s.3.to_string()))
             .collect();
         used.sort();
         used.dedup();

@@ -56,7 +56,15 @@ pub struct SourceFile {
     /// SHA-256 of the file's raw bytes, as lowercase hex.
     pub sha256: String,
     line_starts: Vec<usize>,
+    /// (byte offset, characters before it) every [`MARK_STEP`] bytes or so,
+    /// built the first time a column is asked on a long line.
+    marks: std::sync::OnceLock<Vec<(usize, usize)>>,
 }
+
+/// Bytes between two character-count marks of a [`SourceFile`]: a column
+/// on a long line costs at most this much counting, whatever the line's
+/// length (so n findings on one 8 MB line cost O(n), not O(n x line)).
+const MARK_STEP: usize = 4096;
 
 impl SourceFile {
     /// Wraps already-decoded text. `raw_sha256` is the digest of the bytes on disk.
@@ -70,6 +78,7 @@ impl SourceFile {
             text,
             sha256: raw_sha256,
             line_starts,
+            marks: std::sync::OnceLock::new(),
         }
     }
 
@@ -79,11 +88,32 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let col = match self.text.get(start..offset) {
+            None => offset - start,
+            Some(s) if s.len() <= MARK_STEP => s.chars().count(),
+            Some(_) => self.chars_before(offset) - self.chars_before(start),
+        };
         (line + 1, col + 1)
+    }
+
+    /// The number of characters before byte `offset` (a character boundary).
+    fn chars_before(&self, offset: usize) -> usize {
+        let marks = self.marks.get_or_init(|| {
+            let mut marks = vec![(0, 0)];
+            let mut next = MARK_STEP;
+            for (chars, (i, _)) in self.text.char_indices().enumerate() {
+                if i >= next {
+                    marks.push((i, chars));
+                    next = i + MARK_STEP;
+                }
+            }
+            marks
+        });
+        let k = marks
+            .partition_point(|&(b, _)| b <= offset)
+            .saturating_sub(1);
+        let (b, c) = marks[k];
+        c + self.text[b..offset].chars().count()
     }
 
     /// Byte offset of 1-based `line` and character `column` (used to map
@@ -92,12 +122,36 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return self.text.len();
         };
-        let rest = &self.text[start..];
-        let line_end = rest.find('\n').unwrap_or(rest.len());
-        rest[..line_end]
+        let line_end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        let column = column.saturating_sub(1);
+        if column < MARK_STEP {
+            return self.text[start..line_end]
+                .char_indices()
+                .nth(column)
+                .map_or(line_end, |(i, _)| start + i);
+        }
+        // Far into a long line: from the nearest mark, not the line start.
+        let target = self.chars_before(start) + column;
+        let marks = self.marks.get().map_or(&[][..], Vec::as_slice);
+        let k = marks
+            .partition_point(|&(_, c)| c <= target)
+            .saturating_sub(1);
+        let (b, c) = marks.get(k).copied().unwrap_or((0, 0));
+        let (b, c) = if b < start {
+            (start, target - column)
+        } else {
+            (b, c)
+        };
+        if b >= line_end {
+            return line_end;
+        }
+        self.text[b..line_end]
             .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(start + line_end, |(i, _)| start + i)
+            .nth(target - c)
+            .map_or(line_end, |(i, _)| b + i)
     }
 
     /// The span of the word (identifier-like run) starting at `offset`, or a
@@ -271,6 +325,27 @@ pub fn display_path(path: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_on_long_lines_count_characters() {
+        // A long line with multi-byte characters: the marks give the same
+        // columns as counting from the line start.
+        let line: String = (0..5000)
+            .map(|k| if k % 3 == 0 { 'é' } else { 'a' })
+            .collect();
+        let text = format!("x\n{line}\n{line}");
+        // Past the end of a long line: its end.
+        let f0 = SourceFile::new("t", text.clone(), String::new());
+        assert_eq!(f0.offset_of(2, 9000), 2 + line.len());
+        let f = SourceFile::new("t", text.clone(), String::new());
+        for (offset, _) in text.char_indices().step_by(997) {
+            let start = text[..offset].rfind('\n').map_or(0, |k| k + 1);
+            let expected = text[start..offset].chars().count() + 1;
+            let (l, c) = f.line_col(offset);
+            assert_eq!(c, expected, "at {offset}");
+            assert_eq!(f.offset_of(l, c), offset, "back from {l}:{c}");
+        }
+    }
 
     #[test]
     fn line_col_counts_characters_not_bytes() {

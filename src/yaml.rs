@@ -19,17 +19,19 @@ pub struct YamlError {
 }
 
 /// Deserializes `text` into `T`; duplicate keys are errors.
+///
+/// The reader's budget grows with the text, so that any file that fits the
+/// input limit is read and a small file cannot expand: at most one node per
+/// two bytes of text ([`budget`]), at most one parser event per byte, the
+/// reader's defaults on nesting depth (64), aliases (50,000) and the events
+/// an alias may replay (1,000,000). Time and memory are linear in the text.
 pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    // Strict YAML 1.2 booleans (`production: no` is not `false`); a node
-    // budget sized for files up to the 8 MiB source limit; the reader's
-    // default limits on depth and alias expansion stay.
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 4_000_000;
-    check_merge_keys(text, budget.clone())?;
+    // Strict YAML 1.2 booleans (`production: no` is not `false`).
+    check_merge_keys(text, budget(text.len()))?;
     let options = serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,
-        budget: Some(budget),
+        budget: Some(budget(text.len())),
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -49,13 +51,11 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 /// must be quoted to be text. For files whose every value has one meaning
 /// (policy test files).
 pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = 4_000_000;
     let options = serde_saphyr::options! {
         with_snippet: false,
         strict_booleans: true,
         no_schema: true,
-        budget: Some(budget),
+        budget: Some(budget(text.len())),
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -73,6 +73,20 @@ pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
             column,
         }
     })
+}
+
+/// The YAML reader's budget for a text of `len` bytes: the reader's defaults
+/// (250,000 nodes, 1,000,000 events, 64 MiB of scalars), raised to one node
+/// per two bytes, one event per byte and every byte a scalar byte when the
+/// text is larger. A node takes at least two bytes (`a,`), so a document
+/// without aliases never reaches it; one whose aliases replay more than
+/// that is refused, however small its text.
+pub fn budget(len: usize) -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(len / 2);
+    budget.max_events = budget.max_events.max(len);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len);
+    budget
 }
 
 /// True when the text has nothing but blank lines and comments.

@@ -595,6 +595,7 @@ fn broken_inputs_get_a_message_and_exit_1_or_2() {
     let d = dir.path();
     std::fs::copy(root().join("policies/lanes.yaml"), d.join("lanes.yaml")).unwrap();
     let big = "allow deploy on cm/testing until launch issue=#1\n".repeat(200_000);
+    let big_len = big.len();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("nul.policy", b"allow deploy\0 on cm/testing".to_vec()),
         (
@@ -631,8 +632,23 @@ fn broken_inputs_get_a_message_and_exit_1_or_2() {
             "comma-soup.policy",
             b"allow ,,, on ,/, until , issue=, confirm=,".to_vec(),
         ),
-        ("big.policy", big.into_bytes()),
     ];
+    // A file over the input limit (here lowered below its 9.6 MB) is exit 2.
+    std::fs::create_dir(d.join("big")).unwrap();
+    std::fs::write(d.join("big/big.policy"), big).unwrap();
+    let r = run_in(
+        d,
+        &[
+            "check",
+            "big",
+            "--inventory",
+            "lanes.yaml",
+            "--max-input-bytes",
+            &(big_len - 1).to_string(),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("big.policy"), "{}", r.stderr);
     for (name, bytes) in &cases {
         let sub = d.join(name.trim_end_matches(".policy"));
         std::fs::create_dir(&sub).unwrap();

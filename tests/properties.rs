@@ -146,6 +146,7 @@ fn compiling_twice_gives_the_same_bundle() {
         config: None,
         issues: None,
         build: true,
+        max_input_bytes: lanepolicy::project::MAX_SOURCE_BYTES,
     };
     let a = lanepolicy::project::compile(&opts)
         .unwrap()

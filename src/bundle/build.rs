@@ -84,6 +84,8 @@ pub fn build(
         .map(|r| {
             let file = sources.get(r.file);
             let (line, column) = file.line_col(r.keyword_span.start);
+            // A list written with a repeat (L016) is written once each, in
+            // the order first written: the loader refuses repeats.
             let mut until = Until::default();
             for c in &r.until {
                 match c {
@@ -91,10 +93,12 @@ pub fn build(
                     Retire::Date { date, .. } => until.dates.push(date.to_string()),
                 }
             }
+            until.events = once_each(until.events);
+            until.dates = once_each(until.dates);
             let rule = Rule {
                 id: String::new(),
                 effect: r.effect,
-                actions: r.actions.iter().map(|a| a.name.clone()).collect(),
+                actions: once_each(r.actions.iter().map(|a| a.name.clone()).collect()),
                 patterns: r.patterns.iter().map(|p| p.pattern.text()).collect(),
                 lanes: r.lanes.clone(),
                 until,
@@ -103,7 +107,7 @@ pub fn build(
                     url: i.url.clone(),
                 }),
                 confirm: r.confirm.as_ref().map(|_| r.phrases.clone()),
-                requires: r.requires.iter().map(|p| p.name.clone()).collect(),
+                requires: once_each(r.requires.iter().map(|p| p.name.clone()).collect()),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
                 suppressions: r
@@ -161,6 +165,14 @@ pub fn build(
     let value = serde_json::to_value(&bundle).unwrap_or_default();
     bundle.digest = digest_of(&value);
     bundle
+}
+
+/// `list` without its repeats, in the order first listed.
+fn once_each(list: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
+    list.into_iter()
+        .filter(|x| seen.insert(x.clone()))
+        .collect()
 }
 
 /// The rule's stable id: the first 12 hex digits of the SHA-256 of its

@@ -3,13 +3,14 @@
 
 use super::canonical::{ScanError, Scanned, Top, digest_of, scan};
 use super::{Bundle, FORMAT, VERSION};
-use crate::model::EventState;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashSet;
 use std::fmt;
 
-/// The largest bundle accepted, in bytes (64 MiB).
-pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
+/// The largest bundle accepted, in bytes (256 MiB: a bundle of 100,000
+/// rules over 200,000 lanes, each rule with a phrase per lane, is about
+/// 140 MB).
+pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
 /// Why a bundle was refused. The runtime's decision is then deny.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,22 +286,39 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             Some(_) => {}
         }
     }
-    // Each lane's product events, for the rules' checks below.
-    let lanes: HashMap<&str, Option<&BTreeMap<String, EventState>>> = b
-        .lanes
-        .iter()
-        .map(|(k, l)| (k.as_str(), b.products.get(&l.product).map(|p| &p.events)))
-        .collect();
+    let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
     for (k, r) in b.rules.iter().enumerate() {
         let at = || format!("rules[{k}] (`{}`)", r.id);
+        if !ids.insert(r.id.as_str()) {
+            return invalid(format!("{} has the id of an earlier rule", at()));
+        }
+        for (what, list) in [
+            ("action", &r.actions),
+            ("lane", &r.lanes),
+            ("event", &r.until.events),
+            ("date", &r.until.dates),
+            ("proof", &r.requires),
+        ] {
+            if let Some(x) = repeated(list) {
+                return invalid(format!("{} lists {what} `{x}` twice", at()));
+            }
+        }
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{} names unknown action `{a}`", at()));
         }
+        // Each distinct product of the rule's lanes is checked once against
+        // the rule's events (an event the lane's product lacks could never
+        // retire the rule there): O(lanes + products x events), and the
+        // products x events part stops at the first event a product lacks.
+        let mut products: HashSet<&str> = HashSet::new();
         for l in &r.lanes {
-            let Some(events) = lanes.get(l.as_str()) else {
+            let Some(lane) = b.lanes.get(l) else {
                 return invalid(format!("{} names unknown lane `{l}`", at()));
             };
-            // An event the lane's product lacks could never retire the rule there.
+            if !products.insert(lane.product.as_str()) {
+                continue;
+            }
+            let events = b.products.get(&lane.product).map(|p| &p.events);
             if let Some(e) = r
                 .until
                 .events
@@ -337,4 +355,84 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+/// The first entry of `list` that an earlier one repeats.
+fn repeated(list: &[String]) -> Option<&str> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(list.len());
+    list.iter().map(String::as_str).find(|x| !seen.insert(x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real() -> Bundle {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        load(&bytes).expect("it loads")
+    }
+
+    /// The bundle as `build` would write it, with its digest recomputed.
+    fn sealed(mut b: Bundle) -> Vec<u8> {
+        let value = serde_json::to_value(&b).expect("a bundle serializes");
+        b.digest = digest_of(&value);
+        let value = serde_json::to_value(&b).expect("a bundle serializes");
+        super::super::to_pretty_json(&value).into_bytes()
+    }
+
+    fn refused(b: Bundle) -> String {
+        match load(&sealed(b)) {
+            Err(BundleError::Invalid { message }) => message,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_resealed_bundle_loads() {
+        assert!(load(&sealed(real())).is_ok());
+    }
+
+    #[test]
+    fn repeats_in_a_rule_are_refused() {
+        let mut b = real();
+        let action = b.rules[0].actions[0].clone();
+        b.rules[0].actions = vec![action; 1000];
+        assert!(refused(b).ends_with("lists action `empty_bootstrap` twice"));
+
+        let mut b = real();
+        let lane = b.rules[0].lanes[0].clone();
+        b.rules[0].lanes.push(lane);
+        assert!(refused(b).contains("lists lane `cm/prod` twice"));
+
+        let mut b = real();
+        b.rules[0].until.events = vec!["launch".into(); 3];
+        assert!(refused(b).contains("lists event `launch` twice"));
+    }
+
+    #[test]
+    fn a_rule_id_written_twice_is_refused() {
+        let mut b = real();
+        let first = b.rules[0].id.clone();
+        b.rules[1].id = first.clone();
+        assert_eq!(
+            refused(b),
+            format!("rules[1] (`{first}`) has the id of an earlier rule")
+        );
+    }
+
+    #[test]
+    fn events_are_checked_once_per_product_not_per_lane() {
+        // A rule over every lane, retiring at an event one product lacks:
+        // still refused, naming the first lane of that product.
+        let mut b = real();
+        let lanes: Vec<String> = b.lanes.keys().cloned().collect();
+        b.rules[0].lanes = lanes;
+        b.rules[0].confirm = None;
+        b.rules[0].until.events = vec!["launch".into(), "nope".into()];
+        assert!(refused(b).contains("retires at `nope`, which is not an event of lane"));
+    }
 }

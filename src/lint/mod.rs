@@ -25,9 +25,17 @@ pub struct LintContext<'a> {
 
 /// Runs every lint of the registry, in registry order.
 pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
+    run_enabled(ctx, |_| true)
+}
+
+/// Runs the lints of the registry for which `enabled` is true, in registry
+/// order: a lint configured `off` costs nothing.
+pub fn run_enabled(ctx: &LintContext, enabled: impl Fn(registry::Code) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for check in registry::CHECKS {
-        if let Some(run) = check.run {
+    for (k, check) in registry::CHECKS.iter().enumerate() {
+        if let (Some(run), Some(code)) = (check.run, registry::Code::from_index(k))
+            && enabled(code)
+        {
             run(ctx, &mut out);
         }
     }

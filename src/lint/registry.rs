@@ -117,7 +117,7 @@ checks! {
     L013 "shared-confirmation"         Warning Some(rules::shared_confirmation::run), "rules/shared_confirmation.rs";
     L014 "unused-suppression"          Warning None, "rules/unused_suppression.rs";
     L015 "issue-closed"                Warning Some(rules::issue_closed::run), "rules/issue_closed.rs";
-    L016 "duplicate-entry"             Warning Some(rules::duplicate_entry::run), "rules/duplicate_entry.rs";
+    L016 "duplicate-entry"             Error   Some(rules::duplicate_entry::run), "rules/duplicate_entry.rs";
     L017 "competing-grants"            Error   Some(rules::competing_grants::run), "rules/competing_grants.rs";
     L018 "no-policies"                 Warning None, "rules/no_policies.rs";
 }

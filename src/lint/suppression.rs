@@ -11,6 +11,10 @@ use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 use crate::syntax::parser::did_you_mean;
+use std::collections::HashMap;
+
+/// A suppression's target: (start, end, index of the suppression).
+type Target = (usize, usize, usize);
 
 /// One suppression comment and what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,18 +227,36 @@ pub fn apply(
     is_off: impl Fn(Code) -> bool,
 ) {
     let mut used = vec![Vec::new(); suppressions.len()];
+    // Per file: (target start, target end, suppression) sorted by start, and
+    // the longest target. A diagnostic at `p` looks only at the targets
+    // that start in [p - longest, p], not at every suppression.
+    let mut by_file: HashMap<FileId, (Vec<Target>, usize)> = HashMap::new();
+    for (k, s) in suppressions.iter().enumerate() {
+        let end = s.target.end.max(s.target.start + 1);
+        let e = by_file.entry(s.file).or_default();
+        e.0.push((s.target.start, end, k));
+        e.1 = e.1.max(end - s.target.start);
+    }
+    for (targets, _) in by_file.values_mut() {
+        targets.sort_unstable();
+    }
     for d in diags.iter_mut() {
         if d.check().is_error_code() {
             continue;
         }
-        let hit = suppressions.iter().enumerate().find(|(_, s)| {
-            s.file == d.file
-                && s.target.start <= d.span.start
-                && d.span.start < s.target.end.max(s.target.start + 1)
-                && s.codes.contains(&d.code)
-        });
-        if let Some((k, s)) = hit {
-            d.suppressed = Some(s.reason.clone());
+        let Some((targets, longest)) = by_file.get(&d.file) else {
+            continue;
+        };
+        let p = d.span.start;
+        let upto = targets.partition_point(|t| t.0 <= p);
+        let from = targets[..upto].partition_point(|t| t.0 < p.saturating_sub(*longest));
+        let hit = targets[from..upto]
+            .iter()
+            .filter(|&&(_, end, k)| p < end && suppressions[k].codes.contains(&d.code))
+            .map(|t| t.2)
+            .min();
+        if let Some(k) = hit {
+            d.suppressed = Some(suppressions[k].reason.clone());
             used[k].push(d.code);
         }
     }

@@ -269,6 +269,38 @@ impl RuleIndex {
     }
 }
 
+/// The distinct (lane number, action number) pairs a rule names, leaving
+/// out lanes and actions the bundle lacks. Lanes and actions are
+/// deduplicated before pairing, so that a rule that repeats a lane or an
+/// action (which the loader refuses anyway) costs its distinct pairs, not
+/// the product of its list lengths.
+fn distinct_pairs(
+    r: &Rule,
+    lane_ids: &HashMap<String, u32>,
+    action_ids: &HashMap<String, u32>,
+) -> Vec<(u32, u32)> {
+    let mut lanes: Vec<u32> = r
+        .lanes
+        .iter()
+        .filter_map(|l| lane_ids.get(l))
+        .copied()
+        .collect();
+    lanes.sort_unstable();
+    lanes.dedup();
+    let mut actions: Vec<u32> = r
+        .actions
+        .iter()
+        .filter_map(|a| action_ids.get(a))
+        .copied()
+        .collect();
+    actions.sort_unstable();
+    actions.dedup();
+    lanes
+        .iter()
+        .flat_map(|&l| actions.iter().map(move |&a| (l, a)))
+        .collect()
+}
+
 /// Why facts were refused by [`Runtime::check_facts`]: they name something
 /// the bundle does not have, or undo what it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -458,10 +490,8 @@ impl Runtime {
             } else {
                 &mut denies
             };
-            for lane in r.lanes.iter().filter_map(|l| lane_ids.get(l)) {
-                for action in r.actions.iter().filter_map(|a| action_ids.get(a)) {
-                    index.push((RuleIndex::key(*lane, *action), k as u32));
-                }
+            for (lane, action) in distinct_pairs(r, &lane_ids, &action_ids) {
+                index.push((RuleIndex::key(lane, action), k as u32));
             }
             dates.push(
                 r.until
@@ -546,5 +576,35 @@ impl Runtime {
 
     fn rule(&self, k: u32) -> &Rule {
         &self.bundle.rules[k as usize]
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn repeated_lanes_and_actions_index_their_distinct_pairs_once() {
+        // Runtime::new is also given bundles that did not come through the
+        // loader: a rule repeating one lane and one action n times makes one
+        // index entry, not n x n.
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        let mut bundle = bundle::load(&bytes).expect("it loads");
+        let before = Runtime::new(bundle.clone());
+        let r = &mut bundle.rules[0];
+        r.lanes = vec![r.lanes[0].clone(); 2000];
+        r.actions = vec![r.actions[0].clone(); 2000];
+        assert_eq!(
+            distinct_pairs(&bundle.rules[0], &before.lane_ids, &before.action_ids).len(),
+            1
+        );
+        let after = Runtime::new(bundle);
+        let entries = |rt: &Runtime| rt.allows.rules.len() + rt.denies.rules.len();
+        // The rule had two lanes and one action; now one lane and one action.
+        assert_eq!(entries(&after), entries(&before) - 1);
     }
 }

@@ -21,7 +21,7 @@ use crate::inventory::Inventory;
 use crate::model::Effect;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, ClauseKind, Ident, Retire, StringLit};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Every rule of every policy file, resolved.
 #[derive(Debug, Default, Clone)]
@@ -96,6 +96,60 @@ pub struct Rule {
         Option<crate::diagnostic::Severity>,
         String,
     )>,
+    /// Entries of the rule's lists written again (L016), in the order
+    /// actions, patterns, `until` conditions, proofs. `actions`,
+    /// `patterns`, `until` and `requires` hold each entry once, as first
+    /// written, so no later pass pays for a repeat.
+    pub repeats: Vec<Repeat>,
+}
+
+/// An entry a rule's list names a second (or later) time.
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    /// What kind of entry: `action`, `lane pattern`, `condition`, `proof`.
+    pub what: &'static str,
+    /// The entry, as text.
+    pub name: String,
+    /// Where it is written again.
+    pub again: Span,
+    /// Where it is first written.
+    pub first: Span,
+}
+
+/// `items` once each, by `key`, in the order first written; the repeats go
+/// to `repeats`. One pass with a map: O(n) whatever the repeats.
+fn once_each<T: Clone>(
+    items: &[T],
+    what: &'static str,
+    key: impl Fn(&T) -> (String, Span),
+    repeats: &mut Vec<Repeat>,
+) -> Vec<T> {
+    let mut first: HashMap<String, Span> = HashMap::with_capacity(items.len());
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let (name, span) = key(item);
+        match first.get(&name) {
+            Some(f) => repeats.push(Repeat {
+                what,
+                name,
+                again: span,
+                first: *f,
+            }),
+            None => {
+                first.insert(name, span);
+                out.push(item.clone());
+            }
+        }
+    }
+    out
+}
+
+/// An `until` condition as text and where it is written.
+fn condition_key(c: &Retire) -> (String, Span) {
+    match c {
+        Retire::Event(e) => (e.name.clone(), e.span),
+        Retire::Date { date, span } => (date.to_string(), *span),
+    }
 }
 
 impl Rule {
@@ -141,44 +195,170 @@ pub fn glob_match(pat: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
+/// The inventory's lanes indexed for pattern matching: by context (each
+/// context's instances sorted) and by instance, so that a pattern with a
+/// literal segment looks only at the lanes that segment names, and a glob
+/// segment with a literal prefix (`ctx1*`) only at the names in that range.
+/// Built once per compilation, in O(lanes log lanes).
+pub struct LaneIndex<'a> {
+    /// Context -> (instance, lane key), sorted by instance.
+    by_context: BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
+    /// Instance -> (context, lane key), in context order.
+    by_instance: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
+}
+
+impl<'a> LaneIndex<'a> {
+    /// Indexes the inventory's lanes.
+    pub fn new(inv: &'a Inventory) -> Self {
+        let mut by_context: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+        let mut by_instance: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+        for (key, lane) in &inv.lanes {
+            by_context
+                .entry(lane.context.as_str())
+                .or_default()
+                .push((lane.instance.as_str(), key.as_str()));
+            by_instance
+                .entry(lane.instance.as_str())
+                .or_default()
+                .push((lane.context.as_str(), key.as_str()));
+        }
+        for v in by_context.values_mut() {
+            v.sort_unstable();
+        }
+        LaneIndex {
+            by_context,
+            by_instance,
+        }
+    }
+
+    /// The keys of the lanes of `context`, in instance order.
+    pub fn lanes_of<'s>(&'s self, context: &str) -> impl Iterator<Item = &'a str> + 's {
+        self.by_context
+            .get(context)
+            .into_iter()
+            .flatten()
+            .map(|(_, k)| *k)
+    }
+
+    /// The keys of the lanes that glob pattern `p` matches, sorted.
+    pub fn matching(&self, p: &ast::Pattern) -> Vec<String> {
+        let mut out: Vec<&str> = Vec::new();
+        let instances = |lanes: &[(&'a str, &'a str)], out: &mut Vec<&'a str>| {
+            if !p.instance.contains('*') {
+                if let Ok(k) = lanes.binary_search_by(|(i, _)| (*i).cmp(p.instance.as_str())) {
+                    out.push(lanes[k].1);
+                }
+                return;
+            }
+            let prefix = literal_prefix(&p.instance);
+            let from = lanes.partition_point(|(i, _)| *i < prefix);
+            out.extend(
+                lanes[from..]
+                    .iter()
+                    .take_while(|(i, _)| i.starts_with(prefix))
+                    .filter(|(i, _)| glob_match(&p.instance, i))
+                    .map(|(_, k)| *k),
+            );
+        };
+        if !p.context.contains('*') {
+            if let Some(lanes) = self.by_context.get(p.context.as_str()) {
+                instances(lanes, &mut out);
+            }
+        } else if !p.instance.contains('*') {
+            out.extend(
+                self.by_instance
+                    .get(p.instance.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|(c, _)| glob_match(&p.context, c))
+                    .map(|(_, k)| *k),
+            );
+        } else {
+            let prefix = literal_prefix(&p.context);
+            for (_, lanes) in self
+                .by_context
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(|(c, _)| c.starts_with(prefix))
+                .filter(|(c, _)| glob_match(&p.context, c))
+            {
+                instances(lanes, &mut out);
+            }
+        }
+        out.sort_unstable();
+        out.into_iter().map(str::to_string).collect()
+    }
+}
+
+/// The part of a glob segment before its first `*`.
+fn literal_prefix(segment: &str) -> &str {
+    segment.split('*').next().unwrap_or_default()
+}
+
 /// Resolves one parsed file's rules against the inventory, pushing E1xx
-/// diagnostics to `diags`.
+/// diagnostics to `diags`. To resolve many files, index the lanes once
+/// with [`LaneIndex::new`] and call [`resolve_indexed`].
 pub fn resolve(
     file: FileId,
     parsed: &ast::File,
     inv: &Inventory,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Rule> {
+    resolve_indexed(file, parsed, inv, &LaneIndex::new(inv), diags)
+}
+
+/// [`resolve`] with the inventory's lanes already indexed.
+pub fn resolve_indexed(
+    file: FileId,
+    parsed: &ast::File,
+    inv: &Inventory,
+    index: &LaneIndex,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Rule> {
     parsed
         .rules
         .iter()
-        .map(|r| resolve_rule(file, r, inv, diags))
+        .map(|r| resolve_rule(file, r, inv, index, diags))
         .collect()
 }
 
-fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Diagnostic>) -> Rule {
+fn resolve_rule(
+    file: FileId,
+    r: &ast::Rule,
+    inv: &Inventory,
+    index: &LaneIndex,
+    diags: &mut Vec<Diagnostic>,
+) -> Rule {
     duplicate_clause::check(file, r, diags);
-    for a in &r.actions {
+    let mut repeats = Vec::new();
+    let actions = once_each(
+        &r.actions,
+        "action",
+        |a| (a.name.clone(), a.span),
+        &mut repeats,
+    );
+    for a in &actions {
         unknown_action::check(file, a, inv, diags);
     }
-    let patterns: Vec<Pattern> = r
-        .patterns
+    let written = once_each(
+        &r.patterns,
+        "lane pattern",
+        |p| (p.text(), p.span),
+        &mut repeats,
+    );
+    let patterns: Vec<Pattern> = written
         .iter()
         .map(|p| {
             let lanes: Vec<String> = if p.is_glob() {
-                inv.lanes
-                    .values()
-                    .filter(|l| {
-                        glob_match(&p.context, &l.context) && glob_match(&p.instance, &l.instance)
-                    })
-                    .map(|l| l.key())
-                    .collect()
+                index.matching(p)
             } else {
                 let key = p.text();
                 inv.lanes.get(&key).map(|_| key).into_iter().collect()
             };
             if lanes.is_empty() && !p.is_glob() {
-                unknown_lane::check(file, p, inv, diags);
+                unknown_lane::check(file, p, inv, index, diags);
             }
             Pattern {
                 pattern: p.clone(),
@@ -198,7 +378,7 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         effect: r.effect,
         keyword_span: r.keyword_span,
         span: r.span,
-        actions: r.actions.clone(),
+        actions,
         patterns,
         lanes,
         until: Vec::new(),
@@ -212,12 +392,13 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
         doc: r.doc.clone(),
         suppressions: Vec::new(),
         lowered: Vec::new(),
+        repeats,
     };
     // The first of each clause counts; repeats are E105 (reported above).
     for c in &r.clauses {
         match &c.kind {
             ClauseKind::Until(conds) if rule.until_span.is_none() => {
-                rule.until = conds.clone();
+                rule.until = once_each(conds, "condition", condition_key, &mut rule.repeats);
                 rule.until_span = Some(c.keyword_span);
                 unknown_event::check(file, &rule, inv, diags);
             }
@@ -244,10 +425,15 @@ fn resolve_rule(file: FileId, r: &ast::Rule, inv: &Inventory, diags: &mut Vec<Di
                 }
             }
             ClauseKind::Requires(proofs) if rule.requires.is_empty() => {
-                for p in proofs {
+                rule.requires = once_each(
+                    proofs,
+                    "proof",
+                    |p| (p.name.clone(), p.span),
+                    &mut rule.repeats,
+                );
+                for p in &rule.requires {
                     unknown_proof::check(file, p, diags);
                 }
-                rule.requires = proofs.clone();
             }
             ClauseKind::Reason(s) if rule.reason.is_none() => rule.reason = Some(s.clone()),
             _ => {}
@@ -285,5 +471,57 @@ mod tests {
         assert!(glob_match("a*b*c", "aXbYc"));
         assert!(!glob_match("a*b*c", "aXbY"));
         assert!(glob_match("**", "x"));
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::{LaneIndex, glob_match};
+    use crate::source::SourceFile;
+    use crate::source::Span;
+    use crate::syntax::ast::Pattern;
+
+    #[test]
+    fn the_index_matches_what_a_scan_of_every_lane_matches() {
+        let mut yaml = String::from(
+            "actions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+        );
+        for c in ["cm", "cm-a", "cmx", "opw", "o", "ab"] {
+            yaml.push_str(&format!("  p-{c}:\n    context: {c}\n    lanes:\n"));
+            for i in ["prod", "testing", "p", "prod-eu", "t1"] {
+                yaml.push_str(&format!(
+                    "      {i}: {{production: false, phase: prelaunch}}\n"
+                ));
+            }
+        }
+        let src = SourceFile::new("lanes.yaml", yaml, String::new());
+        let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
+        let index = LaneIndex::new(&inv);
+        let segments = [
+            "*", "cm*", "c*", "*m", "cm", "o*", "*-*", "p*", "prod", "*t*", "x*", "", "**",
+        ];
+        for context in segments {
+            for instance in segments {
+                let p = Pattern {
+                    context: context.into(),
+                    instance: instance.into(),
+                    span: Span::new(0, 0),
+                };
+                if !p.is_glob() {
+                    continue;
+                }
+                let scan: Vec<String> = inv
+                    .lanes
+                    .values()
+                    .filter(|l| {
+                        glob_match(context, &l.context) && glob_match(instance, &l.instance)
+                    })
+                    .map(|l| l.key())
+                    .collect();
+                assert_eq!(index.matching(&p), scan, "{context}/{instance}");
+            }
+        }
+        assert_eq!(index.lanes_of("cm").count(), 5);
+        assert_eq!(index.lanes_of("nope").count(), 0);
     }
 }

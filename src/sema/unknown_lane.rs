@@ -19,6 +19,7 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
 //! ```
 
+use super::LaneIndex;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
 use crate::lint::registry::Code;
@@ -40,8 +41,17 @@ fn diagnostic(file: FileId, pattern: &Pattern, suggestion: Option<&str>) -> Diag
     })
 }
 
-pub(super) fn check(file: FileId, pattern: &Pattern, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
-    let keys: Vec<String> = inv.lanes.keys().cloned().collect();
-    let s = did_you_mean(&pattern.text(), keys.iter().map(String::as_str));
+pub(super) fn check(
+    file: FileId,
+    pattern: &Pattern,
+    inv: &Inventory,
+    index: &LaneIndex,
+    diags: &mut Vec<Diagnostic>,
+) {
+    // A near lane of the same context first, then any lane (the search is
+    // bounded: see `suggest`).
+    let text = pattern.text();
+    let s = did_you_mean(&text, index.lanes_of(&pattern.context))
+        .or_else(|| did_you_mean(&text, inv.lanes.keys().map(String::as_str)));
     diags.push(diagnostic(file, pattern, s));
 }

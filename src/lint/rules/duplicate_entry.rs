@@ -6,7 +6,11 @@
 //!
 //! ## Why is this bad?
 //! The repeat changes nothing, so it is usually a slip for another name: the
-//! lane, action or condition that was meant is missing.
+//! lane, action or condition that was meant is missing. It is an error by
+//! default: a list repeated many times multiplies the work of every later
+//! stage, and the runtime refuses a bundle whose rule lists a lane, action,
+//! condition or proof twice (`build` writes each once, should this check be
+//! configured down).
 //!
 //! ## Example
 //! ```lanepolicy
@@ -21,59 +25,24 @@
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
 use crate::lint::registry::Code;
-use crate::sema::Rule;
-use crate::source::Span;
-use crate::syntax::ast::Retire;
+use crate::sema::{Repeat, Rule};
 
-fn diagnostic(rule: &Rule, what: &str, name: &str, again: Span, first: Span) -> Diagnostic {
+fn diagnostic(rule: &Rule, r: &Repeat) -> Diagnostic {
     Diagnostic::new(
         Code::L016,
         rule.file,
-        again,
-        format!("{what} `{name}` is listed twice"),
+        r.again,
+        format!("{} `{}` is listed twice", r.what, r.name),
     )
     .label("listed again")
-    .note(rule.file, first, "first listed here")
+    .note(rule.file, r.first, "first listed here")
     .help("remove the repeat, or name what was meant")
 }
 
-/// Reports every entry of `items` (name, span) that repeats an earlier one.
-fn repeats(rule: &Rule, what: &str, items: &[(String, Span)], out: &mut Vec<Diagnostic>) {
-    for (k, (name, span)) in items.iter().enumerate() {
-        if let Some((_, first)) = items[..k].iter().find(|(n, _)| n == name) {
-            out.push(diagnostic(rule, what, name, *span, *first));
-        }
-    }
-}
-
+/// The repeats are found while names are resolved (`sema`), in one pass
+/// with a map per list, and the rule keeps each entry once.
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     for rule in &ctx.program.rules {
-        let actions: Vec<(String, Span)> = rule
-            .actions
-            .iter()
-            .map(|a| (a.name.clone(), a.span))
-            .collect();
-        let patterns: Vec<(String, Span)> = rule
-            .patterns
-            .iter()
-            .map(|p| (p.pattern.text(), p.pattern.span))
-            .collect();
-        let until: Vec<(String, Span)> = rule
-            .until
-            .iter()
-            .map(|c| match c {
-                Retire::Event(e) => (e.name.clone(), e.span),
-                Retire::Date { date, span } => (date.to_string(), *span),
-            })
-            .collect();
-        let proofs: Vec<(String, Span)> = rule
-            .requires
-            .iter()
-            .map(|p| (p.name.clone(), p.span))
-            .collect();
-        repeats(rule, "action", &actions, out);
-        repeats(rule, "lane pattern", &patterns, out);
-        repeats(rule, "condition", &until, out);
-        repeats(rule, "proof", &proofs, out);
+        out.extend(rule.repeats.iter().map(|r| diagnostic(rule, r)));
     }
 }

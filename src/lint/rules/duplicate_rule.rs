@@ -51,16 +51,114 @@ fn condition(c: &Retire) -> String {
     }
 }
 
+/// What [`covers`] compares of a rule, normalized: two rules with the same
+/// signature (that do cover each other) allow the same requests.
+#[derive(PartialEq, Eq, Hash)]
+struct Signature<'a> {
+    actions: Vec<&'a str>,
+    lanes: &'a [String],
+    requires: Vec<&'a str>,
+    until: Vec<String>,
+    phrases: Option<Vec<String>>,
+}
+
+fn signature(r: &Rule) -> Signature<'_> {
+    fn sorted(mut v: Vec<&str>) -> Vec<&str> {
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    let mut until: Vec<String> = r.until.iter().map(condition).collect();
+    until.sort_unstable();
+    until.dedup();
+    Signature {
+        actions: sorted(r.actions.iter().map(|a| a.name.as_str()).collect()),
+        lanes: &r.lanes,
+        requires: sorted(r.requires.iter().map(|p| p.name.as_str()).collect()),
+        until,
+        phrases: r.confirm.as_ref().map(|_| {
+            r.lanes
+                .iter()
+                .map(|l| {
+                    r.phrases
+                        .get(l)
+                        .map(|p| normalize_phrase(p))
+                        .unwrap_or_default()
+                })
+                .collect()
+        }),
+    }
+}
+
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     let allows: Vec<&Rule> = super::allows(ctx).collect();
-    // A rule `b` that covers `a` matches `a`'s first (lane, action), asks
-    // either no phrase or `a`'s phrase there, and retires at no condition
-    // `a` lacks (so its first condition, if any, is one of `a`'s). Index by
-    // all four, so that only real candidates are compared.
+    for (a, b) in covered(&allows).0 {
+        out.push(diagnostic(allows[a], allows[b]));
+    }
+}
+
+/// For each allow covered by another, (its index, the index of the first
+/// rule that covers it); and how many times [`covers`] was called.
+///
+/// Identical rules (same [`Signature`]) are grouped first, and only the
+/// first of each group is indexed and compared: n copies of one rule cost
+/// O(n), not O(n^2). A rule `b` that covers `a` matches every (lane,
+/// action) of `a`, asks either no phrase or `a`'s phrase there, and retires
+/// at no condition `a` lacks; so `b` is indexed by each of its (lane,
+/// action) pairs, its phrase there, and its rarest condition, and `a` looks
+/// only in the buckets of its rarest (lane, action) pair.
+fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
+    let mut comparisons = 0usize;
+    let mut check = |outer: &Rule, inner: &Rule| {
+        comparisons += 1;
+        covers(outer, inner)
+    };
+    // Group identical rules under the first of them (its representative).
+    let mut groups: HashMap<Signature, usize> = HashMap::new();
+    let mut rep: Vec<usize> = Vec::with_capacity(allows.len());
+    for (i, a) in allows.iter().enumerate() {
+        // A rule that names no lane or no action is never reported.
+        if a.lanes.is_empty() || a.actions.is_empty() {
+            rep.push(i);
+            continue;
+        }
+        let r = *groups.entry(signature(a)).or_insert(i);
+        let same = r == i || (check(allows[r], a) && check(a, allows[r]));
+        rep.push(if same { r } else { i });
+    }
+    let reps = || (0..allows.len()).filter(|&i| rep[i] == i);
+    // How often each condition and each (lane, action) pair occurs.
+    let mut condition_count: HashMap<String, usize> = HashMap::new();
+    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::new();
+    for j in reps() {
+        let b = allows[j];
+        let mut conds: Vec<String> = b.until.iter().map(condition).collect();
+        conds.sort_unstable();
+        conds.dedup();
+        for c in conds {
+            *condition_count.entry(c).or_default() += 1;
+        }
+        let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        for lane in &b.lanes {
+            for action in &actions {
+                *pair_count.entry((lane.as_str(), action)).or_default() += 1;
+            }
+        }
+    }
     type Key<'a> = (&'a str, &'a str, Option<String>, Option<String>);
     let mut index: HashMap<Key, Vec<usize>> = HashMap::new();
-    for (j, b) in allows.iter().enumerate() {
-        let first = b.until.first().map(condition);
+    for j in reps() {
+        let b = allows[j];
+        let rarest = b
+            .until
+            .iter()
+            .map(condition)
+            .min_by_key(|c| (condition_count.get(c).copied().unwrap_or(0), c.clone()));
+        let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
+        actions.sort_unstable();
+        actions.dedup();
         for lane in &b.lanes {
             let phrase = b.confirm.as_ref().map(|_| {
                 b.phrases
@@ -68,21 +166,33 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
                     .map(|p| normalize_phrase(p))
                     .unwrap_or_default()
             });
-            for action in &b.actions {
+            for action in &actions {
                 index
-                    .entry((
-                        lane.as_str(),
-                        action.name.as_str(),
-                        phrase.clone(),
-                        first.clone(),
-                    ))
+                    .entry((lane.as_str(), action, phrase.clone(), rarest.clone()))
                     .or_default()
                     .push(j);
             }
         }
     }
+    // The first rule that covers each representative (None: none does).
+    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::new();
+    let mut found = Vec::new();
     for (i, a) in allows.iter().enumerate() {
-        let (Some(lane), Some(action)) = (a.lanes.first(), a.actions.first()) else {
+        let r = rep[i];
+        if r != i {
+            // A copy of an earlier rule: covered by whatever covers that
+            // rule first, if earlier than it, else by that rule.
+            let by = first_cover.get(&r).copied().flatten().filter(|&j| j < r);
+            found.push((i, by.unwrap_or(r)));
+            continue;
+        }
+        let pair = a
+            .lanes
+            .iter()
+            .flat_map(|l| a.actions.iter().map(move |x| (l.as_str(), x.name.as_str())))
+            .min_by_key(|p| pair_count.get(p).copied().unwrap_or(0));
+        let Some((lane, action)) = pair else {
+            first_cover.insert(i, None);
             continue;
         };
         let phrases = [None, a.phrases.get(lane).map(|p| normalize_phrase(p))];
@@ -95,24 +205,98 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
             .filter(|p| p.is_none() || a.confirm.is_some())
         {
             for cond in &conditions {
-                let key = (
-                    lane.as_str(),
-                    action.name.as_str(),
-                    phrase.clone(),
-                    cond.clone(),
-                );
+                let key = (lane, action, phrase.clone(), cond.clone());
                 candidates.extend(index.get(&key).into_iter().flatten());
             }
         }
         candidates.sort_unstable();
         candidates.dedup();
         // Another rule covers `a`; when they cover each other, only the later one is reported.
-        let by = candidates
-            .into_iter()
-            .map(|j| (j, allows[j]))
-            .find(|&(j, b)| j != i && covers(b, a) && (j < i || !covers(a, b)));
-        if let Some((_, b)) = by {
-            out.push(diagnostic(a, b));
+        let by = candidates.into_iter().find(|&j| {
+            let b = allows[j];
+            j != i && check(b, a) && (j < i || !check(a, b))
+        });
+        first_cover.insert(i, by);
+        if let Some(j) = by {
+            found.push((i, j));
         }
+    }
+    (found, comparisons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::covered;
+    use crate::sema::Rule;
+    use crate::source::SourceFile;
+
+    const INVENTORY: &str = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: ctx0\n    events: {launch: pending}\n    lanes:\n      lane0: {production: false, phase: prelaunch}\n      lane1: {production: false, phase: prelaunch}\n";
+
+    fn rules(policy: &str) -> Vec<Rule> {
+        let src = SourceFile::new("lanes.yaml", INVENTORY.into(), String::new());
+        let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
+        let parsed = crate::syntax::parse_file(policy);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        crate::sema::resolve(1, &parsed, &inv, &mut Vec::new())
+    }
+
+    /// (covered rule, by) pairs and the number of `covers` calls for n
+    /// rules that `rule(k)` writes.
+    fn run(n: usize, rule: impl Fn(usize) -> String) -> (Vec<(usize, usize)>, usize) {
+        let text: String = (0..n).map(|k| rule(k) + "\n").collect();
+        let rules = rules(&text);
+        let refs: Vec<&Rule> = rules.iter().collect();
+        covered(&refs)
+    }
+
+    #[test]
+    fn identical_rules_on_one_lane_cost_linear_comparisons() {
+        for n in [10, 100, 2000] {
+            let (found, comparisons) = run(n, |_| {
+                "allow deploy on ctx0/lane0 until launch issue=#1 confirm=\"deploy {lane}\"".into()
+            });
+            // Every copy after the first is covered by the first.
+            assert_eq!(found, (1..n).map(|k| (k, 0)).collect::<Vec<_>>());
+            assert!(comparisons <= 3 * n, "n={n}: {comparisons} comparisons");
+        }
+    }
+
+    #[test]
+    fn rules_that_do_not_cover_each_other_are_not_all_compared() {
+        // n rules on one lane and action, each retiring at its own date as
+        // well as at launch: none covers another, and each is compared
+        // with a bounded number of others, not with all n.
+        for n in [10, 100, 1000] {
+            let (found, comparisons) = run(n, |k| {
+                format!(
+                    "allow deploy on ctx0/lane0 until launch or {} issue=#1",
+                    jiff::civil::date(2030, 1, 1)
+                        .checked_add(jiff::Span::new().days(k as i64))
+                        .unwrap()
+                )
+            });
+            assert_eq!(found, vec![]);
+            assert!(comparisons <= 2 * n, "n={n}: {comparisons} comparisons");
+        }
+        // Distinct phrases on one lane: the same.
+        for n in [10, 1000] {
+            let (found, comparisons) = run(n, |k| {
+                format!("allow deploy on ctx0/lane0 until launch issue=#1 confirm=\"deploy {k}\"")
+            });
+            assert_eq!(found, vec![]);
+            assert!(comparisons <= 2 * n, "n={n}: {comparisons} comparisons");
+        }
+    }
+
+    #[test]
+    fn a_broader_earlier_rule_covers_every_copy() {
+        let rules = rules(
+            "allow deploy on ctx0/* until launch issue=#1\n\
+             allow deploy on ctx0/lane0 until launch issue=#2\n\
+             allow deploy on ctx0/lane0 until launch issue=#3\n\
+             allow deploy on ctx0/lane1 until launch or 2030-01-01 issue=#4\n",
+        );
+        let refs: Vec<&Rule> = rules.iter().collect();
+        assert_eq!(covered(&refs).0, vec![(1, 0), (2, 0), (3, 0)]);
     }
 }

@@ -26,6 +26,7 @@ use crate::lint::LintContext;
 use crate::lint::registry::Code;
 use crate::model::Effect;
 use crate::sema::Rule;
+use std::collections::HashMap;
 
 fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
     Diagnostic::new(
@@ -40,21 +41,36 @@ fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-    let denies: Vec<&Rule> = ctx
+    // Denies by (lane, action), each list in rule order: an allow looks
+    // only at the denies of its own pairs.
+    let mut denies: HashMap<(&str, &str), Vec<&Rule>> = HashMap::new();
+    for d in ctx
         .program
         .rules
         .iter()
         .filter(|r| r.effect == Effect::Deny)
-        .collect();
+    {
+        let mut actions: Vec<&str> = d.actions.iter().map(|a| a.name.as_str()).collect();
+        actions.sort_unstable();
+        actions.dedup();
+        for lane in &d.lanes {
+            for action in &actions {
+                denies.entry((lane.as_str(), action)).or_default().push(d);
+            }
+        }
+    }
+    if denies.is_empty() {
+        return;
+    }
     for allow in super::allows(ctx).filter(|r| !r.lanes.is_empty()) {
-        let mut first = None;
+        let mut first: Option<&Rule> = None;
         let all_denied = allow.lanes.iter().all(|lane| {
             allow.actions.iter().all(|action| {
-                let by = denies.iter().find(|d| {
-                    retires_no_earlier(d, allow)
-                        && d.lanes.contains(lane)
-                        && d.actions.iter().any(|x| x.name == action.name)
-                });
+                let by = denies
+                    .get(&(lane.as_str(), action.name.as_str()))
+                    .into_iter()
+                    .flatten()
+                    .find(|d| retires_no_earlier(d, allow));
                 first = first.or(by.copied());
                 by.is_some()
             })

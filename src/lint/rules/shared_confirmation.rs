@@ -26,7 +26,7 @@ use crate::lint::LintContext;
 use crate::lint::registry::Code;
 use crate::model::normalize_phrase;
 use crate::sema::Rule;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn diagnostic(rule: &Rule, phrase: &str, lanes: &[&str]) -> Diagnostic {
     let span = rule.confirm.as_ref().map_or(rule.keyword_span, |c| c.span);
@@ -41,22 +41,21 @@ fn diagnostic(rule: &Rule, phrase: &str, lanes: &[&str]) -> Diagnostic {
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-    // phrase -> (lanes, rules using it)
-    let mut by_phrase: BTreeMap<String, (Vec<&str>, Vec<&Rule>)> = BTreeMap::new();
+    // phrase -> (lanes, rules using it); the rules come in program order,
+    // so a rule already listed is the last one.
+    let mut by_phrase: BTreeMap<String, (BTreeSet<&str>, Vec<&Rule>)> = BTreeMap::new();
     for rule in super::allows(ctx) {
         for (lane, phrase) in &rule.phrases {
             let e = by_phrase.entry(normalize_phrase(phrase)).or_default();
-            if !e.0.contains(&lane.as_str()) {
-                e.0.push(lane);
-            }
-            if !e.1.iter().any(|r| std::ptr::eq(*r, rule)) {
+            e.0.insert(lane);
+            if !e.1.last().is_some_and(|r| std::ptr::eq(*r, rule)) {
                 e.1.push(rule);
             }
         }
     }
-    for (phrase, (mut lanes, rules)) in by_phrase {
+    for (phrase, (lanes, rules)) in by_phrase {
         if lanes.len() > 1 {
-            lanes.sort();
+            let lanes: Vec<&str> = lanes.into_iter().collect();
             for rule in rules {
                 out.push(diagnostic(rule, &phrase, &lanes));
             }
