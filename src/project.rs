@@ -690,7 +690,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .collect();
     // Sorted by (file, position), each rule finds its own with two binary
     // searches: O((rules + findings) log findings), not rules x findings.
-    lowered.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    lowered.sort_by_key(|x| (x.0, x.1));
     for rule in &mut program.rules {
         let from = lowered.partition_point(|x| (x.0, x.1) < (rule.file, rule.span.start));
         let to = lowered.partition_point(|x| (x.0, x.1) < (rule.file, rule.span.end));
