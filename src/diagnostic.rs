@@ -5,29 +5,11 @@
 //! GitHub workflow commands. The wording of each diagnostic lives with its
 //! check; nothing here invents messages.
 
-use crate::lint::registry::{Check, Code};
+use crate::checks::{Check, Code};
 use crate::source::{FileId, SourceMap, Span};
 use serde::Serialize;
 
-/// How serious a finding is. Errors fail `check` and stop `build`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Shown, fails only with `--deny-warnings`.
-    Warning,
-    /// Fails `check`; `build` writes nothing.
-    Error,
-}
-
-impl Severity {
-    /// `"error"` or `"warning"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::checks::Severity;
 
 /// A secondary location shown with a diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -494,7 +476,7 @@ fn uri_reference(path: &str) -> String {
 /// diagnostic as a result with a 1-based region; suppressed diagnostics
 /// carry an `inSource` suppression with the reason.
 pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    use crate::lint::registry::CHECKS;
+    use crate::checks::CHECKS;
     use serde_json::json;
     let level = |s: Severity| match s {
         Severity::Error => "error",

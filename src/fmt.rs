@@ -27,9 +27,9 @@
 //! output before returning it: the output must parse to the same rules, doc
 //! comments included, and hold the same comments in the same order.
 
+use crate::checks::Code;
 use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES};
 use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited};
 use crate::syntax::ast::{Clause, ClauseKind, Comment, File, IssueRef, Retire, Rule, SyntaxError};

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod bundle;
+pub mod checks;
 pub mod config;
 pub mod diagnostic;
 pub mod export;

@@ -1080,7 +1080,7 @@ fn color_stderr() -> bool {
 }
 
 fn rule(name: Option<&str>, all: bool, format: RuleFormat) -> u8 {
-    use lanepolicy::lint::registry::{CHECKS, Check, lookup};
+    use lanepolicy::checks::{CHECKS, Check, lookup};
     let json = |c: &Check| {
         serde_json::json!({
             "code": c.code,

@@ -2,11 +2,12 @@
 //! read them safely, parse, resolve, lint, and (when clean) build the bundle.
 
 use crate::bundle::{self, Bundle};
+use crate::checks::Code;
 use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
 use crate::lint::rules::no_policies;
-use crate::lint::{self, LintContext, registry::Code, suppression};
+use crate::lint::{self, LintContext, suppression};
 use crate::sema::{self, Program};
 use crate::source::{
     FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path,

@@ -289,7 +289,7 @@ fn rule_prints_a_checks_documentation() {
     let (code, out, _) = run(&["rule", "--all", "--format", "json"]);
     assert_eq!(code, 0);
     let all: Vec<Value> = serde_json::from_str(&out).unwrap();
-    assert_eq!(all.len(), lanepolicy::lint::registry::CHECKS.len());
+    assert_eq!(all.len(), lanepolicy::checks::CHECKS.len());
     assert!(
         all.iter()
             .all(|c| c["code"].is_string() && c["doc"].as_str().unwrap().contains("## Example"))

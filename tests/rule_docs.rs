@@ -3,7 +3,7 @@
 //! `docs/rules/` are generated from the same docs and must not be stale
 //! (regenerate with `LANEPOLICY_UPDATE_DOCS=1 cargo test --test rule_docs`).
 
-use lanepolicy::lint::registry::{CHECKS, Check};
+use lanepolicy::checks::{CHECKS, Check};
 use lanepolicy::project::{self, Options};
 use std::path::{Path, PathBuf};
 

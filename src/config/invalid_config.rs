@@ -23,8 +23,8 @@
 //!   wildcard-touches-production: off
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// An E202 diagnostic; the loader words each problem.

@@ -13,10 +13,10 @@
 
 mod invalid_config;
 
+use crate::checks::{self, Code};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::registry::{self, Code};
 use crate::source::{FileId, SourceFile, Span};
-use crate::syntax::parser::did_you_mean;
+use crate::suggest::did_you_mean;
 use crate::yaml::{self, Spans};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -144,8 +144,8 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
     for (key, value) in &raw.checks {
         let vspan = spans.of(value);
         let kspan = spans.key(key, vspan);
-        let Some(check) = registry::lookup(key) else {
-            let names = registry::CHECKS.iter().flat_map(|c| [c.code, c.name]);
+        let Some(check) = checks::lookup(key) else {
+            let names = checks::CHECKS.iter().flat_map(|c| [c.code, c.name]);
             let help = did_you_mean(key, names).map_or_else(
                 || "`lanepolicy rule --all` lists the checks".to_string(),
                 |s| format!("did you mean `{s}`?"),
@@ -177,7 +177,7 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
                 continue;
             }
         };
-        let code = registry::CHECKS
+        let code = checks::CHECKS
             .iter()
             .position(|c| std::ptr::eq(c, check))
             .and_then(Code::from_index);

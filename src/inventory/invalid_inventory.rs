@@ -54,8 +54,8 @@
 //!       testing: {production: false, phase: prelaunch}
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// An E201 diagnostic; the loader words each schema problem.

@@ -19,7 +19,8 @@ pub use destructive::{DESTRUCTIVE_OPERATIONS, DESTRUCTIVE_WORDS, NON_DESTRUCTIVE
 use crate::diagnostic::Diagnostic;
 use crate::model::{DataAuthority, DataSource, EventState, MonitoringIntent, Phase};
 use crate::source::{FileId, SourceFile, Span, first_invisible, is_invisible};
-use crate::syntax::parser::{did_you_mean, is_ident};
+use crate::suggest::did_you_mean;
+use crate::syntax::parser::is_ident;
 use crate::yaml::{self, Spans};
 use serde::Deserialize;
 use serde_saphyr::Spanned;

@@ -1,10 +1,12 @@
 //! Lints: checks over a resolved [`Program`] and the inventory. Each lint is
-//! one file in `rules/`, listed once in [`registry::CHECKS`].
+//! one file in `rules/`, listed once in [`crate::checks::CHECKS`] and
+//! dispatched by [`registry::LINTS`].
 
 pub mod registry;
 pub mod rules;
 pub mod suppression;
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
 use crate::sema::Program;
@@ -23,19 +25,16 @@ pub struct LintContext<'a> {
     pub closed_issues: std::collections::BTreeSet<String>,
 }
 
-/// Runs every lint of the registry, in registry order.
+/// Runs every lint, in code order.
 pub fn run(ctx: &LintContext) -> Vec<Diagnostic> {
     run_enabled(ctx, |_| true)
 }
 
-/// Runs the lints of the registry for which `enabled` is true, in registry
-/// order: a lint configured `off` costs nothing.
-pub fn run_enabled(ctx: &LintContext, enabled: impl Fn(registry::Code) -> bool) -> Vec<Diagnostic> {
+/// Runs the lints for which `enabled` is true, in code order.
+pub fn run_enabled(ctx: &LintContext, enabled: impl Fn(Code) -> bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (k, check) in registry::CHECKS.iter().enumerate() {
-        if let (Some(run), Some(code)) = (check.run, registry::Code::from_index(k))
-            && enabled(code)
-        {
+    for (code, run) in registry::LINTS {
+        if enabled(*code) {
             run(ctx, &mut out);
         }
     }

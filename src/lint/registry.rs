@@ -1,189 +1,46 @@
-//! THE table of checks. Start here: every check lanepolicy has is one line
-//! below, with its code, name, default severity, the function that runs it
-//! (errors found while parsing, loading files or resolving names have none:
-//! they are reported where they are found) and the file that implements and
-//! documents it. That file's `//!` comment is the check's documentation, the
-//! single source of `lanepolicy rule CODE` and of `docs/rules/`.
-//!
-//! `grep -r L003` finds this line, the rule's file, its tests and its docs.
+//! Lint dispatch: the function that runs each lint. The checks themselves
+//! (codes, names, severities, documentation) are [`crate::checks`]; only
+//! lints, L-codes that run over the resolved program, have a line here.
 
 use super::LintContext;
 use super::rules;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::checks::Code;
+use crate::diagnostic::Diagnostic;
 
 /// A lint function: reads the context, pushes its findings.
 pub type LintFn = fn(&LintContext, &mut Vec<Diagnostic>);
 
-/// One check.
-#[derive(Debug)]
-pub struct Check {
-    /// Stable code, e.g. `L003`.
-    pub code: &'static str,
-    /// Stable kebab-case name, e.g. `production-lane`.
-    pub name: &'static str,
-    /// Severity unless configured otherwise.
-    pub default_severity: Severity,
-    /// The lint's function; `None` for checks reported where they are found
-    /// (parser, inventory and configuration loaders, name resolution,
-    /// suppressions).
-    pub run: Option<LintFn>,
-    /// The source file of the check, whose `//!` comment is its
-    /// documentation (first line `CODE name: summary`, then the sections
-    /// What it does / Why is this bad? / Example / Use instead).
-    source: &'static str,
-}
-
-impl Check {
-    /// True for E-codes: errors that configuration cannot turn off or down.
-    pub fn is_error_code(&self) -> bool {
-        self.code.starts_with('E')
-    }
-
-    /// The check's documentation: its source file's `//!` lines, as Markdown.
-    pub fn doc(&self) -> String {
-        let mut out = String::new();
-        for line in self.source.lines() {
-            let Some(rest) = line.strip_prefix("//!") else {
-                if out.is_empty() {
-                    continue;
-                }
-                break;
-            };
-            out.push_str(rest.strip_prefix(' ').unwrap_or(rest));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// One line: when the check fires (from the first line of its doc).
-    pub fn summary(&self) -> String {
-        let doc = self.doc();
-        let first = doc.lines().next().unwrap_or_default();
-        first
-            .split_once(": ")
-            .map_or(first, |(_, s)| s)
-            .trim_end_matches('.')
-            .to_string()
-    }
-}
-
-macro_rules! checks {
-    ($( $code:ident $name:literal $sev:ident $run:expr, $source:literal; )*) => {
-        /// Every check's code. The discriminant is the check's index in [`CHECKS`].
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum Code { $( #[doc = concat!("`", $name, "`")] $code, )* }
-
-        /// Every code, in registry order.
-        const ALL_CODES: &[Code] = &[ $( Code::$code, )* ];
-
-        /// The registry: every check, in code order.
-        pub static CHECKS: &[Check] = &[
-            $( Check {
-                code: stringify!($code),
-                name: $name,
-                default_severity: Severity::$sev,
-                run: $run,
-                source: include_str!($source),
-            }, )*
-        ];
-    };
-}
-
-checks! {
-    E001 "syntax-error"                Error   None, "../syntax/syntax_error.rs";
-    E002 "invalid-suppression"         Error   None, "rules/invalid_suppression.rs";
-    E101 "unknown-action"              Error   None, "../sema/unknown_action.rs";
-    E102 "unknown-lane"                Error   None, "../sema/unknown_lane.rs";
-    E103 "unknown-event"               Error   None, "../sema/unknown_event.rs";
-    E104 "unknown-placeholder"         Error   None, "../sema/unknown_placeholder.rs";
-    E105 "duplicate-clause"            Error   None, "../sema/duplicate_clause.rs";
-    E106 "unknown-proof"               Error   None, "../sema/unknown_proof.rs";
-    E107 "unresolved-issue"            Error   None, "../sema/unresolved_issue.rs";
-    E108 "empty-confirmation"          Error   None, "../sema/empty_confirmation.rs";
-    E201 "invalid-inventory"           Error   None, "../inventory/invalid_inventory.rs";
-    E202 "invalid-config"              Error   None, "../config/invalid_config.rs";
-    L001 "missing-issue"               Error   Some(rules::missing_issue::run), "rules/missing_issue.rs";
-    L002 "no-retirement"               Error   Some(rules::no_retirement::run), "rules/no_retirement.rs";
-    L003 "production-lane"             Error   Some(rules::production_lane::run), "rules/production_lane.rs";
-    L004 "missing-confirmation"        Error   Some(rules::missing_confirmation::run), "rules/missing_confirmation.rs";
-    L005 "source-not-allowed"          Error   Some(rules::source_not_allowed::run), "rules/source_not_allowed.rs";
-    L006 "name-suggests-production"    Warning Some(rules::name_suggests_production::run), "rules/name_suggests_production.rs";
-    L007 "pattern-matches-nothing"     Warning Some(rules::pattern_matches_nothing::run), "rules/pattern_matches_nothing.rs";
-    L008 "retired-rule"                Warning Some(rules::retired_rule::run), "rules/retired_rule.rs";
-    L009 "expires-soon"                Warning Some(rules::expires_soon::run), "rules/expires_soon.rs";
-    L010 "duplicate-rule"              Warning Some(rules::duplicate_rule::run), "rules/duplicate_rule.rs";
-    L011 "shadowed-by-deny"            Warning Some(rules::shadowed_by_deny::run), "rules/shadowed_by_deny.rs";
-    L012 "wildcard-touches-production" Warning Some(rules::wildcard_touches_production::run), "rules/wildcard_touches_production.rs";
-    L013 "shared-confirmation"         Warning Some(rules::shared_confirmation::run), "rules/shared_confirmation.rs";
-    L014 "unused-suppression"          Warning None, "rules/unused_suppression.rs";
-    L015 "issue-closed"                Warning Some(rules::issue_closed::run), "rules/issue_closed.rs";
-    L016 "duplicate-entry"             Error   Some(rules::duplicate_entry::run), "rules/duplicate_entry.rs";
-    L017 "competing-grants"            Error   Some(rules::competing_grants::run), "rules/competing_grants.rs";
-    L018 "no-policies"                 Warning None, "rules/no_policies.rs";
-}
-
-impl Code {
-    /// The registry entry.
-    pub fn check(self) -> &'static Check {
-        &CHECKS[self as usize]
-    }
-
-    /// The code of the check at `index` in [`CHECKS`].
-    pub fn from_index(index: usize) -> Option<Code> {
-        ALL_CODES.get(index).copied()
-    }
-}
-
-/// Finds a check by code (`L003`, any case) or name (`production-lane`).
-pub fn lookup(code_or_name: &str) -> Option<&'static Check> {
-    CHECKS
-        .iter()
-        .find(|c| c.code.eq_ignore_ascii_case(code_or_name) || c.name == code_or_name)
-}
+/// Every lint and its function, in code order.
+pub(crate) const LINTS: &[(Code, LintFn)] = &[
+    (Code::L001, rules::missing_issue::run),
+    (Code::L002, rules::no_retirement::run),
+    (Code::L003, rules::production_lane::run),
+    (Code::L004, rules::missing_confirmation::run),
+    (Code::L005, rules::source_not_allowed::run),
+    (Code::L006, rules::name_suggests_production::run),
+    (Code::L007, rules::pattern_matches_nothing::run),
+    (Code::L008, rules::retired_rule::run),
+    (Code::L009, rules::expires_soon::run),
+    (Code::L010, rules::duplicate_rule::run),
+    (Code::L011, rules::shadowed_by_deny::run),
+    (Code::L012, rules::wildcard_touches_production::run),
+    (Code::L013, rules::shared_confirmation::run),
+    (Code::L015, rules::issue_closed::run),
+    (Code::L016, rules::duplicate_entry::run),
+    (Code::L017, rules::competing_grants::run),
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn codes_and_names_are_unique_and_well_formed() {
-        for (i, a) in CHECKS.iter().enumerate() {
-            assert_eq!(a.code.len(), 4, "{}", a.code);
-            assert!(a.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
-            assert!(
-                a.run.is_none() || a.code.starts_with('L'),
-                "{}: only lints run",
-                a.code
-            );
-            let doc = a.doc();
-            assert!(
-                doc.starts_with(&format!("{} {}: ", a.code, a.name)),
-                "{}: doc starts with its code and name",
-                a.code
-            );
-            for section in [
-                "## What it does",
-                "## Why is this bad?",
-                "## Example",
-                "## Use instead",
-            ] {
-                assert!(doc.contains(section), "{}: doc has `{section}`", a.code);
-            }
-            for b in &CHECKS[i + 1..] {
-                assert!(
-                    a.code < b.code,
-                    "registry is in code order: {} {}",
-                    a.code,
-                    b.code
-                );
-                assert_ne!(a.name, b.name);
-            }
+    fn only_lints_are_dispatched_in_code_order() {
+        for w in LINTS.windows(2) {
+            assert!(w[0].0 < w[1].0, "{:?} {:?}", w[0].0, w[1].0);
         }
-        assert_eq!(Code::L003.check().name, "production-lane");
-        for (i, c) in CHECKS.iter().enumerate() {
-            assert_eq!(Code::from_index(i).map(|c| c.check().code), Some(c.code));
+        for (code, _) in LINTS {
+            assert!(code.check().code.starts_with('L'), "{:?}", code);
         }
-        assert_eq!(lookup("production-lane").map(|c| c.code), Some("L003"));
-        assert_eq!(lookup("l001").map(|c| c.name), Some("missing-issue"));
     }
 }

@@ -5,12 +5,12 @@
 //! an auditor; it no longer counts for the exit code. Malformed
 //! suppressions are E002; unused ones are L014.
 
-use super::registry::{self, Code};
 use super::rules::{invalid_suppression, unused_suppression};
+use crate::checks::{self, Code};
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
+use crate::suggest::did_you_mean;
 use crate::syntax::ast;
-use crate::syntax::parser::did_you_mean;
 use std::collections::HashMap;
 
 /// A suppression's target: (start, end, index of the suppression).
@@ -48,8 +48,8 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
     };
     let mut codes = Vec::new();
     for word in codes_text.split([',', ' ', '\t']).filter(|w| !w.is_empty()) {
-        let Some(check) = registry::lookup(word) else {
-            let names = registry::CHECKS.iter().flat_map(|c| [c.code, c.name]);
+        let Some(check) = checks::lookup(word) else {
+            let names = checks::CHECKS.iter().flat_map(|c| [c.code, c.name]);
             let help = match did_you_mean(word, names) {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => "`lanepolicy rule --all` lists the checks".into(),
@@ -65,7 +65,7 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
                 "fix the error instead".into(),
             ));
         }
-        let code = registry::CHECKS
+        let code = checks::CHECKS
             .iter()
             .position(|c| std::ptr::eq(c, check))
             .and_then(Code::from_index);

@@ -19,8 +19,8 @@
 //! allow empty_bootstrap on cm/testing until launch or 2027-01-31 issue=#573 confirm="bootstrap cm testing"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 use crate::syntax::ast;
 

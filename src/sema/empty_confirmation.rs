@@ -18,8 +18,8 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::FileId;
 use crate::syntax::ast::StringLit;
 

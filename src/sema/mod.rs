@@ -86,13 +86,13 @@ pub struct Rule {
     /// The doc comment lines.
     pub doc: Vec<String>,
     /// The suppressions written before the rule: (check, reason).
-    pub suppressions: Vec<(crate::lint::registry::Code, String)>,
+    pub suppressions: Vec<(crate::checks::Code, String)>,
     /// The findings on the rule of checks that the configuration lowered
     /// (turned off, or from error to warning): (check, configured
     /// severity, `None` for off, message). The bundle records them, so a
     /// grant that shipped without a guard says so.
     pub lowered: Vec<(
-        crate::lint::registry::Code,
+        crate::checks::Code,
         Option<crate::diagnostic::Severity>,
         String,
     )>,

@@ -18,12 +18,12 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
-use crate::lint::registry::Code;
 use crate::source::FileId;
+use crate::suggest::did_you_mean;
 use crate::syntax::ast::Ident;
-use crate::syntax::parser::did_you_mean;
 
 fn diagnostic(file: FileId, action: &Ident, suggestion: Option<&str>) -> Diagnostic {
     Diagnostic::new(Code::E101, file, action.span, format!("unknown action `{}`", action.name))

@@ -20,12 +20,12 @@
 //! ```
 
 use super::Rule;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
-use crate::lint::registry::Code;
 use crate::source::FileId;
+use crate::suggest::did_you_mean;
 use crate::syntax::ast::{Ident, Retire};
-use crate::syntax::parser::did_you_mean;
 
 fn diagnostic(
     file: FileId,

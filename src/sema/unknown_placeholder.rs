@@ -19,11 +19,11 @@
 //! ```
 
 use super::PLACEHOLDERS;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
+use crate::suggest::did_you_mean;
 use crate::syntax::ast::StringLit;
-use crate::syntax::parser::did_you_mean;
 
 fn diagnostic(
     file: FileId,

@@ -20,12 +20,12 @@
 //! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}" requires backup_proof, restore_proof
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::model::PROOFS;
 use crate::source::FileId;
+use crate::suggest::did_you_mean;
 use crate::syntax::ast::Ident;
-use crate::syntax::parser::did_you_mean;
 
 fn diagnostic(file: FileId, proof: &Ident, suggestion: Option<&str>) -> Diagnostic {
     Diagnostic::new(

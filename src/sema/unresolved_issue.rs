@@ -30,9 +30,9 @@
 //! ```
 
 use super::Issue;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::IssueRef;
 

@@ -9,6 +9,7 @@
 
 use super::ast::*;
 use crate::source::Span;
+use crate::suggest::did_you_mean;
 use nom::bytes::complete::{tag, take_till, take_while, take_while1};
 use nom::character::complete::{char as nom_char, digit1};
 use nom::{IResult, Parser as _};
@@ -155,8 +156,6 @@ fn describe(i: &str) -> String {
     }
     format!("`{}`", c.escape_default())
 }
-
-pub use crate::suggest::did_you_mean;
 
 struct Parser<'a> {
     src: &'a str,

@@ -31,8 +31,8 @@
 //! ```
 
 use super::ast::SyntaxError;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// The E001 diagnostic of a syntax error.

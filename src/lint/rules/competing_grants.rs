@@ -31,9 +31,9 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {lane}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::{implied_proofs, normalize_phrase};
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;

@@ -23,9 +23,9 @@
 //! ```
 
 use super::covers;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::normalize_phrase;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;

@@ -24,8 +24,8 @@
 //! allow empty_bootstrap on cm/* until launch issue=#573 confirm="bootstrap {context} {instance}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// An E002 diagnostic at the suppression comment.

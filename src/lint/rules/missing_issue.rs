@@ -18,9 +18,9 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {context} {instance}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::sema::Rule;
 
 fn diagnostic(rule: &Rule) -> Diagnostic {

@@ -35,10 +35,10 @@
 //!       prod: {production: true, phase: prelaunch}
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 
 /// Instance names that read as production.
 const PRODUCTION_NAMES: [&str; 4] = ["prod", "production", "live", "main"];

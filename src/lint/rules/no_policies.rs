@@ -24,8 +24,8 @@
 //! deny volume_import on */prod reason="retained volumes are never imported into production"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// The finding, at the start of the inventory (`inventory`), for a set of

@@ -20,9 +20,9 @@
 //! allow upstream_restore on opw/* until cutover issue=#573 confirm="restore {lane}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::sema::{Pattern, Rule};
 
 fn diagnostic(rule: &Rule, pattern: &Pattern) -> Diagnostic {

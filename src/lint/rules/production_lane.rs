@@ -21,10 +21,10 @@
 //! allow backup_restore on hq/prod until 2027-01-31 issue=#600 confirm="restore {lane}" requires backup_proof, restore_proof
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::Phase;
 use crate::sema::Rule;
 use crate::syntax::ast::Ident;

@@ -21,9 +21,9 @@
 //! allow deploy on hq/staging until 2027-06-30 issue=#573
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::EventState;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;

@@ -21,9 +21,9 @@
 //! ```
 
 use super::retires_no_earlier;
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::Effect;
 use crate::sema::Rule;
 use std::collections::HashMap;

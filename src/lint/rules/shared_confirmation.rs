@@ -21,9 +21,9 @@
 //! allow upstream_restore on opw/testing, opw/prod until cutover issue=#573 confirm="restore {context} {instance} from upstream"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::normalize_phrase;
 use crate::sema::Rule;
 use std::collections::{BTreeMap, BTreeSet};

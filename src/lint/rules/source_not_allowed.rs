@@ -22,10 +22,10 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap {lane}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Lane;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::model::{DataAuthority, DataSource, source_allowed, upstream_source};
 use crate::sema::Rule;
 use crate::syntax::ast::Ident;

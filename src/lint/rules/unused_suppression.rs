@@ -20,8 +20,8 @@
 //! allow empty_bootstrap on cm/testing, cm/prod until launch issue=#573 confirm="bootstrap {context} {instance}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::lint::registry::Code;
 use crate::source::{FileId, Span};
 
 /// An L014 diagnostic for `code` in the suppression at `span`.

@@ -20,9 +20,9 @@
 //! allow empty_bootstrap on cm/testing, cm/prod until launch issue=#573 confirm="bootstrap {context} {instance}"
 //! ```
 
+use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::lint::registry::Code;
 use crate::sema::{Pattern, Rule};
 
 fn diagnostic(rule: &Rule, pattern: &Pattern, lanes: &[&str]) -> Diagnostic {
