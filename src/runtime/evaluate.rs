@@ -275,7 +275,7 @@ impl Runtime {
     }
 
     /// The request-independent half of steps 5 to 7 for allow rule `k`.
-    fn requirements(
+    pub(crate) fn requirements(
         &self,
         k: u32,
         key: &str,
