@@ -486,14 +486,16 @@ fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
         }
         parts.push(s);
     }
-    let head = if allowed {
-        "allowed by "
+    let mut out = if allowed {
+        format!("allowed by {}", parts.join("; or "))
     } else {
-        "never allowed; named by "
+        format!("never allowed: {} would allow it", parts.join("; or "))
     };
-    let mut out = format!("{head}{}", parts.join("; or "));
     for d in denies {
         let mut s = format!("; denied by rule {}", d.rule);
+        if let Some(r) = &d.reason {
+            s.push_str(&format!(" (\"{}\")", one_line(r)));
+        }
         if let Some(r) = &d.retired {
             s.push_str(&format!(" (retired: {r})"));
         } else if !d.until.is_empty() {
@@ -728,6 +730,10 @@ impl Review {
         let rules = self.rules.to_text();
         let (head, rest) = rules.split_once('\n').unwrap_or((&rules, ""));
         let mut s = format!("{head}\n\n");
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest.trim_start_matches('\n'));
+            return s;
+        }
         if self.effective.is_empty() {
             s.push_str("effective: nothing is allowed in new situations, nothing in fewer\n");
         } else {
@@ -770,6 +776,10 @@ impl Review {
             .map_or(rules.len(), |(i, _)| i + 2);
         let (head, rest) = rules.split_at(cut);
         let mut s = head.to_string();
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest);
+            return s;
+        }
         let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
         if self.effective.is_empty() {
             s.push_str(
