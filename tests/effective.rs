@@ -187,7 +187,10 @@ fn gen_facts() -> impl Strategy<Value = Facts> {
                 f = f.with_occurred(["prod-a", "prod-b"][p], EVENTS[e]);
             }
             if let Some((l, live)) = phase {
-                f = f.with_phase(LANES[l].0, if live { Phase::Live } else { Phase::Prelaunch });
+                f = f.with_phase(
+                    LANES[l].0,
+                    if live { Phase::Live } else { Phase::Prelaunch },
+                );
             }
             f
         })
@@ -195,7 +198,11 @@ fn gen_facts() -> impl Strategy<Value = Facts> {
 
 /// Every presentation worth trying on a lane.
 fn presentations(lane: &str, action: &str) -> Vec<Request> {
-    let phrases = [None, Some(format!("  GO {}  ", lane.to_uppercase())), Some("nope".to_string())];
+    let phrases = [
+        None,
+        Some(format!("  GO {}  ", lane.to_uppercase())),
+        Some("nope".to_string()),
+    ];
     let proof_sets: [&[&str]; 4] = [&[], &["backup_proof"], &["restore_proof"], &PROOFS];
     let mut out = Vec::new();
     for p in &phrases {
@@ -352,11 +359,21 @@ fn lanes() -> Value {
 }
 
 fn grant() -> Value {
-    rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-01-31"]), Some("wipe {lane}"), &[])
+    rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-01-31"]),
+        Some("wipe {lane}"),
+        &[],
+    )
 }
 
 fn kinds(old: &[u8], new: &[u8]) -> Vec<(String, String, EffectiveKind)> {
-    let (old, new) = (Runtime::from_bytes(old).unwrap(), Runtime::from_bytes(new).unwrap());
+    let (old, new) = (
+        Runtime::from_bytes(old).unwrap(),
+        Runtime::from_bytes(new).unwrap(),
+    );
     effective_diff(&old, &new)
         .into_iter()
         .map(|c| (c.lane, c.action, c.change))
@@ -372,17 +389,43 @@ fn a_deny_over_a_grant_closes_it() {
     let old = sealed(lanes(), vec![grant()]);
     let deny = rule("deny", &["cm/prod"], &["wipe"], (&[], &[]), None, &[]);
     let new = sealed(lanes(), vec![grant(), deny]);
-    assert_eq!(kinds(&old, &new), [k("cm/prod", "wipe", EffectiveKind::Closed)]);
+    assert_eq!(
+        kinds(&old, &new),
+        [k("cm/prod", "wipe", EffectiveKind::Closed)]
+    );
     // A deny that retires at launch only narrows: after launch the grant has retired anyway...
-    let until_launch = rule("deny", &["cm/prod"], &["wipe"], (&["launch"], &[]), None, &[]);
+    let until_launch = rule(
+        "deny",
+        &["cm/prod"],
+        &["wipe"],
+        (&["launch"], &[]),
+        None,
+        &[],
+    );
     let new = sealed(lanes(), vec![grant(), until_launch]);
-    assert_eq!(kinds(&old, &new), [k("cm/prod", "wipe", EffectiveKind::Closed)]);
+    assert_eq!(
+        kinds(&old, &new),
+        [k("cm/prod", "wipe", EffectiveKind::Closed)]
+    );
     // ...while one that retires on a date before the grant's leaves a window open.
-    let early = rule("deny", &["cm/prod"], &["wipe"], (&[], &["2026-12-31"]), None, &[]);
+    let early = rule(
+        "deny",
+        &["cm/prod"],
+        &["wipe"],
+        (&[], &["2026-12-31"]),
+        None,
+        &[],
+    );
     let new = sealed(lanes(), vec![grant(), early]);
-    assert_eq!(kinds(&old, &new), [k("cm/prod", "wipe", EffectiveKind::Narrowed)]);
+    assert_eq!(
+        kinds(&old, &new),
+        [k("cm/prod", "wipe", EffectiveKind::Narrowed)]
+    );
     // Taking the deny away again widens.
-    assert_eq!(kinds(&new, &old), [k("cm/prod", "wipe", EffectiveKind::Widened)]);
+    assert_eq!(
+        kinds(&new, &old),
+        [k("cm/prod", "wipe", EffectiveKind::Widened)]
+    );
 }
 
 #[test]
@@ -390,21 +433,44 @@ fn a_new_grant_opens() {
     let old = sealed(lanes(), vec![grant()]);
     let deploy = rule("allow", &["cm/testing"], &["deploy"], (&[], &[]), None, &[]);
     let new = sealed(lanes(), vec![grant(), deploy]);
-    assert_eq!(kinds(&old, &new), [k("cm/testing", "deploy", EffectiveKind::Opened)]);
-    assert_eq!(kinds(&new, &old), [k("cm/testing", "deploy", EffectiveKind::Closed)]);
+    assert_eq!(
+        kinds(&old, &new),
+        [k("cm/testing", "deploy", EffectiveKind::Opened)]
+    );
+    assert_eq!(
+        kinds(&new, &old),
+        [k("cm/testing", "deploy", EffectiveKind::Closed)]
+    );
 }
 
 #[test]
 fn a_later_retirement_widens() {
     let old = sealed(lanes(), vec![grant()]);
-    let later = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-06-30"]), Some("wipe {lane}"), &[]);
+    let later = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-06-30"]),
+        Some("wipe {lane}"),
+        &[],
+    );
     let new = sealed(lanes(), vec![later]);
     assert_eq!(
         kinds(&old, &new),
-        [k("cm/prod", "wipe", EffectiveKind::Widened), k("cm/testing", "wipe", EffectiveKind::Widened)]
+        [
+            k("cm/prod", "wipe", EffectiveKind::Widened),
+            k("cm/testing", "wipe", EffectiveKind::Widened)
+        ]
     );
     // No retirement at all widens too; an extra event narrows.
-    let forever = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&[], &[]), Some("wipe {lane}"), &[]);
+    let forever = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&[], &[]),
+        Some("wipe {lane}"),
+        &[],
+    );
     assert_eq!(kinds(&old, &sealed(lanes(), vec![forever])).len(), 2);
 }
 
@@ -414,31 +480,68 @@ fn a_lane_made_authoritative_needs_proofs_now_and_narrows() {
     let mut authoritative = lanes();
     authoritative["cm/testing"]["data_authority"] = Value::from("authoritative");
     let new = sealed(authoritative, vec![grant()]);
-    assert_eq!(kinds(&old, &new), [k("cm/testing", "wipe", EffectiveKind::Narrowed)]);
-    let (o, n) = (Runtime::from_bytes(&old).unwrap(), Runtime::from_bytes(&new).unwrap());
+    assert_eq!(
+        kinds(&old, &new),
+        [k("cm/testing", "wipe", EffectiveKind::Narrowed)]
+    );
+    let (o, n) = (
+        Runtime::from_bytes(&old).unwrap(),
+        Runtime::from_bytes(&new).unwrap(),
+    );
     let c = &effective_diff(&o, &n)[0];
     assert!(c.protected, "an authoritative lane is protected");
     assert_eq!(c.after.allows[0].proofs, ["backup_proof", "restore_proof"]);
-    assert!(c.why[0].contains("now: `wipe` on `cm/testing` needs `backup_proof`"), "{:?}", c.why);
+    assert!(
+        c.why[0].contains("now: `wipe` on `cm/testing` needs `backup_proof`"),
+        "{:?}",
+        c.why
+    );
 }
 
 #[test]
 fn another_phrase_is_changed_and_a_dropped_proof_widens() {
     let old = sealed(lanes(), vec![grant()]);
-    let other = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-01-31"]), Some("really wipe {lane}"), &[]);
+    let other = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-01-31"]),
+        Some("really wipe {lane}"),
+        &[],
+    );
     let new = sealed(lanes(), vec![other]);
     assert_eq!(
         kinds(&old, &new),
-        [k("cm/prod", "wipe", EffectiveKind::Changed), k("cm/testing", "wipe", EffectiveKind::Changed)]
+        [
+            k("cm/prod", "wipe", EffectiveKind::Changed),
+            k("cm/testing", "wipe", EffectiveKind::Changed)
+        ]
     );
     // The same phrase in other case and spacing is no change at all.
-    let same = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-01-31"]), Some("  WIPE {lane} "), &[]);
+    let same = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-01-31"]),
+        Some("  WIPE {lane} "),
+        &[],
+    );
     assert_eq!(kinds(&old, &sealed(lanes(), vec![same])), []);
     // A proof no longer asked for widens.
-    let with_proof = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-01-31"]), Some("wipe {lane}"), &["backup_proof"]);
+    let with_proof = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-01-31"]),
+        Some("wipe {lane}"),
+        &["backup_proof"],
+    );
     assert_eq!(
         kinds(&sealed(lanes(), vec![with_proof]), &old),
-        [k("cm/prod", "wipe", EffectiveKind::Widened), k("cm/testing", "wipe", EffectiveKind::Widened)]
+        [
+            k("cm/prod", "wipe", EffectiveKind::Widened),
+            k("cm/testing", "wipe", EffectiveKind::Widened)
+        ]
     );
 }
 
@@ -457,12 +560,22 @@ fn pair_on_disk() -> (tempfile::TempDir, String, String) {
     let old = sealed(lanes(), vec![grant()]);
     let deny = rule("deny", &["cm/prod"], &["wipe"], (&[], &[]), None, &[]);
     let deploy = rule("allow", &["cm/testing"], &["deploy"], (&[], &[]), None, &[]);
-    let later = rule("allow", &["cm/testing", "cm/prod"], &["wipe"], (&["launch"], &["2027-06-30"]), Some("wipe {lane}"), &[]);
+    let later = rule(
+        "allow",
+        &["cm/testing", "cm/prod"],
+        &["wipe"],
+        (&["launch"], &["2027-06-30"]),
+        Some("wipe {lane}"),
+        &[],
+    );
     let new = sealed(lanes(), vec![later, deny, deploy]);
     let (a, b) = (dir.path().join("old.json"), dir.path().join("new.json"));
     std::fs::write(&a, old).unwrap();
     std::fs::write(&b, new).unwrap();
-    let (a, b) = (a.to_str().unwrap().to_string(), b.to_str().unwrap().to_string());
+    let (a, b) = (
+        a.to_str().unwrap().to_string(),
+        b.to_str().unwrap().to_string(),
+    );
     (dir, a, b)
 }
 
@@ -473,12 +586,20 @@ fn redact(s: &str) -> String {
         out.push_str(&rest[..at]);
         out.push_str("sha256:[digest]");
         let tail = &rest[at + 7..];
-        let n = tail.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(tail.len());
+        let n = tail
+            .find(|c: char| !c.is_ascii_hexdigit())
+            .unwrap_or(tail.len());
         rest = &tail[n..];
     }
     out.push_str(rest);
     out.lines()
-        .map(|l| if l.contains(" → ") { "`[old]` → `[new]`" } else { l })
+        .map(|l| {
+            if l.contains(" → ") {
+                "`[old]` → `[new]`"
+            } else {
+                l
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
@@ -491,22 +612,42 @@ fn the_gate_fails_on_widening_only() {
     assert_eq!(run(&["diff", &old, &new]).code, 0);
     let gated = run(&["diff", &old, &new, "--fail-on-widening"]);
     assert_eq!(gated.code, 1, "{}", gated.stderr);
-    assert!(gated.stdout.contains("opened   cm/testing deploy"), "{}", gated.stdout);
+    assert!(
+        gated.stdout.contains("opened   cm/testing deploy"),
+        "{}",
+        gated.stdout
+    );
     // Backwards, the deny goes away: that opens too.
     let back = run(&["diff", &new, &old, "--fail-on-widening"]);
     assert_eq!(back.code, 1, "{}", back.stdout);
-    assert!(back.stdout.contains("opened   cm/prod wipe"), "{}", back.stdout);
+    assert!(
+        back.stdout.contains("opened   cm/prod wipe"),
+        "{}",
+        back.stdout
+    );
     // A change that only closes and narrows passes the gate.
     let deny = rule("deny", &["cm/prod"], &["wipe"], (&[], &[]), None, &[]);
     let closing = dir.path().join("closing.json");
     std::fs::write(&closing, sealed(lanes(), vec![grant(), deny])).unwrap();
-    let closes = run(&["diff", &old, closing.to_str().unwrap(), "--fail-on-widening"]);
+    let closes = run(&[
+        "diff",
+        &old,
+        closing.to_str().unwrap(),
+        "--fail-on-widening",
+    ]);
     assert_eq!(closes.code, 0, "{}", closes.stdout);
-    assert!(closes.stdout.contains("closed   cm/prod wipe"), "{}", closes.stdout);
+    assert!(
+        closes.stdout.contains("closed   cm/prod wipe"),
+        "{}",
+        closes.stdout
+    );
     // Nothing changed: the gate passes.
     assert_eq!(run(&["diff", &old, &old, "--fail-on-widening"]).code, 0);
     // An unreadable bundle is still 2, gate or not.
-    assert_eq!(run(&["diff", &old, "missing.json", "--fail-on-widening"]).code, 2);
+    assert_eq!(
+        run(&["diff", &old, "missing.json", "--fail-on-widening"]).code,
+        2
+    );
 }
 
 #[test]
@@ -519,8 +660,14 @@ fn the_review_in_three_formats() {
     insta::assert_snapshot!("effective_markdown", redact(&md.stdout));
     let json = run(&["diff", &old, &new, "--format", "json"]);
     let v: Value = serde_json::from_str(&json.stdout).unwrap();
-    assert!(v["grants"].is_array() && v["denies"].is_array(), "the rule-level diff stays");
-    insta::assert_snapshot!("effective_json", redact(&serde_json::to_string_pretty(&v["effective"]).unwrap()));
+    assert!(
+        v["grants"].is_array() && v["denies"].is_array(),
+        "the rule-level diff stays"
+    );
+    insta::assert_snapshot!(
+        "effective_json",
+        redact(&serde_json::to_string_pretty(&v["effective"]).unwrap())
+    );
     // Nothing changed: an empty list.
     let same = run(&["diff", &old, &old, "--format", "json"]);
     let v: Value = serde_json::from_str(&same.stdout).unwrap();
@@ -536,7 +683,11 @@ fn the_review_is_the_library_review() {
     );
     let r = Review::new(&o, &n);
     assert!(r.widens());
-    let kinds: Vec<_> = r.effective.iter().map(|c| (c.lane.as_str(), c.action.as_str(), c.change)).collect();
+    let kinds: Vec<_> = r
+        .effective
+        .iter()
+        .map(|c| (c.lane.as_str(), c.action.as_str(), c.change))
+        .collect();
     assert_eq!(
         kinds,
         [

@@ -297,15 +297,25 @@ fn sarif_alerts_keep_their_identity_across_directories_and_unrelated_edits() {
     let policy = std::fs::read_to_string(fixtures.join("production_lane.policy")).unwrap();
     std::fs::write(policies.join("prod.policy"), &policy).unwrap();
 
-    let from_root = sarif_identities(repo.path(), &["check", "policies", "--inventory", "lanes.yaml"]);
+    let from_root = sarif_identities(
+        repo.path(),
+        &["check", "policies", "--inventory", "lanes.yaml"],
+    );
     assert_eq!(from_root.len(), 2, "{from_root:?}");
     for (uri, base, fp) in &from_root {
-        assert_eq!((uri.as_str(), base.as_str()), ("policies/prod.policy", "%SRCROOT%"));
+        assert_eq!(
+            (uri.as_str(), base.as_str()),
+            ("policies/prod.policy", "%SRCROOT%")
+        );
         assert!(fp.ends_with(":1") && fp.len() == 66, "{fp}");
     }
-    assert_ne!(from_root[0].2, from_root[1].2, "two findings, two identities");
+    assert_ne!(
+        from_root[0].2, from_root[1].2,
+        "two findings, two identities"
+    );
     // From policies/, the URIs and fingerprints are the same.
-    let from_policies = sarif_identities(&policies, &["check", ".", "--inventory", "../lanes.yaml"]);
+    let from_policies =
+        sarif_identities(&policies, &["check", ".", "--inventory", "../lanes.yaml"]);
     assert_eq!(from_policies, from_root);
     // Lines inserted above (a comment, blank lines, a rule with no finding)
     // move the findings but leave their identity alone.
@@ -313,7 +323,10 @@ fn sarif_alerts_keep_their_identity_across_directories_and_unrelated_edits() {
         "// A note added above.\n\nallow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"go {{lane}}\"\n\n{policy}"
     );
     std::fs::write(policies.join("prod.policy"), edited).unwrap();
-    let after_edit = sarif_identities(repo.path(), &["check", "policies", "--inventory", "lanes.yaml"]);
+    let after_edit = sarif_identities(
+        repo.path(),
+        &["check", "policies", "--inventory", "lanes.yaml"],
+    );
     assert_eq!(after_edit, from_root);
 }
 

@@ -309,7 +309,12 @@ impl Runtime {
     /// evaluator's standing, retirement and requirements at the lane's
     /// phase as built, with no facts beyond the bundle's (on a date before
     /// every `until` date, so only the inventory's events retire).
-    pub(crate) fn permission(&self, lane: &str, action: &str, allowed_somewhere: bool) -> Permission {
+    pub(crate) fn permission(
+        &self,
+        lane: &str,
+        action: &str,
+        allowed_somewhere: bool,
+    ) -> Permission {
         let early = noon(jiff::civil::date(1, 1, 1)).map(Facts::at);
         let protected = match (early.as_ref(), self.bundle.lanes.get(lane)) {
             (Some(f), Some(_)) => match self.standing(lane, action, f) {
@@ -434,11 +439,7 @@ impl Runtime {
         let (allows, denies) = self.naming(lane, action);
         let rule = |k: &u32| {
             let r = self.rule(*k);
-            serde_json::json!([
-                r.until,
-                r.confirm.as_ref().map(|m| m.get(lane)),
-                r.requires
-            ])
+            serde_json::json!([r.until, r.confirm.as_ref().map(|m| m.get(lane)), r.requires])
         };
         serde_json::json!({
             "lane": l,
