@@ -471,10 +471,81 @@ fn uri_reference(path: &str) -> String {
     }
 }
 
+/// The base id SARIF URIs are relative to: the repository root.
+pub const SARIF_ROOT: &str = "%SRCROOT%";
+
+/// The nearest directory at or above `dir` that holds `.git` (a directory,
+/// or a file in a worktree): the repository root.
+fn repository_root(dir: &std::path::Path) -> Option<&std::path::Path> {
+    dir.ancestors().find(|d| d.join(".git").exists())
+}
+
+/// A result's `artifactLocation`: the path relative to the repository
+/// root of the file, with `uriBaseId` [`SARIF_ROOT`], so that the same
+/// file has the same URI whichever directory the linter runs from. A file
+/// in no repository keeps its path as given (relative to the current
+/// directory, or a `file://` URI when absolute).
+fn sarif_location(path: &str) -> serde_json::Value {
+    let given = std::path::Path::new(path);
+    let absolute = std::fs::canonicalize(given)
+        .ok()
+        .or_else(|| std::path::absolute(given).ok());
+    let relative = absolute.as_ref().and_then(|abs| {
+        let root = repository_root(abs.parent()?)?;
+        let rel = abs.strip_prefix(root).ok()?;
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        Some(parts?.join("/"))
+    });
+    match relative {
+        Some(rel) => serde_json::json!({"uri": uri_reference(&rel), "uriBaseId": SARIF_ROOT}),
+        None => serde_json::json!({"uri": uri_reference(path)}),
+    }
+}
+
+/// `line 12` -> `line #`: a message that names another line must not
+/// change its finding's identity when that line moves.
+fn without_line_numbers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find("line ") {
+        out.push_str(&rest[..at + 5]);
+        let tail = &rest[at + 5..];
+        let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits > 0 {
+            out.push('#');
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The identity of a finding for code scanning, stable under unrelated
+/// edits: SHA-256 (hex) of the check code, the text the finding points at
+/// (white space collapsed) and its message (line numbers left out), then
+/// `:N`, the finding's occurrence among identical ones in its file.
+/// Positions are not part of it, so lines inserted above leave it alone.
+fn fingerprint(code: &str, text: &str, message: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut h = Sha256::new();
+    for part in [code, &text, &without_line_numbers(message)] {
+        h.update(part.as_bytes());
+        h.update([0u8]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The key of [`fingerprint`] in `partialFingerprints`.
+pub const SARIF_FINGERPRINT: &str = "lanepolicyFinding/v1";
+
 /// Renders diagnostics as a SARIF 2.1.0 log (GitHub code scanning accepts
 /// it): every check as a rule with its documentation as help, every
 /// diagnostic as a result with a 1-based region; suppressed diagnostics
-/// carry an `inSource` suppression with the reason.
+/// carry an `inSource` suppression with the reason. Each result's URI is
+/// relative to the repository root (`uriBaseId` [`SARIF_ROOT`]) and its
+/// `partialFingerprints` hold [`SARIF_FINGERPRINT`], so code scanning
+/// tracks an alert across commits and wherever the linter runs from.
 pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
     use crate::checks::CHECKS;
     use serde_json::json;
@@ -495,10 +566,20 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
             })
         })
         .collect();
+    let mut seen: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
     let results: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
             let file = sources.get(d.file);
+            let pointed = file
+                .text
+                .get(d.span.start..d.span.end.max(d.span.start))
+                .unwrap_or_default();
+            let hash = fingerprint(d.check().code, pointed, &d.message);
+            let nth = seen.entry((file.path.clone(), hash.clone())).or_insert(0);
+            *nth += 1;
+            let identity = format!("{hash}:{nth}");
             let (start_line, start_column) = file.line_col(d.span.start);
             let (end_line, end_column) = file.line_col(d.span.end.max(d.span.start));
             let mut text = d.message.clone();
@@ -512,7 +593,7 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": uri_reference(&file.path)},
+                        "artifactLocation": sarif_location(&file.path),
                         "region": {
                             "startLine": start_line,
                             "startColumn": start_column,
@@ -521,6 +602,7 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                         }
                     }
                 }],
+                "partialFingerprints": {SARIF_FINGERPRINT: identity},
             });
             if let Some(reason) = &d.suppressed {
                 result["suppressions"] = json!([{"kind": "inSource", "justification": reason}]);
@@ -537,6 +619,9 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules,
             }},
+            "originalUriBaseIds": {SARIF_ROOT: {
+                "description": {"text": "The repository root: the nearest directory above the linted files that holds .git."}
+            }},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -549,6 +634,22 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::uri_reference;
+
+    #[test]
+    fn line_numbers_leave_a_fingerprint_alone() {
+        assert_eq!(
+            super::without_line_numbers("the first is on line 12; line x"),
+            "the first is on line #; line x"
+        );
+        assert_eq!(
+            super::fingerprint("L001", "a  b", "on line 3"),
+            super::fingerprint("L001", "a b", "on line 40")
+        );
+        assert_ne!(
+            super::fingerprint("L001", "a b", "m"),
+            super::fingerprint("L002", "a b", "m")
+        );
+    }
 
     #[test]
     fn sarif_paths_are_uri_references() {

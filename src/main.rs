@@ -105,6 +105,10 @@ enum Command {
         /// How to print the changes.
         #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
+        /// Exit 1 when some lane and action is allowed in a situation it
+        /// was not before (opened, widened or changed).
+        #[arg(long)]
+        fail_on_widening: bool,
     },
     /// The policy as a graph, issues -> rules -> lanes -> actions, in
     /// Graphviz DOT (from a bundle, or from the policies when none is given).
@@ -359,7 +363,12 @@ fn main() -> ExitCode {
             inventory,
             now,
         } => policy_tests(paths, inventory, now),
-        Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on_widening,
+        } => diff(&old, &new, format, fail_on_widening),
         Command::Export {
             target: ExportTarget::Launchplane { bundle, facts },
         } => export_launchplane(&bundle, &facts),
@@ -1143,8 +1152,10 @@ enum DiffFormat {
     Markdown,
 }
 
-/// `diff`: 0 with the changes printed (none is fine), 2 for an unreadable bundle.
-fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
+/// `diff`: 0 with the changes printed (none is fine); 1 with
+/// `--fail-on-widening` when some lane and action is allowed in a situation
+/// it was not before; 2 for an unreadable bundle.
+fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_widening: bool) -> u8 {
     let (a, b) = match (load_runtime(old), load_runtime(new)) {
         (Ok(a), Ok(b)) => (a, b),
         (a, b) => {
@@ -1154,13 +1165,19 @@ fn diff(old: &Path, new: &Path, format: DiffFormat) -> u8 {
             return 2;
         }
     };
-    let d = bundle::diff::diff(a.bundle(), b.bundle());
+    let d = lanepolicy::runtime::effective::Review::new(&a, &b);
     let text = match format {
         DiffFormat::Text => d.to_text(),
         DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default()),
         DiffFormat::Markdown => d.to_markdown(),
     };
-    if print_out(&text) { 0 } else { 2 }
+    if !print_out(&text) {
+        2
+    } else if fail_on_widening && d.widens() {
+        1
+    } else {
+        0
+    }
 }
 
 /// `graph`: 0 with the DOT printed; 1 when the policies have errors; 2 for

@@ -249,12 +249,85 @@ fn sarif_output_has_what_code_scanning_requires() {
             loc["artifactLocation"]["uri"],
             "tests/fixtures/check/syntax_errors.policy"
         );
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         let region = &loc["region"];
         for k in ["startLine", "startColumn", "endLine", "endColumn"] {
             assert!(region[k].as_u64().unwrap() >= 1, "{k} is 1-based");
         }
         assert!(region["endLine"].as_u64() >= region["startLine"].as_u64());
     }
+}
+
+/// (uri, uriBaseId, fingerprint) of every SARIF result, sorted.
+fn sarif_identities(dir: &std::path::Path, args: &[&str]) -> Vec<(String, String, String)> {
+    let mut all = args.to_vec();
+    all.extend(["--format", "sarif", "--today", "2026-11-29"]);
+    let run = common::run_in(dir, &all);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let log: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    let mut out: Vec<(String, String, String)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            (
+                loc["uri"].as_str().unwrap().to_string(),
+                loc["uriBaseId"].as_str().unwrap_or("").to_string(),
+                r["partialFingerprints"]["lanepolicyFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sarif_alerts_keep_their_identity_across_directories_and_unrelated_edits() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check");
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    let policies = repo.path().join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    std::fs::copy(fixtures.join("lanes.yaml"), repo.path().join("lanes.yaml")).unwrap();
+    let policy = std::fs::read_to_string(fixtures.join("production_lane.policy")).unwrap();
+    std::fs::write(policies.join("prod.policy"), &policy).unwrap();
+
+    let from_root = sarif_identities(
+        repo.path(),
+        &["check", "policies", "--inventory", "lanes.yaml"],
+    );
+    assert_eq!(from_root.len(), 2, "{from_root:?}");
+    for (uri, base, fp) in &from_root {
+        assert_eq!(
+            (uri.as_str(), base.as_str()),
+            ("policies/prod.policy", "%SRCROOT%")
+        );
+        assert!(fp.ends_with(":1") && fp.len() == 66, "{fp}");
+    }
+    assert_ne!(
+        from_root[0].2, from_root[1].2,
+        "two findings, two identities"
+    );
+    // From policies/, the URIs and fingerprints are the same.
+    let from_policies =
+        sarif_identities(&policies, &["check", ".", "--inventory", "../lanes.yaml"]);
+    assert_eq!(from_policies, from_root);
+    // Lines inserted above (a comment, blank lines, a rule with no finding)
+    // move the findings but leave their identity alone.
+    let edited = format!(
+        "// A note added above.\n\nallow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"go {{lane}}\"\n\n{policy}"
+    );
+    std::fs::write(policies.join("prod.policy"), edited).unwrap();
+    let after_edit = sarif_identities(
+        repo.path(),
+        &["check", "policies", "--inventory", "lanes.yaml"],
+    );
+    assert_eq!(after_edit, from_root);
 }
 
 #[test]

@@ -282,7 +282,20 @@ impl Runtime {
     /// The request-independent half of steps 5 to 7 for active allow rule
     /// `k` of a standing.
     pub(crate) fn requirements<'a>(&'a self, s: &Standing<'a>, k: u32) -> Requirements<'a> {
-        let (key, lane, action) = (s.key, s.lane_def, s.action);
+        self.requirements_at(k, s.key, s.lane_def, s.action, s.lane.phase)
+    }
+
+    /// [`Runtime::requirements`] for allow rule `k` on lane `key` (defined
+    /// by `lane`) and `action`, at `phase`: the effective diff asks it at
+    /// both phases without a request.
+    pub(crate) fn requirements_at<'a>(
+        &'a self,
+        k: u32,
+        key: &str,
+        lane: &'a Lane,
+        action: &'a Action,
+        phase: Phase,
+    ) -> Requirements<'a> {
         let r = self.rule(k);
         let phrase = match &r.confirm {
             None => Phrase::NotAsked,
@@ -300,7 +313,7 @@ impl Runtime {
         for p in implied_proofs(
             action.destructive,
             lane.production,
-            s.lane.phase,
+            phase,
             lane.data_authority,
         ) {
             if !proofs.iter().any(|(q, _)| *q == p) {

@@ -91,6 +91,7 @@
 
 pub mod cases;
 mod decide;
+pub mod effective;
 pub mod evaluate;
 mod explain;
 mod read_model;

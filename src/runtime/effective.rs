@@ -1,0 +1,833 @@
+//! What a change effectively opens or closes (`lanepolicy diff`, the
+//! `effective` section): for every (lane, action) of either bundle, the set
+//! of situations in which [`Runtime::decide`] allows it under the old bundle
+//! and under the new one, compared.
+//!
+//! A *situation* is the facts (which `until` events have occurred, the
+//! date, the lane's phase) and what is presented (a phrase, proofs). A
+//! permission is *allowed in strictly more situations* when every situation
+//! allowed before is allowed now and some new one is. Each change is one of:
+//!
+//! - `opened`: never allowed before, allowed in some situation now;
+//! - `closed`: allowed in some situation before, never now;
+//! - `widened`: allowed in strictly more situations;
+//! - `narrowed`: allowed in strictly fewer situations;
+//! - `changed`: neither includes the other (another phrase, say).
+//!
+//! The comparison is exact: for one pair, a decision can only turn on the
+//! boundaries the two bundles mention, so a finite set of representative
+//! situations covers them all: each `until` event of the lane's product
+//! occurred or not, each `until` date and the day after the last one, the
+//! lane's phase as built, prelaunch or live, no phrase, each phrase either
+//! bundle asks for and a wrong one, and each set of the proofs either
+//! bundle may ask for. Every representative is decided by the one evaluator
+//! ([`Runtime::decide`]) on both bundles; nothing here re-walks deny ->
+//! allow -> phrase -> proofs -> data source. Facts are held against each
+//! bundle as that bundle would accept them: an event a bundle's product
+//! lacks never occurs there, and a phase fact that would make a lane live in
+//! the bundle prelaunch again is not given.
+//!
+//! Dates are compared over all time, not from today: a retirement moved
+//! from one past date to a later past date is reported as widened, since
+//! the policy now says more.
+
+use super::evaluate::{Phrase, Unknown};
+use super::{Facts, Request, Runtime};
+use crate::bundle::diff::BundleDiff;
+use crate::model::{Phase, normalize_phrase};
+use crate::source::one_line;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// How many representative situations one pair may need before the
+/// comparison gives up on exactness and reports any difference in the
+/// rules as `changed` (which the widening gate counts as widening).
+const MAX_SITUATIONS: u64 = 1 << 18;
+
+/// How the effective permission of one (lane, action) changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EffectiveKind {
+    /// Never allowed before; allowed in some situation now.
+    Opened,
+    /// Allowed in some situation before; never now.
+    Closed,
+    /// Allowed in strictly more situations.
+    Widened,
+    /// Allowed in strictly fewer situations.
+    Narrowed,
+    /// Some situations opened and others closed.
+    Changed,
+}
+
+impl EffectiveKind {
+    /// `opened`, `closed`, `widened`, `narrowed` or `changed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectiveKind::Opened => "opened",
+            EffectiveKind::Closed => "closed",
+            EffectiveKind::Widened => "widened",
+            EffectiveKind::Narrowed => "narrowed",
+            EffectiveKind::Changed => "changed",
+        }
+    }
+
+    /// True when some situation is allowed now that was not before:
+    /// `opened`, `widened` and `changed` (what `--fail-on-widening` gates).
+    pub fn widens(self) -> bool {
+        matches!(
+            self,
+            EffectiveKind::Opened | EffectiveKind::Widened | EffectiveKind::Changed
+        )
+    }
+}
+
+/// One allow rule naming the pair, as the bundle states it for the lane.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Way {
+    /// The rule's id.
+    pub rule: String,
+    /// The rule's approval issue, as written.
+    pub issue: Option<String>,
+    /// The phrase to type, `None` when none is asked.
+    pub phrase: Option<String>,
+    /// True when a phrase is asked but the bundle gives no usable one for
+    /// the lane: nothing typed can match.
+    pub phrase_unusable: bool,
+    /// Proofs to present at the lane's phase as built (the rule's, then
+    /// those a protected lane implies).
+    pub proofs: Vec<String>,
+    /// The action's data source, when it has one.
+    pub source: Option<String>,
+    /// False when the lane's data policy refuses that source.
+    pub source_allowed: bool,
+    /// Retirement: events, then dates, as written.
+    pub until: Vec<String>,
+    /// What already retires it in the bundle (an event the inventory says
+    /// has occurred), in words.
+    pub retired: Option<String>,
+}
+
+/// One deny rule naming the pair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DenyTerm {
+    /// The rule's id.
+    pub rule: String,
+    /// The rule's approval issue, as written.
+    pub issue: Option<String>,
+    /// The deny's reason text.
+    pub reason: Option<String>,
+    /// Retirement: events, then dates, as written.
+    pub until: Vec<String>,
+    /// What already retires it in the bundle, in words.
+    pub retired: Option<String>,
+}
+
+/// The effective permission of one (lane, action) in one bundle: whether
+/// any situation allows it, and the rules that say under which conditions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Permission {
+    /// The permission in one sentence.
+    pub summary: String,
+    /// True when some situation allows it.
+    pub allowed_somewhere: bool,
+    /// True when the lane is protected at its phase as built.
+    pub protected: bool,
+    /// The allow rules naming the pair, in bundle order.
+    pub allows: Vec<Way>,
+    /// The deny rules naming the pair, in bundle order.
+    pub denies: Vec<DenyTerm>,
+}
+
+/// What one (lane, action) can effectively do before and after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EffectiveChange {
+    /// The lane key.
+    pub lane: String,
+    /// The action.
+    pub action: String,
+    /// How it changed.
+    pub change: EffectiveKind,
+    /// True when the lane is protected in either bundle.
+    pub protected: bool,
+    /// The approval issues of every rule naming the pair in either bundle,
+    /// sorted.
+    pub issues: Vec<String>,
+    /// The permission in the old bundle.
+    pub before: Permission,
+    /// The permission in the new bundle.
+    pub after: Permission,
+    /// Situations that show the change, in words: one allowed now and not
+    /// before, one allowed before and not now (each when there is one),
+    /// with the evaluator's reason for the deny.
+    pub why: Vec<String>,
+}
+
+/// The whole difference: the effective changes, then the rule-level diff
+/// (`diff --format json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Review {
+    /// The rule-level difference: digests, grants, denies, inventory.
+    #[serde(flatten)]
+    pub rules: BundleDiff,
+    /// What each (lane, action) can effectively do that changed, by lane
+    /// then action; empty when every pair is allowed in exactly the same
+    /// situations.
+    pub effective: Vec<EffectiveChange>,
+}
+
+/// The candidate inputs of one pair, gathered from both bundles.
+struct Space {
+    events: Vec<(String, String)>,
+    dates: Vec<Date>,
+    phases: [Option<Phase>; 3],
+    phrases: Vec<Option<String>>,
+    proofs: Vec<String>,
+}
+
+impl Space {
+    fn size(&self) -> u64 {
+        let pow = |n: usize| 1u64.checked_shl(n as u32).unwrap_or(u64::MAX);
+        pow(self.events.len())
+            .saturating_mul(self.dates.len() as u64)
+            .saturating_mul(3)
+            .saturating_mul(self.phrases.len() as u64)
+            .saturating_mul(pow(self.proofs.len()))
+    }
+}
+
+/// Subsets of `n` items as bit masks, smallest first.
+fn masks(n: usize) -> Vec<u32> {
+    let mut m: Vec<u32> = (0..(1u32 << n)).collect();
+    m.sort_by_key(|x| (x.count_ones(), *x));
+    m
+}
+
+fn noon(d: Date) -> Option<jiff::Timestamp> {
+    d.at(12, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .ok()
+        .map(|z| z.timestamp())
+}
+
+fn phase_str(p: Phase) -> &'static str {
+    match p {
+        Phase::Prelaunch => "prelaunch",
+        Phase::Live => "live",
+    }
+}
+
+/// One representative situation.
+struct Situation<'a> {
+    occurred: Vec<&'a (String, String)>,
+    date: Date,
+    /// False when neither bundle names a date for the pair.
+    dated: bool,
+    phase: Option<Phase>,
+    request: Request,
+}
+
+impl Situation<'_> {
+    fn describe(&self) -> String {
+        let events = if self.occurred.is_empty() {
+            "no `until` event occurred".to_string()
+        } else {
+            let names: Vec<String> = self
+                .occurred
+                .iter()
+                .map(|(p, e)| format!("`{e}` of `{p}` occurred"))
+                .collect();
+            names.join(", ")
+        };
+        let phase = self
+            .phase
+            .map_or(String::new(), |p| format!(", lane {}", phase_str(p)));
+        let phrase = match &self.request.confirm {
+            None => "no phrase".to_string(),
+            Some(p) => format!("phrase \"{}\"", one_line(p)),
+        };
+        let proofs = if self.request.proofs.is_empty() {
+            "no proofs".to_string()
+        } else {
+            let names: Vec<&str> = self.request.proofs.keys().map(String::as_str).collect();
+            format!("proofs {}", names.join(", "))
+        };
+        let date = if self.dated {
+            format!("on {}", self.date)
+        } else {
+            "on any date".to_string()
+        };
+        format!("{date}, {events}{phase}, {phrase}, {proofs}")
+    }
+}
+
+impl Runtime {
+    /// Facts for `s` as this bundle accepts them.
+    fn facts_for(&self, lane: &str, s: &Situation<'_>) -> Option<Facts> {
+        let mut facts = Facts::at(noon(s.date)?);
+        for (p, e) in &s.occurred {
+            let known = self
+                .bundle
+                .products
+                .get(p)
+                .is_some_and(|prod| prod.events.contains_key(e));
+            if known {
+                facts = facts.with_occurred(p.clone(), e.clone());
+            }
+        }
+        if let (Some(phase), Some(l)) = (s.phase, self.bundle.lanes.get(lane))
+            && !(l.phase == Phase::Live && phase == Phase::Prelaunch)
+        {
+            facts = facts.with_phase(lane, phase);
+        }
+        self.check_facts(&facts).ok().map(|()| facts)
+    }
+
+    /// Whether `s` is allowed, and the first deny reason when it is not.
+    fn allows_in(&self, s: &Situation<'_>) -> (bool, String) {
+        let Some(facts) = self.facts_for(&s.request.lane, s) else {
+            return (false, "these facts do not apply to this bundle".into());
+        };
+        let d = self.decide(&s.request, &facts);
+        let why = d
+            .reasons
+            .first()
+            .map_or(String::new(), |r| r.message.clone());
+        (d.is_allow(), why)
+    }
+
+    /// Rule numbers naming the pair: allows, then denies.
+    fn naming(&self, lane: &str, action: &str) -> (Vec<u32>, Vec<u32>) {
+        (
+            self.rules_for(true, lane, action).to_vec(),
+            self.rules_for(false, lane, action).to_vec(),
+        )
+    }
+
+    /// The permission of one pair as the bundle states it, from the
+    /// evaluator's standing, retirement and requirements at the lane's
+    /// phase as built, with no facts beyond the bundle's (on a date before
+    /// every `until` date, so only the inventory's events retire).
+    pub(crate) fn permission(
+        &self,
+        lane: &str,
+        action: &str,
+        allowed_somewhere: bool,
+    ) -> Permission {
+        let early = noon(jiff::civil::date(1, 1, 1)).map(Facts::at);
+        let protected = match (early.as_ref(), self.bundle.lanes.get(lane)) {
+            (Some(f), Some(_)) => match self.standing(lane, action, f) {
+                Ok(s) => s.lane.protected,
+                Err(Unknown::Action(state)) => state.protected,
+                Err(Unknown::Lane) => false,
+            },
+            _ => false,
+        };
+        let (Some(l), Some(a)) = (self.bundle.lanes.get(lane), self.bundle.actions.get(action))
+        else {
+            let missing = if self.bundle.lanes.contains_key(lane) {
+                "the action is not in the bundle"
+            } else {
+                "the lane is not in the bundle"
+            };
+            return Permission {
+                summary: format!("never allowed: {missing}"),
+                allowed_somewhere,
+                protected,
+                allows: Vec::new(),
+                denies: Vec::new(),
+            };
+        };
+        let retired = |k: u32| {
+            early
+                .as_ref()
+                .and_then(|f| self.retirement(k, &l.product, f))
+                .map(|r| r.describe())
+        };
+        let until = |k: u32| {
+            let r = self.rule(k);
+            r.until
+                .events
+                .iter()
+                .chain(&r.until.dates)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        let issue = |k: u32| self.rule(k).issue.as_ref().map(|i| i.reference.clone());
+        let (allow_rules, deny_rules) = self.naming(lane, action);
+        let allows: Vec<Way> = allow_rules
+            .iter()
+            .map(|&k| {
+                let needs = self.requirements_at(k, lane, l, a, l.phase);
+                let (phrase, phrase_unusable) = match needs.phrase {
+                    Phrase::NotAsked => (None, false),
+                    Phrase::Asked(p) => (Some(p.to_string()), false),
+                    Phrase::Unusable => (None, true),
+                };
+                Way {
+                    rule: self.rule(k).id.clone(),
+                    issue: issue(k),
+                    phrase,
+                    phrase_unusable,
+                    proofs: needs
+                        .proofs
+                        .into_iter()
+                        .map(|(p, _)| p.to_string())
+                        .collect(),
+                    source: needs.source.map(|(s, _)| s.as_str().to_string()),
+                    source_allowed: needs.source.is_none_or(|(_, ok)| ok),
+                    until: until(k),
+                    retired: retired(k),
+                }
+            })
+            .collect();
+        let denies: Vec<DenyTerm> = deny_rules
+            .iter()
+            .map(|&k| DenyTerm {
+                rule: self.rule(k).id.clone(),
+                issue: issue(k),
+                reason: self.rule(k).reason.clone(),
+                until: until(k),
+                retired: retired(k),
+            })
+            .collect();
+        Permission {
+            summary: summary(allowed_somewhere, &allows, &denies),
+            allowed_somewhere,
+            protected,
+            allows,
+            denies,
+        }
+    }
+
+    /// Gathers the candidate inputs of one pair from this bundle into `sp`.
+    fn gather(&self, lane: &str, action: &str, sp: &mut Space, dates: &mut BTreeSet<Date>) {
+        let (Some(l), Some(a)) = (self.bundle.lanes.get(lane), self.bundle.actions.get(action))
+        else {
+            return;
+        };
+        let (allows, denies) = self.naming(lane, action);
+        for &k in allows.iter().chain(&denies) {
+            for e in &self.rule(k).until.events {
+                let key = (l.product.clone(), e.clone());
+                if !sp.events.contains(&key) {
+                    sp.events.push(key);
+                }
+            }
+            dates.extend(self.dates[k as usize].iter().copied());
+        }
+        for &k in &allows {
+            for phase in [Phase::Prelaunch, Phase::Live] {
+                let needs = self.requirements_at(k, lane, l, a, phase);
+                if let Phrase::Asked(p) = &needs.phrase
+                    && !sp.phrases.iter().any(|q| q.as_deref() == Some(*p))
+                {
+                    sp.phrases.push(Some(p.to_string()));
+                }
+                for (p, _) in needs.proofs {
+                    if !sp.proofs.iter().any(|q| q == p) {
+                        sp.proofs.push(p.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the pair needs to decide alike in two bundles: the lane, the
+    /// action, the product's events and the rules naming it, in order,
+    /// without ids and sources.
+    fn pair_key(&self, lane: &str, action: &str) -> serde_json::Value {
+        let l = self.bundle.lanes.get(lane);
+        let product = l.and_then(|l| self.bundle.products.get(&l.product));
+        let (allows, denies) = self.naming(lane, action);
+        let rule = |k: &u32| {
+            let r = self.rule(*k);
+            serde_json::json!([r.until, r.confirm.as_ref().map(|m| m.get(lane)), r.requires])
+        };
+        serde_json::json!({
+            "lane": l,
+            "action": self.bundle.actions.get(action),
+            "events": product.map(|p| &p.events),
+            "allows": allows.iter().map(rule).collect::<Vec<_>>(),
+            "denies": denies.iter().map(rule).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
+    if allows.is_empty() {
+        return "never allowed: no rule allows it".into();
+    }
+    let mut parts = Vec::new();
+    for w in allows {
+        let mut needs = Vec::new();
+        if let Some(p) = &w.phrase {
+            needs.push(format!("phrase \"{}\"", one_line(p)));
+        }
+        if w.phrase_unusable {
+            needs.push("a phrase the bundle does not give".into());
+        }
+        if !w.proofs.is_empty() {
+            needs.push(format!("proofs {}", w.proofs.join(", ")));
+        }
+        let mut s = format!("rule {}", w.rule);
+        if let Some(i) = &w.issue {
+            s.push_str(&format!(" ({i})"));
+        }
+        if needs.is_empty() {
+            s.push_str(" with nothing presented");
+        } else {
+            s.push_str(&format!(" with {}", needs.join(" and ")));
+        }
+        if !w.source_allowed {
+            let src = w.source.as_deref().unwrap_or("?");
+            s.push_str(&format!(", but the lane refuses data source `{src}`"));
+        }
+        if let Some(r) = &w.retired {
+            s.push_str(&format!(", retired ({r})"));
+        } else if !w.until.is_empty() {
+            s.push_str(&format!(", until {}", w.until.join(" or ")));
+        }
+        parts.push(s);
+    }
+    let mut out = if allowed {
+        format!("allowed by {}", parts.join("; or "))
+    } else {
+        format!("never allowed: {} would allow it", parts.join("; or "))
+    };
+    for d in denies {
+        let mut s = format!("; denied by rule {}", d.rule);
+        if let Some(r) = &d.reason {
+            s.push_str(&format!(" (\"{}\")", one_line(r)));
+        }
+        if let Some(r) = &d.retired {
+            s.push_str(&format!(" (retired: {r})"));
+        } else if !d.until.is_empty() {
+            s.push_str(&format!(" until {}", d.until.join(" or ")));
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
+/// A phrase that matches none of `asked` (trimmed, lower-cased).
+fn wrong_phrase(asked: &[Option<String>]) -> String {
+    let taken: BTreeSet<String> = asked
+        .iter()
+        .flatten()
+        .map(|p| normalize_phrase(p))
+        .collect();
+    let mut s = "not the phrase".to_string();
+    while taken.contains(&s) {
+        s.push('!');
+    }
+    s
+}
+
+/// Compares one pair exactly; `None` when it is allowed in the same
+/// situations in both bundles.
+fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Option<EffectiveChange> {
+    if old.pair_key(lane, action) == new.pair_key(lane, action) {
+        return None;
+    }
+    let mut sp = Space {
+        events: Vec::new(),
+        dates: Vec::new(),
+        phases: [None, Some(Phase::Prelaunch), Some(Phase::Live)],
+        phrases: vec![None],
+        proofs: Vec::new(),
+    };
+    let mut dates = BTreeSet::new();
+    old.gather(lane, action, &mut sp, &mut dates);
+    new.gather(lane, action, &mut sp, &mut dates);
+    let last = dates.last().and_then(|d| d.tomorrow().ok());
+    sp.dates = dates.into_iter().chain(last).collect();
+    let dated = !sp.dates.is_empty();
+    if !dated {
+        sp.dates.push(jiff::civil::date(2000, 1, 1));
+    }
+    let wrong = wrong_phrase(&sp.phrases);
+    sp.phrases.push(Some(wrong));
+    sp.proofs.sort();
+
+    let mut issues = BTreeSet::new();
+    for rt in [old, new] {
+        let (a, d) = rt.naming(lane, action);
+        for k in a.iter().chain(&d) {
+            if let Some(i) = &rt.rule(*k).issue {
+                issues.insert(i.reference.clone());
+            }
+        }
+    }
+
+    let mut any_old = false;
+    let mut any_new = false;
+    let mut opened: Option<String> = None;
+    let mut closed: Option<String> = None;
+    let exact = sp.size() <= MAX_SITUATIONS;
+    if exact {
+        let event_masks = masks(sp.events.len());
+        let proof_masks = masks(sp.proofs.len());
+        'all: for em in &event_masks {
+            let occurred: Vec<&(String, String)> = sp
+                .events
+                .iter()
+                .enumerate()
+                .filter(|(n, _)| em & (1 << n) != 0)
+                .map(|(_, e)| e)
+                .collect();
+            for &date in &sp.dates {
+                for &phase in &sp.phases {
+                    for phrase in &sp.phrases {
+                        for pm in &proof_masks {
+                            let mut request = Request::new(lane, action);
+                            request.confirm = phrase.clone();
+                            for (n, p) in sp.proofs.iter().enumerate() {
+                                if pm & (1 << n) != 0 {
+                                    request = request.proof(p.clone(), format!("{p}-record"));
+                                }
+                            }
+                            let s = Situation {
+                                occurred: occurred.clone(),
+                                date,
+                                dated,
+                                phase,
+                                request,
+                            };
+                            let (a, why_a) = old.allows_in(&s);
+                            let (b, why_b) = new.allows_in(&s);
+                            any_old |= a;
+                            any_new |= b;
+                            if b && !a && opened.is_none() {
+                                opened = Some(format!(
+                                    "allowed now, not before: {}; before: {why_a}",
+                                    s.describe()
+                                ));
+                            }
+                            if a && !b && closed.is_none() {
+                                closed = Some(format!(
+                                    "allowed before, not now: {}; now: {why_b}",
+                                    s.describe()
+                                ));
+                            }
+                            if any_old && any_new && opened.is_some() && closed.is_some() {
+                                break 'all;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let change = if !exact {
+        any_old = true;
+        any_new = true;
+        opened = Some(format!(
+            "{} situations are too many to compare exactly; the rules differ, so this counts as changed",
+            sp.size()
+        ));
+        EffectiveKind::Changed
+    } else {
+        match (any_old, any_new, opened.is_some(), closed.is_some()) {
+            (_, _, false, false) => return None,
+            (false, true, _, _) => EffectiveKind::Opened,
+            (true, false, _, _) => EffectiveKind::Closed,
+            (_, _, true, false) => EffectiveKind::Widened,
+            (_, _, false, true) => EffectiveKind::Narrowed,
+            (_, _, true, true) => EffectiveKind::Changed,
+        }
+    };
+    let before = old.permission(lane, action, any_old);
+    let after = new.permission(lane, action, any_new);
+    Some(EffectiveChange {
+        lane: lane.to_string(),
+        action: action.to_string(),
+        change,
+        protected: before.protected || after.protected,
+        issues: issues.into_iter().collect(),
+        before,
+        after,
+        why: opened.into_iter().chain(closed).collect(),
+    })
+}
+
+/// Every (lane, action) of either bundle whose effective permission
+/// differs, by lane then action.
+pub fn effective_diff(old: &Runtime, new: &Runtime) -> Vec<EffectiveChange> {
+    let lanes: BTreeSet<&String> = old
+        .bundle
+        .lanes
+        .keys()
+        .chain(new.bundle.lanes.keys())
+        .collect();
+    let actions: BTreeSet<&String> = old
+        .bundle
+        .actions
+        .keys()
+        .chain(new.bundle.actions.keys())
+        .collect();
+    let mut out = Vec::new();
+    for lane in &lanes {
+        for action in &actions {
+            if let Some(c) = compare_pair(old, new, lane, action) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+impl Review {
+    /// The rule-level diff of the two bundles and their effective diff.
+    pub fn new(old: &Runtime, new: &Runtime) -> Review {
+        Review {
+            rules: crate::bundle::diff::diff(old.bundle(), new.bundle()),
+            effective: effective_diff(old, new),
+        }
+    }
+
+    /// True when some (lane, action) is allowed in a situation it was not
+    /// before (`opened`, `widened` or `changed`).
+    pub fn widens(&self) -> bool {
+        self.effective.iter().any(|c| c.change.widens())
+    }
+
+    /// The effective changes grouped by their issues, in order of first
+    /// appearance of each group.
+    fn groups(&self) -> Vec<(String, Vec<&EffectiveChange>)> {
+        let mut groups: Vec<(String, Vec<&EffectiveChange>)> = Vec::new();
+        for c in &self.effective {
+            let key = if c.issues.is_empty() {
+                "no issue".to_string()
+            } else {
+                format!("issue {}", c.issues.join(", "))
+            };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(c),
+                None => groups.push((key, vec![c])),
+            }
+        }
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups
+    }
+
+    fn tally(&self) -> String {
+        let mut parts = Vec::new();
+        for kind in [
+            EffectiveKind::Opened,
+            EffectiveKind::Widened,
+            EffectiveKind::Changed,
+            EffectiveKind::Narrowed,
+            EffectiveKind::Closed,
+        ] {
+            let n = self.effective.iter().filter(|c| c.change == kind).count();
+            if n > 0 {
+                parts.push(format!("{n} {}", kind.as_str()));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// The review for a person: the effective changes first, grouped by
+    /// issue, protected lanes marked, then the rule-level changes.
+    pub fn to_text(&self) -> String {
+        let rules = self.rules.to_text();
+        let (head, rest) = rules.split_once('\n').unwrap_or((&rules, ""));
+        let mut s = format!("{head}\n\n");
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest.trim_start_matches('\n'));
+            return s;
+        }
+        if self.effective.is_empty() {
+            s.push_str("effective: nothing is allowed in new situations, nothing in fewer\n");
+        } else {
+            s.push_str(&format!("effective: {}\n", self.tally()));
+            for (group, list) in self.groups() {
+                s.push_str(&format!("\n  {group}:\n"));
+                for c in list {
+                    let mark = if c.protected { "  [protected]" } else { "" };
+                    s.push_str(&format!(
+                        "    {:<8} {} {}{mark}\n",
+                        c.change.as_str(),
+                        c.lane,
+                        c.action
+                    ));
+                    s.push_str(&format!("             before: {}\n", c.before.summary));
+                    s.push_str(&format!("             after:  {}\n", c.after.summary));
+                    for w in &c.why {
+                        s.push_str(&format!("             why:    {w}\n"));
+                    }
+                }
+            }
+        }
+        if !self.rules.is_empty() {
+            s.push_str("\nrule-level changes:\n");
+        }
+        s.push_str(rest.trim_start_matches('\n'));
+        s
+    }
+
+    /// The review as Markdown, for a pull request comment: a verdict line,
+    /// the effective changes in a table per issue, then the rule-level
+    /// tables.
+    pub fn to_markdown(&self) -> String {
+        let rules = self.rules.to_markdown();
+        // The rule-level Markdown opens with its title and the digests,
+        // each a paragraph; the effective changes go right after them.
+        let cut = rules
+            .match_indices("\n\n")
+            .nth(1)
+            .map_or(rules.len(), |(i, _)| i + 2);
+        let (head, rest) = rules.split_at(cut);
+        let mut s = head.to_string();
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest);
+            return s;
+        }
+        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        if self.effective.is_empty() {
+            s.push_str(
+                "**Effective access unchanged**: no lane and action is allowed in new situations or in fewer.\n\n",
+            );
+        } else {
+            let verdict = if self.widens() {
+                "**Widens access**"
+            } else {
+                "**Narrows access only**"
+            };
+            s.push_str(&format!("{verdict}: {}.\n\n", self.tally()));
+            for (group, list) in self.groups() {
+                s.push_str(&format!(
+                    "#### {}\n\n| change | lane | action | before | after | why |\n|---|---|---|---|---|---|\n",
+                    cell(&capitalize(&group))
+                ));
+                for c in list {
+                    let mark = if c.protected { " 🔒 protected" } else { "" };
+                    s.push_str(&format!(
+                        "| **{}** | `{}`{mark} | `{}` | {} | {} | {} |\n",
+                        c.change.as_str(),
+                        c.lane,
+                        c.action,
+                        cell(&c.before.summary),
+                        cell(&c.after.summary),
+                        cell(&c.why.join("<br>"))
+                    ));
+                }
+                s.push('\n');
+            }
+        }
+        if !self.rules.is_empty() {
+            s.push_str("<details><summary>Rule-level changes</summary>\n\n");
+            s.push_str(rest);
+            s.push_str("</details>\n");
+        }
+        s
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
