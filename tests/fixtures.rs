@@ -23,6 +23,7 @@ fn render(policy: &Path, inventory: &Path) -> (String, String) {
         config: None,
         issues: None,
         build: true,
+        overlay: Default::default(),
     };
     let outcome = project::compile(&opts).expect("fixture files are readable");
     let human = diagnostic::render_human(&outcome.diagnostics, &outcome.sources, false);

@@ -146,6 +146,7 @@ fn compiling_twice_gives_the_same_bundle() {
         config: None,
         issues: None,
         build: true,
+        overlay: Default::default(),
     };
     let a = lanepolicy::project::compile(&opts)
         .unwrap()
