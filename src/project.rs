@@ -481,7 +481,10 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let (mut src, bad) = match opts.overlay.get(&abs) {
-            Some(text) => (overlay_source(text, &display_path(&abs, &root), opts.build), None),
+            Some(text) => (
+                overlay_source(text, &display_path(&abs, &root), opts.build),
+                None,
+            ),
             None => read_source(p, &display_path(&abs, &root), opts.build)?,
         };
         src.bundle_path = relative_path(&abs, &project);

@@ -97,7 +97,10 @@ mod tests {
         let off = text.find('x').unwrap();
         assert_eq!(offset_to_position(text, off), lt::Position::new(1, 4));
         assert_eq!(position_to_offset(text, lt::Position::new(1, 4)), off);
-        assert_eq!(position_to_offset(text, lt::Position::new(9, 0)), text.len());
+        assert_eq!(
+            position_to_offset(text, lt::Position::new(9, 0)),
+            text.len()
+        );
     }
 
     #[test]

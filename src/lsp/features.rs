@@ -215,11 +215,18 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
                     "**{}**: operation `{}`, {}",
                     a.name,
                     act.operation,
-                    if act.destructive { "destructive" } else { "not destructive" }
+                    if act.destructive {
+                        "destructive"
+                    } else {
+                        "not destructive"
+                    }
                 ),
                 a.span,
             ),
-            None => (format!("**{}**: not declared in the inventory", a.name), a.span),
+            None => (
+                format!("**{}**: not declared in the inventory", a.name),
+                a.span,
+            ),
         },
         Target::Event(e) => {
             let mut s = format!("**{}**", e.name);
@@ -233,9 +240,11 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
         Target::Issue(i, span) => {
             let url = match i {
                 ast::IssueRef::Url(u) => Some(u.clone()),
-                ast::IssueRef::GitHub { owner, repo, number } => {
-                    Some(format!("https://github.com/{owner}/{repo}/issues/{number}"))
-                }
+                ast::IssueRef::GitHub {
+                    owner,
+                    repo,
+                    number,
+                } => Some(format!("https://github.com/{owner}/{repo}/issues/{number}")),
                 ast::IssueRef::Local(n) => inv.issues.as_ref().map(|b| format!("{b}{n}")),
             };
             (
@@ -258,7 +267,12 @@ fn definition(
     let (rule, target) = target_at(&file, offset)?;
     let (inv_path, inv_src, inv) = inventory_for(server, &path)?;
     let spans: Vec<Span> = match target {
-        Target::Action(a) => inv.actions.get(&a.name).map(|a| a.span).into_iter().collect(),
+        Target::Action(a) => inv
+            .actions
+            .get(&a.name)
+            .map(|a| a.span)
+            .into_iter()
+            .collect(),
         Target::Pattern(p) => matches(p, &inv)
             .iter()
             .filter_map(|k| inv.lanes.get(k).map(|l| l.span))
@@ -280,27 +294,36 @@ fn definition(
     (!locations.is_empty()).then_some(lt::GotoDefinitionResponse::Array(locations))
 }
 
-const KEYWORDS: &[&str] = &["allow", "deny", "on", "until", "issue=", "confirm=", "requires", "reason="];
+const KEYWORDS: &[&str] = &[
+    "allow", "deny", "on", "until", "issue=", "confirm=", "requires", "reason=",
+];
 
-
-fn completion(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::CompletionResponse> {
+fn completion(
+    server: &Server,
+    at: &lt::TextDocumentPositionParams,
+) -> Option<lt::CompletionResponse> {
     let (path, text) = document(server, &at.text_document.uri)?;
     let offset = position_to_offset(&text, at.position);
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..offset];
-    let item = |label: String, kind: lt::CompletionItemKind, detail: Option<String>| lt::CompletionItem {
-        label,
-        kind: Some(kind),
-        detail,
-        ..Default::default()
-    };
+    let item =
+        |label: String, kind: lt::CompletionItemKind, detail: Option<String>| lt::CompletionItem {
+            label,
+            kind: Some(kind),
+            detail,
+            ..Default::default()
+        };
     let mut items = Vec::new();
     // Inside confirm="...": placeholders.
     if let Some(i) = line.rfind("confirm=\"")
         && !line[i + 9..].contains('"')
     {
         for p in crate::sema::PLACEHOLDERS {
-            items.push(item(format!("{{{p}}}"), lt::CompletionItemKind::VARIABLE, None));
+            items.push(item(
+                format!("{{{p}}}"),
+                lt::CompletionItemKind::VARIABLE,
+                None,
+            ));
         }
         return Some(lt::CompletionResponse::Array(items));
     }
@@ -312,16 +335,28 @@ fn completion(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt
             items.push(item(
                 k.clone(),
                 lt::CompletionItemKind::FUNCTION,
-                Some(format!("{}{}", a.operation, if a.destructive { ", destructive" } else { "" })),
+                Some(format!(
+                    "{}{}",
+                    a.operation,
+                    if a.destructive { ", destructive" } else { "" }
+                )),
             ));
         }
         let mut contexts = std::collections::BTreeSet::new();
         for (k, l) in &inv.lanes {
             contexts.insert(l.context.clone());
-            items.push(item(k.clone(), lt::CompletionItemKind::CONSTANT, Some(format!("product {}", l.product))));
+            items.push(item(
+                k.clone(),
+                lt::CompletionItemKind::CONSTANT,
+                Some(format!("product {}", l.product)),
+            ));
         }
         for c in contexts {
-            items.push(item(format!("{c}/*"), lt::CompletionItemKind::CONSTANT, Some("every lane of the context".into())));
+            items.push(item(
+                format!("{c}/*"),
+                lt::CompletionItemKind::CONSTANT,
+                Some("every lane of the context".into()),
+            ));
         }
         // Events of the products the rule under the cursor touches (all when none).
         let file = parse_file(&text);
@@ -343,7 +378,11 @@ fn completion(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt
         }
     }
     for proof in crate::model::PROOFS {
-        items.push(item(proof.to_string(), lt::CompletionItemKind::VALUE, Some("proof".into())));
+        items.push(item(
+            proof.to_string(),
+            lt::CompletionItemKind::VALUE,
+            Some("proof".into()),
+        ));
     }
     Some(lt::CompletionResponse::Array(items))
 }
@@ -354,7 +393,11 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
     let uri = p.text_document.uri.clone();
     let mut out = Vec::new();
     let edit = |range: lt::Range, new_text: String| lt::WorkspaceEdit {
-        changes: Some([(uri.clone(), vec![lt::TextEdit { range, new_text }])].into_iter().collect()),
+        changes: Some(
+            [(uri.clone(), vec![lt::TextEdit { range, new_text }])]
+                .into_iter()
+                .collect(),
+        ),
         ..Default::default()
     };
     for d in &p.context.diagnostics {
@@ -393,7 +436,10 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
             ("confirm=", " confirm=\"{action} {context} {instance}\""),
         ] {
             let keyword = word.trim_end_matches('=');
-            if d.message.contains(&format!("`{word}")) || d.message.contains(&format!("no `{keyword}")) || d.message.contains(&format!("without `{keyword}")) {
+            if d.message.contains(&format!("`{word}"))
+                || d.message.contains(&format!("no `{keyword}"))
+                || d.message.contains(&format!("without `{keyword}"))
+            {
                 if rule.clauses.iter().any(|c| c.kind.keyword() == keyword) {
                     continue;
                 }
@@ -418,7 +464,10 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
                 title: format!("Suppress {code} for this rule (give the reason)"),
                 kind: Some(lt::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(edit(at, format!("{indent}// lanepolicy: ignore {code} reason=\"TODO: why\"\n"))),
+                edit: Some(edit(
+                    at,
+                    format!("{indent}// lanepolicy: ignore {code} reason=\"TODO: why\"\n"),
+                )),
                 ..Default::default()
             }));
         }

@@ -144,21 +144,9 @@ impl Server {
     fn handle(&mut self, conn: &Connection, msg: Message) -> Result<bool, Error> {
         match msg {
             Message::Request(req) => {
+                // `handle_shutdown` answers `shutdown` and waits for `exit`.
                 if conn.handle_shutdown(&req)? {
-                    // Wait for `exit`.
-                    loop {
-                        match conn.receiver.recv()? {
-                            Message::Notification(n) if n.method == "exit" => return Ok(true),
-                            Message::Request(r) => conn.sender.send(Message::Response(
-                                Response::new_err(
-                                    r.id,
-                                    lsp_server::ErrorCode::InvalidRequest as i32,
-                                    "shutdown already requested".into(),
-                                ),
-                            ))?,
-                            _ => {}
-                        }
-                    }
+                    return Ok(true);
                 }
                 let resp = self.request(req);
                 conn.sender.send(Message::Response(resp))?;
@@ -291,7 +279,12 @@ impl Server {
             }
             // Open files without findings get an empty list once.
             for open in self.docs.keys() {
-                if !now.contains(open) && self.inventory_of(open).and_then(|i| i.parent().map(Path::to_path_buf)) == Some(dir.clone()) {
+                if !now.contains(open)
+                    && self
+                        .inventory_of(open)
+                        .and_then(|i| i.parent().map(Path::to_path_buf))
+                        == Some(dir.clone())
+                {
                     send_diagnostics(conn, open, Vec::new())?;
                 }
             }
@@ -349,16 +342,18 @@ impl Server {
         let id = req.id.clone();
         match features::dispatch(self, req) {
             Ok(value) => Response::new_ok(id, value),
-            Err(message) => Response::new_err(
-                id,
-                lsp_server::ErrorCode::InvalidParams as i32,
-                message,
-            ),
+            Err(message) => {
+                Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message)
+            }
         }
     }
 }
 
-fn send_diagnostics(conn: &Connection, path: &Path, diagnostics: Vec<lt::Diagnostic>) -> Result<(), Error> {
+fn send_diagnostics(
+    conn: &Connection,
+    path: &Path,
+    diagnostics: Vec<lt::Diagnostic>,
+) -> Result<(), Error> {
     use lt::notification::Notification as _;
     let Some(uri) = path_to_uri(path) else {
         return Ok(());
