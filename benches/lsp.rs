@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "lanepolicy", "version": 1, "text": policy}}),
     );
-    // The generated rules draw warnings only; the edit adds one error.
+    // The generated rules check clean; the edit adds one error.
     let before = wait();
     let mut version = 1;
     c.bench_function("lsp diagnostics after a change, 1000 rules", |b| {
