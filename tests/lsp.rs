@@ -302,3 +302,82 @@ fn editing_the_inventory_rechecks_open_policies() {
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn clause_skeletons_suppressions_and_check_docs() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let text = "allow deploy on hq/staging until 2027-03-01\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["L001"]);
+    assert_eq!(d[0]["severity"], json!(1)); // L001 is an error by default
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": p}, "range": d[0]["range"], "context": {"diagnostics": d}}),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Add `issue=#`",
+            "Suppress L001 for this rule (give the reason)"
+        ]
+    );
+    let add = &actions[0]["edit"]["changes"][&p][0];
+    assert_eq!(add["newText"], " issue=#");
+    assert_eq!(add["range"]["start"], json!({"line": 0, "character": 43}));
+    let suppress = &actions[1]["edit"]["changes"][&p][0];
+    assert_eq!(
+        suppress["newText"],
+        "// lanepolicy: ignore L001 reason=\"TODO: why\"\n"
+    );
+    assert_eq!(
+        suppress["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+
+    // Hover on a check code in a suppression comment: its documentation.
+    let text = "// lanepolicy: ignore L001 reason=\"tracked elsewhere\"\nallow deploy on hq/staging until 2027-03-01\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 23}}),
+    );
+    let doc = h["contents"]["value"].as_str().unwrap();
+    assert!(doc.starts_with("L001 missing-issue"), "{doc}");
+
+    // Placeholders inside confirm="...".
+    let text = "allow empty_bootstrap on cm/testing until launch issue=#1 confirm=\"boot {\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    let comp = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 73}}),
+    );
+    let labels: Vec<&str> = comp
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["{product}", "{context}", "{instance}", "{lane}"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}

@@ -430,27 +430,24 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
         };
         // A missing clause: a skeleton at the end of the rule.
         let end = span_to_range(&text, Span::new(rule.span.end, rule.span.end));
-        for (word, skeleton) in [
-            ("issue=", " issue=#"),
-            ("until", " until launch"),
-            ("confirm=", " confirm=\"{action} {context} {instance}\""),
-        ] {
-            let keyword = word.trim_end_matches('=');
-            if d.message.contains(&format!("`{word}"))
-                || d.message.contains(&format!("no `{keyword}"))
-                || d.message.contains(&format!("without `{keyword}"))
-            {
-                if rule.clauses.iter().any(|c| c.kind.keyword() == keyword) {
-                    continue;
-                }
-                out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
-                    title: format!("Add `{}`", skeleton.trim()),
-                    kind: Some(lt::CodeActionKind::QUICKFIX),
-                    diagnostics: Some(vec![d.clone()]),
-                    edit: Some(edit(end, skeleton.to_string())),
-                    ..Default::default()
-                }));
-            }
+        // The checks that ask for a clause: L001 no issue, L002 never
+        // retires, L004 no confirmation phrase.
+        let skeleton = match code.as_str() {
+            "L001" => Some(("issue", " issue=#")),
+            "L002" => Some(("until", " until launch")),
+            "L004" => Some(("confirm", " confirm=\"{action} {context} {instance}\"")),
+            _ => None,
+        };
+        if let Some((keyword, skeleton)) = skeleton
+            && !rule.clauses.iter().any(|c| c.kind.keyword() == keyword)
+        {
+            out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
+                title: format!("Add `{}`", skeleton.trim()),
+                kind: Some(lt::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(end, skeleton.to_string())),
+                ..Default::default()
+            }));
         }
         // A suppression comment on the line before the rule (L-codes only).
         if code.starts_with('L') {
