@@ -493,7 +493,9 @@ fn symbols(server: &Server, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse>
         .rules
         .iter()
         .map(|r| {
-            let effect = &text[r.keyword_span.start..r.keyword_span.end];
+            let effect = text
+                .get(r.keyword_span.start..r.keyword_span.end)
+                .unwrap_or("rule");
             let actions: Vec<&str> = r.actions.iter().map(|a| a.name.as_str()).collect();
             let lanes: Vec<String> = r.patterns.iter().map(|p| p.text()).collect();
             lt::DocumentSymbol {
