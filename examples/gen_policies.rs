@@ -277,7 +277,7 @@ pub fn lanepolicy_bench_project(rules: usize, lanes: usize) -> (String, String) 
         for l in 0..per_product {
             let _ = writeln!(
                 inv,
-                "      lane{l}: {{production: false, phase: prelaunch, data_authority: resettable, allowed_sources: [empty, upstream_restore], target: t{p}-{l}}}"
+                "      lane{l}: {{production: false, phase: prelaunch, data_authority: resettable, allowed_sources: [empty, upstream_restore], upstream_source: upstream/t{p}-{l}, target: t{p}-{l}}}"
             );
         }
     }

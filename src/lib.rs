@@ -20,6 +20,7 @@ pub mod fmt;
 pub mod graph;
 pub mod inventory;
 pub mod lint;
+pub mod lsp;
 pub mod model;
 pub mod policy_tests;
 pub mod project;

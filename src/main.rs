@@ -145,6 +145,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LanesFormat::Human)]
         format: LanesFormat,
     },
+    /// A Language Server Protocol server on stdin/stdout, for editors (docs/editors.md).
+    Lsp,
     /// Rewrite policy files in the canonical layout, comments kept.
     Fmt {
         /// Policy files or directories [default: policies/].
@@ -379,6 +381,7 @@ fn main() -> ExitCode {
             issue,
         } => graph(paths, bundle.as_deref(), inventory, issue.as_deref()),
         Command::Fmt { paths, check, diff } => fmt(&paths, check, diff),
+        Command::Lsp => lanepolicy::lsp::serve_stdio(),
     };
     ExitCode::from(code)
 }
@@ -481,6 +484,7 @@ fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
         issues: args.issues.clone(),
         build: output.is_some(),
         max_input_bytes: args.max_input_bytes.unwrap_or(project::MAX_SOURCE_BYTES),
+        overlay: Default::default(),
     };
     // Files of several projects (what a pre-commit hook passes): each is
     // checked against its own inventory and configuration.

@@ -14,7 +14,7 @@ use crate::source::{
 };
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The largest policy, inventory, configuration or issue snapshot read by
@@ -48,6 +48,11 @@ pub struct Options {
     pub build: bool,
     /// The largest input file read, in bytes ([`MAX_SOURCE_BYTES`] by default).
     pub max_input_bytes: u64,
+    /// In-memory texts that stand in for files on disk (an editor's unsaved
+    /// buffers), keyed by canonical absolute path. Consulted wherever a
+    /// policy file, the inventory or the configuration is read; empty for
+    /// the command line.
+    pub overlay: BTreeMap<PathBuf, String>,
 }
 
 impl Options {
@@ -62,6 +67,7 @@ impl Options {
             issues: None,
             build: true,
             max_input_bytes: MAX_SOURCE_BYTES,
+            overlay: BTreeMap::new(),
         }
     }
 }
@@ -157,6 +163,18 @@ fn read_source(
             Ok((SourceFile::new(shown, text, sha), Some(bad)))
         }
     }
+}
+
+/// A source file from an in-memory text (see [`Options::overlay`]), a byte
+/// order mark removed as for a file read from disk.
+fn overlay_source(text: &str, shown: &str, hash: bool) -> SourceFile {
+    let sha = if hash {
+        bundle::canonical::hex(&Sha256::digest(text.as_bytes()))
+    } else {
+        String::new()
+    };
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    SourceFile::new(shown, body.to_string(), sha)
 }
 
 pub(crate) fn io_message(e: &std::io::Error) -> String {
@@ -472,12 +490,18 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     let project = project_root(&inv_path);
     let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-        let (mut src, bad) = read_source(
-            p,
-            &display_path(&abs, &root),
-            opts.build,
-            opts.max_input_bytes,
-        )?;
+        let (mut src, bad) = match opts.overlay.get(&abs) {
+            Some(text) => (
+                overlay_source(text, &display_path(&abs, &root), opts.build),
+                None,
+            ),
+            None => read_source(
+                p,
+                &display_path(&abs, &root),
+                opts.build,
+                opts.max_input_bytes,
+            )?,
+        };
         src.bundle_path = relative_path(&abs, &project);
         Ok((src, bad))
     };

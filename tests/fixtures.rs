@@ -24,6 +24,7 @@ fn render(policy: &Path, inventory: &Path) -> (String, String) {
         issues: None,
         build: true,
         max_input_bytes: lanepolicy::project::MAX_SOURCE_BYTES,
+        overlay: Default::default(),
     };
     let outcome = project::compile(&opts).expect("fixture files are readable");
     let human = diagnostic::render_human(&outcome.diagnostics, &outcome.sources, false);

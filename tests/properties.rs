@@ -147,6 +147,7 @@ fn compiling_twice_gives_the_same_bundle() {
         issues: None,
         build: true,
         max_input_bytes: lanepolicy::project::MAX_SOURCE_BYTES,
+        overlay: Default::default(),
     };
     let a = lanepolicy::project::compile(&opts)
         .unwrap()

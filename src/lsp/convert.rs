@@ -1,0 +1,113 @@
+//! Positions and paths between lanepolicy (byte spans, file paths) and LSP
+//! (UTF-16 line/character positions, `file://` URIs).
+
+use crate::source::Span;
+use lsp_types as lt;
+use std::path::{Path, PathBuf};
+
+/// The LSP position (0-based line, UTF-16 code units) of byte `offset` in
+/// `text`; an offset past the end or inside a character clamps back.
+pub fn offset_to_position(text: &str, offset: usize) -> lt::Position {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character = text[start..offset].encode_utf16().count();
+    lt::Position::new(line as u32, character as u32)
+}
+
+/// The LSP range of a byte span.
+pub fn span_to_range(text: &str, span: Span) -> lt::Range {
+    lt::Range::new(
+        offset_to_position(text, span.start),
+        offset_to_position(text, span.end),
+    )
+}
+
+/// The byte offset of an LSP position in `text`; past the end of a line it
+/// clamps to the line's end, past the last line to the end of the text.
+pub fn position_to_offset(text: &str, pos: lt::Position) -> usize {
+    let mut start = 0;
+    for _ in 0..pos.line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let mut units = 0u32;
+    for (i, c) in text[start..line_end].char_indices() {
+        if units >= pos.character {
+            return start + i;
+        }
+        units += c.len_utf16() as u32;
+    }
+    line_end
+}
+
+/// The path of a `file://` URI (percent-decoded); `None` for other schemes.
+pub fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
+    let s = uri.as_str().strip_prefix("file://")?;
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().map(PathBuf::from)
+}
+
+/// The `file://` URI of an absolute path, percent-encoding what a URI path
+/// may not hold.
+pub fn path_to_uri(path: &Path) -> Option<lt::Uri> {
+    let s = path.to_str()?;
+    let mut out = String::from("file://");
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_positions_round_trip() {
+        let text = "a\n😀é=x\n";
+        // `x` is after a surrogate pair (2 units), `é` (1) and `=` (1).
+        let off = text.find('x').unwrap();
+        assert_eq!(offset_to_position(text, off), lt::Position::new(1, 4));
+        assert_eq!(position_to_offset(text, lt::Position::new(1, 4)), off);
+        assert_eq!(
+            position_to_offset(text, lt::Position::new(9, 0)),
+            text.len()
+        );
+    }
+
+    #[test]
+    fn uris_round_trip() {
+        let p = Path::new("/tmp/a b/ü.policy");
+        let uri = path_to_uri(p).unwrap();
+        assert_eq!(uri.as_str(), "file:///tmp/a%20b/%C3%BC.policy");
+        assert_eq!(uri_to_path(&uri).unwrap(), p);
+    }
+}

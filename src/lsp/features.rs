@@ -1,0 +1,514 @@
+//! Requests: hover, definition, completion, code actions, formatting and
+//! document symbols. What is under the cursor comes from the parser's AST
+//! (spans on every node); facts come from the inventory as loaded by
+//! [`crate::inventory::load`] from the open buffer or the file.
+
+use super::Server;
+use super::convert::{path_to_uri, position_to_offset, span_to_range, uri_to_path};
+use crate::checks::CHECKS;
+use crate::inventory::{self, Inventory};
+use crate::source::{SourceFile, Span};
+use crate::syntax::ast::{self, ClauseKind, Retire};
+use crate::syntax::parser::parse_file;
+use lsp_server::Request;
+use lsp_types as lt;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Runs a request; `Err` is a message for an InvalidParams error.
+pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, String> {
+    use lt::request::Request as _;
+    let m = req.method.as_str();
+    let p = req.params;
+    let bad = |e: serde_json::Error| format!("invalid parameters: {e}");
+    let out = match m {
+        lt::request::HoverRequest::METHOD => {
+            let p: lt::HoverParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(hover(server, &p.text_document_position_params))
+        }
+        lt::request::GotoDefinition::METHOD => {
+            let p: lt::GotoDefinitionParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(definition(server, &p.text_document_position_params))
+        }
+        lt::request::Completion::METHOD => {
+            let p: lt::CompletionParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(completion(server, &p.text_document_position))
+        }
+        lt::request::CodeActionRequest::METHOD => {
+            let p: lt::CodeActionParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(code_actions(server, &p))
+        }
+        lt::request::Formatting::METHOD => {
+            let p: lt::DocumentFormattingParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(formatting(server, &p.text_document.uri))
+        }
+        lt::request::DocumentSymbolRequest::METHOD => {
+            let p: lt::DocumentSymbolParams = serde_json::from_value(p).map_err(bad)?;
+            serde_json::to_value(symbols(server, &p.text_document.uri))
+        }
+        other => return Err(format!("unsupported request `{other}`")),
+    };
+    out.map_err(|e| e.to_string())
+}
+
+/// The document's path and text.
+fn document(server: &Server, uri: &lt::Uri) -> Option<(PathBuf, String)> {
+    let path = uri_to_path(uri)?;
+    let path = path.canonicalize().unwrap_or(path);
+    let text = server.text(&path)?;
+    Some((path, text))
+}
+
+/// The inventory of `path`'s project (the unsaved buffer if open), with
+/// its text; `None` when there is none or it does not load.
+fn inventory_for(server: &Server, path: &Path) -> Option<(PathBuf, SourceFile, Inventory)> {
+    let inv_path = server.inventory_of(path)?;
+    let text = server.text(&inv_path)?;
+    let src = SourceFile::new(inv_path.display().to_string(), text, String::new());
+    let inv = inventory::load(&src, 0).ok()?;
+    Some((inv_path, src, inv))
+}
+
+/// What the cursor is on in a policy file.
+enum Target<'a> {
+    Action(&'a ast::Ident),
+    Pattern(&'a ast::Pattern),
+    Event(&'a ast::Ident),
+    Issue(&'a ast::IssueRef, Span),
+    Proof(&'a ast::Ident),
+}
+
+fn inside(span: Span, offset: usize) -> bool {
+    span.start <= offset && offset <= span.end
+}
+
+fn target_at(file: &ast::File, offset: usize) -> Option<(&ast::Rule, Target<'_>)> {
+    let rule = file.rules.iter().find(|r| inside(r.span, offset))?;
+    if let Some(a) = rule.actions.iter().find(|a| inside(a.span, offset)) {
+        return Some((rule, Target::Action(a)));
+    }
+    if let Some(p) = rule.patterns.iter().find(|p| inside(p.span, offset)) {
+        return Some((rule, Target::Pattern(p)));
+    }
+    for c in &rule.clauses {
+        match &c.kind {
+            ClauseKind::Until(rs) => {
+                for r in rs {
+                    if let Retire::Event(e) = r
+                        && inside(e.span, offset)
+                    {
+                        return Some((rule, Target::Event(e)));
+                    }
+                }
+            }
+            ClauseKind::Issue(i, span) if inside(*span, offset) => {
+                return Some((rule, Target::Issue(i, *span)));
+            }
+            ClauseKind::Requires(ps) => {
+                if let Some(p) = ps.iter().find(|p| inside(p.span, offset)) {
+                    return Some((rule, Target::Proof(p)));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Lane keys matching a pattern (`*` in a segment matches any run).
+fn matches(pattern: &ast::Pattern, inv: &Inventory) -> Vec<String> {
+    let glob = |g: &str, s: &str| {
+        globset::GlobBuilder::new(g)
+            .literal_separator(true)
+            .build()
+            .map(|g| g.compile_matcher().is_match(s))
+            .unwrap_or(false)
+    };
+    inv.lanes
+        .iter()
+        .filter(|(_, l)| glob(&pattern.context, &l.context) && glob(&pattern.instance, &l.instance))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// The products of the lanes a rule touches.
+fn products(rule: &ast::Rule, inv: &Inventory) -> Vec<String> {
+    let mut out: Vec<String> = rule
+        .patterns
+        .iter()
+        .flat_map(|p| matches(p, inv))
+        .filter_map(|k| inv.lanes.get(&k).map(|l| l.product.clone()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The word (check code or name) at `offset` in a comment line.
+fn word_at(text: &str, offset: usize) -> &str {
+    let is = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let start = text[..offset]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is(*c))
+        .last()
+        .map_or(offset, |(i, _)| i);
+    let end = text[offset..]
+        .char_indices()
+        .find(|(_, c)| !is(*c))
+        .map_or(text.len(), |(i, _)| offset + i);
+    &text[start..end]
+}
+
+fn markdown(value: String, range: Option<lt::Range>) -> lt::Hover {
+    lt::Hover {
+        contents: lt::HoverContents::Markup(lt::MarkupContent {
+            kind: lt::MarkupKind::Markdown,
+            value,
+        }),
+        range,
+    }
+}
+
+fn lane_facts(key: &str, inv: &Inventory) -> String {
+    match inv.lanes.get(key) {
+        Some(l) => format!(
+            "- `{key}`: product `{}`, production {}, phase {:?}, data_authority {:?}{}",
+            l.product,
+            l.production,
+            l.phase,
+            l.data_authority,
+            l.extra
+                .get("protected")
+                .map_or(String::new(), |v| format!(", protected {v}"))
+        ),
+        None => format!("- `{key}`"),
+    }
+}
+
+fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hover> {
+    let (path, text) = document(server, &at.text_document.uri)?;
+    let offset = position_to_offset(&text, at.position);
+    // A check code or name, in a suppression comment or anywhere.
+    let word = word_at(&text, offset);
+    if !word.is_empty()
+        && let Some(check) = CHECKS.iter().find(|c| c.code == word || c.name == word)
+    {
+        return Some(markdown(check.doc(), None));
+    }
+    let file = parse_file(&text);
+    let (rule, target) = target_at(&file, offset)?;
+    let (_, _, inv) = inventory_for(server, &path)?;
+    let (value, span) = match target {
+        Target::Pattern(p) => {
+            let lanes = matches(p, &inv);
+            let mut s = format!("**{}** matches {} lane(s)\n\n", p.text(), lanes.len());
+            for k in &lanes {
+                s.push_str(&lane_facts(k, &inv));
+                s.push('\n');
+            }
+            (s, p.span)
+        }
+        Target::Action(a) => match inv.actions.get(&a.name) {
+            Some(act) => (
+                format!(
+                    "**{}**: operation `{}`, {}",
+                    a.name,
+                    act.operation,
+                    if act.destructive {
+                        "destructive"
+                    } else {
+                        "not destructive"
+                    }
+                ),
+                a.span,
+            ),
+            None => (
+                format!("**{}**: not declared in the inventory", a.name),
+                a.span,
+            ),
+        },
+        Target::Event(e) => {
+            let mut s = format!("**{}**", e.name);
+            for prod in products(rule, &inv) {
+                if let Some(state) = inv.products.get(&prod).and_then(|p| p.events.get(&e.name)) {
+                    s.push_str(&format!("\n\n- product `{prod}`: {state:?}"));
+                }
+            }
+            (s, e.span)
+        }
+        Target::Issue(i, span) => {
+            let url = match i {
+                ast::IssueRef::Url(u) => Some(u.clone()),
+                ast::IssueRef::GitHub {
+                    owner,
+                    repo,
+                    number,
+                } => Some(format!("https://github.com/{owner}/{repo}/issues/{number}")),
+                ast::IssueRef::Local(n) => inv.issues.as_ref().map(|b| format!("{b}{n}")),
+            };
+            (
+                url.unwrap_or_else(|| "no `issues` base URL in lanes.yaml".into()),
+                span,
+            )
+        }
+        Target::Proof(p) => (format!("proof **{}**", p.name), p.span),
+    };
+    Some(markdown(value, Some(span_to_range(&text, span))))
+}
+
+fn definition(
+    server: &Server,
+    at: &lt::TextDocumentPositionParams,
+) -> Option<lt::GotoDefinitionResponse> {
+    let (path, text) = document(server, &at.text_document.uri)?;
+    let offset = position_to_offset(&text, at.position);
+    let file = parse_file(&text);
+    let (rule, target) = target_at(&file, offset)?;
+    let (inv_path, inv_src, inv) = inventory_for(server, &path)?;
+    let spans: Vec<Span> = match target {
+        Target::Action(a) => inv
+            .actions
+            .get(&a.name)
+            .map(|a| a.span)
+            .into_iter()
+            .collect(),
+        Target::Pattern(p) => matches(p, &inv)
+            .iter()
+            .filter_map(|k| inv.lanes.get(k).map(|l| l.span))
+            .collect(),
+        Target::Event(_) => products(rule, &inv)
+            .iter()
+            .filter_map(|p| inv.products.get(p).map(|p| p.span))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let uri = path_to_uri(&inv_path)?;
+    let locations: Vec<lt::Location> = spans
+        .into_iter()
+        .map(|s| lt::Location {
+            uri: uri.clone(),
+            range: span_to_range(&inv_src.text, s),
+        })
+        .collect();
+    (!locations.is_empty()).then_some(lt::GotoDefinitionResponse::Array(locations))
+}
+
+const KEYWORDS: &[&str] = &[
+    "allow", "deny", "on", "until", "issue=", "confirm=", "requires", "reason=",
+];
+
+fn completion(
+    server: &Server,
+    at: &lt::TextDocumentPositionParams,
+) -> Option<lt::CompletionResponse> {
+    let (path, text) = document(server, &at.text_document.uri)?;
+    let offset = position_to_offset(&text, at.position);
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text[line_start..offset];
+    let item =
+        |label: String, kind: lt::CompletionItemKind, detail: Option<String>| lt::CompletionItem {
+            label,
+            kind: Some(kind),
+            detail,
+            ..Default::default()
+        };
+    let mut items = Vec::new();
+    // Inside confirm="...": placeholders.
+    if let Some(i) = line.rfind("confirm=\"")
+        && !line[i + 9..].contains('"')
+    {
+        for p in crate::sema::PLACEHOLDERS {
+            items.push(item(
+                format!("{{{p}}}"),
+                lt::CompletionItemKind::VARIABLE,
+                None,
+            ));
+        }
+        return Some(lt::CompletionResponse::Array(items));
+    }
+    for k in KEYWORDS {
+        items.push(item(k.to_string(), lt::CompletionItemKind::KEYWORD, None));
+    }
+    if let Some((_, _, inv)) = inventory_for(server, &path) {
+        for (k, a) in &inv.actions {
+            items.push(item(
+                k.clone(),
+                lt::CompletionItemKind::FUNCTION,
+                Some(format!(
+                    "{}{}",
+                    a.operation,
+                    if a.destructive { ", destructive" } else { "" }
+                )),
+            ));
+        }
+        let mut contexts = std::collections::BTreeSet::new();
+        for (k, l) in &inv.lanes {
+            contexts.insert(l.context.clone());
+            items.push(item(
+                k.clone(),
+                lt::CompletionItemKind::CONSTANT,
+                Some(format!("product {}", l.product)),
+            ));
+        }
+        for c in contexts {
+            items.push(item(
+                format!("{c}/*"),
+                lt::CompletionItemKind::CONSTANT,
+                Some("every lane of the context".into()),
+            ));
+        }
+        // Events of the products the rule under the cursor touches (all when none).
+        let file = parse_file(&text);
+        let prods = file
+            .rules
+            .iter()
+            .find(|r| r.span.start <= offset && text[r.span.start..offset].lines().count() <= 1)
+            .map(|r| products(r, &inv))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| inv.products.keys().cloned().collect());
+        let mut events = std::collections::BTreeSet::new();
+        for p in prods {
+            if let Some(prod) = inv.products.get(&p) {
+                events.extend(prod.events.keys().cloned());
+            }
+        }
+        for e in events {
+            items.push(item(e, lt::CompletionItemKind::EVENT, Some("event".into())));
+        }
+    }
+    for proof in crate::model::PROOFS {
+        items.push(item(
+            proof.to_string(),
+            lt::CompletionItemKind::VALUE,
+            Some("proof".into()),
+        ));
+    }
+    Some(lt::CompletionResponse::Array(items))
+}
+
+fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeActionResponse> {
+    let (_, text) = document(server, &p.text_document.uri)?;
+    let file = parse_file(&text);
+    let uri = p.text_document.uri.clone();
+    let mut out = Vec::new();
+    let edit = |range: lt::Range, new_text: String| lt::WorkspaceEdit {
+        changes: Some(
+            [(uri.clone(), vec![lt::TextEdit { range, new_text }])]
+                .into_iter()
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    for d in &p.context.diagnostics {
+        let help = d
+            .data
+            .as_ref()
+            .and_then(|v| v.get("help"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        // "did you mean `X`?": replace the range with X.
+        if let Some(rest) = help.strip_prefix("did you mean `")
+            && let Some(x) = rest.strip_suffix("`?")
+        {
+            out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
+                title: format!("Replace with `{x}`"),
+                kind: Some(lt::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(d.range, x.to_string())),
+                is_preferred: Some(true),
+                ..Default::default()
+            }));
+        }
+        let code = match &d.code {
+            Some(lt::NumberOrString::String(c)) => c.clone(),
+            _ => continue,
+        };
+        let start = position_to_offset(&text, d.range.start);
+        let Some(rule) = file.rules.iter().find(|r| inside(r.span, start)) else {
+            continue;
+        };
+        // A missing clause: a skeleton at the end of the rule.
+        let end = span_to_range(&text, Span::new(rule.span.end, rule.span.end));
+        // The checks that ask for a clause: L001 no issue, L002 never
+        // retires, L004 no confirmation phrase.
+        let skeleton = match code.as_str() {
+            "L001" => Some(("issue", " issue=#")),
+            "L002" => Some(("until", " until launch")),
+            "L004" => Some(("confirm", " confirm=\"{action} {context} {instance}\"")),
+            _ => None,
+        };
+        if let Some((keyword, skeleton)) = skeleton
+            && !rule.clauses.iter().any(|c| c.kind.keyword() == keyword)
+        {
+            out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
+                title: format!("Add `{}`", skeleton.trim()),
+                kind: Some(lt::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(end, skeleton.to_string())),
+                ..Default::default()
+            }));
+        }
+        // A suppression comment on the line before the rule (L-codes only).
+        if code.starts_with('L') {
+            let line_start = text[..rule.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let indent: String = text[line_start..rule.span.start]
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .collect();
+            let at = span_to_range(&text, Span::new(line_start, line_start));
+            out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
+                title: format!("Suppress {code} for this rule (give the reason)"),
+                kind: Some(lt::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![d.clone()]),
+                edit: Some(edit(
+                    at,
+                    format!("{indent}// lanepolicy: ignore {code} reason=\"TODO: why\"\n"),
+                )),
+                ..Default::default()
+            }));
+        }
+    }
+    Some(out)
+}
+
+fn formatting(server: &Server, uri: &lt::Uri) -> Option<Vec<lt::TextEdit>> {
+    let (_, text) = document(server, uri)?;
+    // Text that does not parse is left alone (its errors are diagnostics).
+    let formatted = crate::fmt::format_source(&text).ok()?;
+    if formatted == text {
+        return Some(Vec::new());
+    }
+    Some(vec![lt::TextEdit {
+        range: span_to_range(&text, Span::new(0, text.len())),
+        new_text: formatted,
+    }])
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
+fn symbols(server: &Server, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse> {
+    let (_, text) = document(server, uri)?;
+    let file = parse_file(&text);
+    let symbols = file
+        .rules
+        .iter()
+        .map(|r| {
+            let effect = text
+                .get(r.keyword_span.start..r.keyword_span.end)
+                .unwrap_or("rule");
+            let actions: Vec<&str> = r.actions.iter().map(|a| a.name.as_str()).collect();
+            let lanes: Vec<String> = r.patterns.iter().map(|p| p.text()).collect();
+            lt::DocumentSymbol {
+                name: format!("{effect} {} on {}", actions.join(", "), lanes.join(", ")),
+                detail: r.doc.first().cloned(),
+                kind: lt::SymbolKind::FUNCTION,
+                tags: None,
+                deprecated: None,
+                range: span_to_range(&text, r.span),
+                selection_range: span_to_range(&text, r.keyword_span),
+                children: None,
+            }
+        })
+        .collect();
+    Some(lt::DocumentSymbolResponse::Nested(symbols))
+}

@@ -1,0 +1,383 @@
+//! `lanepolicy lsp` driven over stdio with JSON-RPC (Content-Length
+//! framing), as an editor does.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+}
+
+fn uri(p: &Path) -> String {
+    lanepolicy::lsp::path_to_uri(p)
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        len = n.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; len];
+                r.read_exact(&mut body).unwrap();
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            rx,
+            next_id: 0,
+        };
+        let init = c.request(
+            "initialize",
+            json!({
+                "capabilities": {},
+                "rootUri": uri(root),
+                "initializationOptions": {"today": "2026-11-29", "docsUrl": "https://example.com/rules/"}
+            }),
+        );
+        assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = msg.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn recv(&self) -> Value {
+        self.rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server answers within 30 s")
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let m = self.recv();
+            if m["id"] == json!(id) {
+                assert!(m.get("error").is_none(), "{m}");
+                return m["result"].clone();
+            }
+        }
+    }
+
+    /// The next diagnostics published for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        loop {
+            let m = self.recv();
+            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
+                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+        }
+    }
+}
+
+fn codes(diags: &[Value]) -> Vec<String> {
+    diags
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn project() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let inv = root.join("lanes.yaml");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/lanes.yaml"),
+        &inv,
+    )
+    .unwrap();
+    let policy = root.join("a.policy");
+    std::fs::write(&policy, CLEAN).unwrap();
+    (dir, inv, policy)
+}
+
+const CLEAN: &str = "allow deploy on hq/stag* until 2027-03-01 issue=#12\n";
+
+#[test]
+fn a_session_from_initialize_to_exit() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+
+    // An unsaved typo: the diagnostic of `check`, at its place.
+    let typo = "// é😀\nallow deplyo on hq/stag* until 2027-03-01 issue=#12\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": typo}]}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["E101"]);
+    // Line 1, after `allow ` (UTF-16 units; the comment line's characters do not count).
+    assert_eq!(
+        d[0]["range"],
+        json!({"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 12}})
+    );
+    assert_eq!(d[0]["severity"], json!(1));
+    assert_eq!(
+        d[0]["codeDescription"]["href"],
+        "https://example.com/rules/E101-unknown-action.md"
+    );
+    assert_eq!(
+        d[0]["message"],
+        "unknown action `deplyo` (not declared in the inventory)\nhelp: did you mean `deploy`?"
+    );
+
+    // The quick fix from the help.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": p}, "range": d[0]["range"], "context": {"diagnostics": d}}),
+    );
+    assert_eq!(actions[0]["title"], "Replace with `deploy`");
+    assert_eq!(actions[0]["edit"]["changes"][&p][0]["newText"], "deploy");
+    assert_eq!(actions[0]["edit"]["changes"][&p][0]["range"], d[0]["range"]);
+
+    // Hover, definition, completion on the fixed text.
+    let text = "allow deploy on hq/stag* until 2027-03-01 issue=#12\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    let at = |line: u32, character: u32| json!({"textDocument": {"uri": p}, "position": {"line": line, "character": character}});
+    let h = c.request("textDocument/hover", at(0, 8));
+    assert_eq!(
+        h["contents"]["value"],
+        "**deploy**: operation `deploy`, not destructive"
+    );
+    let h = c.request("textDocument/hover", at(0, 18));
+    let v = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        v.starts_with("**hq/stag*** matches 1 lane(s)\n\n- `hq/staging`: product"),
+        "{v}"
+    );
+    let h = c.request("textDocument/hover", at(0, 50));
+    assert_eq!(
+        h["contents"]["value"],
+        "https://github.com/cbusillo/launchplane/issues/12"
+    );
+
+    let def = c.request("textDocument/definition", at(0, 8));
+    assert_eq!(def[0]["uri"], uri(&inv));
+    let inv_text = std::fs::read_to_string(&inv).unwrap();
+    let line = inv_text
+        .lines()
+        .position(|l| l.trim_start().starts_with("deploy:"))
+        .unwrap();
+    assert_eq!(def[0]["range"]["start"]["line"], json!(line));
+
+    let comp = c.request("textDocument/completion", at(0, 0));
+    let labels: Vec<&str> = comp
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    for want in [
+        "until",
+        "issue=",
+        "deploy",
+        "empty_bootstrap",
+        "cm/testing",
+        "cm/*",
+        "backup_proof",
+    ] {
+        assert!(labels.contains(&want), "{want} in {labels:?}");
+    }
+    // Events only of the products the rule touches: hq has none.
+    assert!(!labels.contains(&"launch"), "{labels:?}");
+
+    let syms = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": p}}),
+    );
+    assert_eq!(syms[0]["name"], "allow deploy on hq/stag*");
+
+    // Formatting: the library formatter's layout as one edit.
+    let messy = "allow   deploy on hq/stag*   until 2027-03-01 issue=#12\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 4}, "contentChanges": [{"text": messy}]}),
+    );
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": p}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    assert_eq!(
+        edits[0]["newText"],
+        lanepolicy::fmt::format_source(messy).unwrap()
+    );
+    assert_eq!(
+        edits[0]["range"],
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 1, "character": 0}})
+    );
+
+    let shutdown = c.request("shutdown", Value::Null);
+    assert_eq!(shutdown, Value::Null);
+    c.notify("exit", Value::Null);
+    let status = c.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn editing_the_inventory_rechecks_open_policies() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    // The unsaved inventory renames the action: the policy now names an unknown one.
+    let text = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace("  deploy:", "  ship:");
+    let i = uri(&inv);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": i, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["E101"]);
+    assert_eq!(
+        d[0]["range"],
+        json!({"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": 12}})
+    );
+    // Closing it without saving: the file on disk counts again.
+    c.notify("textDocument/didClose", json!({"textDocument": {"uri": i}}));
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn clause_skeletons_suppressions_and_check_docs() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let text = "allow deploy on hq/staging until 2027-03-01\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["L001"]);
+    assert_eq!(d[0]["severity"], json!(1)); // L001 is an error by default
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": p}, "range": d[0]["range"], "context": {"diagnostics": d}}),
+    );
+    let titles: Vec<&str> = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Add `issue=#`",
+            "Suppress L001 for this rule (give the reason)"
+        ]
+    );
+    let add = &actions[0]["edit"]["changes"][&p][0];
+    assert_eq!(add["newText"], " issue=#");
+    assert_eq!(add["range"]["start"], json!({"line": 0, "character": 43}));
+    let suppress = &actions[1]["edit"]["changes"][&p][0];
+    assert_eq!(
+        suppress["newText"],
+        "// lanepolicy: ignore L001 reason=\"TODO: why\"\n"
+    );
+    assert_eq!(
+        suppress["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+
+    // Hover on a check code in a suppression comment: its documentation.
+    let text = "// lanepolicy: ignore L001 reason=\"tracked elsewhere\"\nallow deploy on hq/staging until 2027-03-01\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 23}}),
+    );
+    let doc = h["contents"]["value"].as_str().unwrap();
+    assert!(doc.starts_with("L001 missing-issue"), "{doc}");
+
+    // Placeholders inside confirm="...".
+    let text = "allow empty_bootstrap on cm/testing until launch issue=#1 confirm=\"boot {\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    let comp = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 73}}),
+    );
+    let labels: Vec<&str> = comp
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["{product}", "{context}", "{instance}", "{lane}"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
