@@ -340,7 +340,7 @@ impl Runtime {
     }
 }
 
-/// One reason for a deny: `code` (e.g. `"no_matching_allow"`) and a
+/// One reason for a deny: `code` (e.g. `"no-matching-rule"`) and a
 /// `message` for a person.
 #[pyclass(frozen, module = "lanepolicy", get_all)]
 struct Reason {
