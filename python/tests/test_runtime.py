@@ -45,7 +45,10 @@ CASES = [
     (
         "hq/prod",
         "backup_restore",
-        {"confirm": "restore hq/prod from backup", "proofs": {"backup_proof": "bg-1"}},
+        {
+            "confirm": "restore hq/prod from backup",
+            "proofs": {"backup_proof": "bg-1", "restore_proof": "rp-1"},
+        },
         0,
         None,
     ),
@@ -110,7 +113,7 @@ def test_decide_equals_cli(rt: Runtime, cli: Cli, bundle_path: pathlib.Path, cas
 def test_allow_names_its_rule_and_issue(rt: Runtime) -> None:
     d = rt.decide("cm/testing", "empty_bootstrap", confirm="bootstrap cm testing", now=NOW)
     assert d.allowed and d.reasons == []
-    assert d.rule is not None and d.rule["source"]["path"] == "rules.policy"
+    assert d.rule is not None and d.rule["source"]["path"].endswith("project/rules.policy")
     assert d.issue is not None and d.issue["url"].endswith("/issues/573")
     assert d.until == ["launch", "2099-01-31"]
 
@@ -226,7 +229,7 @@ def test_now_forms(rt: Runtime) -> None:
 
 
 def tampered(data: bytes) -> bytes:
-    out = data.replace(b"bootstrap {context} {instance}", b"bootstrap anything", 1)
+    out = data.replace(b"#573", b"#574", 1)
     assert out != data
     return out
 
