@@ -35,10 +35,7 @@ fn to_python<T: serde::Serialize>(py: Python<'_>, value: &T) -> PyResult<Py<PyAn
 }
 
 fn json_loads(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
-    Ok(py
-        .import("json")?
-        .call_method1("loads", (text,))?
-        .unbind())
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
 
 /// A loaded, verified bundle and the keys that its reloads must verify
@@ -197,7 +194,11 @@ impl Runtime {
     /// verified bundle (wrong format, digest, signature, or over 64 MiB).
     #[staticmethod]
     #[pyo3(signature = (path, *, trusted_keys=None))]
-    fn from_path(py: Python<'_>, path: PathBuf, trusted_keys: Option<Vec<String>>) -> PyResult<Runtime> {
+    fn from_path(
+        py: Python<'_>,
+        path: PathBuf,
+        trusted_keys: Option<Vec<String>>,
+    ) -> PyResult<Runtime> {
         let keys = trusted(trusted_keys)?;
         let shown = path.display().to_string();
         let core = py.detach(|| -> Result<Core, String> {
@@ -517,9 +518,8 @@ fn options(
 }
 
 fn compile(py: Python<'_>, opts: &project::Options) -> PyResult<project::Outcome> {
-    py.detach(|| project::compile(opts)).map_err(|f| {
-        CompileError::new_err((f.to_string(), Vec::<Py<PyAny>>::new()))
-    })
+    py.detach(|| project::compile(opts))
+        .map_err(|f| CompileError::new_err((f.to_string(), Vec::<Py<PyAny>>::new())))
 }
 
 fn one_or_many(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
@@ -572,8 +572,7 @@ fn build(
     let today = today.map(|t| t.str().map(|s| s.to_string())).transpose()?;
     let opts = options(one_or_many(paths)?, inventory, config, issues, today, true)?;
     let outcome = compile(py, &opts)?;
-    let failed =
-        outcome.has_errors() || (deny_warnings && outcome.count(Severity::Warning) > 0);
+    let failed = outcome.has_errors() || (deny_warnings && outcome.count(Severity::Warning) > 0);
     let bundle = match (&outcome.bundle, failed) {
         (Some(b), false) => b,
         _ => {
@@ -581,12 +580,12 @@ fn build(
                 py,
                 &diagnostic::render_json(&outcome.diagnostics, &outcome.sources),
             )?;
-            let summary =
-                diagnostic::summary_line(&outcome.diagnostics, outcome.policy_files + 1);
+            let summary = diagnostic::summary_line(&outcome.diagnostics, outcome.policy_files + 1);
             return Err(CompileError::new_err((summary.trim().to_string(), diags)));
         }
     };
-    let text = bundle::to_text(bundle).map_err(|e| CompileError::new_err((e, Vec::<Py<PyAny>>::new())))?;
+    let text =
+        bundle::to_text(bundle).map_err(|e| CompileError::new_err((e, Vec::<Py<PyAny>>::new())))?;
     Ok(PyBytes::new(py, text.as_bytes()).unbind())
 }
 
