@@ -315,3 +315,30 @@ def test_exceptions_share_one_base() -> None:
     for e in (lanepolicy.BundleError, lanepolicy.FactError, lanepolicy.CompileError):
         assert issubclass(e, lanepolicy.LanepolicyError)
     assert issubclass(lanepolicy.FactError, ValueError)
+
+
+def a_public_key() -> str:
+    """A minisign public key (the key's line) that signed nothing here."""
+    import base64
+
+    return base64.b64encode(b"Ed" + bytes(range(8)) + bytes(range(32, 64))).decode()
+
+
+def test_trusted_keys_refuse_an_unsigned_bundle_as_the_cli(
+    cli: Cli, bundle_path: pathlib.Path
+) -> None:
+    key = a_public_key()
+    rc, expected = cli.json(
+        "--trusted-key", key, "decide", "--bundle", str(bundle_path), "--json",
+        "--lane", "cm/testing", "--action", "empty_bootstrap",
+    )
+    assert rc == 2 and expected["reasons"][0]["code"] == "bundle-invalid"
+    with pytest.raises(BundleError) as err:
+        Runtime.from_path(bundle_path, trusted_keys=[key])
+    assert str(err.value) == expected["reasons"][0]["message"]
+    with pytest.raises(BundleError):
+        Runtime.from_bytes(bundle_path.read_bytes(), trusted_keys=[key])
+    with pytest.raises(BundleError):
+        Runtime.from_bytes(bundle_path.read_bytes(), signature=b"not a signature", trusted_keys=[key])
+    with pytest.raises(BundleError, match="trusted key"):
+        Runtime.from_bytes(bundle_path.read_bytes(), trusted_keys=["not a key"])
