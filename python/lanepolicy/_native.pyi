@@ -157,8 +157,12 @@ def check(
 ) -> list[dict[str, Any]]:
     """The diagnostics ``check --format json`` prints for ``paths``.
 
+    ``today`` (a date or ``"YYYY-MM-DD"``; default today in UTC) is the day
+    the date lints (expiring rules) count from.
+
     Raises:
         CompileError: a file cannot be read, or the paths span several projects.
+        ValueError: ``today`` is not a date.
     """
 
 def build(

@@ -13,7 +13,7 @@ use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project;
 use lanepolicy::runtime::{self, Facts, Request, Runtime as Core};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use std::collections::BTreeMap;
@@ -488,7 +488,7 @@ fn options(
     let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let today = match today {
         Some(t) => t.parse::<jiff::civil::Date>().map_err(|_| {
-            PyTypeError::new_err(format!("`today` must be a date `YYYY-MM-DD`, found `{t}`"))
+            PyValueError::new_err(format!("`today` must be a date `YYYY-MM-DD`, found `{t}`"))
         })?,
         None => jiff::Timestamp::now()
             .to_zoned(jiff::tz::TimeZone::UTC)

@@ -86,3 +86,24 @@ def test_unreadable_input_raises(tmp_path: pathlib.Path) -> None:
     assert "missing" in str(err.value)
     with pytest.raises(CompileError):
         lanepolicy.build([tmp_path / "missing"])
+
+
+def test_several_projects_are_refused(tmp_path: pathlib.Path) -> None:
+    a = copy_project(tmp_path / "a")
+    b = copy_project(tmp_path / "b")
+    for call in (lanepolicy.check, lanepolicy.build):
+        with pytest.raises(CompileError, match="2 projects"):
+            call([a / "rules.policy", b / "rules.policy"])
+
+
+def test_today_moves_the_date_lints(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT)
+    rc, expected = cli.json("check", ".", "--format", "json", "--today", "2099-01-20", cwd=PROJECT)
+    got = lanepolicy.check(".", today="2099-01-20")
+    assert got == expected
+    assert got != [] and all(d["severity"] != "error" for d in got)
+    import datetime
+
+    assert lanepolicy.check(".", today=datetime.date(2099, 1, 20)) == expected
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        lanepolicy.check(".", today="soon")
