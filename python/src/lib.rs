@@ -532,9 +532,10 @@ fn one_or_many(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
 /// Checks the policies in `paths` (a path or a list of files and
 /// directories) against their inventory (found beside them, or
 /// `inventory`). Returns the diagnostics as `check --format json` prints
-/// them: a list of dicts. Raises `CompileError` (with empty
-/// `.diagnostics`) when a file cannot be read or the paths belong to
-/// several projects.
+/// them: a list of dicts. `today` (a `datetime.date` or `"YYYY-MM-DD"`;
+/// default today in UTC) is the day the date lints count from. Raises
+/// `CompileError` (with empty `.diagnostics`) when a file cannot be read
+/// or the paths belong to several projects, `ValueError` for a bad `today`.
 #[pyfunction]
 #[pyo3(signature = (paths, *, inventory=None, config=None, issues=None, today=None))]
 fn check(
