@@ -709,15 +709,7 @@ fn bundle_text(path: &Path, b: &bundle::Bundle, inputs: &[&str]) -> Result<Strin
             ));
         }
     }
-    let value = serde_json::to_value(b).map_err(|e| fail(e.to_string()))?;
-    let text = bundle::to_pretty_json(&value);
-    if text.len() > MAX_BUNDLE_BYTES {
-        return Err(fail(format!(
-            "the bundle would be {} bytes, over the {MAX_BUNDLE_BYTES} bytes the runtime loads",
-            text.len()
-        )));
-    }
-    Ok(text)
+    bundle::to_text(b).map_err(fail)
 }
 
 /// Reads and verifies a bundle file.

@@ -21,6 +21,27 @@ use crate::model::{DataAuthority, DataSource, Effect, EventState, Phase};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The text `build -o` writes for a bundle: its pretty-printed JSON with
+/// sorted keys and a final newline (UTF-8). The CLI and the Python binding
+/// both write these bytes.
+///
+/// # Errors
+///
+/// A message when the bundle cannot be serialized, or when its text would
+/// be larger than [`load::MAX_BUNDLE_BYTES`] (the runtime would refuse it).
+pub fn to_text(b: &Bundle) -> Result<String, String> {
+    let value = serde_json::to_value(b).map_err(|e| e.to_string())?;
+    let text = to_pretty_json(&value);
+    if text.len() > load::MAX_BUNDLE_BYTES {
+        return Err(format!(
+            "the bundle would be {} bytes, over the {} bytes the runtime loads",
+            text.len(),
+            load::MAX_BUNDLE_BYTES
+        ));
+    }
+    Ok(text)
+}
+
 /// The value of `format`.
 pub const FORMAT: &str = "lanepolicy-bundle";
 /// The bundle version this build writes and reads.
