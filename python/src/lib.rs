@@ -514,6 +514,8 @@ fn options(
         config,
         issues,
         build,
+        max_input_bytes: project::MAX_SOURCE_BYTES,
+        overlay: Default::default(),
     })
 }
 
