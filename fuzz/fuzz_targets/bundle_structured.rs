@@ -143,23 +143,24 @@ fn word(n: u16) -> String {
 }
 
 /// The node at `path`, walking objects by key position and arrays by index.
-fn node<'a>(mut v: &'a mut Value, path: &[u16]) -> &'a mut Value {
-    for &step in path {
-        let next = match v {
-            Value::Object(m) if !m.is_empty() => {
-                let k = usize::from(step) % m.len();
-                let key = m.keys().nth(k).cloned().unwrap_or_default();
-                &mut m[&key]
-            }
-            Value::Array(a) if !a.is_empty() => {
-                let k = usize::from(step) % a.len();
-                &mut a[k]
-            }
-            _ => break,
-        };
-        v = next;
+fn node<'a>(v: &'a mut Value, path: &[u16]) -> &'a mut Value {
+    let Some((&step, rest)) = path.split_first() else {
+        return v;
+    };
+    let len = match &*v {
+        Value::Object(m) => m.len(),
+        Value::Array(a) => a.len(),
+        _ => 0,
+    };
+    if len == 0 {
+        return v;
     }
-    v
+    let k = usize::from(step) % len;
+    match v {
+        Value::Object(m) => node(m.values_mut().nth(k).expect("k is below the length"), rest),
+        Value::Array(a) => node(&mut a[k], rest),
+        other => other,
+    }
 }
 
 fn leaf(root: &Value, l: &Leaf) -> Value {
@@ -190,7 +191,9 @@ fn apply(root: &mut Value, m: &Mutation) {
             *node(root, path) = new;
         }
         Mutation::Remove(path) => {
-            let Some((last, parent)) = path.split_last() else { return };
+            let Some((last, parent)) = path.split_last() else {
+                return;
+            };
             match node(root, parent) {
                 Value::Object(map) if !map.is_empty() => {
                     let k = usize::from(*last) % map.len();
@@ -255,7 +258,9 @@ fn apply(root: &mut Value, m: &Mutation) {
             if let Some(a) = r.get_mut("lanes").and_then(Value::as_array_mut) {
                 a.push(Value::String(lane.clone()));
             }
-            if let (Some(p), Some(c)) = (phrase, r.get_mut("confirm").and_then(Value::as_object_mut)) {
+            if let (Some(p), Some(c)) =
+                (phrase, r.get_mut("confirm").and_then(Value::as_object_mut))
+            {
                 c.insert(lane, Value::String(word(*p)));
             }
         }
@@ -300,7 +305,8 @@ fn queries(v: &Value, qs: &[Query]) -> Vec<(Request, Facts)> {
         for (p, id) in q.proofs.iter().take(4) {
             req = req.proof(word(*p), word(*id));
         }
-        let now = jiff::Timestamp::from_second(q.now % 253_402_300_799).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let now = jiff::Timestamp::from_second(q.now % 253_402_300_799)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let mut facts = Facts::at(now);
         for (p, e) in q.occurred.iter().take(4) {
             facts = facts.with_occurred(name(&products, *p), word(*e));

@@ -88,8 +88,12 @@ fn real_policy() -> &'static File {
 /// all four renderings work. Returns the codes, sorted and deduplicated.
 fn check_diagnostics(diags: &[Diagnostic], sources: &SourceMap) -> Vec<&'static str> {
     for d in diags {
-        assert!(!d.message.is_empty(), "a diagnostic without a message: {d:?}");
-        let places = std::iter::once((d.file, d.span)).chain(d.notes.iter().map(|n| (n.file, n.span)));
+        assert!(
+            !d.message.is_empty(),
+            "a diagnostic without a message: {d:?}"
+        );
+        let places =
+            std::iter::once((d.file, d.span)).chain(d.notes.iter().map(|n| (n.file, n.span)));
         for (file, span) in places {
             assert!(file < sources.files().len(), "diagnostic in no file: {d:?}");
             let text = &sources.get(file).text;
@@ -168,7 +172,10 @@ pub fn policy_bytes(bytes: &[u8]) -> String {
     opts.inventory = Some(inv);
     let outcome = match project::compile(&opts) {
         Ok(o) => o,
-        Err(f) => panic!("a readable policy file is a failure: {}: {}", f.path, f.message),
+        Err(f) => panic!(
+            "a readable policy file is a failure: {}: {}",
+            f.path, f.message
+        ),
     };
     let codes = check_diagnostics(&outcome.diagnostics, &outcome.sources);
     let errors = has_errors(&outcome.diagnostics);
@@ -190,10 +197,7 @@ pub fn policy_bytes(bytes: &[u8]) -> String {
 fn scratch_dir() -> PathBuf {
     let thread = format!("{:?}", std::thread::current().id());
     let thread: String = thread.chars().filter(char::is_ascii_digit).collect();
-    std::env::temp_dir().join(format!(
-        "lanepolicy-fuzz-{}-{thread}",
-        std::process::id()
-    ))
+    std::env::temp_dir().join(format!("lanepolicy-fuzz-{}-{thread}", std::process::id()))
 }
 
 /// A policy text through the compiler in memory (parse, suppressions,
@@ -201,8 +205,16 @@ fn scratch_dir() -> PathBuf {
 /// it has no error, the bundle build, load and [`check_runtime`].
 pub fn policy_utf8(text: &str) -> String {
     let mut sources = SourceMap::default();
-    let inv_id = sources.add(SourceFile::new("lanes.yaml", INVENTORY.to_string(), String::new()));
-    let id = sources.add(SourceFile::new("fuzz.policy", text.to_string(), String::new()));
+    let inv_id = sources.add(SourceFile::new(
+        "lanes.yaml",
+        INVENTORY.to_string(),
+        String::new(),
+    ));
+    let id = sources.add(SourceFile::new(
+        "fuzz.policy",
+        text.to_string(),
+        String::new(),
+    ));
     let file = parse_file(text);
     let mut diags: Vec<Diagnostic> = file
         .errors
@@ -250,7 +262,11 @@ pub fn policy_utf8(text: &str) -> String {
 /// when clean, built, loaded and checked; so is a bundle with no rules.
 pub fn inventory(text: &str) -> String {
     let mut sources = SourceMap::default();
-    let inv_id = sources.add(SourceFile::new("lanes.yaml", text.to_string(), String::new()));
+    let inv_id = sources.add(SourceFile::new(
+        "lanes.yaml",
+        text.to_string(),
+        String::new(),
+    ));
     let mut diags = Vec::new();
     let _ = suppression::from_yaml(inv_id, text, &mut diags);
     let loaded = inventory::load(sources.get(inv_id), inv_id);
@@ -273,7 +289,11 @@ pub fn inventory(text: &str) -> String {
     let empty = bundle::build(&Program::default(), &inv, &sources, &[inv_id]);
     load_built(&empty);
     // The repository's policy against it.
-    let id = sources.add(SourceFile::new("fuzz.policy", POLICY.to_string(), String::new()));
+    let id = sources.add(SourceFile::new(
+        "fuzz.policy",
+        POLICY.to_string(),
+        String::new(),
+    ));
     let program = Program {
         rules: sema::resolve(id, real_policy(), &inv, &mut diags),
     };
@@ -288,11 +308,17 @@ pub fn inventory(text: &str) -> String {
     diagnostic::sort(&mut diags, &sources);
     let codes = check_diagnostics(&diags, &sources);
     if has_errors(&diags) {
-        return format!("loaded, {} lanes; policy not built; codes {codes:?}", inv.lanes.len());
+        return format!(
+            "loaded, {} lanes; policy not built; codes {codes:?}",
+            inv.lanes.len()
+        );
     }
     let b = bundle::build(&program, &inv, &sources, &[inv_id, id]);
     load_built(&b);
-    format!("loaded, {} lanes; policy built; codes {codes:?}", inv.lanes.len())
+    format!(
+        "loaded, {} lanes; policy built; codes {codes:?}",
+        inv.lanes.len()
+    )
 }
 
 /// A `lanepolicy.yaml` text through `config::load`: its diagnostics are all
@@ -300,7 +326,11 @@ pub fn inventory(text: &str) -> String {
 /// for a few paths.
 pub fn config(text: &str) -> String {
     let mut sources = SourceMap::default();
-    let id = sources.add(SourceFile::new("lanepolicy.yaml", text.to_string(), String::new()));
+    let id = sources.add(SourceFile::new(
+        "lanepolicy.yaml",
+        text.to_string(),
+        String::new(),
+    ));
     let (config, diags) = config::load(sources.get(id), id, Path::new("."));
     assert!(
         diags.iter().all(|d| d.code == Code::E202),
@@ -309,7 +339,9 @@ pub fn config(text: &str) -> String {
     let codes = check_diagnostics(&diags, &sources);
     let mut off = 0;
     for k in 0.. {
-        let Some(code) = Code::from_index(k) else { break };
+        let Some(code) = Code::from_index(k) else {
+            break;
+        };
         let severity = config.severity(code);
         if code.check().is_error_code() {
             // Errors are never configured off (the compiler keeps them whatever the file says).
@@ -319,13 +351,22 @@ pub fn config(text: &str) -> String {
             off += 1;
         }
     }
-    for p in ["fuzz.policy", "drafts/x.policy", "a/b/c.policy", "lanes.yaml"] {
+    for p in [
+        "fuzz.policy",
+        "drafts/x.policy",
+        "a/b/c.policy",
+        "lanes.yaml",
+    ] {
         let _ = config.walks(Path::new(p));
         let _ = config.excludes(Path::new(p));
     }
     format!(
         "{}; {off} checks off; codes {codes:?}",
-        if diags.is_empty() { "loaded" } else { "refused" }
+        if diags.is_empty() {
+            "loaded"
+        } else {
+            "refused"
+        }
     )
 }
 
@@ -381,7 +422,11 @@ pub fn bundle_bytes_with(bytes: &[u8], extra: &[(Request, Facts)]) -> String {
             assert!(!e.to_string().is_empty());
             let mut rt = real_runtime().clone();
             let before = rt.digest().to_string();
-            assert_eq!(rt.reload(bytes), Err(e.clone()), "reload and from_bytes disagree");
+            assert_eq!(
+                rt.reload(bytes),
+                Err(e.clone()),
+                "reload and from_bytes disagree"
+            );
             assert_eq!(rt.digest(), before, "a failed reload changed the bundle");
             let class = format!("{e:?}");
             let class = class.split([' ', '{', '(']).next().unwrap_or_default();
@@ -417,7 +462,11 @@ pub fn reseal(mut value: Value) -> Vec<u8> {
 #[derive(Default)]
 struct ReadModels(std::cell::RefCell<Vec<(FactsKey, Vec<lanepolicy::runtime::LaneView>)>>);
 
-type FactsKey = (BTreeSet<(String, String)>, BTreeMap<String, Phase>, jiff::Timestamp);
+type FactsKey = (
+    BTreeSet<(String, String)>,
+    BTreeMap<String, Phase>,
+    jiff::Timestamp,
+);
 
 impl ReadModels {
     fn get(&self, rt: &Runtime, facts: &Facts) -> Vec<lanepolicy::runtime::LaneView> {
@@ -447,7 +496,10 @@ fn check_request(rt: &Runtime, req: &Request, facts: &Facts, model: &ReadModels)
     }
     let d = rt.decide(req, facts);
     let e = rt.explain(req, facts);
-    assert_eq!(e.decision, d, "explain carries another decision than decide for {req:?}");
+    assert_eq!(
+        e.decision, d,
+        "explain carries another decision than decide for {req:?}"
+    );
     let steps_pass = e.steps.iter().all(|s| s.outcome == Outcome::Pass);
     assert_eq!(
         steps_pass,
@@ -489,7 +541,9 @@ fn facts_for(b: &Bundle) -> Vec<Facts> {
     let mut times = vec![now(), jiff::Timestamp::MIN, jiff::Timestamp::MAX];
     let dates: BTreeSet<&String> = b.rules.iter().flat_map(|r| &r.until.dates).collect();
     for d in dates.into_iter().take(2) {
-        let Ok(date) = d.parse::<jiff::civil::Date>() else { continue };
+        let Ok(date) = d.parse::<jiff::civil::Date>() else {
+            continue;
+        };
         for day in [Some(date), date.tomorrow().ok()].into_iter().flatten() {
             if let Ok(z) = day.to_zoned(jiff::tz::TimeZone::UTC) {
                 times.push(z.timestamp());
@@ -530,7 +584,11 @@ pub fn check_runtime(rt: &Runtime, extra: &[(Request, Facts)]) {
     let b = rt.bundle();
     let model = ReadModels::default();
     let mut proofs: BTreeSet<&str> = ["backup_proof", "restore_proof"].into();
-    proofs.extend(b.rules.iter().flat_map(|r| r.requires.iter().map(String::as_str)));
+    proofs.extend(
+        b.rules
+            .iter()
+            .flat_map(|r| r.requires.iter().map(String::as_str)),
+    );
     let mut requests = Vec::new();
     let mut pairs = BTreeSet::new();
     for r in b.rules.iter().take(16) {
@@ -564,7 +622,11 @@ pub fn check_runtime(rt: &Runtime, extra: &[(Request, Facts)]) {
         }
         let lanes = model.get(rt, &facts);
         let keys: Vec<&String> = lanes.iter().map(|v| &v.lane).collect();
-        assert_eq!(keys, b.lanes.keys().collect::<Vec<_>>(), "the read model's lanes");
+        assert_eq!(
+            keys,
+            b.lanes.keys().collect::<Vec<_>>(),
+            "the read model's lanes"
+        );
         for view in &lanes {
             for g in &view.grants {
                 let mut req = Request::new(view.lane.as_str(), g.action.as_str());
@@ -631,19 +693,41 @@ pub fn fmt(text: &str) -> String {
     match format_source(text) {
         Err(FormatError::Syntax(errors)) => {
             assert!(!before.errors.is_empty(), "refused a text that parses");
-            assert_eq!(errors, before.errors, "the formatter's errors are the parser's");
+            assert_eq!(
+                errors, before.errors,
+                "the formatter's errors are the parser's"
+            );
             "refused: syntax".into()
         }
         Err(FormatError::Meaning(why)) => {
             panic!("the formatter would change the meaning ({why}) of:\n{text:?}")
         }
         Ok(out) => {
-            assert!(before.errors.is_empty(), "formatted a text that does not parse");
+            assert!(
+                before.errors.is_empty(),
+                "formatted a text that does not parse"
+            );
             let after = parse_file(&out);
-            assert!(after.errors.is_empty(), "the output does not parse: {:?}\n{out:?}", after.errors);
-            assert_eq!(rules(&before), rules(&after), "the rules changed:\n{text:?}\n=>\n{out:?}");
-            assert_eq!(comment_texts(&before), comment_texts(&after), "the comments changed: {out:?}");
-            assert_eq!(comment_places(&before), comment_places(&after), "comments moved: {out:?}");
+            assert!(
+                after.errors.is_empty(),
+                "the output does not parse: {:?}\n{out:?}",
+                after.errors
+            );
+            assert_eq!(
+                rules(&before),
+                rules(&after),
+                "the rules changed:\n{text:?}\n=>\n{out:?}"
+            );
+            assert_eq!(
+                comment_texts(&before),
+                comment_texts(&after),
+                "the comments changed: {out:?}"
+            );
+            assert_eq!(
+                comment_places(&before),
+                comment_places(&after),
+                "comments moved: {out:?}"
+            );
             let again = format_source(&out).expect("the output formats");
             assert_eq!(again, out, "formatting twice differs from once:\n{text:?}");
             format!(
