@@ -16,8 +16,11 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
+/// A target's function: one input in, the class of its outcome out.
+type Run = fn(&[u8]) -> String;
+
 /// The fuzz targets whose findings are replayed, each with its function.
-const TARGETS: &[(&str, fn(&[u8]) -> String)] = &[
+const TARGETS: &[(&str, Run)] = &[
     ("policy_bytes", harness::policy_bytes),
     ("policy_utf8", |b| text(b, harness::policy_utf8)),
     ("inventory", |b| text(b, harness::inventory)),
@@ -53,7 +56,7 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// `file: class` for every finding of `target`.
-fn replay(target: &str, run: fn(&[u8]) -> String) -> String {
+fn replay(target: &str, run: Run) -> String {
     let mut out = String::new();
     for path in files(&findings_dir().join(target)) {
         let bytes = std::fs::read(&path).expect("a finding reads");
