@@ -14,12 +14,12 @@
 //! [`TODAY`], so that every run is reproducible.
 
 use lanepolicy::bundle::{self, Bundle};
+use lanepolicy::checks::Code;
 use lanepolicy::config;
 use lanepolicy::diagnostic::{self, Diagnostic, Severity};
 use lanepolicy::export;
 use lanepolicy::fmt::{FormatError, format_source};
 use lanepolicy::inventory::{self, Inventory};
-use lanepolicy::lint::registry::Code;
 use lanepolicy::lint::{self, LintContext, suppression};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Options};
@@ -251,7 +251,7 @@ pub fn policy_utf8(text: &str) -> String {
     if has_errors(&diags) {
         return format!("not built; codes {codes:?}");
     }
-    let b = bundle::build(&program, inv, &sources, &[inv_id, id]);
+    let b = bundle::build(&program, inv, &sources, &[inv_id, id], Vec::new());
     load_built(&b);
     format!("built, {} rules; codes {codes:?}", b.rules.len())
 }
@@ -290,7 +290,7 @@ pub fn inventory(text: &str) -> String {
     };
     check_diagnostics(&diags, &sources);
     // No rules at all.
-    let empty = bundle::build(&Program::default(), &inv, &sources, &[inv_id]);
+    let empty = bundle::build(&Program::default(), &inv, &sources, &[inv_id], Vec::new());
     load_built(&empty);
     // The repository's policy against it.
     let id = sources.add(SourceFile::new(
@@ -317,7 +317,7 @@ pub fn inventory(text: &str) -> String {
             inv.lanes.len()
         );
     }
-    let b = bundle::build(&program, &inv, &sources, &[inv_id, id]);
+    let b = bundle::build(&program, &inv, &sources, &[inv_id, id], Vec::new());
     load_built(&b);
     format!(
         "loaded, {} lanes; policy built; codes {codes:?}",
