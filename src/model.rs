@@ -251,12 +251,38 @@ pub fn normalize_phrase(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// True when `s` says nothing: empty once white space and invisible
-/// characters ([`is_invisible`], such as U+200B ZERO WIDTH SPACE) are
-/// removed. A phrase or proof id that is blank counts as not presented, so
-/// an invisible string can never satisfy a check.
+/// True when `s` says nothing: empty once white space, invisible
+/// characters ([`is_invisible`], such as U+200B ZERO WIDTH SPACE) and
+/// characters drawn as nothing ([`BLANK_GLYPHS`], unassigned and private
+/// use code points) are removed. A phrase or proof id that is blank counts
+/// as not presented, so a string a reviewer cannot read can never satisfy
+/// a check.
 pub fn is_blank(s: &str) -> bool {
-    s.chars().all(|c| c.is_whitespace() || is_invisible(c))
+    s.chars()
+        .all(|c| c.is_whitespace() || is_invisible(c) || draws_nothing(c))
+}
+
+/// Characters of a visible category that fonts draw as empty space:
+/// U+2800 BRAILLE PATTERN BLANK, U+FFFC OBJECT REPLACEMENT CHARACTER and
+/// U+1D159 MUSICAL SYMBOL NULL NOTEHEAD. Source: the blank-rendering code
+/// points that Unicode's `Default_Ignorable_Code_Point` leaves out, as
+/// collected by lists of invisible characters used in spoofing.
+pub const BLANK_GLYPHS: [char; 3] = ['\u{2800}', '\u{FFFC}', '\u{1D159}'];
+
+/// True for a character drawn as nothing or as a placeholder box: one of
+/// [`BLANK_GLYPHS`], or an unassigned, private use or surrogate code point
+/// (General_Category `Cn`, `Co`, `Cs`, from `icu_properties`).
+fn draws_nothing(c: char) -> bool {
+    use icu_properties::CodePointMapData;
+    use icu_properties::props::GeneralCategory;
+    if c.is_ascii() {
+        return false;
+    }
+    BLANK_GLYPHS.contains(&c)
+        || matches!(
+            CodePointMapData::<GeneralCategory>::new().get(c),
+            GeneralCategory::Unassigned | GeneralCategory::PrivateUse | GeneralCategory::Surrogate
+        )
 }
 
 /// True for a character a person cannot see, or that changes how text
@@ -300,6 +326,26 @@ pub fn date_in_window(date: jiff::civil::Date) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn strings_drawn_as_nothing_are_blank() {
+        for s in [
+            "",
+            " \t",
+            "\u{200b}",
+            "\u{2800}",
+            "\u{FFFC}",
+            "\u{1D159}",
+            "\u{E000}",
+            "\u{0378}",
+            " \u{2800}\u{200b} ",
+        ] {
+            assert!(super::is_blank(s), "{s:?}");
+        }
+        for s in ["a", "\u{2801}", "backup-123", "\u{FFFD}", "é"] {
+            assert!(!super::is_blank(s), "{s:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

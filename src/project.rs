@@ -601,7 +601,9 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
                 .iter()
                 .map(|path| {
                     let (src, bad) = read(path)?;
-                    let parsed = bad.is_none().then(|| syntax::parse_file(&src.text));
+                    let parsed = bad
+                        .is_none()
+                        .then(|| syntax::parser::parse_decoded(&src.text));
                     Ok((src, bad, parsed))
                 })
                 .collect::<Result<Vec<_>, Failure>>()

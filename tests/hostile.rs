@@ -726,3 +726,28 @@ fn merge_keys_never_let_a_key_silently_lose() {
         (10.into(), 7.into())
     );
 }
+
+#[test]
+fn one_byte_order_mark_opens_a_file_and_a_second_is_refused_as_fmt_refuses_it() {
+    let rule = "allow deploy on hq/staging until 2099-06-30 issue=#1\n";
+    let d = project(&format!("\u{feff}{rule}"));
+    assert_eq!(check_json(d.path()).0, 0);
+    for text in [
+        format!("\u{feff}\u{feff}{rule}"),
+        format!("\u{feff}\n\u{feff}{rule}"),
+    ] {
+        let d = project(&text);
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1, "{text:?}");
+        assert_eq!(diags[0]["code"], "E001");
+        assert!(
+            diags[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("invisible character `\\u{feff}`")
+        );
+        // check and fmt agree: the file does not parse for either.
+        let f = run_in(d.path(), &["fmt", "--check", "p.policy"]);
+        assert_eq!(f.code, 1, "{}", f.stderr);
+    }
+}

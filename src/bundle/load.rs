@@ -263,6 +263,9 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
 /// rules with the lanes, actions and events they name.
 fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     let invalid = |message: String| Err(BundleError::Invalid { message });
+    if let Some(message) = bad_name(b) {
+        return invalid(message);
+    }
     for (key, lane) in &b.lanes {
         if key.split_once('/') != Some((lane.context.as_str(), lane.instance.as_str())) {
             return invalid(format!(
@@ -286,8 +289,25 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             Some(_) => {}
         }
     }
+    for (name, a) in &b.actions {
+        if !a.destructive
+            && let Some(why) =
+                crate::inventory::destructive::must_be_destructive(&a.operation, a.data_source)
+        {
+            return invalid(format!(
+                "action `{}` is declared non-destructive, but {why}",
+                name.escape_debug()
+            ));
+        }
+    }
     let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
     for (k, r) in b.rules.iter().enumerate() {
+        if !is_rule_id(&r.id) {
+            return invalid(format!(
+                "rules[{k}] has id `{}`, which is not 12 hex digits (and `-N` for a repeat) as `lanepolicy build` writes",
+                r.id.escape_debug()
+            ));
+        }
         let at = || format!("rules[{k}] (`{}`)", r.id);
         if !ids.insert(r.id.as_str()) {
             return invalid(format!("{} has the id of an earlier rule", at()));
@@ -302,6 +322,17 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             if let Some(x) = repeated(list) {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
             }
+        }
+        if let Some(p) = r
+            .requires
+            .iter()
+            .find(|p| !crate::syntax::parser::is_ident(p))
+        {
+            return invalid(format!(
+                "{} requires proof `{}`, which is not a name the language allows",
+                at(),
+                p.escape_debug()
+            ));
         }
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{} names unknown action `{a}`", at()));
@@ -355,6 +386,74 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+/// The first name in the bundle that the inventory would have refused
+/// (contexts, instances, actions and events are identifiers; products are
+/// product names; operation kinds are visible text), as a message. Names
+/// are printed by every renderer, so a re-sealed bundle cannot carry
+/// control characters or look-alike blanks into a terminal or a report.
+fn bad_name(b: &Bundle) -> Option<String> {
+    use crate::inventory::is_product_name;
+    use crate::syntax::parser::is_ident;
+    let shown = |s: &str| s.escape_debug().to_string();
+    for (name, p) in &b.products {
+        if !is_product_name(name) {
+            return Some(format!("product `{}` is not a product name", shown(name)));
+        }
+        if !is_ident(&p.context) {
+            return Some(format!(
+                "product `{name}` has context `{}`, which is not a name",
+                shown(&p.context)
+            ));
+        }
+        if let Some(e) = p.events.keys().find(|e| !is_ident(e)) {
+            return Some(format!(
+                "product `{name}` has event `{}`, which is not a name",
+                shown(e)
+            ));
+        }
+    }
+    for (key, lane) in &b.lanes {
+        if !is_ident(&lane.context) || !is_ident(&lane.instance) {
+            return Some(format!(
+                "lane `{}` is not `context/instance` of names",
+                shown(key)
+            ));
+        }
+    }
+    for (name, a) in &b.actions {
+        if !is_ident(name) {
+            return Some(format!("action `{}` is not a name", shown(name)));
+        }
+        if crate::model::is_blank(&a.operation)
+            || a.operation
+                .chars()
+                .any(|c| c.is_control() || crate::model::is_invisible(c))
+        {
+            return Some(format!(
+                "action `{name}` has operation `{}`, which is not visible text",
+                shown(&a.operation)
+            ));
+        }
+    }
+    None
+}
+
+/// True for an id `lanepolicy build` writes: 12 lower-case hex digits, then
+/// `-N` (N from 2) for the N-th rule with the same text.
+fn is_rule_id(id: &str) -> bool {
+    let (base, n) = match id.split_once('-') {
+        Some((base, n)) => (base, Some(n)),
+        None => (id, None),
+    };
+    base.len() == 12
+        && base.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        && n.is_none_or(|n| {
+            !n.starts_with('0')
+                && n.bytes().all(|c| c.is_ascii_digit())
+                && n.parse::<u32>().is_ok_and(|n| n >= 2)
+        })
 }
 
 /// The first entry of `list` that an earlier one repeats.
@@ -422,6 +521,75 @@ mod tests {
             refused(b),
             format!("rules[1] (`{first}`) has the id of an earlier rule")
         );
+    }
+
+    #[test]
+    fn an_action_that_rebuilds_data_cannot_be_non_destructive() {
+        let mut b = real();
+        let a = b.actions.get_mut("empty_bootstrap").expect("the action");
+        a.destructive = false;
+        assert_eq!(
+            refused(b),
+            "action `empty_bootstrap` is declared non-destructive, but it rebuilds the lane from data source `empty`"
+        );
+        let mut b = real();
+        let a = b.actions.get_mut("backup_restore").expect("the action");
+        a.destructive = false;
+        assert!(refused(b).starts_with("action `backup_restore` is declared non-destructive, but"));
+    }
+
+    #[test]
+    fn rule_ids_are_what_build_writes() {
+        for bad in [
+            "",
+            "x",
+            "0e2c3badef9",
+            "0E2C3BADEF9D",
+            "0e2c3badef9d-1",
+            "0e2c3badef9d-02",
+            "0e2c3badef9d-",
+            "0e2c3badef9d\n\u{1b}[2J",
+            "0e2c3badef9d-2-3",
+        ] {
+            let mut b = real();
+            b.rules[0].id = bad.to_string();
+            let m = refused(b);
+            assert!(m.starts_with("rules[0] has id `"), "{bad:?}: {m}");
+            assert!(!m.contains('\n') && !m.contains('\u{1b}'), "{m}");
+        }
+        for good in ["0e2c3badef9d", "0e2c3badef9d-2", "0e2c3badef9d-17"] {
+            assert!(is_rule_id(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn names_carry_no_control_characters() {
+        let mut b = real();
+        let a = b.actions.remove("deploy").expect("deploy");
+        b.actions.insert("deploy\u{1b}[2J".into(), a);
+        assert!(refused(b).starts_with("action `deploy\\u{1b}[2J` is not a name"));
+
+        let mut b = real();
+        let p = b.products.values_mut().next().expect("a product");
+        let state = p.events.values().next().cloned().expect("an event");
+        p.events.insert("launch\n".into(), state);
+        assert!(refused(b).contains("has event `launch\\n`, which is not a name"));
+
+        let mut b = real();
+        b.actions.get_mut("deploy").expect("deploy").operation = "\u{200b}".into();
+        assert!(refused(b).contains("which is not visible text"));
+    }
+
+    #[test]
+    fn proof_names_are_names() {
+        for bad in ["", " ", "backup proof", "Proof", "\u{2800}"] {
+            let mut b = real();
+            b.rules[0].requires = vec![bad.to_string()];
+            assert!(
+                refused(b).contains("which is not a name the language allows"),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

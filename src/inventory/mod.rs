@@ -11,7 +11,7 @@
 //! the same way but checked: one of its three values, and not `prelaunch`
 //! on a live lane.
 
-mod destructive;
+pub(crate) mod destructive;
 mod invalid_inventory;
 
 pub use destructive::{DESTRUCTIVE_OPERATIONS, DESTRUCTIVE_WORDS, NON_DESTRUCTIVE_OPERATIONS};
@@ -50,7 +50,7 @@ const KNOWN_EXTRA_KEYS: [&str; 7] = [
 const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
 
 /// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
-fn is_product_name(s: &str) -> bool {
+pub(crate) fn is_product_name(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))

@@ -25,11 +25,23 @@ const CLAUSE_KEYWORDS: &[&str] = &["until", "issue", "confirm", "requires", "rea
 type PResult<'a, T> = Result<(&'a str, T), SyntaxError>;
 type NomResult<'a> = IResult<&'a str, &'a str, nom::error::Error<&'a str>>;
 
-/// Parses a whole policy file. A byte order mark at the very start is
-/// skipped; spans are byte offsets into `src` as given, BOM included.
+/// Parses a whole policy file as read from disk. One byte order mark at the
+/// very start is skipped (a second is an invisible character, E001); spans
+/// are byte offsets into `src` as given, BOM included.
 pub fn parse_file(src: &str) -> File {
-    let p = Parser { src };
-    p.file()
+    let bom = if src.starts_with(BOM) {
+        BOM.len_utf8()
+    } else {
+        0
+    };
+    Parser { src, bom }.file()
+}
+
+/// Parses policy text whose byte order mark the reader already removed
+/// (the compiler's sources): a byte order mark left at its start is an
+/// invisible character (E001), as anywhere else.
+pub fn parse_decoded(src: &str) -> File {
+    Parser { src, bom: 0 }.file()
 }
 
 /// The byte order mark that may open a file.
@@ -159,6 +171,8 @@ fn describe(i: &str) -> String {
 
 struct Parser<'a> {
     src: &'a str,
+    /// Length of the byte order mark skipped at the start of `src` (0 or 3).
+    bom: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -206,10 +220,10 @@ impl<'a> Parser<'a> {
     /// file = { trivia | rule } ;
     fn file(&self) -> File {
         let mut file = File {
-            comments: collect_comments(self.src),
+            comments: collect_comments(self.src, self.bom),
             ..File::default()
         };
-        let mut i = self.src.strip_prefix(BOM).unwrap_or(self.src);
+        let mut i = &self.src[self.bom..];
         loop {
             let (rest, doc) = self.doc_comments(i);
             i = rest;
@@ -283,7 +297,7 @@ impl<'a> Parser<'a> {
     /// any rule with a syntax error). Tabs, line ends and a leading byte
     /// order mark are the only exceptions.
     fn invisible_elsewhere(&self, file: &mut File) {
-        let start = self.src.len() - self.src.strip_prefix(BOM).unwrap_or(self.src).len();
+        let start = self.bom;
         let found: Vec<(usize, char)> = self.src[start..]
             .char_indices()
             .map(|(k, c)| (start + k, c))
@@ -346,9 +360,8 @@ impl<'a> Parser<'a> {
     /// (or of the file, after a byte order mark) and `i`.
     fn starts_line(&self, i: &str) -> bool {
         let at = self.off(i);
-        let line_start = self.src[..at].rfind('\n').map_or(0, |k| k + 1);
+        let line_start = self.src[..at].rfind('\n').map_or(self.bom, |k| k + 1);
         self.src[line_start..at]
-            .trim_start_matches(BOM)
             .chars()
             .all(|c| c == ' ' || c == '\t')
     }
@@ -980,9 +993,9 @@ fn recover(mut i: &str) -> &str {
 
 /// Every comment in `src`, found by the same token rules as the parser
 /// (a `//` inside a string is not a comment).
-fn collect_comments(src: &str) -> Vec<Comment> {
+fn collect_comments(src: &str, bom: usize) -> Vec<Comment> {
     let mut out = Vec::new();
-    let mut i = src.strip_prefix(BOM).unwrap_or(src);
+    let mut i = &src[bom..];
     loop {
         i = spaces(i).map_or(i, |(r, _)| r);
         if i.is_empty() {
