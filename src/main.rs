@@ -315,6 +315,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
+            if !printed && !e.use_stderr() {
+                error("cannot write to standard output".to_string());
+            }
             return ExitCode::from(if e.use_stderr() || !printed { 2 } else { 0 });
         }
     };
@@ -425,9 +428,18 @@ fn color() -> bool {
 
 fn print_out(s: &str) -> bool {
     let mut out = std::io::stdout().lock();
-    out.write_all(s.as_bytes())
-        .and_then(|_| out.flush())
-        .is_ok()
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => true,
+        // The reader went away (`| head`): nothing to tell it.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            error(format!(
+                "cannot write to standard output: {}",
+                project::io_message(&e)
+            ));
+            false
+        }
+    }
 }
 
 /// The paths a command reads when none are given: `policies/`, or, when

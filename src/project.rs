@@ -177,7 +177,9 @@ fn overlay_source(text: &str, shown: &str, hash: bool) -> SourceFile {
     SourceFile::new(shown, body.to_string(), sha)
 }
 
-pub(crate) fn io_message(e: &std::io::Error) -> String {
+/// An I/O error in the words every message of lanepolicy uses: lower case,
+/// without the OS error number (e.g. `no such file or directory`).
+pub fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),

@@ -767,6 +767,12 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
             }
             let (code, stderr) = run_redirected(p, cmd, redirect);
             assert_eq!(code, 2, "`{cmd} {redirect}`: {stderr}");
+            if redirect == ">/dev/full" {
+                assert!(
+                    stderr.contains("cannot write to standard output"),
+                    "`{cmd} {redirect}` said nothing: {stderr:?}"
+                );
+            }
             assert!(!p.join("out.json").exists(), "`{cmd} {redirect}` wrote");
             assert_eq!(
                 std::fs::read(p.join("b.json")).unwrap(),
@@ -798,6 +804,7 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
         for cmd in ["fmt --check", "fmt --diff"] {
             let (code, stderr) = run_redirected(p, cmd, ">/dev/full");
             assert_eq!(code, 2, "`{cmd}`: {stderr}");
+            assert!(stderr.contains("cannot write to standard output"), "`{cmd}`: {stderr:?}");
         }
     }
     // `>/dev/null` is a place to write, not a closed output.
