@@ -804,7 +804,10 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
         for cmd in ["fmt --check", "fmt --diff"] {
             let (code, stderr) = run_redirected(p, cmd, ">/dev/full");
             assert_eq!(code, 2, "`{cmd}`: {stderr}");
-            assert!(stderr.contains("cannot write to standard output"), "`{cmd}`: {stderr:?}");
+            assert!(
+                stderr.contains("cannot write to standard output"),
+                "`{cmd}`: {stderr:?}"
+            );
         }
     }
     // `>/dev/null` is a place to write, not a closed output.

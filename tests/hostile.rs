@@ -751,3 +751,73 @@ fn one_byte_order_mark_opens_a_file_and_a_second_is_refused_as_fmt_refuses_it() 
         assert_eq!(f.code, 1, "{}", f.stderr);
     }
 }
+
+#[test]
+fn launchplane_lane_fields_have_launchplane_types() {
+    for (to, message) in [
+        (
+            "target: 5",
+            "`target` must be a non-empty string, found `5`",
+        ),
+        (
+            "target: ''",
+            "`target` must be a non-empty string, found an empty string",
+        ),
+        (
+            "target: ~",
+            "`target` must be a non-empty string, found nothing",
+        ),
+        (
+            "target: [cm-testing]",
+            "`target` must be a non-empty string",
+        ),
+        (
+            "domains: cm-testing.example.com",
+            "`domains` must be a list of non-empty strings",
+        ),
+        (
+            "domains: [1]",
+            "`domains` must be a list of non-empty strings",
+        ),
+        (
+            "domains: [' ']",
+            "`domains` must be a list of non-empty strings",
+        ),
+        (
+            "upstream_source: {a: b}",
+            "`upstream_source` must be a non-empty string",
+        ),
+        (
+            "requires_restore_proof: 'yes'",
+            "`requires_restore_proof` must be `true` or `false`, found `yes`",
+        ),
+        (
+            "requires_backup_before_destroy: 1",
+            "`requires_backup_before_destroy` must be `true` or `false`",
+        ),
+        (
+            "requires_runtime_identity: ~",
+            "`requires_runtime_identity` must be `true` or `false`, found nothing",
+        ),
+    ] {
+        let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+        let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+        let from = if to.starts_with("domains") {
+            "domains: [cm-testing.example.com]"
+        } else {
+            "target: cm-testing"
+        };
+        let key = to.split(':').next().unwrap();
+        let to = if key == "target" || key == "domains" {
+            to.to_string()
+        } else {
+            format!("{from}\n        {to}")
+        };
+        std::fs::write(d.path().join("lanes.yaml"), inv.replacen(from, &to, 1)).unwrap();
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1, "{to}");
+        assert_eq!(diags[0]["code"], "E201", "{to}");
+        let got = diags[0]["message"].as_str().unwrap();
+        assert!(got.starts_with(message), "{to}: {got}");
+    }
+}

@@ -625,6 +625,16 @@ impl Loader<'_> {
             if self.diags.len() > before_value {
                 continue;
             }
+            if let Some((expected, example)) = launchplane_type_error(k, v) {
+                self.error(
+                    s,
+                    format!("`{k}` must be {expected}, found {}", show(v)),
+                    Some(format!(
+                        "Launchplane reads `{k}` as {expected}: write e.g. `{k}: {example}`"
+                    )),
+                );
+                continue;
+            }
             extra.insert(k.clone(), v.clone());
         }
         self.monitoring_intent(fields, span, phase);
@@ -729,9 +739,43 @@ fn one_of(all: &[&str], got: &str) -> String {
     }
 }
 
+/// For one of Launchplane's own lane fields with a value of the wrong type:
+/// the type Launchplane's lane profile gives it and an example. Types
+/// follow Launchplane's lane profile: `target` and `upstream_source` are
+/// non-empty strings, `domains` a list of strings, the `requires_*` flags
+/// booleans. Other extra fields are not Launchplane's and stay free.
+fn launchplane_type_error(
+    key: &str,
+    v: &serde_json::Value,
+) -> Option<(&'static str, &'static str)> {
+    use serde_json::Value;
+    let ok = match key {
+        "target" | "upstream_source" => {
+            matches!(v, Value::String(s) if !crate::model::is_blank(s))
+        }
+        "domains" => {
+            matches!(v, Value::Array(a) if a.iter().all(|d| matches!(d, Value::String(s) if !crate::model::is_blank(s))))
+        }
+        "requires_backup_before_destroy"
+        | "requires_restore_proof"
+        | "requires_runtime_identity" => v.is_boolean(),
+        _ => true,
+    };
+    if ok {
+        return None;
+    }
+    Some(match key {
+        "target" => ("a non-empty string", "cm-testing"),
+        "upstream_source" => ("a non-empty string", "odoo-tenant-opw/opw/prod-upstream"),
+        "domains" => ("a list of non-empty strings", "[cm-testing.example.com]"),
+        _ => ("`true` or `false`", "true"),
+    })
+}
+
 fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "nothing".into(),
+        serde_json::Value::String(s) if s.is_empty() => "an empty string".into(),
         serde_json::Value::String(s) => format!("`{s}`"),
         other => format!("`{other}`"),
     }
