@@ -173,6 +173,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
         lanes,
         rules: rule_list,
         lowered_checks: Vec::new(),
+        excluded_policies: Vec::new(),
     };
     let value = serde_json::to_value(&bundle).unwrap();
     bundle.digest = digest_of(&value);

@@ -135,6 +135,7 @@ checks! {
     L016 "duplicate-entry"             Error   "lint/rules/duplicate_entry.rs";
     L017 "competing-grants"            Error   "lint/rules/competing_grants.rs";
     L018 "no-policies"                 Warning "lint/rules/no_policies.rs";
+    L019 "excluded-deny"               Error   "lint/rules/excluded_deny.rs";
 }
 
 impl Code {

@@ -914,6 +914,14 @@ fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
                     list.join(", ")
                 ));
             }
+            let excluded = &runtime.bundle().excluded_policies;
+            if !excluded.is_empty() {
+                let list: Vec<String> = excluded.iter().map(|p| one_line(p)).collect();
+                s.push_str(&format!(
+                    "policy files left out by the configuration (their rules do not apply): {}\n\n",
+                    list.join(", ")
+                ));
+            }
             let views = runtime.lanes(&facts);
             s.push_str(&views.iter().map(human_lane).collect::<Vec<_>>().join("\n"));
             s

@@ -6,7 +6,7 @@ use crate::checks::Code;
 use crate::config::{self, CONFIG_FILE, Config};
 use crate::diagnostic::{self, Diagnostic, Severity};
 use crate::inventory;
-use crate::lint::rules::no_policies;
+use crate::lint::rules::{excluded_deny, no_policies};
 use crate::lint::{self, LintContext, suppression};
 use crate::sema::{self, Program};
 use crate::source::{
@@ -206,7 +206,18 @@ pub fn policy_files(
     root: &Path,
     config: &Config,
 ) -> Result<Vec<PathBuf>, Failure> {
+    policy_files_and_left_out(paths, root, config).map(|(kept, _)| kept)
+}
+
+/// [`policy_files`], and the `.policy` files found that the
+/// configuration's `include` and `exclude` leave out, each list sorted.
+fn policy_files_and_left_out(
+    paths: &[PathBuf],
+    root: &Path,
+    config: &Config,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Failure> {
     let mut out = Vec::new();
+    let mut left_out = Vec::new();
     for p in paths {
         // An inventory or a configuration stands for the policies beside it
         // (pre-commit passes changed files, and those may be YAML).
@@ -223,17 +234,28 @@ pub fn policy_files(
             message: io_message(&e),
         })?;
         if meta.is_dir() {
-            walk(p, root, &mut out)?;
-            out.retain(|f| config.walks(f));
+            let mut found = Vec::new();
+            walk(p, root, &mut found)?;
+            for f in found {
+                if config.walks(&f) {
+                    out.push(f);
+                } else {
+                    left_out.push(f);
+                }
+            }
         } else if !config.excludes(p) {
             out.push(p.clone());
+        } else {
+            left_out.push(p.clone());
         }
     }
     // The same file named twice (`a.policy`, `./a.policy`) is read once.
-    let mut seen = BTreeSet::new();
-    out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
-    out.sort();
-    Ok(out)
+    for list in [&mut out, &mut left_out] {
+        let mut seen = BTreeSet::new();
+        list.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
+        list.sort();
+    }
+    Ok((out, left_out))
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
@@ -547,7 +569,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         }
     };
 
-    let files = policy_files(&opts.paths, &opts.root, &config)?;
+    let (files, left_out) = policy_files_and_left_out(&opts.paths, &opts.root, &config)?;
     // No policy file under a directory is a policy set without rules (the
     // last file deleted): it builds, and its bundle denies everything.
     // Files named one by one and all excluded are a mistake in the call.
@@ -674,6 +696,37 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         parsed.push((id, file));
     }
 
+    // Policy files the configuration leaves out are not compiled; a deny in
+    // one is reported (L019), and the bundle lists them all.
+    let mut excluded_policies = Vec::with_capacity(left_out.len());
+    for path in &left_out {
+        let Ok((src, None)) = read(path) else {
+            // Unreadable or not UTF-8: listed, not inspected.
+            excluded_policies.push(relative_path(path, &project));
+            continue;
+        };
+        excluded_policies.push(src.bundle_path.clone());
+        let file = syntax::parser::parse_decoded(&src.text);
+        let denies: Vec<Span> = file
+            .rules
+            .iter()
+            .filter(|r| r.effect == crate::model::Effect::Deny)
+            .map(|r| r.keyword_span)
+            .collect();
+        if denies.is_empty() {
+            continue;
+        }
+        let by = if config.excludes(path) {
+            "exclude"
+        } else {
+            "include"
+        };
+        let id = sources.add(src);
+        for span in denies {
+            diagnostics.push(excluded_deny::diagnostic(id, span, by, CONFIG_FILE));
+        }
+    }
+
     let mut program = Program::default();
     if let Some(inv) = &inventory {
         let index = sema::LaneIndex::new(inv);
@@ -779,6 +832,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             &sources,
             &bundle_sources,
             lowered_checks(&config),
+            excluded_policies,
         )),
         _ => None,
     };

@@ -134,7 +134,7 @@ fn bundle_bytes(lanes: &[GenLane], rules: &[GenRule], occurred_in_bundle: bool) 
                 }
             };
             json!({
-                "id": format!("r{n}"),
+                "id": format!("{n:012x}"),
                 "effect": if r.allow { "allow" } else { "deny" },
                 "actions": bits(r.actions, &ACTIONS).collect::<Vec<_>>(),
                 "patterns": lanes, "lanes": lanes,
@@ -331,7 +331,7 @@ fn sealed(lanes: Value, rules: Vec<Value>) -> Vec<u8> {
         .into_iter()
         .enumerate()
         .map(|(n, mut r)| {
-            r["id"] = Value::from(format!("rule{n}"));
+            r["id"] = Value::from(format!("{n:012x}"));
             r["source"]["line"] = Value::from(n * 4 + 1);
             r
         })

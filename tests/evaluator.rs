@@ -139,7 +139,7 @@ fn bundle_bytes(lanes: &[GenLane], rules: &[GenRule], occurred_in_bundle: bool) 
                 }
             };
             json!({
-                "id": format!("r{n}"),
+                "id": format!("{n:012x}"),
                 "effect": if r.allow { "allow" } else { "deny" },
                 "actions": bits(r.actions, &ACTIONS).collect::<Vec<_>>(),
                 "patterns": lanes, "lanes": lanes,
@@ -426,7 +426,7 @@ fn the_decision_shows_the_facts_it_used_and_what_they_retired() {
     assert_eq!(json["facts"]["now"], "2026-12-01T00:00:00Z");
     assert_eq!(
         json["retired"],
-        json!([{"rule": "r1", "effect": "deny",
+        json!([{"rule": "000000000001", "effect": "deny",
                 "by": {"kind": "event", "product": "prod-a", "event": "cutover", "source": "facts"}}])
     );
     // Launch retires the grant; facts about another product are not shown.

@@ -821,3 +821,80 @@ fn launchplane_lane_fields_have_launchplane_types() {
         assert!(got.starts_with(message), "{to}: {got}");
     }
 }
+
+#[test]
+fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was_left_out() {
+    let d = project(
+        "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {lane}\"\n",
+    );
+    let p = d.path();
+    std::fs::create_dir_all(p.join("shared")).unwrap();
+    std::fs::create_dir_all(p.join("drafts")).unwrap();
+    std::fs::write(
+        p.join("shared/guard.policy"),
+        "deny empty_bootstrap on cm/testing reason=\"frozen\"\ndeny deploy on */prod\n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("drafts/idea.policy"),
+        "allow deploy on hq/staging until 2099-06-30 issue=#1\n",
+    )
+    .unwrap();
+    for (config, by) in [
+        ("exclude: [\"shared/**\", \"drafts/**\"]\n", "exclude"),
+        ("include: [\"p.policy\"]\n", "include"),
+    ] {
+        std::fs::write(p.join("lanepolicy.yaml"), config).unwrap();
+        let r = run_in(p, &["check", ".", "--format", "json"]);
+        assert_eq!(r.code, 1, "{config}: {}", r.stdout);
+        let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
+        let l019: Vec<&Value> = diags.iter().filter(|d| d["code"] == "L019").collect();
+        assert_eq!(l019.len(), 2, "{config}: one per deny: {diags:?}");
+        assert!(
+            l019.iter().all(|d| d["file"] == "shared/guard.policy"),
+            "{l019:?}"
+        );
+        assert_eq!(
+            (l019[0]["line"].as_u64(), l019[1]["line"].as_u64()),
+            (Some(1), Some(2))
+        );
+        assert!(
+            l019[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{by}` in lanepolicy.yaml"))
+        );
+    }
+    // Lowered on purpose, it builds; the bundle lists the files left out,
+    // and `lanes` says so.
+    std::fs::write(
+        p.join("lanepolicy.yaml"),
+        "exclude: [\"shared/**\", \"drafts/**\"]\nchecks: {excluded-deny: warning}\n",
+    )
+    .unwrap();
+    let r = run_in(p, &["build", ".", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let b: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
+    assert_eq!(
+        b["excluded_policies"],
+        serde_json::json!(["drafts/idea.policy", "shared/guard.policy"])
+    );
+    assert_eq!(b["lowered_checks"][0]["code"], "L019");
+    let r = run_in(p, &["lanes", "--bundle", "b.json"]);
+    assert!(
+        r.stdout.contains("policy files left out by the configuration (their rules do not apply): drafts/idea.policy, shared/guard.policy"),
+        "{}",
+        r.stdout
+    );
+    // Nothing left out: the field is absent, so bundles without it are unchanged.
+    std::fs::remove_file(p.join("lanepolicy.yaml")).unwrap();
+    std::fs::remove_dir_all(p.join("shared")).unwrap();
+    std::fs::remove_dir_all(p.join("drafts")).unwrap();
+    let r = run_in(p, &["build", ".", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !std::fs::read_to_string(p.join("b.json"))
+            .unwrap()
+            .contains("excluded_policies")
+    );
+}

@@ -34,6 +34,9 @@ struct Example {
     inventory: Option<String>,
     config: Option<String>,
     policy: Option<String>,
+    /// Other policy files, by path (a block fenced `lanepolicy PATH`): the
+    /// example's directory is then checked as a whole.
+    others: Vec<(String, String)>,
 }
 
 impl Example {
@@ -47,7 +50,13 @@ impl Example {
                 "lanepolicy" | "text" => e.policy = Some(body.clone()),
                 "yaml lanepolicy.yaml" => e.config = Some(body.clone()),
                 "yaml" => e.inventory = Some(body.clone()),
-                other => panic!("unknown block `{other}`"),
+                other => match other.strip_prefix("lanepolicy ") {
+                    Some(path) => {
+                        e.others.retain(|(p, _)| p != path);
+                        e.others.push((path.to_string(), body.clone()));
+                    }
+                    None => panic!("unknown block `{other}`"),
+                },
             }
         }
         e
@@ -77,16 +86,22 @@ impl Example {
             self.policy.clone().unwrap_or_default(),
         )
         .unwrap();
+        for (path, text) in &self.others {
+            let path = d.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
         std::fs::write(
             d.join("issues.json"),
             r#"[{"number": 561, "state": "CLOSED"}, {"number": 573, "state": "OPEN"}]"#,
         )
         .unwrap();
-        let mut opts = Options::new(
-            vec![d.join("example.policy")],
-            d.to_path_buf(),
-            jiff::civil::date(2026, 11, 29),
-        );
+        let paths = if self.others.is_empty() {
+            vec![d.join("example.policy")]
+        } else {
+            vec![d.to_path_buf()]
+        };
+        let mut opts = Options::new(paths, d.to_path_buf(), jiff::civil::date(2026, 11, 29));
         opts.issues = Some(d.join("issues.json"));
         let outcome = project::compile(&opts).expect("example files are readable");
         let mine: Vec<_> = outcome
@@ -142,6 +157,9 @@ fn every_checks_example_is_a_snapshot_of_its_wording() {
         }
         if let Some(c) = &example.config {
             shown.push_str(&format!("--- lanepolicy.yaml\n{c}"));
+        }
+        for (path, text) in &example.others {
+            shown.push_str(&format!("--- {path}\n{text}"));
         }
         shown.push_str(&format!(
             "--- example.policy\n{}--- lanepolicy check\n{rendered}",

@@ -251,7 +251,14 @@ pub fn policy_utf8(text: &str) -> String {
     if has_errors(&diags) {
         return format!("not built; codes {codes:?}");
     }
-    let b = bundle::build(&program, inv, &sources, &[inv_id, id], Vec::new());
+    let b = bundle::build(
+        &program,
+        inv,
+        &sources,
+        &[inv_id, id],
+        Vec::new(),
+        Vec::new(),
+    );
     load_built(&b);
     format!("built, {} rules; codes {codes:?}", b.rules.len())
 }
@@ -290,7 +297,14 @@ pub fn inventory(text: &str) -> String {
     };
     check_diagnostics(&diags, &sources);
     // No rules at all.
-    let empty = bundle::build(&Program::default(), &inv, &sources, &[inv_id], Vec::new());
+    let empty = bundle::build(
+        &Program::default(),
+        &inv,
+        &sources,
+        &[inv_id],
+        Vec::new(),
+        Vec::new(),
+    );
     load_built(&empty);
     // The repository's policy against it.
     let id = sources.add(SourceFile::new(
@@ -317,7 +331,14 @@ pub fn inventory(text: &str) -> String {
             inv.lanes.len()
         );
     }
-    let b = bundle::build(&program, &inv, &sources, &[inv_id, id], Vec::new());
+    let b = bundle::build(
+        &program,
+        &inv,
+        &sources,
+        &[inv_id, id],
+        Vec::new(),
+        Vec::new(),
+    );
     load_built(&b);
     format!(
         "loaded, {} lanes; policy built; codes {codes:?}",

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 /// Builds the bundle from the program and the inventory; `inputs` are the
 /// files recorded in `sources` (policies, the inventory and the
-/// configuration); `lowered` the checks the configuration lowered. The
+/// configuration); `lowered` the checks the configuration lowered;
+/// `excluded` the policy files it left out (project-relative). The
 /// caller has checked that there are no errors.
 /// Returns the bundle with its `digest` filled in.
 pub fn build(
@@ -19,7 +20,10 @@ pub fn build(
     sources: &SourceMap,
     inputs: &[FileId],
     lowered: Vec<LoweredCheck>,
+    mut excluded: Vec<String>,
 ) -> Bundle {
+    excluded.sort();
+    excluded.dedup();
     let mut srcs: Vec<SourceRef> = inputs
         .iter()
         .map(|&id| sources.get(id))
@@ -161,6 +165,7 @@ pub fn build(
         lanes,
         rules,
         lowered_checks: lowered,
+        excluded_policies: excluded,
     };
     let value = serde_json::to_value(&bundle).unwrap_or_default();
     bundle.digest = digest_of(&value);

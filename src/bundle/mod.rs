@@ -74,6 +74,11 @@ pub struct Bundle {
     /// field existed: read as empty.)
     #[serde(default)]
     pub lowered_checks: Vec<LoweredCheck>,
+    /// The policy files (project-relative paths, sorted) that `include` or
+    /// `exclude` in the configuration left out of this bundle: their rules,
+    /// denies included, do not apply. Absent when none was left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_policies: Vec<String>,
 }
 
 /// A check whose severity the configuration lowered.

@@ -5,6 +5,7 @@
 pub mod competing_grants;
 pub mod duplicate_entry;
 pub mod duplicate_rule;
+pub mod excluded_deny;
 pub mod expires_soon;
 pub mod invalid_suppression;
 pub mod issue_closed;
