@@ -22,7 +22,15 @@ fn load(mut value: Value) -> Runtime {
     Runtime::from_bytes(&serde_json::to_vec(&value).unwrap()).unwrap()
 }
 
-fn rule(id: &str, effect: &str, actions: &[&str], lanes: &[&str], extra: Value) -> Value {
+/// The id of a rule named `name`: the name's first six bytes in hex (ids
+/// are 12 hex digits, as `build` writes them).
+fn id(name: &str) -> String {
+    let hex: String = name.bytes().take(6).map(|b| format!("{b:02x}")).collect();
+    format!("{hex:0<12}")
+}
+
+fn rule(name: &str, effect: &str, actions: &[&str], lanes: &[&str], extra: Value) -> Value {
+    let id = id(name);
     let mut r = json!({
         "id": id, "effect": effect, "actions": actions, "patterns": lanes, "lanes": lanes,
         "until": {"events": [], "dates": []}, "issue": null, "confirm": null,
@@ -229,16 +237,16 @@ fn competing_rules_are_each_checked_and_the_first_decides_a_deny() {
     let req = Request::new("cm/prod", "deploy").confirm("deploy two");
     let e = rt.explain(&req, &facts);
     assert!(e.decision.is_allow());
-    assert_eq!(e.decision.rule.as_ref().unwrap().id, "second");
+    assert_eq!(e.decision.rule.as_ref().unwrap().id, id("second"));
     // The first rule's failed phrase is shown, then the second rule passes.
     assert!(
         e.steps
             .iter()
-            .any(|s| s.rule.as_deref() == Some("first") && s.outcome == Outcome::Fail)
+            .any(|s| s.rule.as_deref() == Some(id("first").as_str()) && s.outcome == Outcome::Fail)
     );
 
     let e = rt.explain(&Request::new("cm/prod", "deploy"), &facts);
-    assert_eq!(e.decision.rule.as_ref().unwrap().id, "first");
+    assert_eq!(e.decision.rule.as_ref().unwrap().id, id("first"));
     assert_eq!(
         e.present.as_ref().unwrap().confirm.as_deref(),
         Some("deploy one")
