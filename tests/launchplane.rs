@@ -314,7 +314,7 @@ fn the_export_fails_closed_with_a_note() {
     });
     v["lanes"]["opw/testing"]["allowed_sources"] = json!(["empty", "upstream_restore"]);
     let mut extra = v["rules"][1].clone();
-    extra["id"] = "second".into();
+    extra["id"] = "5ec0bd000000".into();
     extra["actions"] = json!(["empty_rebuild"]);
     extra["lanes"] = json!(["opw/testing"]);
     extra["confirm"] = json!({"opw/testing": "rebuild opw testing"});
@@ -367,7 +367,7 @@ fn the_export_fails_closed_with_a_note() {
     assert_eq!(state, "disabled");
     assert!(
         message.contains(
-            "2 grants compete for it (`empty_rebuild` by rule second, `upstream_restore` by rule"
+            "2 grants compete for it (`empty_rebuild` by rule 5ec0bd000000, `upstream_restore` by rule"
         ),
         "{message}"
     );
