@@ -579,3 +579,47 @@ fn commands_run_from_the_policy_directory_or_say_where_to_run() {
         );
     }
 }
+
+#[test]
+fn a_bad_now_says_what_is_wrong_with_it() {
+    let b = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bundles/real.json"
+    );
+    for (now, says) in [
+        (
+            "9999-12-31T00:00:00Z",
+            "is out of range: lanepolicy represents times up to 9999-12-30T22:00:00Z",
+        ),
+        (
+            "2030-13-01T00:00:00Z",
+            "is not a valid time (parameter 'month' is not in the required range of 1..=12)",
+        ),
+        (
+            "2030-01-01T00:00:00+25:00",
+            "has an offset of 25 hours; an RFC 3339 offset is at most 23:59",
+        ),
+        (
+            "2030-01-01",
+            "is not an RFC 3339 time: write it like `2026-12-01T00:00:00Z`",
+        ),
+    ] {
+        let (code, stdout, stderr) = run(&[
+            "decide",
+            "--bundle",
+            b,
+            "--lane",
+            "cm/testing",
+            "--action",
+            "deploy",
+            "--now",
+            now,
+        ]);
+        assert_eq!(code, 2, "{now}");
+        assert_eq!(stdout, "", "{now}");
+        assert!(
+            stderr.contains(&format!("`{now}` {says}")),
+            "{now}: {stderr}"
+        );
+    }
+}

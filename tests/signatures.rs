@@ -188,6 +188,27 @@ fn bad_keys_are_refused_and_nothing_is_written() {
         r.stderr
     );
     assert!(!d.join("out.json").exists() && !d.join("out.json.minisig").exists());
+    assert!(
+        r.stderr.ends_with("; no bundle was written\n"),
+        "{}",
+        r.stderr
+    );
+
+    // An unencrypted key as `minisign -G -W` writes it (no KDF): named as such.
+    std::fs::write(
+        d.join("w.key"),
+        "untrusted comment: minisign encrypted secret key\nRWQAAEIyAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAhxhmFJfrVKn45o12LSeK7V4hZl20+imCA2wiyMZaXINqVCaXhqGWgtSRzA82zJV+abri6JRfkb2oGTkwm4kbS49V1SNFudY7AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    )
+    .unwrap();
+    let r = run_in(d, &["build", "-o", "out.json", "--sign-key", "w.key"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("an unencrypted secret key (written by `minisign -G -W`) cannot be read"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("out.json").exists());
 
     // An encrypted key without its password: refused, never prompted.
     let kp = KeyPair::generate_encrypted_keypair(Some("pw".into())).unwrap();

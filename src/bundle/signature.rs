@@ -163,8 +163,24 @@ pub fn sign(
     password: Option<String>,
     digest: &str,
 ) -> Result<String, KeyError> {
-    let boxed = SecretKeyBox::from_string(secret_key.trim())
-        .map_err(|e| key_error("not a minisign secret key", e))?;
+    // The key line after the comment: "Ed", then the KDF algorithm, in
+    // base64. `RWQAA` is "Ed" with no KDF: an unencrypted key. minisign
+    // 0.11's `-G -W` writes those in a layout the minisign library does
+    // not read ("Corrupted key"): said so, with what to do instead.
+    let unencrypted = secret_key
+        .lines()
+        .nth(1)
+        .is_some_and(|l| l.trim_start().starts_with("RWQAA"));
+    let unreadable = |e: minisign::PError| {
+        if unencrypted && e.to_string().contains("Corrupted") {
+            KeyError {
+                message: "an unencrypted secret key (written by `minisign -G -W`) cannot be read: create the key with a password (`minisign -G`) and give the password in LANEPOLICY_SIGN_PASSWORD".into(),
+            }
+        } else {
+            key_error("not a minisign secret key", e)
+        }
+    };
+    let boxed = SecretKeyBox::from_string(secret_key.trim()).map_err(unreadable)?;
     let key = match password {
         Some(p) => boxed
             .into_secret_key(Some(p))
@@ -173,7 +189,7 @@ pub fn sign(
             if e.to_string().contains("encrypted") {
                 encrypted()
             } else {
-                key_error("not a minisign secret key", e)
+                unreadable(e)
             }
         })?,
     };
