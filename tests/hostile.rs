@@ -898,3 +898,41 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
             .contains("excluded_policies")
     );
 }
+
+#[test]
+fn repeats_are_one_finding_per_entry_however_many_times_it_is_listed() {
+    // 10,000 writings of one proof and of one lane, and 500 pairs of
+    // distinct actions: one finding per repeated entry.
+    let actions: Vec<String> = (0..500)
+        .flat_map(|_| ["deploy", "deploy"])
+        .map(String::from)
+        .collect();
+    let text = format!(
+        "allow deploy on hq/staging, {} until 2099-06-30 issue=#1 requires {}\n",
+        vec!["hq/staging"; 10_000].join(", "),
+        vec!["backup_proof"; 10_000].join(", ")
+    );
+    let d = project(&text);
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    let l016: Vec<&str> = diags
+        .iter()
+        .filter(|d| d["code"] == "L016")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        l016,
+        [
+            "lane pattern `hq/staging` is listed 10001 times",
+            "proof `backup_proof` is listed 10000 times"
+        ]
+    );
+    let d = project(&format!(
+        "allow deploy, {} on hq/staging until 2099-06-30 issue=#1\n",
+        actions.join(", ")
+    ));
+    let (_, diags) = check_json(d.path());
+    let l016: Vec<&Value> = diags.iter().filter(|d| d["code"] == "L016").collect();
+    assert_eq!(l016.len(), 1);
+    assert_eq!(l016[0]["message"], "action `deploy` is listed 1001 times");
+}

@@ -3,6 +3,8 @@
 //! ## What it does
 //! Reports an action, a lane pattern, an `until` condition or a proof that
 //! a rule lists more than once (`deploy, deploy`, `until launch or launch`).
+//! One finding per repeated entry, at its first repeat, with how many
+//! times it is listed.
 //!
 //! ## Why is this bad?
 //! The repeat changes nothing, so it is usually a slip for another name: the
@@ -27,22 +29,55 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
 use crate::sema::{Repeat, Rule};
 
-fn diagnostic(rule: &Rule, r: &Repeat) -> Diagnostic {
+/// The finding for the repeats of one entry: at the first repeat, the
+/// first writing as a note, and how many more repeats follow.
+fn diagnostic(rule: &Rule, r: &Repeat, more: usize) -> Diagnostic {
+    let times = match more {
+        0 => "twice".to_string(),
+        n => format!("{} times", n + 2),
+    };
+    let label = match more {
+        0 => "listed again".to_string(),
+        1 => "listed again here, and once more after".to_string(),
+        n => format!("listed again here, and {n} more times after"),
+    };
     Diagnostic::new(
         Code::L016,
         rule.file,
         r.again,
-        format!("{} `{}` is listed twice", r.what, r.name),
+        format!("{} `{}` is listed {times}", r.what, r.name),
     )
-    .label("listed again")
+    .label(label)
     .note(rule.file, r.first, "first listed here")
-    .help("remove the repeat, or name what was meant")
+    .help(if more == 0 {
+        "remove the repeat, or name what was meant"
+    } else {
+        "remove the repeats, or name what was meant"
+    })
 }
 
 /// The repeats are found while names are resolved (`sema`), in one pass
-/// with a map per list, and the rule keeps each entry once.
+/// with a map per list, and the rule keeps each entry once. One finding per
+/// repeated entry (not per repeat): a list that names one thing 100,000
+/// times is one finding, so the report stays as small as the mistake.
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     for rule in &ctx.program.rules {
-        out.extend(rule.repeats.iter().map(|r| diagnostic(rule, r)));
+        let mut first_repeat: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        let mut groups: Vec<(&Repeat, usize)> = Vec::new();
+        for r in &rule.repeats {
+            match first_repeat.entry((r.what, r.name.as_str())) {
+                std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1 += 1,
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(groups.len());
+                    groups.push((r, 0));
+                }
+            }
+        }
+        out.extend(
+            groups
+                .into_iter()
+                .map(|(r, more)| diagnostic(rule, r, more)),
+        );
     }
 }
