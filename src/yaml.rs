@@ -113,6 +113,9 @@ fn clean_message(msg: &str) -> String {
             "the file is too large or expands too many aliases".into()
         };
     }
+    if first.starts_with("multiple YAML documents detected") {
+        return "the file holds more than one YAML document (a `---` line after the first); write one document".into();
+    }
     if first.contains("expected mapping start") {
         return "expected a mapping of `key: value` pairs here".into();
     }

@@ -936,3 +936,20 @@ fn repeats_are_one_finding_per_entry_however_many_times_it_is_listed() {
     assert_eq!(l016.len(), 1);
     assert_eq!(l016[0]["message"], "action `deploy` is listed 1001 times");
 }
+
+#[test]
+fn a_second_yaml_document_is_named_in_the_files_terms() {
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+    let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+    std::fs::write(
+        d.path().join("lanes.yaml"),
+        format!("{inv}---\nproducts: {{}}\n"),
+    )
+    .unwrap();
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(diags[0]["code"], "E201");
+    let m = diags[0]["message"].as_str().unwrap();
+    assert!(m.contains("more than one YAML document"), "{m}");
+    assert!(!m.contains("from_str_multiple"), "{m}");
+}
