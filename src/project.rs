@@ -448,6 +448,20 @@ pub fn closed_issues(
     shown: &str,
     base: Option<&str>,
 ) -> Result<BTreeSet<String>, Failure> {
+    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(|message| Failure {
+        path: shown.to_string(),
+        message,
+    })?;
+    closed_issues_in(&bytes, shown, base)
+}
+
+/// [`closed_issues`] of a snapshot already read (`bytes`), `shown` as its
+/// path in messages.
+fn closed_issues_in(
+    bytes: &[u8],
+    shown: &str,
+    base: Option<&str>,
+) -> Result<BTreeSet<String>, Failure> {
     #[derive(serde::Deserialize)]
     struct IssueState {
         number: Option<u64>,
@@ -458,9 +472,8 @@ pub fn closed_issues(
         path: shown.to_string(),
         message,
     };
-    let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
     let expected = "expected `gh issue list --state all --json number,state,url`";
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         let msg = e.to_string();
         let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         fail(format!(
@@ -478,11 +491,93 @@ pub fn closed_issues(
         .collect())
 }
 
-/// Compiles the policies: parse, load the inventory and the configuration,
-/// resolve, lint, apply suppressions and severities, build. Content
+/// A file's text as read: the source, and where it stops being UTF-8 (then
+/// the text is decoded lossily, for the error's context).
+type Read = (SourceFile, Option<BadUtf8>);
+
+/// A policy file the configuration leaves out: its project-relative path,
+/// its text when it could be read as UTF-8, and the key that left it out.
+#[derive(Debug, Clone)]
+struct LeftOut {
+    bundle_path: String,
+    source: Option<SourceFile>,
+    by: &'static str,
+}
+
+/// Every input of one compilation, in memory: the configuration, the
+/// inventory, the policy files (and those the configuration leaves out),
+/// the issue snapshot, today's date. [`load`] reads them (all the I/O of a
+/// compilation); [`compile_inputs`] compiles them and opens no file, so
+/// tests, the language server and the Python package can compile text
+/// they hold ([`Inputs::from_texts`]).
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Today's date (UTC), for date-based lints.
+    pub today: jiff::civil::Date,
+    /// Whether to build the bundle when there is no error.
+    pub build: bool,
+    /// The configuration's text and the directory its globs are relative to.
+    config: Option<(Read, PathBuf)>,
+    inventory: Read,
+    policies: Vec<Read>,
+    left_out: Vec<LeftOut>,
+    /// The issue snapshot (`--issues`): its path as shown, and its bytes.
+    issues: Option<(String, Vec<u8>)>,
+}
+
+impl Inputs {
+    /// Inputs from texts held in memory: the inventory `(path, text)`, the
+    /// policy files, and optionally the configuration (its globs relative
+    /// to the inventory's directory). Paths are as shown in diagnostics
+    /// and written in the bundle (project-relative, e.g. `lanes.yaml`,
+    /// `policies/cm.policy`). A leading byte order mark is removed, as from
+    /// a file.
+    pub fn from_texts(
+        inventory: (&str, &str),
+        policies: &[(&str, &str)],
+        config: Option<(&str, &str)>,
+        today: jiff::civil::Date,
+    ) -> Inputs {
+        let text = |(path, text): (&str, &str)| -> Read {
+            let mut src = overlay_source(text, path, true);
+            src.bundle_path = path.to_string();
+            (src, None)
+        };
+        let base = Path::new(inventory.0)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Inputs {
+            today,
+            build: true,
+            config: config.map(|c| (text(c), base)),
+            inventory: text(inventory),
+            policies: policies.iter().map(|&p| text(p)).collect(),
+            left_out: Vec::new(),
+            issues: None,
+        }
+    }
+}
+
+/// Compiles the policies: [`load`], then [`compile_inputs`]. Content
 /// problems are diagnostics in the [`Outcome`]; a [`Failure`] means a file
-/// could not be found or read.
+/// could not be found or read, or the issue snapshot is not one.
 pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
+    compile_inputs(&load(opts)?)
+}
+
+/// Reads every input of a compilation: finds the inventory (from the first
+/// path, or `--inventory`) and the configuration beside it, lists the
+/// policy files (the configuration's `include` and `exclude` applied),
+/// and reads them all, unsaved editor buffers ([`Options::overlay`])
+/// standing in for files. The only I/O of a compilation.
+///
+/// # Errors
+///
+/// A [`Failure`] for a path that does not exist, no inventory, an
+/// unreadable or oversized file, files named one by one and all excluded,
+/// or a policy file of another project.
+pub fn load(opts: &Options) -> Result<Inputs, Failure> {
     let first = opts
         .paths
         .first()
@@ -512,7 +607,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .canonicalize()
         .unwrap_or_else(|_| opts.root.clone());
     let project = project_root(&inv_path);
-    let read = |p: &Path| -> Result<(SourceFile, Option<BadUtf8>), Failure> {
+    let read = |p: &Path| -> Result<Read, Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         let (mut src, bad) = match opts.overlay.get(&abs) {
             Some(text) => (
@@ -533,11 +628,10 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
         display_path(&abs, &root)
     };
-    let mut sources = SourceMap::default();
-    let mut diagnostics = Vec::new();
-    let mut suppressions = Vec::new();
 
     // The configuration: `--config`, or lanepolicy.yaml beside the inventory.
+    // Read here for the files it includes and excludes; its diagnostics
+    // come from `compile_inputs`.
     let config_path = opts.config.clone().or_else(|| {
         let p = inv_path
             .parent()
@@ -545,28 +639,20 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
             .join(CONFIG_FILE);
         present(&p).then_some(p)
     });
-    let mut config_id = None;
-    let config = match &config_path {
-        None => Config::default(),
+    let config_read = match &config_path {
+        None => None,
         Some(path) => {
-            let (src, bad) = read(path)?;
-            let id = sources.add(src);
-            // The configuration decides which guards stand: a source of
-            // the bundle, under its digest.
-            config_id = Some(id);
-            if let Some(bad) = bad {
-                diagnostics.push(not_utf8(Code::E202, id, sources.get(id), bad));
-                Config::default()
-            } else {
-                let base = path
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                let (config, mut d) = config::load(sources.get(id), id, base);
-                diagnostics.append(&mut d);
-                config
-            }
+            let base = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf();
+            Some((read(path)?, base))
         }
+    };
+    let config = match &config_read {
+        Some(((src, None), base)) => config::load(src, 0, base).0,
+        _ => Config::default(),
     };
 
     let (files, left_out) = policy_files_and_left_out(&opts.paths, &opts.root, &config)?;
@@ -591,8 +677,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
     // `lanes.yaml` nearer to it) is not checked against this inventory.
     if opts.inventory.is_none() {
         let ours = inv_path.canonicalize().unwrap_or_else(|_| inv_path.clone());
-        let mut nearest: std::collections::BTreeMap<PathBuf, Option<PathBuf>> =
-            std::collections::BTreeMap::new();
+        let mut nearest: BTreeMap<PathBuf, Option<PathBuf>> = BTreeMap::new();
         for f in &files {
             let dir = f.parent().map(Path::to_path_buf).unwrap_or_default();
             let own = nearest
@@ -611,76 +696,153 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         }
     }
 
-    // The policy files are read and parsed on a second thread while this
-    // one reads the inventory: the two are independent, and both matter
-    // for a pre-commit hook's latency.
-    // The policy files are read and parsed on a second thread while this
-    // one reads and loads the inventory: the two are independent, and both
-    // count in a pre-commit hook's latency. The inventory's file id is known
-    // before it is added: it is the next one.
+    let inventory = read(&inv_path)?;
+    let policies = files
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, Failure>>()?;
+    // Left out: listed in the bundle, and read (when they can be) only to
+    // find the denies they would drop.
+    let left_out = left_out
+        .iter()
+        .map(|path| {
+            let by = if config.excludes(path) {
+                "exclude"
+            } else {
+                "include"
+            };
+            match read(path) {
+                Ok((src, None)) => LeftOut {
+                    bundle_path: src.bundle_path.clone(),
+                    source: Some(src),
+                    by,
+                },
+                _ => LeftOut {
+                    bundle_path: relative_path(path, &project),
+                    source: None,
+                    by,
+                },
+            }
+        })
+        .collect();
+    let issues = match &opts.issues {
+        None => None,
+        Some(path) => {
+            let shown = shown(path);
+            let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(|message| Failure {
+                path: shown.clone(),
+                message,
+            })?;
+            Some((shown, bytes))
+        }
+    };
+    Ok(Inputs {
+        today: opts.today,
+        build: opts.build,
+        config: config_read,
+        inventory,
+        policies,
+        left_out,
+        issues,
+    })
+}
+
+/// Compiles inputs held in memory, opening no file: parse, load the
+/// inventory and the configuration, resolve, lint, apply suppressions and
+/// severities, build. The pure core every front end calls (the command
+/// line through [`compile`], the language server, the Python package).
+///
+/// # Errors
+///
+/// A [`Failure`] only when the issue snapshot is not one; every problem of
+/// a policy, the inventory or the configuration is a diagnostic.
+pub fn compile_inputs(inputs: &Inputs) -> Result<Outcome, Failure> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let mut suppressions = Vec::new();
+
+    let mut config_id = None;
+    let config = match &inputs.config {
+        None => Config::default(),
+        Some(((src, bad), base)) => {
+            let id = sources.add(src.clone());
+            // The configuration decides which guards stand: a source of
+            // the bundle, under its digest.
+            config_id = Some(id);
+            if let Some(bad) = bad {
+                diagnostics.push(not_utf8(Code::E202, id, sources.get(id), *bad));
+                Config::default()
+            } else {
+                let (config, mut d) = config::load(sources.get(id), id, base);
+                diagnostics.append(&mut d);
+                config
+            }
+        }
+    };
+
+    // The policy files are parsed on a second thread while this one loads
+    // the inventory: the two are independent, and both count in a
+    // pre-commit hook's latency. The inventory's file id is known before
+    // it is added: it is the next one.
     let inv_id = sources.files().len();
-    let (inv_read, policies_read) = std::thread::scope(|scope| {
+    let (inv_read, parsed_policies) = std::thread::scope(|scope| {
         let policies = scope.spawn(|| {
-            files
+            inputs
+                .policies
                 .iter()
-                .map(|path| {
-                    let (src, bad) = read(path)?;
-                    let parsed = bad
-                        .is_none()
-                        .then(|| syntax::parser::parse_decoded(&src.text));
-                    Ok((src, bad, parsed))
+                .map(|(src, bad)| {
+                    bad.is_none()
+                        .then(|| syntax::parser::parse_decoded(&src.text))
                 })
-                .collect::<Result<Vec<_>, Failure>>()
+                .collect::<Vec<_>>()
         });
-        let inv = read(&inv_path).map(|(src, bad)| {
-            let mut diags = Vec::new();
-            let mut supp = Vec::new();
-            let loaded = match bad {
-                Some(off) => {
-                    diags.push(not_utf8(Code::E201, inv_id, &src, off));
-                    None
-                }
-                None => {
-                    supp = suppression::from_yaml(inv_id, &src.text, &mut diags);
-                    match inventory::load(&src, inv_id) {
-                        Ok(inv) => Some(inv),
-                        Err(mut d) => {
-                            diags.append(&mut d);
-                            None
-                        }
+        let (src, bad) = &inputs.inventory;
+        let mut diags = Vec::new();
+        let mut supp = Vec::new();
+        let loaded = match bad {
+            Some(off) => {
+                diags.push(not_utf8(Code::E201, inv_id, src, *off));
+                None
+            }
+            None => {
+                supp = suppression::from_yaml(inv_id, &src.text, &mut diags);
+                match inventory::load(src, inv_id) {
+                    Ok(inv) => Some(inv),
+                    Err(mut d) => {
+                        diags.append(&mut d);
+                        None
                     }
                 }
-            };
-            (src, loaded, diags, supp)
-        });
-        (inv, policies.join())
+            }
+        };
+        ((loaded, diags, supp), policies.join())
     });
-    let (inv_src, inventory, mut inv_diags, inv_supp) = inv_read?;
-    let policies_read = policies_read.map_err(|_| Failure {
-        path: display_path(&first, &opts.root),
-        message: "internal error while reading the policy files".into(),
-    })??;
-    let added = sources.add(inv_src);
+    let (inventory, mut inv_diags, inv_supp) = inv_read;
+    let parsed_policies = parsed_policies.map_err(|_| Failure {
+        path: inputs.inventory.0.path.clone(),
+        message: "internal error while parsing the policy files".into(),
+    })?;
+    let added = sources.add(inputs.inventory.0.clone());
     debug_assert_eq!(added, inv_id);
     let mut bundle_sources: Vec<FileId> = config_id.into_iter().chain([inv_id]).collect();
     diagnostics.append(&mut inv_diags);
     suppressions.extend(inv_supp);
-    let closed = match (&opts.issues, &inventory) {
-        (Some(path), inv) => closed_issues(
-            path,
-            &shown(path),
-            inv.as_ref().and_then(|i| i.issues.as_deref()),
+    let closed = match &inputs.issues {
+        Some((shown, bytes)) => closed_issues_in(
+            bytes,
+            shown,
+            inventory.as_ref().and_then(|i| i.issues.as_deref()),
         )?,
-        (None, _) => BTreeSet::new(),
+        None => BTreeSet::new(),
     };
 
     let mut parsed = Vec::new();
-    for (src, bad, file) in policies_read {
-        let id = sources.add(src);
+    for ((src, bad), file) in inputs.policies.iter().zip(parsed_policies) {
+        let id = sources.add(src.clone());
         bundle_sources.push(id);
         let (None, Some(file)) = (bad, file) else {
             if let Some(off) = bad {
-                diagnostics.push(not_utf8(Code::E001, id, sources.get(id), off));
+                diagnostics.push(not_utf8(Code::E001, id, sources.get(id), *off));
             }
             continue;
         };
@@ -698,14 +860,11 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
 
     // Policy files the configuration leaves out are not compiled; a deny in
     // one is reported (L019), and the bundle lists them all.
-    let mut excluded_policies = Vec::with_capacity(left_out.len());
-    for path in &left_out {
-        let Ok((src, None)) = read(path) else {
-            // Unreadable or not UTF-8: listed, not inspected.
-            excluded_policies.push(relative_path(path, &project));
-            continue;
-        };
-        excluded_policies.push(src.bundle_path.clone());
+    let mut excluded_policies = Vec::with_capacity(inputs.left_out.len());
+    for left in &inputs.left_out {
+        excluded_policies.push(left.bundle_path.clone());
+        // Unreadable or not UTF-8: listed, not inspected.
+        let Some(src) = &left.source else { continue };
         let file = syntax::parser::parse_decoded(&src.text);
         let denies: Vec<Span> = file
             .rules
@@ -716,14 +875,9 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         if denies.is_empty() {
             continue;
         }
-        let by = if config.excludes(path) {
-            "exclude"
-        } else {
-            "include"
-        };
-        let id = sources.add(src);
+        let id = sources.add(src.clone());
         for span in denies {
-            diagnostics.push(excluded_deny::diagnostic(id, span, by, CONFIG_FILE));
+            diagnostics.push(excluded_deny::diagnostic(id, span, left.by, CONFIG_FILE));
         }
     }
 
@@ -742,7 +896,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         let ctx = LintContext {
             program: &program,
             inventory: inv,
-            today: opts.today,
+            today: inputs.today,
             expires_soon_days: config.expires_soon_days,
             closed_issues: closed,
         };
@@ -751,7 +905,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         // O(n log n) in rules and entries, so running one is cheap.
         diagnostics.extend(lint::run(&ctx));
         if program.rules.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
-            diagnostics.push(no_policies::diagnostic(inv_id, files.len()));
+            diagnostics.push(no_policies::diagnostic(inv_id, inputs.policies.len()));
         }
     }
     // What the configuration lowers is recorded before it is applied: on
@@ -826,7 +980,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) if opts.build => Some(bundle::build(
+        (Some(inv), false) if inputs.build => Some(bundle::build(
             &program,
             inv,
             &sources,
@@ -841,7 +995,7 @@ pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
         diagnostics,
         program,
         bundle,
-        policy_files: files.len(),
+        policy_files: inputs.policies.len(),
     })
 }
 
