@@ -89,7 +89,6 @@
 //! nothing to decide on: every request is denied with
 //! [`ReasonCode::BundleInvalid`] ([`Decision::bundle_invalid`]).
 
-pub mod cases;
 mod decide;
 pub mod effective;
 pub mod evaluate;

@@ -25,9 +25,8 @@
 //! a malformed fact is an error at its line and column, never a case that
 //! silently passes.
 
-use super::decide::{Decision, ReasonCode};
-use super::{FactError, Facts, Request, Runtime};
 use crate::model::Phase;
+use crate::runtime::{Decision, FactError, Facts, ReasonCode, Request, Runtime};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;

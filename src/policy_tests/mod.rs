@@ -1,5 +1,5 @@
 //! `lanepolicy test`: finds `*.test.yaml` files, compiles the policies each
-//! one tests, and runs its cases ([`crate::runtime::cases`]).
+//! one tests, and runs its cases ([`cases`]).
 //!
 //! A test file tests the policies of its own directory: exactly what
 //! `lanepolicy check DIR` checks for that directory (its `*.policy` files,
@@ -17,8 +17,10 @@ use crate::bundle;
 use crate::diagnostic;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome};
 use crate::runtime::Runtime;
-use crate::runtime::cases::{self, CaseError, CaseResult, TestFile};
+pub mod cases;
+
 use crate::source::{display_path, one_line};
+use cases::{CaseError, CaseResult, TestFile};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
