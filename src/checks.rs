@@ -117,6 +117,7 @@ checks! {
     E108 "empty-confirmation"          Error   "sema/empty_confirmation.rs";
     E201 "invalid-inventory"           Error   "inventory/invalid_inventory.rs";
     E202 "invalid-config"              Error   "config/invalid_config.rs";
+    E203 "invalid-test-file"           Error   "policy_tests/invalid_test_file.rs";
     L001 "missing-issue"               Error   "lint/rules/missing_issue.rs";
     L002 "no-retirement"               Error   "lint/rules/no_retirement.rs";
     L003 "production-lane"             Error   "lint/rules/production_lane.rs";

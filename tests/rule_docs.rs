@@ -37,6 +37,9 @@ struct Example {
     /// Other policy files, by path (a block fenced `lanepolicy PATH`): the
     /// example's directory is then checked as a whole.
     others: Vec<(String, String)>,
+    /// A policy test file (a block fenced `yaml example.test.yaml`): the
+    /// example is then run by `lanepolicy test`, not `check`.
+    test_file: Option<String>,
 }
 
 impl Example {
@@ -50,6 +53,7 @@ impl Example {
                 "lanepolicy" | "text" => e.policy = Some(body.clone()),
                 "yaml lanepolicy.yaml" => e.config = Some(body.clone()),
                 "yaml" => e.inventory = Some(body.clone()),
+                "yaml example.test.yaml" => e.test_file = Some(body.clone()),
                 other => match other.strip_prefix("lanepolicy ") {
                     Some(path) => {
                         e.others.retain(|(p, _)| p != path);
@@ -101,6 +105,28 @@ impl Example {
         } else {
             vec![d.to_path_buf()]
         };
+        if let Some(t) = &self.test_file {
+            std::fs::write(d.join("example.test.yaml"), t).unwrap();
+            let run = lanepolicy::policy_tests::run(&lanepolicy::policy_tests::Options {
+                paths: vec![d.join("example.test.yaml")],
+                inventory: None,
+                root: d.to_path_buf(),
+                today: jiff::civil::date(2026, 11, 29),
+                now: "2026-11-29T00:00:00Z".parse().unwrap(),
+            });
+            let (mut n, mut rendered) = (0, String::new());
+            for e in run.err().unwrap_or_default() {
+                if let Some((sources, diags)) = e.diagnostics() {
+                    let mine: Vec<_> = diags
+                        .into_iter()
+                        .filter(|x| x.check().code == check.code)
+                        .collect();
+                    n += mine.len();
+                    rendered += &lanepolicy::diagnostic::render_human(&mine, &sources, false);
+                }
+            }
+            return (n, rendered.replace(&d.display().to_string(), "<dir>"));
+        }
         let mut opts = Options::new(paths, d.to_path_buf(), jiff::civil::date(2026, 11, 29));
         opts.issues = Some(d.join("issues.json"));
         let outcome = project::compile(&opts).expect("example files are readable");
@@ -161,8 +187,16 @@ fn every_checks_example_is_a_snapshot_of_its_wording() {
         for (path, text) in &example.others {
             shown.push_str(&format!("--- {path}\n{text}"));
         }
+        if let Some(t) = &example.test_file {
+            shown.push_str(&format!("--- example.test.yaml\n{t}"));
+        }
+        let command = if example.test_file.is_some() {
+            "test"
+        } else {
+            "check"
+        };
         shown.push_str(&format!(
-            "--- example.policy\n{}--- lanepolicy check\n{rendered}",
+            "--- example.policy\n{}--- lanepolicy {command}\n{rendered}",
             example.policy.clone().unwrap_or_default()
         ));
         insta::assert_snapshot!(format!("example_{}", check.code), shown);

@@ -17,10 +17,11 @@ use crate::bundle;
 use crate::diagnostic;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome};
 use crate::runtime::Runtime;
-pub mod cases;
-
-use crate::source::{display_path, one_line};
+use crate::source::{SourceFile, SourceMap, display_path, one_line};
 use cases::{CaseError, CaseResult, TestFile};
+
+pub mod cases;
+mod invalid_test_file;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -52,6 +53,8 @@ pub enum SuiteError {
     TestFile {
         /// The file, as shown.
         path: String,
+        /// Its text, for the problems' context.
+        text: String,
         /// Every problem, in file order.
         errors: Vec<CaseError>,
     },
@@ -65,20 +68,30 @@ pub enum SuiteError {
 }
 
 impl SuiteError {
+    /// A test file's problems as diagnostics (E203 invalid-test-file, one
+    /// per problem, at its line and column) with the file they are in;
+    /// `None` for the other errors.
+    pub fn diagnostics(&self) -> Option<(SourceMap, Vec<diagnostic::Diagnostic>)> {
+        let SuiteError::TestFile { path, text, errors } = self else {
+            return None;
+        };
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(path.clone(), text.clone(), String::new()));
+        let diags = errors
+            .iter()
+            .map(|e| invalid_test_file::diagnostic(id, sources.get(id), e))
+            .collect();
+        Some((sources, diags))
+    }
+
     /// The problem for a person; `color` for terminal colors.
     pub fn render(&self, color: bool) -> String {
         match self {
             SuiteError::Io(f) => format!("error: {f}\n"),
-            SuiteError::TestFile { path, errors } => errors
-                .iter()
-                .map(|e| {
-                    let mut s = format!("error: {path}:{}:{}: {}\n", e.line, e.column, e.message);
-                    if let Some(h) = &e.help {
-                        s.push_str(&format!("  help: {h}\n"));
-                    }
-                    s
-                })
-                .collect(),
+            SuiteError::TestFile { .. } => match self.diagnostics() {
+                Some((sources, diags)) => diagnostic::render_human(&diags, &sources, color),
+                None => String::new(),
+            },
             SuiteError::Policies { dir, outcome } => {
                 let errors: Vec<_> = outcome
                     .diagnostics
@@ -196,9 +209,10 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
             }
         };
         match cases::parse(&text) {
-            Ok(file) => parsed.push((path, path_shown, file)),
+            Ok(file) => parsed.push((path, path_shown, text, file)),
             Err(errs) => errors.push(SuiteError::TestFile {
                 path: path_shown,
+                text,
                 errors: errs,
             }),
         }
@@ -206,7 +220,7 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
 
     // Compile each directory once.
     let mut runtimes: BTreeMap<PathBuf, Result<(String, Runtime), ()>> = BTreeMap::new();
-    for (path, _, _) in &parsed {
+    for (path, _, _, _) in &parsed {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -224,7 +238,7 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
     }
 
     let mut reports = Vec::new();
-    for (path, path_shown, file) in parsed {
+    for (path, path_shown, text, file) in parsed {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -235,6 +249,7 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
         if let Err(errs) = file.check(rt) {
             errors.push(SuiteError::TestFile {
                 path: path_shown,
+                text,
                 errors: errs,
             });
             continue;
