@@ -655,7 +655,31 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
         _ => Config::default(),
     };
 
-    let (files, left_out) = policy_files_and_left_out(&opts.paths, &opts.root, &config)?;
+    let (mut files, left_out) = policy_files_and_left_out(&opts.paths, &opts.root, &config)?;
+    // An editor's buffer of a policy file not yet saved, under a directory
+    // being compiled, is a policy file too.
+    if !opts.overlay.is_empty() {
+        let dirs: Vec<PathBuf> = opts
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+            .collect();
+        let on_disk: BTreeSet<PathBuf> = files
+            .iter()
+            .map(|f| f.canonicalize().unwrap_or_else(|_| f.clone()))
+            .collect();
+        for path in opts.overlay.keys() {
+            if path.extension().is_some_and(|e| e == "policy")
+                && !on_disk.contains(path)
+                && dirs.iter().any(|d| path.starts_with(d))
+                && config.walks(path)
+            {
+                files.push(path.clone());
+            }
+        }
+        files.sort();
+    }
     // No policy file under a directory is a policy set without rules (the
     // last file deleted): it builds, and its bundle denies everything.
     // Files named one by one and all excluded are a mistake in the call.

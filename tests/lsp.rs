@@ -381,3 +381,93 @@ fn clause_skeletons_suppressions_and_check_docs() {
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
+
+impl Client {
+    /// Writes raw bytes, framing included.
+    fn raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The next response that carries an error.
+    fn next_error(&mut self) -> Value {
+        loop {
+            let m = self.recv();
+            if m.get("error").is_some() {
+                return m;
+            }
+        }
+    }
+}
+
+#[test]
+fn malformed_messages_are_answered_and_the_server_reads_on() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let framed = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes();
+    for (bytes, code, id) in [
+        (framed("{bad}"), -32700, Value::Null),
+        (framed("[]"), -32600, Value::Null),
+        (framed("{\"jsonrpc\":\"2.0\"}"), -32600, Value::Null),
+        (framed("\"method\""), -32600, Value::Null),
+        (
+            framed("{\"jsonrpc\":\"2.0\",\"id\":{},\"method\":\"textDocument/hover\"}"),
+            -32600,
+            Value::Null,
+        ),
+        (
+            framed(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"textDocument/didChange\",\"params\":{\"text\":\"\\ud800\"}}",
+            ),
+            -32700,
+            Value::Null,
+        ),
+        (b"Content-Length: abc\r\n\r\n".to_vec(), -32700, Value::Null),
+        (b"X-Other: 1\r\n\r\n".to_vec(), -32700, Value::Null),
+    ] {
+        c.raw(&bytes);
+        let e = c.next_error();
+        assert_eq!(
+            e["error"]["code"],
+            json!(code),
+            "{}: {e}",
+            String::from_utf8_lossy(&bytes)
+        );
+        assert_eq!(e["id"], id, "{e}");
+    }
+    // An unknown method is MethodNotFound, with its id.
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "foo/bar", "params": {}}));
+    let e = c.next_error();
+    assert_eq!(
+        (e["id"].clone(), e["error"]["code"].clone()),
+        (json!(id), json!(-32601))
+    );
+    // Still serving.
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_new_policy_file_not_yet_saved_is_checked() {
+    let (_dir, inv, _policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let fresh = inv.parent().unwrap().join("drafts/new.policy");
+    let p = uri(&fresh);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}

@@ -15,12 +15,21 @@ use lsp_types as lt;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Runs a request; `Err` is a message for an InvalidParams error.
-pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, String> {
+/// Why a request got no result: JSON-RPC's error code and a message.
+pub(super) type Refusal = (lsp_server::ErrorCode, String);
+
+/// Runs a request; `Err` is MethodNotFound for a method the server does not
+/// serve, InvalidParams for parameters that do not read.
+pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, Refusal> {
     use lt::request::Request as _;
     let m = req.method.as_str();
     let p = req.params;
-    let bad = |e: serde_json::Error| format!("invalid parameters: {e}");
+    let bad = |e: serde_json::Error| {
+        (
+            lsp_server::ErrorCode::InvalidParams,
+            format!("invalid parameters: {e}"),
+        )
+    };
     let out = match m {
         lt::request::HoverRequest::METHOD => {
             let p: lt::HoverParams = serde_json::from_value(p).map_err(bad)?;
@@ -46,9 +55,14 @@ pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, String> {
             let p: lt::DocumentSymbolParams = serde_json::from_value(p).map_err(bad)?;
             serde_json::to_value(symbols(server, &p.text_document.uri))
         }
-        other => return Err(format!("unsupported request `{other}`")),
+        other => {
+            return Err((
+                lsp_server::ErrorCode::MethodNotFound,
+                format!("unsupported request `{other}`"),
+            ));
+        }
     };
-    out.map_err(|e| e.to_string())
+    out.map_err(|e| (lsp_server::ErrorCode::InternalError, e.to_string()))
 }
 
 /// The document's path and text.

@@ -13,6 +13,7 @@
 
 mod convert;
 mod features;
+pub mod transport;
 
 use crate::diagnostic::{Diagnostic as Diag, Severity};
 use crate::project::{self, INVENTORY_FILE};
@@ -31,7 +32,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// code: 0 after `shutdown` then `exit`, 1 when `exit` came without
 /// `shutdown` or the connection failed.
 pub fn serve_stdio() -> u8 {
-    let (connection, io) = Connection::stdio();
+    let (connection, threads) = transport::stdio();
     let code = match run(connection) {
         Ok(()) => 0,
         Err(e) => {
@@ -39,9 +40,12 @@ pub fn serve_stdio() -> u8 {
             1
         }
     };
-    match io.join() {
-        Ok(()) => code,
-        Err(_) => 1,
+    // The reader may still wait on input after `exit`: only the writer is
+    // waited for, so that every response is flushed.
+    let mut threads = threads;
+    match threads.pop().map(std::thread::JoinHandle::join) {
+        Some(Err(_)) => 1,
+        _ => code,
     }
 }
 
@@ -342,9 +346,7 @@ impl Server {
         let id = req.id.clone();
         match features::dispatch(self, req) {
             Ok(value) => Response::new_ok(id, value),
-            Err(message) => {
-                Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, message)
-            }
+            Err((code, message)) => Response::new_err(id, code as i32, message),
         }
     }
 }

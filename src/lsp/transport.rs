@@ -1,0 +1,195 @@
+//! The stdio transport: Language Server Protocol framing (`Content-Length`
+//! headers, then a JSON body), read by lanepolicy so that a malformed
+//! message is answered, not fatal.
+//!
+//! `lsp-server`'s own stdio reader stops the connection on the first
+//! message it cannot read. Here a message whose header or body does not
+//! read gets a JSON-RPC error response (`-32700` Parse error for text that
+//! is not JSON or not UTF-8, `-32600` Invalid Request for JSON that is not
+//! a message, with the request's id when it has a usable one, else
+//! `null`), and the server reads on. Only the end of input or a failing
+//! stream stops it.
+
+use lsp_server::{Connection, ErrorCode, Message};
+use serde_json::{Value, json};
+use std::io::{self, BufRead, Read, Write};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+/// The largest message body read, in bytes (64 MiB, the largest input
+/// file the compiler reads). A larger one is skipped and answered with an
+/// error.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// What the writer sends: a message of the server, or an error response
+/// of the transport (its id may be `null`, which `lsp-server` cannot say).
+enum Out {
+    Message(Message),
+    Refusal(Value),
+    /// The server is done: everything before this is written, then the
+    /// writer ends (the reader may still be waiting on input).
+    Done,
+}
+
+/// A connection over stdin and stdout, and the threads that read and write
+/// them; they end when input ends and the server drops its side.
+pub fn stdio() -> (Connection, Vec<JoinHandle<()>>) {
+    let (server, client) = Connection::memory();
+    let (out, outgoing) = mpsc::channel::<Out>();
+    let refusals = out.clone();
+    let to_server = client.sender;
+    let reader = std::thread::spawn(move || {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            match read_message(&mut input) {
+                Ok(Some(Ok(msg))) => {
+                    let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                    if to_server.send(msg).is_err() || exit {
+                        return;
+                    }
+                }
+                Ok(Some(Err(refusal))) => {
+                    if refusals.send(Out::Refusal(refusal)).is_err() {
+                        return;
+                    }
+                }
+                // End of input, or the stream broke: the server sees the
+                // channel close.
+                Ok(None) | Err(_) => return,
+            }
+        }
+    });
+    let from_server = client.receiver;
+    let bridge = std::thread::spawn(move || {
+        for msg in from_server {
+            if out.send(Out::Message(msg)).is_err() {
+                return;
+            }
+        }
+        let _ = out.send(Out::Done);
+    });
+    let writer = std::thread::spawn(move || {
+        let stdout = io::stdout();
+        for o in outgoing {
+            let mut w = stdout.lock();
+            let written = match o {
+                Out::Message(msg) => msg.write(&mut w),
+                Out::Refusal(value) => {
+                    let body = value.to_string();
+                    write!(w, "Content-Length: {}\r\n\r\n{body}", body.len())
+                }
+                Out::Done => return,
+            };
+            if written.and_then(|()| w.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    (server, vec![reader, bridge, writer])
+}
+
+/// Reads one framed message: `Ok(None)` at the end of input, `Ok(Some(Err))`
+/// with the JSON-RPC error response for a message that does not read,
+/// `Err` when the stream fails.
+///
+/// # Errors
+/// When reading fails.
+pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Message, Value>>> {
+    let mut length: Option<Result<usize, String>> = None;
+    let mut saw_header = false;
+    loop {
+        let mut line = Vec::new();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.is_empty() {
+            if saw_header {
+                break;
+            }
+            // Blank lines between messages are skipped.
+            continue;
+        }
+        saw_header = true;
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = Some(
+                value
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| format!("`Content-Length: {}` is not a length", value.trim())),
+            );
+        }
+    }
+    let length = match length {
+        None => {
+            return Ok(Some(Err(error(
+                Value::Null,
+                ErrorCode::ParseError,
+                "the message has no `Content-Length` header",
+            ))));
+        }
+        Some(Err(message)) => {
+            return Ok(Some(Err(error(
+                Value::Null,
+                ErrorCode::ParseError,
+                &message,
+            ))));
+        }
+        Some(Ok(n)) => n,
+    };
+    if length > MAX_MESSAGE_BYTES {
+        io::copy(&mut input.take(length as u64), &mut io::sink())?;
+        return Ok(Some(Err(error(
+            Value::Null,
+            ErrorCode::InvalidRequest,
+            &format!("the message is {length} bytes, over the limit of {MAX_MESSAGE_BYTES}"),
+        ))));
+    }
+    let mut body = vec![0; length];
+    input.read_exact(&mut body)?;
+    Ok(Some(parse_body(&body)))
+}
+
+/// A message from its JSON body, or the error response that says why not.
+fn parse_body(body: &[u8]) -> Result<Message, Value> {
+    let value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(error(
+                Value::Null,
+                ErrorCode::ParseError,
+                &format!("the message is not JSON: {e}"),
+            ));
+        }
+    };
+    // The id, when it is one JSON-RPC allows (a number or a string); any
+    // other id makes the message invalid (it would otherwise read as a
+    // notification, and its sender would wait for an answer forever).
+    let id = match value.get("id") {
+        Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
+        None => Value::Null,
+        Some(other) => {
+            return Err(error(
+                Value::Null,
+                ErrorCode::InvalidRequest,
+                &format!("`id` must be a number or a string, not `{other}`"),
+            ));
+        }
+    };
+    serde_json::from_value::<Message>(value).map_err(|e| {
+        error(
+            id,
+            ErrorCode::InvalidRequest,
+            &format!("not a JSON-RPC message: {e}"),
+        )
+    })
+}
+
+/// A JSON-RPC error response.
+fn error(id: Value, code: ErrorCode, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code as i32, "message": message}})
+}
