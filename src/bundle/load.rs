@@ -323,6 +323,13 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
             }
         }
+        if let Some((what, text)) = unseen_text(r) {
+            return invalid(format!(
+                "{} has {what} `{}` with a control or invisible character, which policy text cannot hold",
+                at(),
+                text.escape_debug()
+            ));
+        }
         if let Some(p) = r
             .requires
             .iter()
@@ -438,6 +445,40 @@ fn bad_name(b: &Bundle) -> Option<String> {
         }
     }
     None
+}
+
+/// The first text of rule `r` that the compiler could not have written: a
+/// phrase, reason, pattern, issue reference or URL, or source path with a
+/// control or invisible character (a doc comment may hold line ends and
+/// tabs). Every renderer prints these, so the loader refuses them rather
+/// than trusting each to escape.
+fn unseen_text(r: &super::Rule) -> Option<(&'static str, &str)> {
+    use crate::model::is_invisible;
+    let bad = |s: &str, allow: &[char]| {
+        s.chars()
+            .any(|c| !allow.contains(&c) && (c.is_control() || is_invisible(c)))
+    };
+    let phrases = r.confirm.iter().flat_map(|m| m.values());
+    let texts = phrases
+        .map(|p| ("a phrase", p.as_str()))
+        .chain(r.reason.iter().map(|t| ("a reason", t.as_str())))
+        .chain(r.patterns.iter().map(|t| ("a lane pattern", t.as_str())))
+        .chain(
+            r.issue
+                .iter()
+                .map(|i| ("an issue reference", i.reference.as_str())),
+        )
+        .chain(r.issue.iter().map(|i| ("an issue URL", i.url.as_str())))
+        .chain(std::iter::once(("a source path", r.source.path.as_str())));
+    for (what, text) in texts {
+        if bad(text, &[]) {
+            return Some((what, text));
+        }
+    }
+    r.doc
+        .as_deref()
+        .filter(|d| bad(d, &['\n', '\t']))
+        .map(|d| ("a doc comment", d))
 }
 
 /// True for an id `lanepolicy build` writes: 12 lower-case hex digits, then
@@ -578,6 +619,34 @@ mod tests {
         let mut b = real();
         b.actions.get_mut("deploy").expect("deploy").operation = "\u{200b}".into();
         assert!(refused(b).contains("which is not visible text"));
+    }
+
+    #[test]
+    fn text_holds_no_control_or_invisible_character() {
+        for (field, value) in [
+            ("confirm", "boot\u{1b}[8mstrap"),
+            ("confirm", "boot\u{200b}strap"),
+            ("reason", "frozen\u{202e}"),
+            ("path", "policies/a\u{7}.policy"),
+        ] {
+            let mut b = real();
+            let r = &mut b.rules[0];
+            match field {
+                "confirm" => {
+                    for p in r.confirm.as_mut().expect("phrases").values_mut() {
+                        *p = value.to_string();
+                    }
+                }
+                "reason" => r.reason = Some(value.to_string()),
+                _ => r.source.path = value.to_string(),
+            }
+            let m = refused(b);
+            assert!(
+                m.contains("with a control or invisible character"),
+                "{field}: {m}"
+            );
+            assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+        }
     }
 
     #[test]

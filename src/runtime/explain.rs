@@ -683,7 +683,32 @@ impl Explanation {
     }
 }
 
-/// `text` quoted for a POSIX shell.
+/// `text` quoted for a POSIX shell; text with a control or invisible
+/// character is written in ANSI-C quoting (`$'...'`, each such character
+/// as `\uXXXX`), so that no such character reaches the terminal.
 fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
+    if !text
+        .chars()
+        .any(|c| c.is_control() || crate::model::is_invisible(c))
+    {
+        return format!("'{}'", text.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || crate::model::is_invisible(c) => {
+                let n = c as u32;
+                if n <= 0xFFFF {
+                    out.push_str(&format!("\\u{n:04X}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
