@@ -458,7 +458,12 @@ fn unseen_text(r: &super::Rule) -> Option<(&'static str, &str)> {
         s.chars()
             .any(|c| !allow.contains(&c) && (c.is_control() || is_invisible(c)))
     };
-    let phrases = r.confirm.iter().flat_map(|m| m.values());
+    // A blank phrase is refused as empty, further on.
+    let phrases = r
+        .confirm
+        .iter()
+        .flat_map(|m| m.values())
+        .filter(|p| !crate::model::is_blank(p));
     let texts = phrases
         .map(|p| ("a phrase", p.as_str()))
         .chain(r.reason.iter().map(|t| ("a reason", t.as_str())))
