@@ -502,34 +502,37 @@ fn sarif_location(path: &str) -> serde_json::Value {
     }
 }
 
-/// `line 12` -> `line #`: a message that names another line must not
-/// change its finding's identity when that line moves.
-fn without_line_numbers(message: &str) -> String {
+/// Every run of digits -> `#`: a message that names another line (`line
+/// 12`) or counts days (`retires in 9 days`) must not change its finding's
+/// identity when that line moves or a day passes. What the finding points
+/// at (a date, an issue number) is part of the identity on its own.
+fn without_numbers(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(at) = rest.find("line ") {
-        out.push_str(&rest[..at + 5]);
-        let tail = &rest[at + 5..];
-        let digits = tail.len() - tail.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-        if digits > 0 {
-            out.push('#');
+    let mut in_digits = false;
+    for c in message.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
         }
-        rest = &tail[digits..];
     }
-    out.push_str(rest);
     out
 }
 
 /// The identity of a finding for code scanning, stable under unrelated
 /// edits: SHA-256 (hex) of the check code, the text the finding points at
-/// (white space collapsed) and its message (line numbers left out), then
+/// (white space collapsed) and its message (numbers left out), then
 /// `:N`, the finding's occurrence among identical ones in its file.
 /// Positions are not part of it, so lines inserted above leave it alone.
 fn fingerprint(code: &str, text: &str, message: &str) -> String {
     use sha2::{Digest, Sha256};
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut h = Sha256::new();
-    for part in [code, &text, &without_line_numbers(message)] {
+    for part in [code, &text, &without_numbers(message)] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
@@ -636,10 +639,15 @@ mod tests {
     use super::uri_reference;
 
     #[test]
-    fn line_numbers_leave_a_fingerprint_alone() {
+    fn numbers_leave_a_fingerprint_alone() {
         assert_eq!(
-            super::without_line_numbers("the first is on line 12; line x"),
+            super::without_numbers("the first is on line 12; line x"),
             "the first is on line #; line x"
+        );
+        // A day count changes every day; the finding stays the same alert.
+        assert_eq!(
+            super::fingerprint("L009", "until 2027-01-10", "retires in 10 days"),
+            super::fingerprint("L009", "until 2027-01-10", "retires in 9 days")
         );
         assert_eq!(
             super::fingerprint("L001", "a  b", "on line 3"),
