@@ -499,6 +499,56 @@ fn a_lane_made_authoritative_needs_proofs_now_and_narrows() {
 }
 
 #[test]
+fn the_same_grant_on_other_data_is_changed_and_widens() {
+    let old = sealed(lanes(), vec![grant()]);
+    for (key, value) in [
+        ("upstream_source", Value::from("prod-a/a/prod")),
+        ("target", Value::from("a-prod")),
+        ("domains", serde_json::json!(["a.example.com"])),
+    ] {
+        let mut retargeted = lanes();
+        retargeted["cm/testing"][key] = value;
+        let new = sealed(retargeted, vec![grant()]);
+        assert_eq!(
+            kinds(&old, &new),
+            [k("cm/testing", "wipe", EffectiveKind::Changed)],
+            "{key}"
+        );
+        let (o, n) = (
+            Runtime::from_bytes(&old).unwrap(),
+            Runtime::from_bytes(&new).unwrap(),
+        );
+        let review = lanepolicy::runtime::effective::Review::new(&o, &n);
+        assert!(review.widens(), "{key}: the gate must stop it");
+        assert!(
+            review.effective[0].why[0].contains(&format!("`cm/testing`'s `{key}` changes from")),
+            "{:?}",
+            review.effective[0].why
+        );
+    }
+    // A lane no grant opens may change its target freely.
+    let testing_only = || {
+        rule(
+            "allow",
+            &["cm/testing"],
+            &["wipe"],
+            (&["launch"], &[]),
+            Some("wipe {lane}"),
+            &[],
+        )
+    };
+    let mut retargeted = lanes();
+    retargeted["cm/prod"]["target"] = Value::from("elsewhere");
+    assert_eq!(
+        kinds(
+            &sealed(lanes(), vec![testing_only()]),
+            &sealed(retargeted, vec![testing_only()])
+        ),
+        []
+    );
+}
+
+#[test]
 fn another_phrase_is_changed_and_a_dropped_proof_widens() {
     let old = sealed(lanes(), vec![grant()]);
     let other = rule(

@@ -953,3 +953,32 @@ fn a_second_yaml_document_is_named_in_the_files_terms() {
     assert!(m.contains("more than one YAML document"), "{m}");
     assert!(!m.contains("from_str_multiple"), "{m}");
 }
+
+#[test]
+fn two_lanes_never_share_a_target_or_a_domain() {
+    for (from, to, says) in [
+        (
+            "target: cm-testing",
+            "target: hq-prod",
+            "has the target `hq-prod` of lane",
+        ),
+        (
+            "domains: [cm-testing.example.com]",
+            "domains: [HQ.example.com ]",
+            "has the domain `hq.example.com` of lane",
+        ),
+    ] {
+        let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+        let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+        assert!(inv.contains(from));
+        std::fs::write(d.path().join("lanes.yaml"), inv.replacen(from, to, 1)).unwrap();
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1, "{to}");
+        assert_eq!(diags[0]["code"], "E201");
+        let m = diags[0]["message"].as_str().unwrap();
+        assert!(
+            m.contains(says) && m.contains("cm/testing") && m.contains("hq/prod"),
+            "{m}"
+        );
+    }
+}

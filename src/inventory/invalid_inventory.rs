@@ -16,9 +16,13 @@
 //! operation whose name says so, such as `database-reset`); no invisible
 //! character (control, `Bidi_Control`, `Default_Ignorable_Code_Point`)
 //! anywhere in the file, nor through a YAML escape in a name or a value
-//! shown to operators. Other lane keys (`target`, `domains`, ...) are kept
-//! and carried into the bundle, unless they look like a typo of a known key
-//! (`monitoring` for `monitoring_intent` included).
+//! shown to operators. Launchplane's own lane fields have Launchplane's
+//! types (`target` and `upstream_source` non-empty strings, `domains` a
+//! list of them, the `requires_*` flags booleans), and no two lanes share
+//! a `target` or a domain (a rebuild of one would replace the other's
+//! data). Other lane keys are kept and carried into the bundle, unless
+//! they look like a typo of a known key (`monitoring` for
+//! `monitoring_intent` included).
 //!
 //! ## Why is this bad?
 //! The inventory is the only authority on what a lane is. A lane that does

@@ -477,6 +477,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             }
         }
     }
+    l.shared_places(&lanes);
     if !l.diags.is_empty() {
         return Err(l.diags);
     }
@@ -490,6 +491,47 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
 }
 
 impl Loader<'_> {
+    /// Two lanes may not share a `target` or a domain: Launchplane runs a
+    /// lane's rebuild on its target, so a rebuild granted on one would
+    /// replace the other's data (a testing lane pointed at production's
+    /// target wipes production). O(lanes log lanes).
+    fn shared_places(&mut self, lanes: &BTreeMap<String, Lane>) {
+        let mut seen: BTreeMap<(&str, String), &str> = BTreeMap::new();
+        for (key, lane) in lanes {
+            let target = lane.extra.get("target").and_then(|v| v.as_str());
+            let domains = lane
+                .extra
+                .get("domains")
+                .and_then(|v| v.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str());
+            let places = target
+                .map(|t| ("target", t.to_string()))
+                .into_iter()
+                .chain(domains.map(|d| ("domains", d.trim().to_lowercase())));
+            for (what, place) in places {
+                match seen.entry((what, place.clone())) {
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(key);
+                    }
+                    std::collections::btree_map::Entry::Occupied(e) => {
+                        let first = *e.get();
+                        let s = self.field_span(what, lane.span);
+                        let noun = if what == "target" { "target" } else { "domain" };
+                        self.error(
+                            s,
+                            format!("lane `{key}` has the {noun} `{place}` of lane `{first}`"),
+                            Some(format!(
+                                "each lane has its own {noun}: a rebuild granted on one would replace the other's data"
+                            )),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn lane(
         &mut self,
         product: &str,

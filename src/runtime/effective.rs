@@ -630,6 +630,16 @@ fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Optio
         EffectiveKind::Changed
     } else {
         match (any_old, any_new, opened.is_some(), closed.is_some()) {
+            (true, true, false, false) => match what_it_acts_on(old, new, lane, action) {
+                // Allowed in the same situations, on other data: a
+                // permission to rebuild from `upstream_source` now copies
+                // another lane's data.
+                Some(why) => {
+                    opened = Some(why);
+                    EffectiveKind::Changed
+                }
+                None => return None,
+            },
             (_, _, false, false) => return None,
             (false, true, _, _) => EffectiveKind::Opened,
             (true, false, _, _) => EffectiveKind::Closed,
@@ -650,6 +660,56 @@ fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Optio
         after,
         why: opened.into_iter().chain(closed).collect(),
     })
+}
+
+/// The lane fields Launchplane acts on when it runs an action: where it
+/// runs (`target`, `domains`) and, for a restore, whose data it copies
+/// (`upstream_source`).
+const ACTS_ON: [&str; 3] = ["target", "domains", "upstream_source"];
+
+/// What changed in what an action allowed before and after acts on: the
+/// action's operation, data source or destructiveness, or the lane's
+/// target, domains or upstream source ([`ACTS_ON`]), in words; `None` when
+/// nothing did. The same permission on other data is a changed
+/// permission: a restore whose upstream becomes a production lane copies
+/// production data, though `decide` answers as before.
+fn what_it_acts_on(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Option<String> {
+    let (Some(a), Some(b)) = (
+        old.bundle.actions.get(action),
+        new.bundle.actions.get(action),
+    ) else {
+        return None;
+    };
+    let mut changes = Vec::new();
+    if a.operation != b.operation {
+        changes.push(format!(
+            "`{action}` runs operation `{}`, not `{}`",
+            one_line(&b.operation),
+            one_line(&a.operation)
+        ));
+    }
+    if a.data_source != b.data_source || a.destructive != b.destructive {
+        changes.push(format!(
+            "`{action}`'s data source or destructiveness changed"
+        ));
+    }
+    if let (Some(l), Some(m)) = (old.bundle.lanes.get(lane), new.bundle.lanes.get(lane)) {
+        for key in ACTS_ON {
+            let (x, y) = (l.extra.get(key), m.extra.get(key));
+            if x != y {
+                let shown = |v: Option<&serde_json::Value>| {
+                    v.map_or("(none)".to_string(), |v| one_line(&v.to_string()))
+                };
+                changes.push(format!(
+                    "`{lane}`'s `{key}` changes from {} to {}",
+                    shown(x),
+                    shown(y)
+                ));
+            }
+        }
+    }
+    (!changes.is_empty())
+        .then(|| format!("allowed as before, on other data: {}", changes.join("; ")))
 }
 
 /// Every (lane, action) of either bundle whose effective permission
