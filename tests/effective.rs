@@ -549,6 +549,39 @@ fn the_same_grant_on_other_data_is_changed_and_widens() {
 }
 
 #[test]
+fn the_same_grant_without_a_guard_is_changed_and_widens() {
+    let old = sealed(lanes(), vec![grant()]);
+    let mut unguarded = grant();
+    unguarded["issue"] = Value::Null;
+    unguarded["lowered_findings"] = json!([{
+        "code": "L001", "name": "missing-issue", "severity": "off",
+        "message": "an `allow` has no `issue=`"
+    }]);
+    let new = sealed(lanes(), vec![unguarded]);
+    assert_eq!(
+        kinds(&old, &new),
+        [
+            k("cm/prod", "wipe", EffectiveKind::Changed),
+            k("cm/testing", "wipe", EffectiveKind::Changed)
+        ]
+    );
+    let (o, n) = (
+        Runtime::from_bytes(&old).unwrap(),
+        Runtime::from_bytes(&new).unwrap(),
+    );
+    let review = lanepolicy::runtime::effective::Review::new(&o, &n);
+    assert!(review.widens());
+    assert!(
+        review.effective[0].why[0].contains("now without the guard of L001 missing-issue"),
+        "{:?}",
+        review.effective[0].why
+    );
+    // The other way round, a guard restored, the gate lets it pass.
+    let back = lanepolicy::runtime::effective::Review::new(&n, &o);
+    assert!(!back.widens(), "{:?}", back.effective);
+}
+
+#[test]
 fn another_phrase_is_changed_and_a_dropped_proof_widens() {
     let old = sealed(lanes(), vec![grant()]);
     let other = rule(

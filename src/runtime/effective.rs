@@ -436,14 +436,20 @@ impl Runtime {
 
     /// What the pair needs to decide alike in two bundles: the lane, the
     /// action, the product's events and the rules naming it, in order,
-    /// without ids and sources.
+    /// without ids and sources, with the guards each shipped without.
     fn pair_key(&self, lane: &str, action: &str) -> serde_json::Value {
         let l = self.bundle.lanes.get(lane);
         let product = l.and_then(|l| self.bundle.products.get(&l.product));
         let (allows, denies) = self.naming(lane, action);
         let rule = |k: &u32| {
             let r = self.rule(*k);
-            serde_json::json!([r.until, r.confirm.as_ref().map(|m| m.get(lane)), r.requires])
+            let guards: Vec<&str> = r.lowered_findings.iter().map(|f| f.code.as_str()).collect();
+            serde_json::json!([
+                r.until,
+                r.confirm.as_ref().map(|m| m.get(lane)),
+                r.requires,
+                guards
+            ])
         };
         serde_json::json!({
             "lane": l,
@@ -630,7 +636,9 @@ fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Optio
         EffectiveKind::Changed
     } else {
         match (any_old, any_new, opened.is_some(), closed.is_some()) {
-            (true, true, false, false) => match what_it_acts_on(old, new, lane, action) {
+            (true, true, false, false) => match what_it_acts_on(old, new, lane, action)
+                .or_else(|| guards_dropped(old, new, lane, action))
+            {
                 // Allowed in the same situations, on other data: a
                 // permission to rebuild from `upstream_source` now copies
                 // another lane's data.
@@ -710,6 +718,34 @@ fn what_it_acts_on(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Op
     }
     (!changes.is_empty())
         .then(|| format!("allowed as before, on other data: {}", changes.join("; ")))
+}
+
+/// The lowered checks (`CODE name`) that found something on an allow of
+/// the pair in `rt`: the guards its grants shipped without.
+fn unguarded(rt: &Runtime, lane: &str, action: &str) -> BTreeSet<String> {
+    rt.rules_for(true, lane, action)
+        .iter()
+        .flat_map(|&k| &rt.rule(k).lowered_findings)
+        .map(|f| format!("{} {}", f.code, f.name))
+        .collect()
+}
+
+/// The guards a grant of the pair ships without now and did not before
+/// (a check the configuration lowered that finds something on it), in
+/// words; `None` when none. Allowed as before, but with less review: the
+/// gate stops it as it stops a widening.
+fn guards_dropped(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Option<String> {
+    let before = unguarded(old, lane, action);
+    let dropped: Vec<String> = unguarded(new, lane, action)
+        .difference(&before)
+        .cloned()
+        .collect();
+    (!dropped.is_empty()).then(|| {
+        format!(
+            "allowed as before, now without the guard of {} (lowered by the configuration)",
+            dropped.join(", ")
+        )
+    })
 }
 
 /// Every (lane, action) of either bundle whose effective permission
