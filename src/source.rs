@@ -252,6 +252,26 @@ pub fn one_line(s: &str) -> String {
         .collect()
 }
 
+/// `s` as the text of one Markdown table cell: control characters escaped
+/// as [`one_line`] escapes them (a line end shows as `\n`), and `&`, `<`,
+/// `>` and `|` as entities or escapes, so that text from a policy (a
+/// reason, a phrase) can neither end the table nor open HTML (`</details>`,
+/// `<!--`) in a pull request comment.
+pub fn markdown_cell(s: &str) -> String {
+    let line = one_line(s);
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Reads at most `limit` bytes of a regular file (symbolic links followed).
 /// Refuses devices, pipes and directories, and files over the limit, with
 /// a message that says which.
@@ -324,6 +344,14 @@ pub fn display_path(path: &Path, root: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_markdown_cell_opens_no_html_and_ends_no_table() {
+        assert_eq!(
+            super::markdown_cell("a | b </details> <!-- x\n y & z"),
+            "a \\| b &lt;/details&gt; &lt;!-- x\\n y &amp; z"
+        );
+    }
+
     use super::*;
 
     #[test]

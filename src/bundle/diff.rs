@@ -557,7 +557,14 @@ impl BundleDiff {
             s.push_str("No semantic changes: both bundles decide alike.\n");
             return s;
         }
-        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        let cell = crate::source::markdown_cell;
+        let cells = |lines: Vec<String>| {
+            lines
+                .iter()
+                .map(|l| cell(l))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
         for (title, list) in [("Grants", &self.grants), ("Denies", &self.denies)] {
             if list.is_empty() {
                 continue;
@@ -571,7 +578,7 @@ impl BundleDiff {
                     c.change.as_str(),
                     c.lane,
                     c.action,
-                    cell(&pair_lines(c).join("<br>"))
+                    cells(pair_lines(c))
                 ));
             }
             s.push('\n');
@@ -589,7 +596,7 @@ impl BundleDiff {
                     c.change.as_str(),
                     c.kind,
                     c.name,
-                    cell(&item_lines(c).join("<br>"))
+                    cells(item_lines(c))
                 ));
             }
             s.push('\n');

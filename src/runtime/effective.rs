@@ -881,7 +881,7 @@ impl Review {
             s.push_str(rest);
             return s;
         }
-        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+        let cell = crate::source::markdown_cell;
         if self.effective.is_empty() {
             s.push_str(
                 "**Effective access unchanged**: no lane and action is allowed in new situations or in fewer.\n\n",
@@ -907,7 +907,11 @@ impl Review {
                         c.action,
                         cell(&c.before.summary),
                         cell(&c.after.summary),
-                        cell(&c.why.join("<br>"))
+                        c.why
+                            .iter()
+                            .map(|w| cell(w))
+                            .collect::<Vec<_>>()
+                            .join("<br>")
                     ));
                 }
                 s.push('\n');
