@@ -448,7 +448,11 @@ fn show(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => one_line(s),
         serde_json::Value::Array(items) if items.is_empty() => "(none)".into(),
         serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+        // An issue: its reference and URL, as the rest of the output shows it.
+        serde_json::Value::Object(m) if m.contains_key("ref") && m.contains_key("url") => {
+            format!("{} ({})", show(&m["ref"]), show(&m["url"]))
+        }
+        other => one_line(&other.to_string()),
     }
 }
 
@@ -607,6 +611,13 @@ impl BundleDiff {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_issue_shows_as_its_reference_and_url() {
+        let issue = serde_json::json!({"ref": "#573", "url": "https://example.com/573"});
+        assert_eq!(super::show(&issue), "#573 (https://example.com/573)");
+        assert_eq!(super::show(&serde_json::Value::Null), "(none)");
+    }
+
     use super::*;
     use crate::bundle::LoweredCheck;
     use serde_json::Value;

@@ -187,11 +187,11 @@ fn markdown(value: String, range: Option<lt::Range>) -> lt::Hover {
 fn lane_facts(key: &str, inv: &Inventory) -> String {
     match inv.lanes.get(key) {
         Some(l) => format!(
-            "- `{key}`: product `{}`, production {}, phase {:?}, data_authority {:?}{}",
+            "- `{key}`: product `{}`, production {}, phase {}, data_authority {}{}",
             l.product,
             l.production,
-            l.phase,
-            l.data_authority,
+            l.phase.as_str(),
+            l.data_authority.as_str(),
             l.extra
                 .get("protected")
                 .map_or(String::new(), |v| format!(", protected {v}"))
