@@ -45,6 +45,12 @@ use std::collections::BTreeSet;
 /// rules as `changed` (which the widening gate counts as widening).
 const MAX_SITUATIONS: u64 = 1 << 18;
 
+/// How many representative situations one whole diff may decide (on both
+/// bundles) before every further pair whose rules differ is reported
+/// `changed` without comparing: the diff's work is bounded whatever the
+/// number of lanes (about a second in a release build).
+const MAX_TOTAL_SITUATIONS: u64 = 1 << 20;
+
 /// How the effective permission of one (lane, action) changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -533,7 +539,13 @@ fn wrong_phrase(asked: &[Option<String>]) -> String {
 
 /// Compares one pair exactly; `None` when it is allowed in the same
 /// situations in both bundles.
-fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Option<EffectiveChange> {
+fn compare_pair(
+    old: &Runtime,
+    new: &Runtime,
+    lane: &str,
+    action: &str,
+    budget: &mut u64,
+) -> Option<EffectiveChange> {
     if old.pair_key(lane, action) == new.pair_key(lane, action) {
         return None;
     }
@@ -571,7 +583,10 @@ fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Optio
     let mut any_new = false;
     let mut opened: Option<String> = None;
     let mut closed: Option<String> = None;
-    let exact = sp.size() <= MAX_SITUATIONS;
+    let exact = sp.size() <= MAX_SITUATIONS.min(*budget);
+    if exact {
+        *budget -= sp.size();
+    }
     if exact {
         let event_masks = masks(sp.events.len());
         let proof_masks = masks(sp.proofs.len());
@@ -629,10 +644,17 @@ fn compare_pair(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Optio
     let change = if !exact {
         any_old = true;
         any_new = true;
-        opened = Some(format!(
-            "{} situations are too many to compare exactly; the rules differ, so this counts as changed",
-            sp.size()
-        ));
+        opened = Some(if sp.size() <= MAX_SITUATIONS {
+            format!(
+                "{} situations are more than this diff has left to compare (it decides at most {MAX_TOTAL_SITUATIONS} in all); the rules differ, so this counts as changed",
+                sp.size()
+            )
+        } else {
+            format!(
+                "{} situations are too many to compare exactly; the rules differ, so this counts as changed",
+                sp.size()
+            )
+        });
         EffectiveKind::Changed
     } else {
         match (any_old, any_new, opened.is_some(), closed.is_some()) {
@@ -751,6 +773,11 @@ fn guards_dropped(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Opt
 /// Every (lane, action) of either bundle whose effective permission
 /// differs, by lane then action.
 pub fn effective_diff(old: &Runtime, new: &Runtime) -> Vec<EffectiveChange> {
+    effective_diff_within(old, new, MAX_TOTAL_SITUATIONS)
+}
+
+/// [`effective_diff`] deciding at most `budget` situations in all.
+fn effective_diff_within(old: &Runtime, new: &Runtime, budget: u64) -> Vec<EffectiveChange> {
     let lanes: BTreeSet<&String> = old
         .bundle
         .lanes
@@ -764,9 +791,10 @@ pub fn effective_diff(old: &Runtime, new: &Runtime) -> Vec<EffectiveChange> {
         .chain(new.bundle.actions.keys())
         .collect();
     let mut out = Vec::new();
+    let mut budget = budget;
     for lane in &lanes {
         for action in &actions {
-            if let Some(c) = compare_pair(old, new, lane, action) {
+            if let Some(c) = compare_pair(old, new, lane, action, &mut budget) {
                 out.push(c);
             }
         }
@@ -930,4 +958,46 @@ fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime(value: &serde_json::Value) -> Runtime {
+        let mut v = value.clone();
+        v["digest"] = serde_json::Value::from(crate::bundle::digest_of(&v));
+        Runtime::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_whole_diff_decides_a_bounded_number_of_situations() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .unwrap();
+        let old: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let mut new = old.clone();
+        new["rules"][0]["requires"] = serde_json::json!(["backup_proof"]);
+        let (a, b) = (runtime(&old), runtime(&new));
+        let exact = effective_diff(&a, &b);
+        assert!(!exact.is_empty());
+        assert!(
+            exact.iter().all(|c| c.change == EffectiveKind::Narrowed),
+            "{exact:?}"
+        );
+        // With nothing left to decide, every pair whose rules differ is
+        // reported changed, and says why.
+        let bounded = effective_diff_within(&a, &b, 0);
+        assert_eq!(bounded.len(), exact.len());
+        for c in &bounded {
+            assert_eq!(c.change, EffectiveKind::Changed);
+            assert!(
+                c.why[0].contains("more than this diff has left to compare"),
+                "{:?}",
+                c.why
+            );
+        }
+    }
 }
