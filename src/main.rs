@@ -8,7 +8,7 @@ use lanepolicy::bundle::{self, BundleError};
 use lanepolicy::diagnostic::{self, Severity};
 use lanepolicy::model::Phase;
 use lanepolicy::project::{self, Failure};
-use lanepolicy::runtime::{Decision, Explanation, Facts, LaneView, ReasonCode, Request, Runtime};
+use lanepolicy::runtime::{Decision, Explanation, Facts, ReasonCode, Request, Runtime};
 use lanepolicy::source::{one_line, read_limited};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -858,7 +858,7 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let text = if json {
         format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
     } else {
-        human_decision(&d) + &unknown_name_hint(&runtime, &d)
+        d.to_text() + &unknown_name_hint(&runtime, &d)
     };
     if !print_out(&text) {
         return 2;
@@ -885,37 +885,6 @@ fn unknown_name_hint(runtime: &Runtime, d: &Decision) -> String {
     })
 }
 
-fn human_decision(d: &Decision) -> String {
-    let mut s = format!("{}: `{}` on `{}`\n", d.decision, d.action, d.lane);
-    for r in &d.reasons {
-        s.push_str(&format!(
-            "  {}: {}\n",
-            r.code.as_str(),
-            one_line(&r.message)
-        ));
-    }
-    if let Some(r) = &d.rule {
-        s.push_str(&format!(
-            "  rule {} ({}:{}:{})\n",
-            r.id,
-            one_line(&r.source.path),
-            r.source.line,
-            r.source.column
-        ));
-    }
-    if let Some(i) = &d.issue {
-        s.push_str(&format!(
-            "  issue {} {}\n",
-            one_line(&i.reference),
-            one_line(&i.url)
-        ));
-    }
-    if !d.until.is_empty() {
-        s.push_str(&format!("  until {}\n", d.until.join(" or ")));
-    }
-    s
-}
-
 fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
     let (runtime, facts) = match load_runtime(path).and_then(|r| {
         let f = checked_facts(&r, fact_args)?;
@@ -929,29 +898,7 @@ fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
     };
     let text = match format {
         LanesFormat::Human => {
-            let lowered = &runtime.bundle().lowered_checks;
-            let mut s = String::new();
-            if !lowered.is_empty() {
-                let list: Vec<String> = lowered
-                    .iter()
-                    .map(|c| format!("{} {} ({} -> {})", c.code, c.name, c.default, c.severity))
-                    .collect();
-                s.push_str(&format!(
-                    "checks lowered by the configuration: {}\n\n",
-                    list.join(", ")
-                ));
-            }
-            let excluded = &runtime.bundle().excluded_policies;
-            if !excluded.is_empty() {
-                let list: Vec<String> = excluded.iter().map(|p| one_line(p)).collect();
-                s.push_str(&format!(
-                    "policy files left out by the configuration (their rules do not apply): {}\n\n",
-                    list.join(", ")
-                ));
-            }
-            let views = runtime.lanes(&facts);
-            s.push_str(&views.iter().map(human_lane).collect::<Vec<_>>().join("\n"));
-            s
+            lanepolicy::runtime::text::lanes(runtime.bundle(), &runtime.lanes(&facts))
         }
         LanesFormat::Json => format!(
             "{}\n",
@@ -970,78 +917,6 @@ fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
         },
     };
     if print_out(&text) { 0 } else { 2 }
-}
-
-fn human_lane(v: &LaneView) -> String {
-    let mut flags = vec![
-        if v.production {
-            "production"
-        } else {
-            "not production"
-        }
-        .to_string(),
-        v.phase.as_str().to_string(),
-        format!("data {}", v.data_authority.as_str()),
-    ];
-    if v.protected {
-        flags.push("protected".into());
-    }
-    if v.provisional {
-        flags.push("provisional".into());
-    }
-    let mut s = format!("{} ({}): {}\n", v.lane, v.product, flags.join(", "));
-    if let Some(up) = &v.upstream_source {
-        s.push_str(&format!("  upstream source {}\n", one_line(up)));
-    }
-    if v.grants.is_empty() && v.denies.is_empty() {
-        s.push_str("  no grants: every action is denied\n");
-    }
-    for g in &v.grants {
-        s.push_str(&format!("  may {}", g.action));
-        if let Some(i) = &g.issue {
-            s.push_str(&format!(
-                " on the authority of {} ({})",
-                one_line(&i.reference),
-                one_line(&i.url)
-            ));
-        }
-        if !g.until.is_empty() {
-            s.push_str(&format!(" until {}", g.until.join(" or ")));
-        }
-        s.push('\n');
-        if let Some(c) = &g.confirm {
-            s.push_str(&format!("    confirm \"{}\"\n", one_line(c)));
-        }
-        if !g.requires.is_empty() {
-            s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
-        }
-        for f in &g.lowered {
-            s.push_str(&format!(
-                "    unguarded: {} {} is {} by the configuration: {}\n",
-                f.code,
-                f.name,
-                f.severity,
-                one_line(&f.message)
-            ));
-        }
-    }
-    for d in &v.denies {
-        s.push_str(&format!("  denied {}", d.action));
-        if let Some(r) = &d.reason {
-            s.push_str(&format!(": {}", one_line(r)));
-        }
-        s.push('\n');
-    }
-    for r in &v.retired {
-        s.push_str(&format!(
-            "  retired {} {} (rule {}): {}\n",
-            r.effect.as_str(),
-            r.action,
-            r.rule,
-            one_line(&r.why)
-        ));
-    }
-    s
 }
 
 impl RequestArgs {

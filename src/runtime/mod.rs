@@ -94,6 +94,7 @@ pub mod effective;
 pub mod evaluate;
 mod explain;
 mod read_model;
+pub mod text;
 
 pub use decide::{Decision, FactsUsed, Reason, ReasonCode, RetiredRule, RuleRef};
 pub use evaluate::{FactSource, RetiredBy};

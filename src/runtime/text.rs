@@ -1,0 +1,154 @@
+//! The read model and decisions as text for a person: what `lanes` and
+//! `decide` print. Every text that comes from the bundle or the request is
+//! printed with control characters escaped ([`one_line`]).
+
+use super::{Decision, LaneView};
+use crate::bundle::Bundle;
+use crate::source::one_line;
+
+impl Decision {
+    /// The decision for a person, as `decide` prints it: the verdict line,
+    /// then a line per reason, the rule and its source, the issue and the
+    /// retirement. Text from the request or the bundle is printed with
+    /// control characters escaped ([`one_line`]).
+    pub fn to_text(&self) -> String {
+        let d = self;
+        let mut s = format!(
+            "{}: `{}` on `{}`\n",
+            d.decision,
+            one_line(&d.action),
+            one_line(&d.lane)
+        );
+        for r in &d.reasons {
+            s.push_str(&format!(
+                "  {}: {}\n",
+                r.code.as_str(),
+                one_line(&r.message)
+            ));
+        }
+        if let Some(r) = &d.rule {
+            s.push_str(&format!(
+                "  rule {} ({}:{}:{})\n",
+                r.id,
+                one_line(&r.source.path),
+                r.source.line,
+                r.source.column
+            ));
+        }
+        if let Some(i) = &d.issue {
+            s.push_str(&format!(
+                "  issue {} {}\n",
+                one_line(&i.reference),
+                one_line(&i.url)
+            ));
+        }
+        if !d.until.is_empty() {
+            s.push_str(&format!("  until {}\n", d.until.join(" or ")));
+        }
+        s
+    }
+}
+
+/// The read model for a person, as `lanes` prints it: the checks the
+/// configuration lowered and the policy files it left out (when any), then
+/// each lane: its facts, what it may do, on whose authority and until
+/// when, what is denied or retired.
+pub fn lanes(bundle: &Bundle, views: &[LaneView]) -> String {
+    let mut s = String::new();
+    if !bundle.lowered_checks.is_empty() {
+        let list: Vec<String> = bundle
+            .lowered_checks
+            .iter()
+            .map(|c| format!("{} {} ({} -> {})", c.code, c.name, c.default, c.severity))
+            .collect();
+        s.push_str(&format!(
+            "checks lowered by the configuration: {}\n\n",
+            list.join(", ")
+        ));
+    }
+    if !bundle.excluded_policies.is_empty() {
+        let list: Vec<String> = bundle
+            .excluded_policies
+            .iter()
+            .map(|p| one_line(p))
+            .collect();
+        s.push_str(&format!(
+            "policy files left out by the configuration (their rules do not apply): {}\n\n",
+            list.join(", ")
+        ));
+    }
+    s.push_str(&views.iter().map(lane).collect::<Vec<_>>().join("\n"));
+    s
+}
+
+fn lane(v: &LaneView) -> String {
+    let mut flags = vec![
+        if v.production {
+            "production"
+        } else {
+            "not production"
+        }
+        .to_string(),
+        v.phase.as_str().to_string(),
+        format!("data {}", v.data_authority.as_str()),
+    ];
+    if v.protected {
+        flags.push("protected".into());
+    }
+    if v.provisional {
+        flags.push("provisional".into());
+    }
+    let mut s = format!("{} ({}): {}\n", v.lane, v.product, flags.join(", "));
+    if let Some(up) = &v.upstream_source {
+        s.push_str(&format!("  upstream source {}\n", one_line(up)));
+    }
+    if v.grants.is_empty() && v.denies.is_empty() {
+        s.push_str("  no grants: every action is denied\n");
+    }
+    for g in &v.grants {
+        s.push_str(&format!("  may {}", g.action));
+        if let Some(i) = &g.issue {
+            s.push_str(&format!(
+                " on the authority of {} ({})",
+                one_line(&i.reference),
+                one_line(&i.url)
+            ));
+        }
+        if !g.until.is_empty() {
+            s.push_str(&format!(" until {}", g.until.join(" or ")));
+        }
+        s.push('\n');
+        if let Some(c) = &g.confirm {
+            s.push_str(&format!("    confirm \"{}\"\n", one_line(c)));
+        }
+        if !g.requires.is_empty() {
+            s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
+        }
+        for f in &g.lowered {
+            s.push_str(&format!(
+                "    unguarded: {} {} is {} by the configuration: {}\n",
+                f.code,
+                f.name,
+                f.severity,
+                one_line(&f.message)
+            ));
+        }
+    }
+    for d in &v.denies {
+        s.push_str(&format!("  denied {}", d.action));
+        if let Some(r) = &d.reason {
+            s.push_str(&format!(": {}", one_line(r)));
+        }
+        s.push('\n');
+    }
+    for r in &v.retired {
+        s.push_str(&format!(
+            "  retired {} {} (rule {}): {}\n",
+            r.effect.as_str(),
+            r.action,
+            r.rule,
+            one_line(&r.why)
+        ));
+    }
+    s
+}
