@@ -264,3 +264,39 @@ fn runtime_is_shareable_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Runtime>();
 }
+
+#[test]
+fn a_time_given_in_the_future_retires_grants_but_lifts_no_freeze() {
+    let mut v = real_value();
+    let mut freeze = v["rules"][0].clone();
+    freeze["id"] = Value::from("f0f0f0f0f0f0");
+    freeze["effect"] = Value::from("deny");
+    freeze["confirm"] = Value::Null;
+    freeze["issue"] = Value::Null;
+    freeze["reason"] = Value::from("frozen until June");
+    freeze["until"] = serde_json::json!({"events": [], "dates": ["2027-06-01"]});
+    v["rules"].as_array_mut().unwrap().push(freeze);
+    let rt = Runtime::from_bytes(&resealed(v)).unwrap();
+    let req = Request::new("cm/testing", "empty_bootstrap").confirm("bootstrap cm testing");
+    let clock: jiff::Timestamp = "2026-12-01T00:00:00Z".parse().unwrap();
+    let later: jiff::Timestamp = "2027-06-02T00:00:00Z".parse().unwrap();
+    // By the machine's clock the freeze stands; a time given past its date
+    // does not lift it.
+    for facts in [
+        Facts::at_given(clock, clock).unwrap(),
+        Facts::at_given(later, clock).unwrap(),
+    ] {
+        let d = rt.decide(&req, &facts);
+        assert_eq!(d.reasons[0].code, ReasonCode::DeniedByRule, "{d:?}");
+    }
+    // Once the machine's clock passes it, the freeze has ended.
+    let d = rt.decide(&req, &Facts::at_given(later, later).unwrap());
+    assert!(d.is_allow(), "{d:?}");
+    // A later time still retires grants: past the grant's own date nothing
+    // is allowed, whatever the clock.
+    let mut v = real_value();
+    v["rules"][0]["until"] = serde_json::json!({"events": ["launch"], "dates": ["2027-01-31"]});
+    let rt = Runtime::from_bytes(&resealed(v)).unwrap();
+    let d = rt.decide(&req, &Facts::at_given(later, clock).unwrap());
+    assert_eq!(d.reasons[0].code, ReasonCode::RuleRetired, "{d:?}");
+}

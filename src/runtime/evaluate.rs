@@ -271,7 +271,13 @@ impl Runtime {
         if dates.is_empty() {
             return None;
         }
-        let today = facts.today();
+        // A deny's date retires by the machine's clock: a time given in the
+        // future may close grants, never lift a freeze.
+        let today = if rule.effect == crate::model::Effect::Deny {
+            facts.today_for_denies()
+        } else {
+            facts.today()
+        };
         dates
             .iter()
             .zip(&rule.until.dates)

@@ -115,6 +115,11 @@ pub struct Facts {
     pub phases: BTreeMap<String, Phase>,
     /// The current time.
     pub now: jiff::Timestamp,
+    /// The machine's clock, when `now` was moved forward of it
+    /// ([`Facts::at_given`]): a deny's `until` date retires by this clock,
+    /// not by `now`, so a time given in the future can retire grants (it
+    /// only closes) but never lift a freeze (it would open).
+    pub clock: Option<jiff::Timestamp>,
 }
 
 impl Facts {
@@ -124,13 +129,15 @@ impl Facts {
             occurred: BTreeSet::new(),
             phases: BTreeMap::new(),
             now,
+            clock: None,
         }
     }
 
     /// Facts at a time the caller gives, held against `clock`, the time the
     /// machine reads. A clock can be moved forward (to ask whether a grant
-    /// will still stand next week: a later time can only retire more), but
-    /// never back: a time earlier than `clock` could bring back a grant
+    /// will still stand next week: a later time retires more grants), but
+    /// it lifts no deny: a deny's date retires by `clock` alone. It is never
+    /// moved back: a time earlier than `clock` could bring back a grant
     /// whose date has passed, so it is refused. What-if questions about the
     /// past belong in policy tests (`*.test.yaml`, `now:`), which gate
     /// nothing.
@@ -142,7 +149,9 @@ impl Facts {
         if now < clock {
             return Err(FactError::ClockSetBack { now, clock });
         }
-        Ok(Facts::at(now))
+        let mut facts = Facts::at(now);
+        facts.clock = (now > clock).then_some(clock);
+        Ok(facts)
     }
 
     /// Adds an event of a product that has occurred (`odoo-tenant-cm`,
@@ -169,6 +178,15 @@ impl Facts {
     /// Today's date in UTC, which `until DATE` conditions compare against.
     pub fn today(&self) -> jiff::civil::Date {
         self.now.to_zoned(jiff::tz::TimeZone::UTC).date()
+    }
+
+    /// Today (UTC) for a deny's `until` dates: by the machine's clock when
+    /// `now` was moved forward of it, else by `now`.
+    pub fn today_for_denies(&self) -> jiff::civil::Date {
+        self.clock
+            .unwrap_or(self.now)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
     }
 }
 
