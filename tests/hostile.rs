@@ -982,3 +982,36 @@ fn two_lanes_never_share_a_target_or_a_domain() {
         );
     }
 }
+
+#[test]
+fn every_escape_the_language_allows_builds_a_bundle_the_runtime_loads() {
+    let d = project(
+        "deny backup_restore on hq/prod reason=\"frozen\\nallow: nothing\\tat all\"\nallow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"boot\\t{lane}\\n\\\"now\\\"\"\n",
+    );
+    let r = run_in(d.path(), &["build", "p.policy", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let r = run_in(d.path(), &["lanes", "--bundle", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Shown escaped, never raw.
+    assert!(
+        r.stdout
+            .contains("denied backup_restore: frozen\\nallow: nothing\\tat all"),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(
+        d.path(),
+        &[
+            "decide",
+            "--bundle",
+            "b.json",
+            "--lane",
+            "cm/testing",
+            "--action",
+            "empty_bootstrap",
+            "--confirm",
+            "boot\tcm/testing\n\"now\"",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

@@ -449,8 +449,8 @@ fn bad_name(b: &Bundle) -> Option<String> {
 
 /// The first text of rule `r` that the compiler could not have written: a
 /// phrase, reason, pattern, issue reference or URL, or source path with a
-/// control or invisible character (a doc comment may hold line ends and
-/// tabs). Every renderer prints these, so the loader refuses them rather
+/// control or invisible character other than the line end and tab the
+/// language's strings and doc comments may hold (`\n`, `\t`). Every renderer prints these, so the loader refuses them rather
 /// than trusting each to escape.
 fn unseen_text(r: &super::Rule) -> Option<(&'static str, &str)> {
     use crate::model::is_invisible;
@@ -476,7 +476,14 @@ fn unseen_text(r: &super::Rule) -> Option<(&'static str, &str)> {
         .chain(r.issue.iter().map(|i| ("an issue URL", i.url.as_str())))
         .chain(std::iter::once(("a source path", r.source.path.as_str())));
     for (what, text) in texts {
-        if bad(text, &[]) {
+        // Strings of the language may hold `\t` and `\n` (its escapes);
+        // a path may not.
+        let allowed: &[char] = if what == "a source path" {
+            &[]
+        } else {
+            &['\n', '\t']
+        };
+        if bad(text, allowed) {
             return Some((what, text));
         }
     }
@@ -632,6 +639,7 @@ mod tests {
             ("confirm", "boot\u{1b}[8mstrap"),
             ("confirm", "boot\u{200b}strap"),
             ("reason", "frozen\u{202e}"),
+            ("reason", "frozen\u{1b}[2J"),
             ("path", "policies/a\u{7}.policy"),
         ] {
             let mut b = real();
