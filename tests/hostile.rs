@@ -1015,3 +1015,33 @@ fn every_escape_the_language_allows_builds_a_bundle_the_runtime_loads() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn an_issue_url_is_a_url_with_a_host() {
+    for url in [
+        "https:// x",
+        "https://",
+        "https://a b/1",
+        "http://example.com/1",
+        "https:/x",
+        "https://ex\\tample.com/",
+    ] {
+        let d = project(&format!(
+            "allow deploy on hq/staging until 2099-06-30 issue=\"{url}\"\n"
+        ));
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1, "{url}");
+        assert_eq!(diags[0]["code"], "E001", "{url}");
+        assert!(
+            diags[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("is not an https URL"),
+            "{url}"
+        );
+    }
+    let d = project(
+        "allow deploy on hq/staging until 2099-06-30 issue=\"https://github.com/o/r/issues/1\"\n",
+    );
+    assert_eq!(check_json(d.path()).0, 0);
+}

@@ -323,6 +323,15 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
             }
         }
+        if let Some(i) = &r.issue
+            && !crate::syntax::parser::is_url_with_host(&i.url, &["https", "http"])
+        {
+            return invalid(format!(
+                "{} has issue URL `{}`, which is not a URL with a host",
+                at(),
+                i.url.escape_debug()
+            ));
+        }
         if let Some((what, text)) = unseen_text(r) {
             return invalid(format!(
                 "{} has {what} `{}` with a control or invisible character, which policy text cannot hold",

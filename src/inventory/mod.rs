@@ -330,7 +330,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             l.visible_text(span, "issues", v);
             return None;
         }
-        if !v.starts_with("https://") && !v.starts_with("http://") {
+        if !crate::syntax::parser::is_url_with_host(v, &["https", "http"]) {
             let span = l.span(s);
             l.error(
                 span,

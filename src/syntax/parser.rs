@@ -59,6 +59,24 @@ pub fn is_ident(s: &str) -> bool {
         && !KEYWORDS.contains(&s)
 }
 
+/// True for an absolute `https` URL with a host, as RFC 3986 reads it
+/// (`fluent-uri`): no white space, no control character, nothing a
+/// reviewer could misread as the approval's address.
+pub fn is_https_url(s: &str) -> bool {
+    is_url_with_host(s, &["https"])
+}
+
+/// True for an absolute URL of one of `schemes` with a non-empty host, as
+/// RFC 3986 reads it (`fluent-uri`).
+pub fn is_url_with_host(s: &str, schemes: &[&str]) -> bool {
+    fluent_uri::Uri::parse(s).is_ok_and(|u| {
+        schemes
+            .iter()
+            .any(|sch| u.scheme().as_str().eq_ignore_ascii_case(sch))
+            && u.authority().is_some_and(|a| !a.host().is_empty())
+    })
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '-'
 }
@@ -767,10 +785,10 @@ impl<'a> Parser<'a> {
             "expected an issue reference (`#573`, `owner/repo#573` or a quoted `https://` URL)";
         if i.starts_with('"') {
             let (rest, s) = self.string_literal(i)?;
-            if !s.value.starts_with("https://") || s.value.len() <= "https://".len() {
+            if !is_https_url(&s.value) {
                 return Err(SyntaxError {
                     span: s.span,
-                    message: format!("`{}` is not an https URL", s.value),
+                    message: format!("`{}` is not an https URL", s.value.escape_debug()),
                     label: Some("issue URLs must start with `https://`".into()),
                     help: Some("write `#573`, `owner/repo#573` or `\"https://...\"`".into()),
                 });
