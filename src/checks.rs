@@ -137,6 +137,7 @@ checks! {
     L017 "competing-grants"            Error   "lint/rules/competing_grants.rs";
     L018 "no-policies"                 Warning "lint/rules/no_policies.rs";
     L019 "excluded-deny"               Error   "lint/rules/excluded_deny.rs";
+    L020 "deny-matches-nothing"        Error   "lint/rules/deny_matches_nothing.rs";
 }
 
 impl Code {

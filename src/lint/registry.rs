@@ -28,6 +28,7 @@ pub(crate) const LINTS: &[(Code, LintFn)] = &[
     (Code::L015, rules::issue_closed::run),
     (Code::L016, rules::duplicate_entry::run),
     (Code::L017, rules::competing_grants::run),
+    (Code::L020, rules::deny_matches_nothing::run),
 ];
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! diagnostic, then `run`.
 
 pub mod competing_grants;
+pub mod deny_matches_nothing;
 pub mod duplicate_entry;
 pub mod duplicate_rule;
 pub mod excluded_deny;

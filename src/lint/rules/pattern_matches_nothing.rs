@@ -1,8 +1,9 @@
 //! L007 pattern-matches-nothing: a pattern with `*` matches no lane.
 //!
 //! ## What it does
-//! Reports glob patterns (`opw/*`, `*/prod`) that match no lane of the
-//! inventory. Patterns without `*` that match nothing are the error
+//! Reports glob patterns (`opw/*`, `*/prod`) of an `allow` that match no
+//! lane of the inventory (in a `deny`, the error L020
+//! deny-matches-nothing). Patterns without `*` that match nothing are the error
 //! `unknown-lane` (E102).
 //!
 //! ## Why is this bad?
@@ -36,8 +37,14 @@ fn diagnostic(rule: &Rule, pattern: &Pattern) -> Diagnostic {
     .help("check the context and instance against lanes.yaml, or remove the pattern")
 }
 
+/// Allows only: a deny's pattern that matches nothing is L020.
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-    for rule in &ctx.program.rules {
+    for rule in ctx
+        .program
+        .rules
+        .iter()
+        .filter(|r| r.effect == crate::model::Effect::Allow)
+    {
         for p in rule
             .patterns
             .iter()
