@@ -627,12 +627,18 @@ fn a_destructive_operation_cannot_be_declared_harmless() {
             "  quick_reset: {operation: Database-Restore, destructive: false}",
             false,
         ),
+        // The action's own name says it resets: a deploy by that name is
+        // declared destructive, or renamed.
         (
             "  quick_reset: {operation: deploy, destructive: false}",
+            false,
+        ),
+        (
+            "  warm_cache: {operation: deploy, destructive: false}",
             true,
         ),
         (
-            "  quick_reset: {operation: restart_workers, destructive: false}",
+            "  warm_cache: {operation: restart_workers, destructive: false}",
             true,
         ),
         (

@@ -291,8 +291,11 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     }
     for (name, a) in &b.actions {
         if !a.destructive
-            && let Some(why) =
-                crate::inventory::destructive::must_be_destructive(&a.operation, a.data_source)
+            && let Some(why) = crate::inventory::destructive::must_be_destructive(
+                name,
+                &a.operation,
+                a.data_source,
+            )
         {
             return invalid(format!(
                 "action `{}` is declared non-destructive, but {why}",

@@ -13,13 +13,18 @@
 //!   `retained_volume_backup_import`; source: Launchplane's operation kinds
 //!   on stable lanes);
 //! - an operation kind this list does not know whose name says it rebuilds
-//!   data: one of its words (split at `_`, `-` and `.`) is in
-//!   [`DESTRUCTIVE_WORDS`] (`restore`, `rebuild`, `reset`, `wipe`, ...).
+//!   data, or an action whose own name says so: the name's letters and
+//!   digits, lower-cased and read as one word (so `databaseRestore`,
+//!   `re-store`, `restore:db` and `dbwipe` all read `restore` or `wipe`),
+//!   hold one of [`DESTRUCTIVE_WORDS`] (`restore`, `rebuild`, `reset`,
+//!   `wipe`, `rollback`, `overwrite`, `clone`, `refresh`, ...). A name
+//!   that holds such a word by chance (`preset`) must then be declared
+//!   destructive: the check errs towards proofs.
 //!
 //! Any other operation kind may be declared `destructive: false`: the
 //! known non-destructive kinds ([`NON_DESTRUCTIVE_OPERATIONS`], `deploy`)
 //! and an unknown kind without a data source whose name says nothing of
-//! data. `destructive` has no default (a missing key is an error), so an
+//! data, on an action whose name says nothing of data either. `destructive` has no default (a missing key is an error), so an
 //! unknown kind is destructive unless the inventory states otherwise, and
 //! it can only state otherwise within these limits.
 
@@ -39,19 +44,23 @@ pub const NON_DESTRUCTIVE_OPERATIONS: [&str; 1] = ["deploy"];
 
 /// Words that, in an operation kind this module does not know, say that it
 /// rebuilds or destroys data.
-pub const DESTRUCTIVE_WORDS: [&str; 22] = [
+pub const DESTRUCTIVE_WORDS: [&str; 29] = [
     "bootstrap",
     "clean",
     "clear",
+    "clone",
     "delete",
     "destroy",
     "drop",
     "erase",
     "import",
     "migrate",
+    "overwrite",
     "purge",
     "rebuild",
+    "recover",
     "recreate",
+    "refresh",
     "reimage",
     "reinstall",
     "reload",
@@ -59,15 +68,22 @@ pub const DESTRUCTIVE_WORDS: [&str; 22] = [
     "replacement",
     "reset",
     "restore",
+    "revert",
+    "rewind",
+    "rollback",
     "seed",
     "truncate",
     "wipe",
 ];
 
-/// Why an action with this operation kind and data source must be
-/// destructive, as the end of a sentence ("it has a data source"), or
-/// `None` when `destructive: false` may stand.
-pub fn must_be_destructive(operation: &str, data_source: Option<DataSource>) -> Option<String> {
+/// Why action `name`, with this operation kind and data source, must be
+/// destructive, as the end of a sentence ("it rebuilds the lane from data
+/// source `empty`"), or `None` when `destructive: false` may stand.
+pub fn must_be_destructive(
+    name: &str,
+    operation: &str,
+    data_source: Option<DataSource>,
+) -> Option<String> {
     if let Some(ds) = data_source {
         return Some(format!(
             "it rebuilds the lane from data source `{}`",
@@ -79,14 +95,26 @@ pub fn must_be_destructive(operation: &str, data_source: Option<DataSource>) -> 
             "`{operation}` is one of Launchplane's operations that replace a lane's data"
         ));
     }
-    if NON_DESTRUCTIVE_OPERATIONS.contains(&operation) {
-        return None;
+    if !NON_DESTRUCTIVE_OPERATIONS.contains(&operation)
+        && let Some(w) = destructive_word(operation)
+    {
+        return Some(format!("the operation `{operation}` says it does (`{w}`)"));
     }
-    let lower = operation.to_lowercase();
-    lower
-        .split(['_', '-', '.', ' '])
-        .find(|w| DESTRUCTIVE_WORDS.contains(w))
-        .map(|w| format!("the operation `{operation}` says it does (`{w}`)"))
+    destructive_word(name).map(|w| format!("its name `{name}` says it does (`{w}`)"))
+}
+
+/// The first of [`DESTRUCTIVE_WORDS`] in `s` read as one lower-case word
+/// (every character that is not a letter or digit left out).
+fn destructive_word(s: &str) -> Option<&'static str> {
+    let letters: String = s
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    DESTRUCTIVE_WORDS
+        .iter()
+        .find(|w| letters.contains(*w))
+        .copied()
 }
 
 #[cfg(test)]
@@ -96,21 +124,44 @@ mod tests {
     #[test]
     fn data_sources_and_launchplane_kinds_are_destructive() {
         for op in DESTRUCTIVE_OPERATIONS {
-            assert!(must_be_destructive(op, None).is_some(), "{op}");
+            assert!(must_be_destructive("a", op, None).is_some(), "{op}");
         }
         for ds in [DataSource::Empty, DataSource::UpstreamRestore] {
-            assert!(must_be_destructive("deploy", Some(ds)).is_some());
-            assert!(must_be_destructive("anything", Some(ds)).is_some());
+            assert!(must_be_destructive("a", "deploy", Some(ds)).is_some());
+            assert!(must_be_destructive("a", "anything", Some(ds)).is_some());
         }
-        for op in ["database_restore", "quick-reset", "Wipe", "volume.import"] {
-            assert!(must_be_destructive(op, None).is_some(), "{op}");
+        for op in [
+            "database_restore",
+            "quick-reset",
+            "Wipe",
+            "volume.import",
+            "databaseRestore",
+            "restores",
+            "dbwipe",
+            "restore:db",
+            "restore/db",
+            "re-store",
+            "rollback",
+            "overwrite",
+            "clone_prod",
+            "refresh_from_prod",
+        ] {
+            assert!(must_be_destructive("a", op, None).is_some(), "{op}");
+        }
+        // The action's own name counts, whatever its operation.
+        for name in ["db_reset", "nightlyWipe", "restore-db"] {
+            let why = must_be_destructive(name, "deploy", None);
+            assert!(
+                why.as_deref().is_some_and(|w| w.starts_with("its name")),
+                "{name}: {why:?}"
+            );
         }
     }
 
     #[test]
     fn deploy_and_plain_unknown_kinds_may_be_non_destructive() {
-        assert_eq!(must_be_destructive("deploy", None), None);
-        assert_eq!(must_be_destructive("restart", None), None);
-        assert_eq!(must_be_destructive("scale_up", None), None);
+        assert_eq!(must_be_destructive("deploy", "deploy", None), None);
+        assert_eq!(must_be_destructive("restart", "restart", None), None);
+        assert_eq!(must_be_destructive("scale_up", "scale_up", None), None);
     }
 }

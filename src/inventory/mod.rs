@@ -382,7 +382,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             continue;
         }
         if !a.value.destructive.value
-            && let Some(why) = destructive::must_be_destructive(&operation.value, data_source)
+            && let Some(why) = destructive::must_be_destructive(name, &operation.value, data_source)
         {
             let s = l.key_span("destructive", l.span(&a.value.destructive));
             l.error(
