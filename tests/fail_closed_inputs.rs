@@ -688,7 +688,6 @@ fn a_case_may_name_an_unknown_lane_or_action_when_it_expects_that_reason() {
 fn a_test_file_beside_no_policy_file_does_not_pass_on_an_empty_set() {
     let d = project();
     let p = d.path();
-    write(&p.join("policies/grant.policy"), GRANT);
     write(
         &p.join("policies/cases/a.test.yaml"),
         "cases:\n  - name: deny\n    request: {lane: cm/testing, action: empty_bootstrap}\n    expect: deny\n",
@@ -697,8 +696,32 @@ fn a_test_file_beside_no_policy_file_does_not_pass_on_an_empty_set() {
     assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "error: policies/cases: no `.policy` files found; a test file tests the policies of its own directory\n"
+        "error: .: no `.policy` files found; a test file tests the policies of its project (the directory of its `lanes.yaml`)\n"
     );
+}
+
+#[test]
+fn a_test_file_in_a_subdirectory_tests_the_whole_set_that_ships() {
+    // A grant beside the inventory, a freeze and a test in a subdirectory:
+    // the test runs against the whole project, as `build` ships it.
+    let d = project();
+    let p = d.path();
+    write(
+        &p.join("policies/open.policy"),
+        "allow deploy on hq/staging until 2099-01-01 issue=#9\n",
+    );
+    write(
+        &p.join("policies/hq/freeze.policy"),
+        "deny backup_restore on hq/prod reason=\"frozen\"\n",
+    );
+    write(
+        &p.join("policies/hq/hq.test.yaml"),
+        "cases:\n  - name: staging is closed\n    request: {lane: hq/staging, action: deploy}\n    expect: deny\n",
+    );
+    let r = run_in(p, &["test"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("1 case against ."), "{}", r.stdout);
+    assert!(r.stdout.contains("FAIL staging is closed"), "{}", r.stdout);
 }
 
 #[test]

@@ -1,12 +1,13 @@
 //! `lanepolicy test`: finds `*.test.yaml` files, compiles the policies each
 //! one tests, and runs its cases ([`cases`]).
 //!
-//! A test file tests the policies of its own directory: exactly what
-//! `lanepolicy check DIR` checks for that directory (its `*.policy` files,
-//! subdirectories included, with the nearest `lanes.yaml` unless an
-//! inventory is given). The compiled bundle is written out and loaded back
-//! through the runtime's verifying loader, so the cases run against what
-//! `lanepolicy build` would ship.
+//! A test file tests the policies of its project: the directory of its
+//! nearest `lanes.yaml`, exactly what `lanepolicy build` compiles there
+//! (its `*.policy` files, subdirectories included), so a test file in a
+//! subdirectory tests the whole set that ships, not a part of it. With
+//! `--inventory` it tests its own directory. The compiled bundle is
+//! written out and loaded back through the runtime's verifying loader, so
+//! the cases run against what `lanepolicy build` would ship.
 //!
 //! Nothing runs unless everything is readable: every test file parses,
 //! every directory's policies compile without errors, and every fact names
@@ -221,10 +222,7 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
     // Compile each directory once.
     let mut runtimes: BTreeMap<PathBuf, Result<(String, Runtime), ()>> = BTreeMap::new();
     for (path, _, _, _) in &parsed {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = policies_of(path, opts);
         if runtimes.contains_key(&dir) {
             continue;
         }
@@ -239,10 +237,7 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
 
     let mut reports = Vec::new();
     for (path, path_shown, text, file) in parsed {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let dir = policies_of(path, opts);
         let Some(Ok((policies, rt))) = runtimes.get(&dir) else {
             continue;
         };
@@ -274,6 +269,29 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
 
 /// Compiles the policies of `dir` as `lanepolicy check DIR` would, and loads
 /// the bundle through the runtime's verifying loader.
+/// The directory whose policies test file `path` tests: the project's, the
+/// directory of its nearest `lanes.yaml`, which is what `lanepolicy build`
+/// compiles and ships there (a test file in a subdirectory tests the whole
+/// set, not a part of it that could pass alone); with `--inventory`, or
+/// without an inventory above it, the test file's own directory.
+fn policies_of(path: &Path, opts: &Options) -> PathBuf {
+    let own = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if opts.inventory.is_some() {
+        return own;
+    }
+    match project::find_inventory(path)
+        .as_deref()
+        .and_then(Path::parent)
+    {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => own,
+    }
+}
+
 fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, SuiteError> {
     let mut options = project::Options::new(vec![dir.to_path_buf()], opts.root.clone(), opts.today);
     options.inventory = opts.inventory.clone();
@@ -285,7 +303,7 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
         return Err(SuiteError::Io(Failure {
             path: dir_shown.to_string(),
             message:
-                "no `.policy` files found; a test file tests the policies of its own directory"
+                "no `.policy` files found; a test file tests the policies of its project (the directory of its `lanes.yaml`)"
                     .into(),
         }));
     }
