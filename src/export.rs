@@ -272,7 +272,8 @@ pub struct Note {
     pub until: Vec<String>,
     /// The guards an enabled record's grant shipped without: `CODE name
     /// (severity)` of each check the configuration lowered that found
-    /// something on its rule.
+    /// something on its rule, and `CODE name (suppressed)` of each check a
+    /// comment on the rule suppressed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unguarded: Vec<String>,
     /// What it means, in a sentence.
@@ -685,6 +686,11 @@ fn record_of(
                     .lowered
                     .iter()
                     .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+                    .chain(
+                        g.suppressed
+                            .iter()
+                            .map(|f| format!("{} {} (suppressed)", f.code, f.name)),
+                    )
                     .collect();
                 let reason = format!(
                     "lanepolicy bundle {digest}, rule {}, {}: allows `{}` on {}{}",

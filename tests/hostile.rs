@@ -1051,3 +1051,46 @@ fn an_issue_url_is_a_url_with_a_host() {
     );
     assert_eq!(check_json(d.path()).0, 0);
 }
+
+#[test]
+fn a_grant_whose_guards_are_suppressed_says_so_in_the_read_model_and_the_diff() {
+    let d = project(
+        "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"boot {lane}\"\n",
+    );
+    let p = d.path();
+    let r = run_in(p, &["build", "p.policy", "-o", "old.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    std::fs::write(
+        p.join("p.policy"),
+        "// lanepolicy: ignore L001 reason=\"approved in the meeting\"\nallow empty_bootstrap on cm/testing until launch confirm=\"boot {lane}\"\n",
+    )
+    .unwrap();
+    let r = run_in(p, &["build", "p.policy", "-o", "new.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(p, &["lanes", "--bundle", "new.json"]);
+    assert!(
+        r.stdout.contains(
+            "unguarded: L001 missing-issue is suppressed on the rule: approved in the meeting"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run_in(p, &["lanes", "--bundle", "new.json", "--json"]);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    let grants = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["lane"] == "cm/testing")
+        .unwrap()["grants"]
+        .clone();
+    assert_eq!(grants[0]["suppressed"][0]["code"], "L001", "{grants}");
+    // Dropping the issue behind a suppression widens review: the gate stops it.
+    let r = run_in(p, &["diff", "old.json", "new.json", "--fail-on-widening"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("without the guard of L001 missing-issue"),
+        "{}",
+        r.stdout
+    );
+}

@@ -449,7 +449,12 @@ impl Runtime {
         let (allows, denies) = self.naming(lane, action);
         let rule = |k: &u32| {
             let r = self.rule(*k);
-            let guards: Vec<&str> = r.lowered_findings.iter().map(|f| f.code.as_str()).collect();
+            let guards: Vec<&str> = r
+                .lowered_findings
+                .iter()
+                .map(|f| f.code.as_str())
+                .chain(r.suppressions.iter().map(|f| f.code.as_str()))
+                .collect();
             serde_json::json!([
                 r.until,
                 r.confirm.as_ref().map(|m| m.get(lane)),
@@ -742,13 +747,23 @@ fn what_it_acts_on(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Op
         .then(|| format!("allowed as before, on other data: {}", changes.join("; ")))
 }
 
-/// The lowered checks (`CODE name`) that found something on an allow of
-/// the pair in `rt`: the guards its grants shipped without.
+/// The checks (`CODE name`) lowered by the configuration or suppressed by
+/// a comment that found something on an allow of the pair in `rt`: the
+/// guards its grants shipped without.
 fn unguarded(rt: &Runtime, lane: &str, action: &str) -> BTreeSet<String> {
     rt.rules_for(true, lane, action)
         .iter()
-        .flat_map(|&k| &rt.rule(k).lowered_findings)
-        .map(|f| format!("{} {}", f.code, f.name))
+        .flat_map(|&k| {
+            let r = rt.rule(k);
+            r.lowered_findings
+                .iter()
+                .map(|f| format!("{} {}", f.code, f.name))
+                .chain(
+                    r.suppressions
+                        .iter()
+                        .map(|f| format!("{} {}", f.code, f.name)),
+                )
+        })
         .collect()
 }
 
@@ -764,7 +779,7 @@ fn guards_dropped(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Opt
         .collect();
     (!dropped.is_empty()).then(|| {
         format!(
-            "allowed as before, now without the guard of {} (lowered by the configuration)",
+            "allowed as before, now without the guard of {} (lowered by the configuration or suppressed)",
             dropped.join(", ")
         )
     })

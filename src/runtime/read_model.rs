@@ -28,6 +28,11 @@ pub struct Grant {
     /// out of the JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lowered: Vec<crate::bundle::LoweredFinding>,
+    /// The guards the grant shipped without by a suppression comment on its
+    /// rule (the bundle's `suppressions`): the check and the reason given.
+    /// Left out of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<crate::bundle::SuppressionRecord>,
 }
 
 /// An action closed on this lane: by an active deny rule, or because the
@@ -209,6 +214,7 @@ impl Runtime {
                 },
                 requires: needs.proofs.iter().map(|(p, _)| p.to_string()).collect(),
                 lowered: r.lowered_findings.clone(),
+                suppressed: r.suppressions.clone(),
             });
         }
     }

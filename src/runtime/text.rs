@@ -124,6 +124,14 @@ fn lane(v: &LaneView) -> String {
         if !g.requires.is_empty() {
             s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
         }
+        for f in &g.suppressed {
+            s.push_str(&format!(
+                "    unguarded: {} {} is suppressed on the rule: {}\n",
+                f.code,
+                f.name,
+                one_line(&f.reason)
+            ));
+        }
         for f in &g.lowered {
             s.push_str(&format!(
                 "    unguarded: {} {} is {} by the configuration: {}\n",
