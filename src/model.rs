@@ -262,6 +262,13 @@ pub fn is_blank(s: &str) -> bool {
         .all(|c| c.is_whitespace() || is_invisible(c) || draws_nothing(c))
 }
 
+/// True for a proof's record id that names something: not blank
+/// ([`is_blank`]) and with at least one letter or digit. `-`, `.` or `""`
+/// are not record ids, so they count as not presented.
+pub fn is_record_id(id: &str) -> bool {
+    !is_blank(id) && id.chars().any(char::is_alphanumeric)
+}
+
 /// Characters of a visible category that fonts draw as empty space:
 /// U+2800 BRAILLE PATTERN BLANK, U+FFFC OBJECT REPLACEMENT CHARACTER and
 /// U+1D159 MUSICAL SYMBOL NULL NOTEHEAD. Source: the blank-rendering code
@@ -343,6 +350,12 @@ mod tests {
         }
         for s in ["a", "\u{2801}", "backup-123", "\u{FFFD}", "é"] {
             assert!(!super::is_blank(s), "{s:?}");
+        }
+        for id in ["-", ".", "\"\"", "--", " / "] {
+            assert!(!super::is_record_id(id), "{id:?}");
+        }
+        for id in ["bg-1", "7", "é"] {
+            assert!(super::is_record_id(id), "{id:?}");
         }
     }
 

@@ -258,13 +258,15 @@ fn policy_files_and_left_out(
     Ok((out, left_out))
 }
 
+/// True for a policy file's name: the extension `.policy`, in any case
+/// (`FREEZE.POLICY` is a policy file, not a file to skip silently).
+pub fn is_policy_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("policy"))
+}
+
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    find_files(
-        dir,
-        root,
-        &|p| p.extension().is_some_and(|e| e == "policy"),
-        out,
-    )
+    find_files(dir, root, &|p| is_policy_file(p), out)
 }
 
 /// Finds, recursively, the files under `dir` whose path `wanted` accepts,
@@ -670,7 +672,7 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
             .map(|f| f.canonicalize().unwrap_or_else(|_| f.clone()))
             .collect();
         for path in opts.overlay.keys() {
-            if path.extension().is_some_and(|e| e == "policy")
+            if is_policy_file(path)
                 && !on_disk.contains(path)
                 && dirs.iter().any(|d| path.starts_with(d))
                 && config.walks(path)

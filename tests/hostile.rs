@@ -1094,3 +1094,30 @@ fn a_grant_whose_guards_are_suppressed_says_so_in_the_read_model_and_the_diff() 
         r.stdout
     );
 }
+
+#[test]
+fn a_policy_file_in_capitals_is_a_policy_file() {
+    let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");
+    std::fs::write(
+        d.path().join("FREEZE.POLICY"),
+        "deny deploy on hq/staging reason=\"frozen\"\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["build", ".", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("in 3 files"), "{}", r.stdout);
+    let r = run_in(
+        d.path(),
+        &[
+            "decide",
+            "--bundle",
+            "b.json",
+            "--lane",
+            "hq/staging",
+            "--action",
+            "deploy",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stdout.contains("denied-by-rule"), "{}", r.stdout);
+}

@@ -23,7 +23,8 @@
 //!
 //! A presented phrase or proof id that is blank (nothing left after removing
 //! white space and invisible characters, [`crate::model::is_blank`]) counts
-//! as not presented. A rule whose phrase for the lane is missing or blank in
+//! as not presented, and so does a proof id without a letter or a digit
+//! (`-`, `.`: [`crate::model::is_record_id`]). A rule whose phrase for the lane is missing or blank in
 //! the bundle can never be satisfied: its phrase step fails whatever is typed.
 
 use super::decide::{Reason, ReasonCode};
@@ -571,7 +572,11 @@ fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
     let proofs = needs
         .proofs
         .iter()
-        .map(|(p, _)| req.proofs.get(*p).is_some_and(|id| !is_blank(id)))
+        .map(|(p, _)| {
+            req.proofs
+                .get(*p)
+                .is_some_and(|id| crate::model::is_record_id(id))
+        })
         .collect();
     Checked {
         needs,
