@@ -1121,3 +1121,14 @@ fn a_policy_file_in_capitals_is_a_policy_file() {
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(r.stdout.contains("denied-by-rule"), "{}", r.stdout);
 }
+
+#[test]
+fn a_block_comment_gets_the_comment_syntax_not_a_lane() {
+    let d = project("allow deploy /* x */ on hq/staging until 2099-06-30 issue=#1\n");
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(
+        diags[0]["help"],
+        "comments are `// ...`, to the end of the line; there is no `/* ... */`"
+    );
+}

@@ -561,7 +561,12 @@ impl Loader<'_> {
                             "`production` must be `true` or `false`, found {}",
                             show(other)
                         ),
-                        None,
+                        match other {
+                            serde_json::Value::String(_) => Some(
+                                "it is quoted, so YAML reads it as text: write `production: true` or `production: false` without quotes".into(),
+                            ),
+                            _ => None,
+                        },
                     );
                     false
                 }

@@ -290,7 +290,7 @@ fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
             if allow && reason.is_some() {
                 return Err(error_at(
                     at,
-                    "an expected allow has no reason".into(),
+                    "an allow has no reason code: `reason` goes with `decision: deny`".into(),
                     Some("remove `reason`, or expect `deny`".into()),
                 ));
             }
@@ -666,7 +666,10 @@ cases:
         .unwrap_err();
         assert_eq!(errors.len(), 2);
         assert!(errors[0].message.contains("the first is on line 2"));
-        assert_eq!(errors[1].message, "an expected allow has no reason");
+        assert_eq!(
+            errors[1].message,
+            "an allow has no reason code: `reason` goes with `decision: deny`"
+        );
     }
 
     #[test]

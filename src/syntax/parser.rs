@@ -568,7 +568,12 @@ impl<'a> Parser<'a> {
             take_while::<_, _, nom::error::Error<&str>>(|c: char| is_segment_char(c) || c == '/')
                 .parse(j)
                 .map_or("", |(_, w)| w);
-        e.help = Some(if next.contains('/') {
+        let looks_like_lane = next
+            .split_once('/')
+            .is_some_and(|(c, i)| !c.is_empty() && !i.is_empty() && !i.contains('/'));
+        e.help = Some(if j.starts_with("/*") {
+            "comments are `// ...`, to the end of the line; there is no `/* ... */`".into()
+        } else if looks_like_lane {
             format!("write `on {next}`")
         } else {
             "a rule reads `allow ACTION on CONTEXT/INSTANCE`".into()
