@@ -377,6 +377,18 @@ fn clause_skeletons_suppressions_and_check_docs() {
         .map(|i| i["label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["{product}", "{context}", "{instance}", "{lane}"]);
+
+    // Inside a comment: nothing.
+    let text = "// allow de\nallow deploy on hq/stag* until 2027-03-01 issue=#12\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 4}, "contentChanges": [{"text": text}]}),
+    );
+    let comp = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 11}}),
+    );
+    assert_eq!(comp, json!([]));
     c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));

@@ -327,6 +327,14 @@ fn completion(
             detail,
             ..Default::default()
         };
+    // Inside a comment: nothing to complete (a comment is text, not rules).
+    if parse_file(&text)
+        .comments
+        .iter()
+        .any(|c| c.span.start < offset && offset <= c.span.end)
+    {
+        return Some(lt::CompletionResponse::Array(Vec::new()));
+    }
     let mut items = Vec::new();
     // Inside confirm="...": placeholders.
     if let Some(i) = line.rfind("confirm=\"")
