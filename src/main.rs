@@ -858,7 +858,7 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     let text = if json {
         format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
     } else {
-        d.to_text() + &unknown_name_hint(&runtime, &d)
+        d.to_text() + &unknown_name_hint(&runtime, &req, &d)
     };
     if !print_out(&text) {
         return 2;
@@ -866,11 +866,32 @@ fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
     if d.is_allow() { 0 } else { 1 }
 }
 
-/// For a deny on an unknown lane or action: "did you mean" the closest
-/// name of the bundle (human output only; the decision itself, and its
-/// JSON, stay what the runtime decided).
-fn unknown_name_hint(runtime: &Runtime, d: &Decision) -> String {
+/// For a deny on an unknown lane or action, or with a `--proof` name that
+/// is no proof: "did you mean" the closest name (human output only; the
+/// decision itself, and its JSON, stay what the runtime decided).
+fn unknown_name_hint(runtime: &Runtime, req: &Request, d: &Decision) -> String {
     let b = runtime.bundle();
+    // A proof name no rule can ask for: it was never looked at.
+    if !d.is_allow() {
+        let known = lanepolicy::model::PROOFS;
+        let mut hints = String::new();
+        for name in req.proofs.keys().filter(|n| !known.contains(&n.as_str())) {
+            hints.push_str(&match lanepolicy::suggest::did_you_mean(name, known) {
+                Some(n) => format!(
+                    "  `--proof {}` names no proof: did you mean `{n}`?\n",
+                    one_line(name)
+                ),
+                None => format!(
+                    "  `--proof {}` names no proof: the proofs are {}\n",
+                    one_line(name),
+                    known.join(", ")
+                ),
+            });
+        }
+        if !hints.is_empty() {
+            return hints;
+        }
+    }
     let near = match d.reasons.first().map(|r| r.code) {
         Some(ReasonCode::UnknownLane) => {
             lanepolicy::suggest::did_you_mean(&d.lane, b.lanes.keys().map(String::as_str))

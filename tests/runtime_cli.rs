@@ -623,3 +623,49 @@ fn a_bad_now_says_what_is_wrong_with_it() {
         );
     }
 }
+
+#[test]
+fn a_proof_name_that_is_no_proof_gets_a_hint_not_a_silent_deny() {
+    let b = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/bundles/real.json"
+    );
+    let (code, stdout, _) = run(&[
+        "decide",
+        "--bundle",
+        b,
+        "--lane",
+        "hq/prod",
+        "--action",
+        "backup_restore",
+        "--proof",
+        "Backup_Proof=bg-1",
+        "--proof",
+        "nonsense=1",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("`--proof Backup_Proof` names no proof: did you mean `backup_proof`?"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "`--proof nonsense` names no proof: the proofs are backup_proof, restore_proof"
+        ),
+        "{stdout}"
+    );
+    // The JSON decision is the runtime's, unchanged.
+    let (_, json, _) = run(&[
+        "decide",
+        "--bundle",
+        b,
+        "--lane",
+        "hq/prod",
+        "--action",
+        "backup_restore",
+        "--proof",
+        "Backup_Proof=bg-1",
+        "--json",
+    ]);
+    assert!(!json.contains("names no proof"), "{json}");
+}
