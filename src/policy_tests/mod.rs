@@ -16,7 +16,7 @@
 
 use crate::bundle;
 use crate::diagnostic;
-use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome};
+use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome, io_message};
 use crate::runtime::Runtime;
 use crate::source::{SourceFile, SourceMap, display_path, one_line};
 use cases::{CaseError, CaseResult, TestFile};
@@ -146,17 +146,6 @@ pub fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failur
     out.retain(|p| seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())));
     out.sort();
     Ok(out)
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
 }
 
 /// Reads a test file's text: size-limited, UTF-8 (a byte order mark removed).
