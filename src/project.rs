@@ -258,11 +258,13 @@ fn policy_files_and_left_out(
     Ok((out, left_out))
 }
 
-/// True for a policy file's name: the extension `.policy`, in any case
-/// (`FREEZE.POLICY` is a policy file, not a file to skip silently).
+/// True for a policy file's name: ending in `.policy`, in any case
+/// (`FREEZE.POLICY`, and a file named just `.policy`, are policy files,
+/// not files to skip silently).
 pub fn is_policy_file(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("policy"))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".policy"))
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
@@ -497,12 +499,12 @@ fn closed_issues_in(
 /// the text is decoded lossily, for the error's context).
 type Read = (SourceFile, Option<BadUtf8>);
 
-/// A policy file the configuration leaves out: its project-relative path,
-/// its text when it could be read as UTF-8, and the key that left it out.
+/// A policy file the configuration leaves out: its text (decoded lossily
+/// when it is not UTF-8; its `bundle_path` is project-relative) and the
+/// key that left it out.
 #[derive(Debug, Clone)]
 struct LeftOut {
-    bundle_path: String,
-    source: Option<SourceFile>,
+    source: SourceFile,
     by: &'static str,
 }
 
@@ -737,20 +739,14 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
             } else {
                 "include"
             };
-            match read(path) {
-                Ok((src, None)) => LeftOut {
-                    bundle_path: src.bundle_path.clone(),
-                    source: Some(src),
-                    by,
-                },
-                _ => LeftOut {
-                    bundle_path: relative_path(path, &project),
-                    source: None,
-                    by,
-                },
-            }
+            // Read to find the denies it would drop: a file that is not
+            // UTF-8 is read as decoded for its error (a deny in it still
+            // counts), and one that cannot be read fails the compilation,
+            // since what it holds cannot be known.
+            let (src, _) = read(path)?;
+            Ok(LeftOut { source: src, by })
         })
-        .collect();
+        .collect::<Result<Vec<_>, Failure>>()?;
     let issues = match &opts.issues {
         None => None,
         Some(path) => {
@@ -888,9 +884,8 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Outcome, Failure> {
     // one is reported (L019), and the bundle lists them all.
     let mut excluded_policies = Vec::with_capacity(inputs.left_out.len());
     for left in &inputs.left_out {
-        excluded_policies.push(left.bundle_path.clone());
-        // Unreadable or not UTF-8: listed, not inspected.
-        let Some(src) = &left.source else { continue };
+        let src = &left.source;
+        excluded_policies.push(src.bundle_path.clone());
         let file = syntax::parser::parse_decoded(&src.text);
         let denies: Vec<Span> = file
             .rules

@@ -436,6 +436,16 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
         ),
         (b"Content-Length: abc\r\n\r\n".to_vec(), -32700, Value::Null),
         (b"X-Other: 1\r\n\r\n".to_vec(), -32700, Value::Null),
+        (
+            framed("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"shutdown\"}"),
+            -32600,
+            Value::Null,
+        ),
+        (
+            framed("{\"jsonrpc\":\"2.0\",\"id\":18446744073709551616,\"method\":\"shutdown\"}"),
+            -32600,
+            Value::Null,
+        ),
     ] {
         c.raw(&bytes);
         let e = c.next_error();
@@ -482,4 +492,35 @@ fn a_new_policy_file_not_yet_saved_is_checked() {
     c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_message_before_initialized_does_not_stop_the_server() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+        r#"{"jsonrpc":"2.0","method":"$/setTrace","params":{"value":"off"}}"#,
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+        r#"{"jsonrpc":"2.0","method":"exit"}"#,
+    ] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(r#""id":2,"result":null"#), "{stdout}");
 }

@@ -440,6 +440,41 @@ fn bad_name(b: &Bundle) -> Option<String> {
                 shown(key)
             ));
         }
+        // Launchplane's own fields and any other lane field: visible text
+        // only, as the inventory requires (E201).
+        for (field, value) in &lane.extra {
+            if let Some(text) = unseen_in_json(value) {
+                return Some(format!(
+                    "lane `{key}` has `{}` `{}` with a control or invisible character",
+                    shown(field),
+                    shown(text)
+                ));
+            }
+        }
+    }
+    let paths = b
+        .sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .chain(b.excluded_policies.iter().map(String::as_str));
+    for path in paths {
+        if path
+            .chars()
+            .any(|c| c.is_control() || crate::model::is_invisible(c))
+        {
+            return Some(format!(
+                "source path `{}` has a control or invisible character",
+                shown(path)
+            ));
+        }
+    }
+    if let Some(base) = &b.issues
+        && !crate::syntax::parser::is_url_with_host(base, &["https", "http"])
+    {
+        return Some(format!(
+            "`issues` `{}` is not a URL with a host",
+            shown(base)
+        ));
     }
     for (name, a) in &b.actions {
         if !is_ident(name) {
@@ -503,6 +538,28 @@ fn unseen_text(r: &super::Rule) -> Option<(&'static str, &str)> {
         .as_deref()
         .filter(|d| bad(d, &['\n', '\t']))
         .map(|d| ("a doc comment", d))
+}
+
+/// The first string in `v` (a lane field's value, at any depth, object
+/// keys included) with a control or invisible character.
+fn unseen_in_json(v: &serde_json::Value) -> Option<&str> {
+    use serde_json::Value;
+    let unseen = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() || crate::model::is_invisible(c))
+    };
+    match v {
+        Value::String(s) => unseen(s).then_some(s.as_str()),
+        Value::Array(items) => items.iter().find_map(unseen_in_json),
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            if unseen(k) {
+                Some(k.as_str())
+            } else {
+                unseen_in_json(v)
+            }
+        }),
+        _ => None,
+    }
 }
 
 /// True for an id `lanepolicy build` writes: 12 lower-case hex digits, then
@@ -672,6 +729,28 @@ mod tests {
             );
             assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
         }
+    }
+
+    #[test]
+    fn lane_fields_paths_and_the_issue_base_hold_no_hidden_character() {
+        let mut b = real();
+        let lane = b.lanes.values_mut().next().expect("a lane");
+        lane.extra
+            .insert("upstream_source".into(), serde_json::json!("a\u{202e}b"));
+        assert!(refused(b).contains("with a control or invisible character"));
+        let mut b = real();
+        let lane = b.lanes.values_mut().next().expect("a lane");
+        lane.extra.insert(
+            "domains".into(),
+            serde_json::json!(["x.example.com\u{1b}[2J"]),
+        );
+        assert!(refused(b).contains("`domains`"));
+        let mut b = real();
+        b.excluded_policies = vec!["drafts/\u{202e}x.policy".into()];
+        assert!(refused(b).starts_with("source path"));
+        let mut b = real();
+        b.issues = Some("https:///".into());
+        assert!(refused(b).contains("is not a URL with a host"));
     }
 
     #[test]

@@ -81,7 +81,15 @@ pub fn capabilities() -> lt::ServerCapabilities {
 /// When the connection fails or `exit` comes without `shutdown`.
 pub fn run(connection: Connection) -> Result<(), Error> {
     let caps = serde_json::to_value(capabilities())?;
-    let params = connection.initialize(caps)?;
+    // The handshake: answer `initialize` and serve at once. `lsp-server`'s
+    // `initialize_finish` would stop the server on any message before
+    // `initialized` (a `$/setTrace`, say); `initialized` is then an
+    // ordinary notification, ignored like any other.
+    let (id, params) = connection.initialize_start()?;
+    connection.sender.send(Message::Response(Response::new_ok(
+        id,
+        serde_json::json!({ "capabilities": caps }),
+    )))?;
     let params: lt::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let docs_url = params
         .initialization_options

@@ -170,13 +170,18 @@ fn parse_body(body: &[u8]) -> Result<Message, Value> {
     // other id makes the message invalid (it would otherwise read as a
     // notification, and its sender would wait for an answer forever).
     let id = match value.get("id") {
-        Some(id @ (Value::Number(_) | Value::String(_))) => id.clone(),
+        // An integer id as the server can answer it (32 bits); another
+        // number would otherwise read as a notification.
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) => {
+            Value::Number(n.clone())
+        }
+        Some(id @ Value::String(_)) => id.clone(),
         None => Value::Null,
         Some(other) => {
             return Err(error(
                 Value::Null,
                 ErrorCode::InvalidRequest,
-                &format!("`id` must be a number or a string, not `{other}`"),
+                &format!("`id` must be an integer or a string, not `{other}`"),
             ));
         }
     };

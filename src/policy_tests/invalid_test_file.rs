@@ -38,10 +38,12 @@ use crate::source::{FileId, SourceFile, Span};
 /// The finding for `e` in test file `file` (whose text is `src`): at the
 /// value the message first names in backticks when it is written on the line
 /// the reader points at, from its column on (the reader gives the place
-/// of the enclosing mapping for a value inside one); else at the word
-/// there.
+/// of the enclosing mapping for a value inside one) or else anywhere on
+/// that line (it gives a value's place for a key at fault); else at the
+/// word there.
 pub(crate) fn diagnostic(file: FileId, src: &SourceFile, e: &CaseError) -> Diagnostic {
     let at = src.offset_of(e.line.max(1), e.column.max(1));
+    let line_start = src.text[..at].rfind('\n').map_or(0, |k| k + 1);
     let line_end = src.text[at..].find('\n').map_or(src.text.len(), |k| at + k);
     let named = e
         .message
@@ -50,9 +52,17 @@ pub(crate) fn diagnostic(file: FileId, src: &SourceFile, e: &CaseError) -> Diagn
         .map(|(value, _)| value)
         .filter(|v| !v.is_empty())
         .and_then(|v| {
+            // From the column on, else anywhere on the line (the reader
+            // points at a value when the name at fault is its key).
             src.text[at..line_end]
                 .find(v)
-                .map(|k| Span::new(at + k, at + k + v.len()))
+                .map(|k| at + k)
+                .or_else(|| {
+                    src.text[line_start..line_end]
+                        .find(v)
+                        .map(|k| line_start + k)
+                })
+                .map(|k| Span::new(k, k + v.len()))
         });
     let span = named.unwrap_or_else(|| src.word_at(at));
     let d = Diagnostic::new(Code::E203, file, span, e.message.clone());

@@ -106,7 +106,7 @@ pub fn bundle_bytes(lanes: &[GenLane], rules: &[GenRule], occurred_in_bundle: bo
         });
         match g.upstream {
             Some(true) => lane["upstream_source"] = Value::from(format!("{key}-upstream")),
-            Some(false) => lane["upstream_source"] = Value::from(" \u{200b}"),
+            Some(false) => lane["upstream_source"] = Value::from("  "),
             None => {}
         }
         lane_map.insert(key.to_string(), lane);
