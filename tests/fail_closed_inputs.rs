@@ -654,7 +654,7 @@ fn a_case_naming_what_the_bundle_lacks_is_an_error() {
     assert_test_file_error(
         &r.stderr,
         "policies/a.test.yaml",
-        "3:68",
+        "3:55",
         "unknown proof `backup_prof` in the request",
         Some("did you mean `backup_proof`?"),
     );
