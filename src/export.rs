@@ -624,7 +624,7 @@ fn issue_text(issue: Option<&IssueLink>) -> String {
 }
 
 /// What the bundle says about one record of one lane.
-struct Outcome {
+struct RecordOutcome {
     record: RebuildRecord,
     /// Some: an apply request with this reason (prelaunch rebuild only).
     reason: Option<String>,
@@ -638,7 +638,7 @@ fn record_of(
     policy: &DataPolicy,
     intent: MonitoringIntent,
     notes: &mut Notes,
-) -> Outcome {
+) -> RecordOutcome {
     let digest = &runtime.bundle().digest;
     let mine = |action: &str| kind_of(runtime, action) == Some(kind);
     let grants: Vec<_> = view.grants.iter().filter(|g| mine(&g.action)).collect();
@@ -704,7 +704,7 @@ fn record_of(
                         format!(" until {}", g.until.join(" or "))
                     }
                 );
-                return Outcome {
+                return RecordOutcome {
                     record,
                     reason: Some(reason),
                 };
@@ -714,7 +714,7 @@ fn record_of(
                 let n = notes.push(record_key, "disabled", why);
                 n.rules = vec![g.rule.clone()];
                 n.issue = g.issue.as_ref().map(|i| i.reference.clone());
-                return Outcome {
+                return RecordOutcome {
                     record: RebuildRecord::disabled(),
                     reason: Some(reason),
                 };
@@ -735,7 +735,7 @@ fn record_of(
         let (reason, why) = disabled(why, rules.clone(), grants[0].issue.as_ref());
         let n = notes.push(record_key, "disabled", why);
         n.rules = rules;
-        return Outcome {
+        return RecordOutcome {
             record: RebuildRecord::disabled(),
             reason: Some(reason),
         };
@@ -755,7 +755,7 @@ fn record_of(
         let n = notes.push(record_key, "disabled", why);
         n.rules = rules;
         n.issue = d.issue.as_ref().map(|i| i.reference.clone());
-        return Outcome {
+        return RecordOutcome {
             record: RebuildRecord::disabled(),
             reason: Some(reason),
         };
@@ -767,12 +767,12 @@ fn record_of(
         let n = notes.push(record_key, "disabled", why);
         n.rules = rules;
         n.issue = r.issue.as_ref().map(|i| i.reference.clone());
-        return Outcome {
+        return RecordOutcome {
             record: RebuildRecord::disabled(),
             reason: Some(reason),
         };
     }
-    Outcome {
+    RecordOutcome {
         record: RebuildRecord::disabled(),
         reason: None,
     }

@@ -480,7 +480,7 @@ pub enum FileOutcome {
 ///
 /// Errors when a path does not exist, a directory cannot be read, or the
 /// configuration cannot be read.
-pub fn policy_files(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, String)>, Failure> {
+pub fn files_to_format(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, String)>, Failure> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     // Each path with the configuration of its own project: the paths may
     // come from several (a pre-commit hook passes every changed file).
@@ -615,19 +615,6 @@ pub fn format_file(path: &Path, shown: &str) -> Result<FileOutcome, Failure> {
         }
         Err(e @ FormatError::Meaning(_)) => Err(fail(e.to_string())),
     }
-}
-
-/// A unified diff from `before` to `after`, with three lines of context,
-/// both sides named `shown`. Empty when the texts are equal.
-pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
-    if before == after {
-        return String::new();
-    }
-    similar::TextDiff::from_lines(before, after)
-        .unified_diff()
-        .context_radius(3)
-        .header(shown, shown)
-        .to_string()
 }
 
 pub use crate::project::write_atomic;

@@ -10,7 +10,7 @@
 use crate::bundle::{Bundle, IssueLink, Rule};
 use crate::model::Effect;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{Dfs, EdgeRef};
+use petgraph::visit::Dfs;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A node of the policy graph.
@@ -47,7 +47,7 @@ pub enum Node {
 
 impl Node {
     /// The stable DOT name of the node.
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         match self {
             Node::Issue { url, .. } => format!("issue:{url}"),
             Node::Rule { id, .. } => format!("rule:{id}"),
@@ -69,7 +69,7 @@ pub struct Edge {
 /// The policy graph of a bundle.
 #[derive(Clone, Debug)]
 pub struct PolicyGraph {
-    graph: DiGraph<Node, Edge>,
+    pub(crate) graph: DiGraph<Node, Edge>,
 }
 
 /// Whether `wanted` (`573`, `#573`, `owner/repo#573` or a URL) names `link`.
@@ -275,89 +275,6 @@ impl PolicyGraph {
     pub fn size(&self) -> (usize, usize) {
         (self.graph.node_count(), self.graph.edge_count())
     }
-
-    /// The graph in Graphviz DOT.
-    pub fn to_dot(&self) -> String {
-        let g = &self.graph;
-        let mut s = String::from(
-            "digraph lanepolicy {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
-        );
-        for n in g.node_indices() {
-            let node = &g[n];
-            let (shape, label, extra) = match node {
-                Node::Issue { reference, url } if reference == url => ("note", url.clone(), ""),
-                Node::Issue { reference, url } => ("note", format!("{reference}\n{url}"), ""),
-                Node::Rule {
-                    id,
-                    effect,
-                    at,
-                    until,
-                } => {
-                    let mut label = format!("{} {id}\n{at}", effect.as_str());
-                    if !until.is_empty() {
-                        label.push_str(&format!("\nuntil {}", until.join(" or ")));
-                    }
-                    (
-                        "box",
-                        label,
-                        if *effect == Effect::Deny {
-                            ", color=\"red\""
-                        } else {
-                            ""
-                        },
-                    )
-                }
-                Node::Lane { key, state } => ("ellipse", format!("{key}\n{state}"), ""),
-                Node::Action(a) => ("hexagon", a.clone(), ""),
-            };
-            s.push_str(&format!(
-                "  {} [shape={shape}, label={}{extra}];\n",
-                quote(&node.name()),
-                quote(&label)
-            ));
-        }
-        for e in g.edge_references() {
-            let (a, b) = (&g[e.source()], &g[e.target()]);
-            let w = e.weight();
-            let attrs = match (a, b) {
-                (Node::Issue { .. }, _) => String::new(),
-                (Node::Rule { .. }, _) => format!(" [label={}]", quote(w.effect.as_str())),
-                _ => format!(
-                    " [label={}{}]",
-                    quote(&w.rule),
-                    if w.effect == Effect::Deny {
-                        ", style=dashed, color=\"red\""
-                    } else {
-                        ""
-                    }
-                ),
-            };
-            s.push_str(&format!(
-                "  {} -> {}{attrs};\n",
-                quote(&a.name()),
-                quote(&b.name())
-            ));
-        }
-        s.push_str("}\n");
-        s
-    }
-}
-
-/// A DOT string literal.
-fn quote(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            c if c.is_control() => {}
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
 }
 
 #[cfg(test)]
@@ -399,10 +316,5 @@ mod tests {
         );
         assert!(issue_matches("cbusillo/launchplane#600", &full));
         assert!(!issue_matches("600", &full));
-    }
-
-    #[test]
-    fn dot_strings_are_escaped() {
-        assert_eq!(quote("a \"b\"\\\nc\u{7}"), "\"a \\\"b\\\"\\\\\\nc\"");
     }
 }

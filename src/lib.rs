@@ -13,6 +13,7 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod commands;
 pub mod config;
 pub mod diagnostic;
 pub mod export;
@@ -24,6 +25,7 @@ pub mod lsp;
 pub mod model;
 pub mod policy_tests;
 pub mod project;
+pub mod render;
 pub mod runtime;
 pub mod sema;
 pub mod source;

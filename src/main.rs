@@ -3,15 +3,16 @@
 //! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use lanepolicy::bundle::load::MAX_BUNDLE_BYTES;
-use lanepolicy::bundle::{self, BundleError};
-use lanepolicy::diagnostic::{self, Severity};
+use lanepolicy::commands::{
+    self, Build, BundleReader, CheckRequest, Console, Exit, FactFlags, FmtRequest, StdConsole,
+    current_dir, paths_or_default, today_utc,
+};
 use lanepolicy::model::Phase;
-use lanepolicy::project::{self, Failure};
-use lanepolicy::runtime::{Decision, Explanation, Facts, ReasonCode, Request, Runtime};
-use lanepolicy::source::{one_line, read_limited};
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use lanepolicy::project::{self, Options};
+use lanepolicy::render::diagnostics::DiagnosticFormat;
+use lanepolicy::runtime::Request;
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -305,639 +306,13 @@ fn parse_phase(s: &str) -> Result<(String, Phase), String> {
 }
 
 impl FactArgs {
-    /// The facts; two different phases for one lane are refused.
-    fn facts(&self) -> Result<Facts, String> {
-        let clock = jiff::Timestamp::now();
-        let mut f = match self.now {
-            Some(now) => Facts::at_given(now, clock).map_err(|e| e.to_string())?,
-            None => Facts::at(clock),
-        };
-        f.occurred = self.occurred.iter().cloned().collect();
-        for (lane, phase) in &self.phases {
-            if let Some(other) = f.phases.insert(lane.clone(), *phase)
-                && other != *phase
-            {
-                return Err(format!(
-                    "`--phase` gives lane `{lane}` two phases, `{}` and `{}`",
-                    other.as_str(),
-                    phase.as_str()
-                ));
-            }
-        }
-        Ok(f)
-    }
-}
-
-fn main() -> ExitCode {
-    // Before anything is opened: a closed standard output would otherwise
-    // be taken by the next file opened (a bundle's temporary file), and the
-    // standard library quietly drops writes to a closed descriptor.
-    if let Err(e) = stdout_is_open() {
-        error(format!(
-            "standard output is not usable ({e}); nothing is done, so that no report is lost"
-        ));
-        return ExitCode::from(2);
-    }
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
-            if !printed && !e.use_stderr() {
-                error("cannot write to standard output".to_string());
-            }
-            return ExitCode::from(if e.use_stderr() || !printed { 2 } else { 0 });
-        }
-    };
-    let keys = match trusted_keys(&cli.trusted_keys) {
-        Ok(k) => k,
-        Err(msg) => {
-            error(msg);
-            return ExitCode::from(2);
-        }
-    };
-    TRUSTED_KEYS.get_or_init(|| keys);
-    let code = match cli.command {
-        Command::Rule { check, all, format } => rule(check.as_deref(), all, format),
-        Command::Check(args) => check(&args, None),
-        Command::Build {
-            check: args,
-            output,
-            sign_key,
-        } => check(
-            &args,
-            Some(Output {
-                path: &output,
-                sign_key: sign_key.as_deref(),
-            }),
-        ),
-        Command::Decide {
-            request,
-            facts,
-            json,
-        } => decide(&request, &facts, json),
-        Command::Lanes {
-            bundle,
-            facts,
-            json,
-            format,
-        } => lanes(
-            &bundle,
-            &facts,
-            if json { LanesFormat::Json } else { format },
-        ),
-        Command::Explain {
-            request,
-            facts,
-            json,
-        } => explain(&request, &facts, json),
-        Command::Test {
-            paths,
-            inventory,
-            now,
-        } => policy_tests(paths, inventory, now),
-        Command::Diff {
-            old,
-            new,
-            format,
-            fail_on_widening,
-        } => diff(&old, &new, format, fail_on_widening),
-        Command::Export {
-            target: ExportTarget::Launchplane { bundle, facts },
-        } => export_launchplane(&bundle, &facts),
-        Command::Graph {
-            paths,
-            bundle,
-            inventory,
-            issue,
-        } => graph(paths, bundle.as_deref(), inventory, issue.as_deref()),
-        Command::Fmt { paths, check, diff } => fmt(&paths, check, diff),
-        Command::Lsp => lanepolicy::lsp::serve_stdio(),
-    };
-    ExitCode::from(code)
-}
-
-fn error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
-}
-
-/// Whether standard output is open. A closed one (`>&-`) is not seen as
-/// closed by the program: the Rust runtime puts `/dev/null`, opened
-/// read-write, in its place before `main` (and the standard library drops
-/// writes to a closed descriptor anyway). A shell's `>/dev/null` opens it
-/// write-only, so `/dev/null` open read-write on descriptor 1 is taken as
-/// closed. Writes are still checked one by one ([`print_out`]): a full
-/// device (`>/dev/full`) only fails on writing.
-#[cfg(unix)]
-fn stdout_is_open() -> Result<(), String> {
-    use rustix::fs::{FileType, OFlags, fcntl_getfl, fstat, stat};
-    let out = std::io::stdout();
-    let meta = fstat(&out).map_err(|e| e.to_string())?;
-    if FileType::from_raw_mode(meta.st_mode) != FileType::CharacterDevice {
-        return Ok(());
-    }
-    let null = stat("/dev/null").map_err(|e| e.to_string())?;
-    let mode = fcntl_getfl(&out).map_err(|e| e.to_string())? & OFlags::RWMODE;
-    if meta.st_rdev == null.st_rdev && mode == OFlags::RDWR {
-        return Err("it is closed".into());
-    }
-    Ok(())
-}
-
-/// Elsewhere, writes are checked one by one ([`print_out`]).
-#[cfg(not(unix))]
-fn stdout_is_open() -> Result<(), String> {
-    Ok(())
-}
-
-fn color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-fn print_out(s: &str) -> bool {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => true,
-        // The reader went away (`| head`): nothing to tell it.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => false,
-        Err(e) => {
-            error(format!(
-                "cannot write to standard output: {}",
-                project::io_message(&e)
-            ));
-            false
+    fn flags(&self) -> FactFlags {
+        FactFlags {
+            occurred: self.occurred.clone(),
+            phases: self.phases.clone(),
+            now: self.now,
         }
     }
-}
-
-/// The paths a command reads when none are given: `policies/`, or, when
-/// there is none here but this directory holds the inventory (you are in
-/// the policy directory itself, or its last policy file was deleted, and a
-/// checkout keeps no empty directory), this directory. Otherwise
-/// `policies/`, whose absence is then reported.
-fn default_paths() -> Vec<PathBuf> {
-    let default = Path::new("policies");
-    if std::fs::symlink_metadata(default).is_err()
-        && std::fs::symlink_metadata(project::INVENTORY_FILE).is_ok()
-    {
-        vec![PathBuf::from(".")]
-    } else {
-        vec![default.to_path_buf()]
-    }
-}
-
-/// When no paths were given and there is no `policies/` here (nor an
-/// inventory): the error, with where to run from.
-fn no_default_paths(given: &[PathBuf], paths: &[PathBuf]) -> Option<String> {
-    (given.is_empty() && std::fs::symlink_metadata(&paths[0]).is_err()).then(|| {
-        "no `policies/` directory here, and no `lanes.yaml`: run lanepolicy from the directory that holds `policies/` (or from the policy directory itself), or name the policy files or directories".to_string()
-    })
-}
-
-/// Where `build` writes the bundle, and the key it signs it with.
-struct Output<'a> {
-    path: &'a Path,
-    sign_key: Option<&'a Path>,
-}
-
-fn check(args: &CheckArgs, output: Option<Output>) -> u8 {
-    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if args.paths.is_empty() {
-        default_paths()
-    } else {
-        args.paths.clone()
-    };
-    if let Some(msg) = no_default_paths(&args.paths, &paths) {
-        error(msg);
-        return 2;
-    }
-    let opts = project::Options {
-        paths,
-        inventory: args.inventory.clone(),
-        root,
-        today: args.today.unwrap_or_else(|| {
-            jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date()
-        }),
-        config: args.config.clone(),
-        issues: args.issues.clone(),
-        build: output.is_some(),
-        max_input_bytes: args.max_input_bytes.unwrap_or(project::MAX_SOURCE_BYTES),
-        overlay: Default::default(),
-    };
-    // Files of several projects (what a pre-commit hook passes): each is
-    // checked against its own inventory and configuration.
-    let groups = if opts.inventory.is_some() {
-        Vec::new()
-    } else {
-        project::projects(&opts.paths)
-    };
-    if groups.len() > 1 {
-        let inventories: Vec<String> = groups
-            .iter()
-            .filter_map(|(inv, _)| inv.as_deref())
-            .map(|i| lanepolicy::source::display_path(i, &opts.root))
-            .collect();
-        if output.is_some() {
-            error(format!(
-                "the files belong to {} projects ({}); a bundle has one inventory: build each project on its own, or pass `--inventory FILE`",
-                groups.len(),
-                inventories.join(", ")
-            ));
-            return 2;
-        }
-        return check_projects(args, &opts, groups);
-    }
-    let outcome = match project::compile(&opts) {
-        Ok(o) => o,
-        Err(f) => {
-            error(f);
-            return 2;
-        }
-    };
-    let diags = &outcome.diagnostics;
-    let text = match args.format {
-        Format::Human => {
-            let mut s = diagnostic::render_human(diags, &outcome.sources, color());
-            s.push_str(&diagnostic::summary_line(diags, outcome.policy_files + 1));
-            s.push('\n');
-            s
-        }
-        Format::Json => diagnostic::render_json(diags, &outcome.sources),
-        Format::Github => diagnostic::render_github(diags, &outcome.sources),
-        Format::Sarif => diagnostic::render_sarif(diags, &outcome.sources),
-    };
-    let failed =
-        outcome.has_errors() || (args.deny_warnings && outcome.count(Severity::Warning) > 0);
-    let (Some(Output { path, sign_key }), Some(b), false) = (output, &outcome.bundle, failed)
-    else {
-        if !print_out(&text) {
-            return 2;
-        }
-        return u8::from(failed);
-    };
-    let issues = args
-        .issues
-        .as_ref()
-        .map(|p| p.to_string_lossy().into_owned());
-    let inputs: Vec<&str> = outcome
-        .sources
-        .files()
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(issues.as_deref())
-        .collect();
-    let bundle_text = match bundle_text(path, b, &inputs) {
-        Ok(t) => t,
-        Err(f) => {
-            print_out(&text);
-            error(format!("{f}; no bundle was written"));
-            return 2;
-        }
-    };
-    let signature = match sign_key.map(|key| sign(key, &bundle_text, &b.digest)) {
-        None => None,
-        Some(Ok(sig)) => Some(sig),
-        Some(Err(msg)) => {
-            print_out(&text);
-            error(format!("{msg}; no bundle was written"));
-            return 2;
-        }
-    };
-    // Print first: if the report cannot be written, the bundle is not either.
-    if !print_out(&text) {
-        return 2;
-    }
-    // The signature first: a bundle is never left beside a signature of
-    // another one that its writer meant to replace.
-    let sig_path = bundle::signature::signature_path(path);
-    if let Some(sig) = &signature
-        && let Err(f) = project::write_atomic(&sig_path, sig, &sig_path.display().to_string())
-    {
-        error(f);
-        return 2;
-    }
-    if let Err(f) = project::write_atomic(path, &bundle_text, &path.display().to_string()) {
-        if signature.is_some() {
-            let _ = std::fs::remove_file(&sig_path);
-        }
-        error(f);
-        return 2;
-    }
-    if let Format::Human = args.format {
-        eprintln!("wrote {}", path.display());
-    }
-    0
-}
-
-/// `check` over files of several projects: each group is compiled with its
-/// own inventory and configuration; the report has every project's
-/// findings (in the human format, each project closes with its own summary
-/// line naming its inventory). Nothing is printed unless every project
-/// could be compiled.
-fn check_projects(
-    args: &CheckArgs,
-    opts: &project::Options,
-    groups: Vec<(Option<PathBuf>, Vec<PathBuf>)>,
-) -> u8 {
-    let mut outcomes = Vec::new();
-    for (inventory, paths) in groups {
-        let mut o = opts.clone();
-        o.paths = paths;
-        match project::compile(&o) {
-            Ok(outcome) => outcomes.push((inventory, outcome)),
-            Err(f) => {
-                error(f);
-                return 2;
-            }
-        }
-    }
-    let failed = outcomes
-        .iter()
-        .any(|(_, o)| o.has_errors() || (args.deny_warnings && o.count(Severity::Warning) > 0));
-    let text = match args.format {
-        Format::Human => outcomes
-            .iter()
-            .map(|(inv, o)| {
-                let mut s = diagnostic::render_human(&o.diagnostics, &o.sources, color());
-                s.push_str(&diagnostic::summary_line(
-                    &o.diagnostics,
-                    o.policy_files + 1,
-                ));
-                if let Some(inv) = inv {
-                    s.push_str(&format!(
-                        " (inventory {})",
-                        lanepolicy::source::display_path(inv, &opts.root)
-                    ));
-                }
-                s.push('\n');
-                s
-            })
-            .collect(),
-        Format::Github => outcomes
-            .iter()
-            .map(|(_, o)| diagnostic::render_github(&o.diagnostics, &o.sources))
-            .collect(),
-        Format::Json => {
-            let all: Vec<serde_json::Value> = outcomes
-                .iter()
-                .flat_map(|(_, o)| {
-                    let one = diagnostic::render_json(&o.diagnostics, &o.sources);
-                    serde_json::from_str::<Vec<serde_json::Value>>(&one).unwrap_or_default()
-                })
-                .collect();
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&all).unwrap_or_default()
-            )
-        }
-        Format::Sarif => {
-            // One SARIF log, one run per project.
-            let mut logs = outcomes.iter().filter_map(|(_, o)| {
-                serde_json::from_str::<serde_json::Value>(&diagnostic::render_sarif(
-                    &o.diagnostics,
-                    &o.sources,
-                ))
-                .ok()
-            });
-            let mut first = logs.next().unwrap_or_default();
-            for log in logs {
-                if let (Some(runs), Some(more)) = (
-                    first.get_mut("runs").and_then(|r| r.as_array_mut()),
-                    log.get("runs").and_then(|r| r.as_array()),
-                ) {
-                    runs.extend(more.iter().cloned());
-                }
-            }
-            format!(
-                "{}\n",
-                serde_json::to_string_pretty(&first).unwrap_or_default()
-            )
-        }
-    };
-    if !print_out(&text) {
-        return 2;
-    }
-    u8::from(failed)
-}
-
-/// The bundle's text, after checking that it may be written to `path`: a
-/// regular file or nothing (not a link, a device, a directory, or one of the
-/// inputs), and no larger than the runtime will load.
-fn bundle_text(path: &Path, b: &bundle::Bundle, inputs: &[&str]) -> Result<String, Failure> {
-    let fail = |message: String| Failure {
-        path: path.display().to_string(),
-        message,
-    };
-    if let Ok(meta) = std::fs::symlink_metadata(path) {
-        if meta.file_type().is_symlink() {
-            return Err(fail(
-                "is a symbolic link; write the bundle to a regular file".into(),
-            ));
-        }
-        if !meta.is_file() {
-            return Err(fail("exists and is not a regular file".into()));
-        }
-        let target = path.canonicalize().ok();
-        if inputs
-            .iter()
-            .any(|i| Path::new(i).canonicalize().ok() == target)
-        {
-            return Err(fail(
-                "is one of the input files; choose another output".into(),
-            ));
-        }
-    }
-    bundle::to_text(b).map_err(fail)
-}
-
-/// Reads and verifies a bundle file.
-/// The facts of the flags, checked against the bundle.
-fn checked_facts(runtime: &Runtime, fact_args: &FactArgs) -> Result<Facts, String> {
-    let facts = fact_args.facts()?;
-    runtime.check_facts(&facts).map_err(|e| e.to_string())?;
-    Ok(facts)
-}
-
-/// The keys of `--trusted-key`, each a key's text or a file holding it.
-static TRUSTED_KEYS: std::sync::OnceLock<bundle::TrustedKeys> = std::sync::OnceLock::new();
-
-/// Parses `--trusted-key` values: a value that names an existing file is
-/// read (a minisign `.pub` file); any other is the key itself.
-fn trusted_keys(values: &[String]) -> Result<bundle::TrustedKeys, String> {
-    let mut keys = bundle::TrustedKeys::new();
-    for v in values {
-        let path = Path::new(v);
-        let text = if path.is_file() {
-            let bytes = read_limited(path, 64 * 1024)
-                .map_err(|e| format!("{v}: cannot read trusted key: {e}"))?;
-            String::from_utf8(bytes).map_err(|_| format!("{v}: trusted key is not UTF-8 text"))?
-        } else {
-            v.clone()
-        };
-        keys.add(&text)
-            .map_err(|e| format!("--trusted-key `{}`: {e}", one_line(v)))?;
-    }
-    Ok(keys)
-}
-
-/// Signs the bundle's text with the minisign secret key in `key_path`.
-fn sign(key_path: &Path, bundle_text: &str, digest: &str) -> Result<String, String> {
-    let shown = key_path.display();
-    let bytes =
-        read_limited(key_path, 64 * 1024).map_err(|e| format!("{shown}: cannot read key: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{shown}: key is not UTF-8 text"))?;
-    let password = std::env::var("LANEPOLICY_SIGN_PASSWORD").ok();
-    bundle::signature::sign(bundle_text.as_bytes(), &text, password, digest)
-        .map_err(|e| format!("{shown}: {e}"))
-}
-
-/// Reads and verifies a bundle file (and, when keys are trusted, its
-/// signature `FILE.minisig`).
-fn load_runtime(path: &Path) -> Result<Runtime, String> {
-    let bytes = read_limited(path, MAX_BUNDLE_BYTES as u64)
-        .map_err(|e| format!("{}: cannot read bundle: {e}", path.display()))?;
-    let keys = TRUSTED_KEYS.get().cloned().unwrap_or_default();
-    let signature = if keys.is_empty() {
-        None
-    } else {
-        let sig_path = bundle::signature::signature_path(path);
-        if std::fs::symlink_metadata(&sig_path).is_err() {
-            None
-        } else {
-            let sig = read_limited(&sig_path, 64 * 1024)
-                .map_err(|e| format!("{}: cannot read signature: {e}", sig_path.display()))?;
-            Some(sig)
-        }
-    };
-    Runtime::from_signed_bytes(&bytes, signature.as_deref(), &keys)
-        .map_err(|e: BundleError| format!("{}: {e}", path.display()))
-}
-
-fn decide(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
-    let req = args.request();
-    let runtime = match load_runtime(&args.bundle) {
-        Ok(r) => r,
-        Err(msg) => {
-            let err = BundleError::Invalid {
-                message: msg.clone(),
-            };
-            if json {
-                let mut d = Decision::bundle_invalid(&req, &err);
-                d.reasons[0].message = msg.clone();
-                print_out(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&d).unwrap_or_default()
-                ));
-            }
-            error(format!("{msg}; the decision is deny"));
-            return 2;
-        }
-    };
-    let facts = checked_facts(&runtime, fact_args);
-    let facts = match facts {
-        Ok(f) => f,
-        Err(msg) => {
-            if json {
-                let d = Decision::refused(
-                    &req,
-                    ReasonCode::InvalidRequest,
-                    msg.clone(),
-                    Some(runtime.bundle().digest.clone()),
-                );
-                print_out(&format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&d).unwrap_or_default()
-                ));
-            }
-            error(format!("{msg}; the decision is deny"));
-            return 2;
-        }
-    };
-    let d = runtime.decide(&req, &facts);
-    let text = if json {
-        format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default())
-    } else {
-        d.to_text() + &unknown_name_hint(&runtime, &req, &d)
-    };
-    if !print_out(&text) {
-        return 2;
-    }
-    if d.is_allow() { 0 } else { 1 }
-}
-
-/// For a deny on an unknown lane or action, or with a `--proof` name that
-/// is no proof: "did you mean" the closest name (human output only; the
-/// decision itself, and its JSON, stay what the runtime decided).
-fn unknown_name_hint(runtime: &Runtime, req: &Request, d: &Decision) -> String {
-    let b = runtime.bundle();
-    // A proof name no rule can ask for: it was never looked at.
-    if !d.is_allow() {
-        let known = lanepolicy::model::PROOFS;
-        let mut hints = String::new();
-        for name in req.proofs.keys().filter(|n| !known.contains(&n.as_str())) {
-            hints.push_str(&match lanepolicy::suggest::did_you_mean(name, known) {
-                Some(n) => format!(
-                    "  `--proof {}` names no proof: did you mean `{n}`?\n",
-                    one_line(name)
-                ),
-                None => format!(
-                    "  `--proof {}` names no proof: the proofs are {}\n",
-                    one_line(name),
-                    known.join(", ")
-                ),
-            });
-        }
-        if !hints.is_empty() {
-            return hints;
-        }
-    }
-    let near = match d.reasons.first().map(|r| r.code) {
-        Some(ReasonCode::UnknownLane) => {
-            lanepolicy::suggest::did_you_mean(&d.lane, b.lanes.keys().map(String::as_str))
-        }
-        Some(ReasonCode::UnknownAction) => {
-            lanepolicy::suggest::did_you_mean(&d.action, b.actions.keys().map(String::as_str))
-        }
-        _ => None,
-    };
-    near.map_or(String::new(), |n| {
-        format!("  did you mean `{}`?\n", one_line(n))
-    })
-}
-
-fn lanes(path: &Path, fact_args: &FactArgs, format: LanesFormat) -> u8 {
-    let (runtime, facts) = match load_runtime(path).and_then(|r| {
-        let f = checked_facts(&r, fact_args)?;
-        Ok((r, f))
-    }) {
-        Ok(pair) => pair,
-        Err(msg) => {
-            error(msg);
-            return 2;
-        }
-    };
-    let text = match format {
-        LanesFormat::Human => {
-            lanepolicy::runtime::text::lanes(runtime.bundle(), &runtime.lanes(&facts))
-        }
-        LanesFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&runtime.lanes(&facts)).unwrap_or_default()
-        ),
-        LanesFormat::Launchplane => match lanepolicy::export::launchplane(&runtime, &facts) {
-            Ok(export) => format!(
-                "{}\n",
-                serde_json::to_string_pretty(&lanepolicy::export::read_model(&export))
-                    .unwrap_or_default()
-            ),
-            Err(msg) => {
-                error(format!("{}: {msg}", path.display()));
-                return 2;
-            }
-        },
-    };
-    if print_out(&text) { 0 } else { 2 }
 }
 
 impl RequestArgs {
@@ -949,135 +324,204 @@ impl RequestArgs {
     }
 }
 
-/// `explain`: the decision as numbered steps; exit codes as `decide`.
-fn explain(args: &RequestArgs, fact_args: &FactArgs, json: bool) -> u8 {
-    let req = args.request();
-    let to_json =
-        |e: &Explanation| format!("{}\n", serde_json::to_string_pretty(e).unwrap_or_default());
-    let runtime = match load_runtime(&args.bundle) {
-        Ok(r) => r,
-        Err(msg) => {
-            if json {
-                print_out(&to_json(&Explanation::bundle_invalid(&req, &msg)));
-            }
-            error(format!("{msg}; the decision is deny"));
-            return 2;
-        }
-    };
-    let facts = match checked_facts(&runtime, fact_args) {
-        Ok(f) => f,
-        Err(msg) => {
-            if json {
-                print_out(&to_json(&Explanation::invalid_request(
-                    &req,
-                    &msg,
-                    runtime.digest(),
-                )));
-            }
-            error(format!("{msg}; the decision is deny"));
-            return 2;
-        }
-    };
-    let e = runtime.explain(&req, &facts);
-    let text = if json { to_json(&e) } else { e.to_text() };
-    if !print_out(&text) {
-        return 2;
-    }
-    if e.decision.is_allow() { 0 } else { 1 }
-}
-
-/// `test`: 0 when every case passes, 1 when any fails, 2 when they cannot run.
-fn policy_tests(
-    paths: Vec<PathBuf>,
-    inventory: Option<PathBuf>,
-    now: Option<jiff::Timestamp>,
-) -> u8 {
-    let now = now.unwrap_or_else(jiff::Timestamp::now);
-    let given = paths.is_empty();
-    let paths = if given { default_paths() } else { paths };
-    if let Some(msg) = no_default_paths(if given { &[] } else { &paths }, &paths) {
-        error(msg);
-        return 2;
-    }
-    let opts = lanepolicy::policy_tests::Options {
-        paths,
-        inventory,
-        root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
-        now,
-    };
-    match lanepolicy::policy_tests::run(&opts) {
-        Err(errors) => {
-            for e in &errors {
-                eprint!("{}", e.render(color_stderr()));
-            }
-            2
-        }
-        Ok(reports) => {
-            if !print_out(&lanepolicy::policy_tests::render(&reports)) {
-                return 2;
-            }
-            let failed = reports.iter().flat_map(|r| &r.results).any(|c| !c.passed());
-            u8::from(failed)
-        }
-    }
-}
-
-fn color_stderr() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-fn rule(name: Option<&str>, all: bool, format: RuleFormat) -> u8 {
-    use lanepolicy::checks::{CHECKS, Check, lookup};
-    let json = |c: &Check| {
-        serde_json::json!({
-            "code": c.code,
-            "name": c.name,
-            "severity": c.default_severity.as_str(),
-            "configurable": !c.is_error_code(),
-            "summary": c.summary(),
-            "doc": c.doc(),
+impl CheckArgs {
+    /// What to compile; the paths default as every command's do.
+    fn options(&self) -> commands::Result<Options> {
+        Ok(Options {
+            paths: paths_or_default(&self.paths)?,
+            inventory: self.inventory.clone(),
+            root: current_dir(),
+            today: self.today.unwrap_or_else(today_utc),
+            config: self.config.clone(),
+            issues: self.issues.clone(),
+            build: false,
+            max_input_bytes: self.max_input_bytes.unwrap_or(project::MAX_SOURCE_BYTES),
+            overlay: Default::default(),
         })
+    }
+
+    fn request(&self, build: Option<Build>) -> commands::Result<CheckRequest> {
+        Ok(CheckRequest {
+            options: self.options()?,
+            format: match self.format {
+                Format::Human => DiagnosticFormat::Human,
+                Format::Json => DiagnosticFormat::Json,
+                Format::Github => DiagnosticFormat::Github,
+                Format::Sarif => DiagnosticFormat::Sarif,
+            },
+            deny_warnings: self.deny_warnings,
+            build,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    // Before anything is opened: a closed standard output would otherwise
+    // be taken by the next file opened (a bundle's temporary file).
+    let mut console = match StdConsole::open() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "error: standard output is not usable ({e}); nothing is done, so that no report is lost"
+            );
+            return ExitCode::from(Exit::Failure.code());
+        }
     };
-    let text = if all {
-        match format {
-            RuleFormat::Json => {
-                let list: Vec<serde_json::Value> = CHECKS.iter().map(json).collect();
-                format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&list).unwrap_or_default()
-                )
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
+            if !printed && !e.use_stderr() {
+                console.err("error: cannot write to standard output\n");
             }
-            RuleFormat::Text => CHECKS
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{} {:<28} {:<8} {}\n",
-                        c.code,
-                        c.name,
-                        c.default_severity.as_str(),
-                        c.summary()
-                    )
-                })
-                .collect(),
-        }
-    } else {
-        let name = name.unwrap_or_default();
-        let Some(c) = lookup(name) else {
-            error(format!(
-                "no check `{name}`; `lanepolicy rule --all` lists them"
-            ));
-            return 2;
-        };
-        match format {
-            RuleFormat::Json => format!(
-                "{}\n",
-                serde_json::to_string_pretty(&json(c)).unwrap_or_default()
-            ),
-            RuleFormat::Text => c.doc(),
+            return ExitCode::from(if e.use_stderr() || !printed { 2 } else { 0 });
         }
     };
-    if print_out(&text) { 0 } else { 2 }
+    let exit = match run(cli, &mut console) {
+        Ok(exit) => exit,
+        Err(e) => {
+            if !e.is_reported() {
+                console.err(&format!("error: {e}\n"));
+            }
+            e.exit()
+        }
+    };
+    ExitCode::from(exit.code())
+}
+
+/// Runs the command the arguments name.
+fn run(cli: Cli, console: &mut dyn Console) -> commands::Result {
+    let reader = BundleReader::new(&cli.trusted_keys)?;
+    match cli.command {
+        Command::Check(args) => commands::check(&args.request(None)?, console),
+        Command::Build {
+            check,
+            output,
+            sign_key,
+        } => commands::check(&check.request(Some(Build { output, sign_key }))?, console),
+        Command::Decide {
+            request,
+            facts,
+            json,
+        } => commands::decide(
+            &reader,
+            &request.bundle,
+            &request.request(),
+            &facts.flags(),
+            json,
+            console,
+        ),
+        Command::Explain {
+            request,
+            facts,
+            json,
+        } => commands::explain(
+            &reader,
+            &request.bundle,
+            &request.request(),
+            &facts.flags(),
+            json,
+            console,
+        ),
+        Command::Lanes {
+            bundle,
+            facts,
+            json,
+            format,
+        } => commands::lanes(
+            &reader,
+            &bundle,
+            &facts.flags(),
+            match (json, format) {
+                (true, _) | (_, LanesFormat::Json) => commands::LanesFormat::Json,
+                (_, LanesFormat::Human) => commands::LanesFormat::Human,
+                (_, LanesFormat::Launchplane) => commands::LanesFormat::Launchplane,
+            },
+            console,
+        ),
+        Command::Test {
+            paths,
+            inventory,
+            now,
+        } => {
+            let now = now.unwrap_or_else(jiff::Timestamp::now);
+            let opts = lanepolicy::policy_tests::Options {
+                paths: paths_or_default(&paths)?,
+                inventory,
+                root: current_dir(),
+                today: now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+                now,
+            };
+            commands::test(&opts, console)
+        }
+        Command::Rule { check, all, format } => commands::rule(
+            if all {
+                None
+            } else {
+                Some(check.as_deref().unwrap_or_default())
+            },
+            matches!(format, RuleFormat::Json),
+            console,
+        ),
+        Command::Diff {
+            old,
+            new,
+            format,
+            fail_on_widening,
+        } => commands::diff(
+            &reader,
+            &old,
+            &new,
+            match format {
+                DiffFormat::Text => commands::DiffFormat::Text,
+                DiffFormat::Json => commands::DiffFormat::Json,
+                DiffFormat::Markdown => commands::DiffFormat::Markdown,
+            },
+            fail_on_widening,
+            console,
+        ),
+        Command::Graph {
+            paths,
+            bundle,
+            inventory,
+            issue,
+        } => {
+            let mut options = Options::new(
+                if bundle.is_some() {
+                    paths
+                } else {
+                    paths_or_default(&paths)?
+                },
+                current_dir(),
+                today_utc(),
+            );
+            options.inventory = inventory;
+            commands::graph(
+                &reader,
+                bundle.as_deref(),
+                &options,
+                issue.as_deref(),
+                console,
+            )
+        }
+        Command::Export {
+            target: ExportTarget::Launchplane { bundle, facts },
+        } => commands::export_launchplane(&reader, &bundle, &facts.flags(), console),
+        Command::Fmt { paths, check, diff } => commands::fmt(
+            &FmtRequest {
+                paths: paths_or_default(&paths)?,
+                root: current_dir(),
+                check,
+                diff,
+            },
+            console,
+        ),
+        Command::Lsp => Ok(match lanepolicy::lsp::serve_stdio() {
+            0 => Exit::Ok,
+            1 => Exit::Findings,
+            _ => Exit::Failure,
+        }),
+    }
 }
 
 /// How `diff` prints.
@@ -1089,121 +533,6 @@ enum DiffFormat {
     Json,
     /// Markdown tables, for a pull request comment.
     Markdown,
-}
-
-/// `diff`: 0 with the changes printed (none is fine); 1 with
-/// `--fail-on-widening` when some lane and action is allowed in a situation
-/// it was not before; 2 for an unreadable bundle.
-fn diff(old: &Path, new: &Path, format: DiffFormat, fail_on_widening: bool) -> u8 {
-    let (a, b) = match (load_runtime(old), load_runtime(new)) {
-        (Ok(a), Ok(b)) => (a, b),
-        (a, b) => {
-            for e in [a.err(), b.err()].into_iter().flatten() {
-                error(e);
-            }
-            return 2;
-        }
-    };
-    let d = lanepolicy::runtime::effective::Review::new(&a, &b);
-    let text = match format {
-        DiffFormat::Text => d.to_text(),
-        DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&d).unwrap_or_default()),
-        DiffFormat::Markdown => d.to_markdown(),
-    };
-    if !print_out(&text) {
-        2
-    } else if fail_on_widening && d.widens() {
-        1
-    } else {
-        0
-    }
-}
-
-/// `graph`: 0 with the DOT printed; 1 when the policies have errors; 2 for
-/// an unreadable bundle or file, or an issue no rule cites.
-fn graph(
-    paths: Vec<PathBuf>,
-    bundle_path: Option<&Path>,
-    inventory: Option<PathBuf>,
-    issue: Option<&str>,
-) -> u8 {
-    let compiled;
-    let b = match bundle_path {
-        Some(path) => match load_runtime(path) {
-            Ok(rt) => {
-                compiled = rt.bundle().clone();
-                &compiled
-            }
-            Err(msg) => {
-                error(msg);
-                return 2;
-            }
-        },
-        None => {
-            let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            let paths = if paths.is_empty() {
-                default_paths()
-            } else {
-                paths
-            };
-            let today = jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .date();
-            // One graph is one bundle: one inventory.
-            let groups = project::projects(&paths);
-            if inventory.is_none() && groups.len() > 1 {
-                let names: Vec<String> = groups
-                    .iter()
-                    .filter_map(|(inv, _)| inv.as_deref())
-                    .map(|i| lanepolicy::source::display_path(i, &root))
-                    .collect();
-                error(format!(
-                    "the files belong to {} projects ({}); a graph has one inventory: draw each project on its own, or pass `--inventory FILE`",
-                    groups.len(),
-                    names.join(", ")
-                ));
-                return 2;
-            }
-            let mut opts = project::Options::new(paths, root, today);
-            opts.inventory = inventory;
-            opts.build = true;
-            let outcome = match project::compile(&opts) {
-                Ok(o) => o,
-                Err(f) => {
-                    error(f);
-                    return 2;
-                }
-            };
-            let Some(b) = outcome.bundle else {
-                let errors: Vec<_> = outcome
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .cloned()
-                    .collect();
-                eprint!(
-                    "{}",
-                    diagnostic::render_human(&errors, &outcome.sources, color_stderr())
-                );
-                error("the policies have errors; there is no graph to draw");
-                return 1;
-            };
-            compiled = b;
-            &compiled
-        }
-    };
-    let whole = lanepolicy::graph::PolicyGraph::new(b);
-    let g = match issue {
-        None => whole,
-        Some(wanted) => match whole.for_issue(wanted) {
-            Some(g) => g,
-            None => {
-                error(format!("no rule cites issue `{wanted}`"));
-                return 2;
-            }
-        },
-    };
-    if print_out(&g.to_dot()) { 0 } else { 2 }
 }
 
 /// What `export` writes.
@@ -1218,133 +547,4 @@ enum ExportTarget {
         #[command(flatten)]
         facts: FactArgs,
     },
-}
-
-/// `export launchplane`: 0 with the JSON printed, 2 for an unreadable bundle,
-/// refused facts, or a lane Launchplane could not take (nothing is printed).
-fn export_launchplane(path: &Path, fact_args: &FactArgs) -> u8 {
-    let (runtime, facts) = match load_runtime(path).and_then(|r| {
-        let f = checked_facts(&r, fact_args)?;
-        Ok((r, f))
-    }) {
-        Ok(pair) => pair,
-        Err(msg) => {
-            error(msg);
-            return 2;
-        }
-    };
-    let export = match lanepolicy::export::launchplane(&runtime, &facts) {
-        Ok(e) => e,
-        Err(msg) => {
-            error(format!("{}: {msg}", path.display()));
-            return 2;
-        }
-    };
-    let text = format!(
-        "{}\n",
-        serde_json::to_string_pretty(&export).unwrap_or_default()
-    );
-    if print_out(&text) { 0 } else { 2 }
-}
-
-/// `lanepolicy fmt`: formats each file in place (atomically), or with
-/// `--check`/`--diff` only reports. Exit 1 when a file does not parse or,
-/// with `--check`, would change; 2 on I/O failures.
-fn fmt(given: &[PathBuf], check: bool, diff: bool) -> u8 {
-    use lanepolicy::fmt::{self, FileOutcome};
-    let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let paths = if given.is_empty() {
-        default_paths()
-    } else {
-        given.to_vec()
-    };
-    if let Some(msg) = no_default_paths(given, &paths) {
-        error(msg);
-        return 2;
-    }
-    let files = match fmt::policy_files(&paths, &root) {
-        Ok(f) if f.is_empty() => {
-            error(format!("{}: no `.policy` files found", paths[0].display()));
-            return 2;
-        }
-        Ok(f) => f,
-        Err(f) => {
-            error(f);
-            return 2;
-        }
-    };
-    let stderr_color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, 0);
-    for (path, shown) in &files {
-        match fmt::format_file(path, shown) {
-            Ok(FileOutcome::Unchanged) => unchanged += 1,
-            Ok(FileOutcome::Changed { before, after }) => {
-                let printed = if diff {
-                    print_out(&fmt::unified_diff(shown, &before, &after))
-                } else if check {
-                    print_out(&format!("would reformat {shown}\n"))
-                } else {
-                    true
-                };
-                if !printed {
-                    // The report is lost: stop, and say so by the exit code.
-                    error("cannot write to standard output");
-                    return 2;
-                }
-                if check || diff {
-                    changed += 1;
-                } else if let Err(f) = fmt::write_atomic(path, &after, shown) {
-                    error(f);
-                    failed += 1;
-                } else {
-                    changed += 1;
-                }
-            }
-            Ok(FileOutcome::Refused {
-                sources,
-                diagnostics,
-            }) => {
-                eprint!(
-                    "{}",
-                    diagnostic::render_human(&diagnostics, &sources, stderr_color)
-                );
-                refused += 1;
-            }
-            Err(f) => {
-                error(f);
-                failed += 1;
-            }
-        }
-    }
-    let n = |k: usize| {
-        if k == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{k} files")
-        }
-    };
-    let reformatted = if check || diff {
-        "would be reformatted"
-    } else {
-        "reformatted"
-    };
-    let summary: Vec<String> = [
-        (changed, reformatted),
-        (unchanged, "already formatted"),
-        (refused, "not formatted: syntax errors"),
-        (failed, "not formatted: cannot read or write"),
-    ]
-    .iter()
-    .filter(|(k, _)| *k > 0)
-    .map(|(k, what)| format!("{} {what}", n(*k)))
-    .collect();
-    eprintln!("{}", summary.join(", "));
-    if failed > 0 {
-        2
-    } else if refused > 0 || (check && changed > 0) {
-        1
-    } else {
-        0
-    }
 }

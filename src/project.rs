@@ -93,7 +93,7 @@ impl std::error::Error for Failure {}
 /// The result of compiling: every diagnostic, and the bundle when there is
 /// no error.
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Compilation {
     /// Every file read, the inventory included.
     pub sources: SourceMap,
     /// Diagnostics, sorted by file and position.
@@ -106,7 +106,7 @@ pub struct Outcome {
     pub policy_files: usize,
 }
 
-impl Outcome {
+impl Compilation {
     /// True when any diagnostic that is not suppressed is an error.
     pub fn has_errors(&self) -> bool {
         self.count(Severity::Error) > 0
@@ -564,9 +564,9 @@ impl Inputs {
 }
 
 /// Compiles the policies: [`load`], then [`compile_inputs`]. Content
-/// problems are diagnostics in the [`Outcome`]; a [`Failure`] means a file
+/// problems are diagnostics in the [`Compilation`]; a [`Failure`] means a file
 /// could not be found or read, or the issue snapshot is not one.
-pub fn compile(opts: &Options) -> Result<Outcome, Failure> {
+pub fn compile(opts: &Options) -> Result<Compilation, Failure> {
     compile_inputs(&load(opts)?)
 }
 
@@ -778,7 +778,7 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
 ///
 /// A [`Failure`] only when the issue snapshot is not one; every problem of
 /// a policy, the inventory or the configuration is a diagnostic.
-pub fn compile_inputs(inputs: &Inputs) -> Result<Outcome, Failure> {
+pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let mut suppressions = Vec::new();
@@ -1011,7 +1011,7 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Outcome, Failure> {
         )),
         _ => None,
     };
-    Ok(Outcome {
+    Ok(Compilation {
         sources,
         diagnostics,
         program,

@@ -3,7 +3,7 @@
 //! `decide` asks for, and nothing the read model shows as closed is allowed.
 
 use lanepolicy::model::Phase;
-use lanepolicy::runtime::{Facts, Outcome, ReasonCode, Request, Runtime};
+use lanepolicy::runtime::{Facts, ReasonCode, Request, Runtime, StepOutcome};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -89,7 +89,7 @@ proptest! {
                     prop_assert_eq!(&e.decision, &d);
                     let deciding = d.rule.as_ref().map(|r| r.id.clone());
                     let failed: Vec<ReasonCode> = e.steps.iter()
-                        .filter(|s| s.outcome == Outcome::Fail && (s.rule.is_none() || s.rule == deciding))
+                        .filter(|s| s.outcome == StepOutcome::Fail && (s.rule.is_none() || s.rule == deciding))
                         .filter_map(|s| s.reason)
                         .collect();
                     let codes: Vec<ReasonCode> = d.reasons.iter().map(|r| r.code).collect();

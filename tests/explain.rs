@@ -4,7 +4,7 @@
 
 use lanepolicy::bundle;
 use lanepolicy::model::Phase;
-use lanepolicy::runtime::{Check, Explanation, Facts, Outcome, Request, Runtime};
+use lanepolicy::runtime::{Explanation, Facts, Request, Runtime, StepCheck, StepOutcome};
 use serde_json::{Value, json};
 
 fn real_value() -> Value {
@@ -162,12 +162,12 @@ fn check(rt: &Runtime, req: &Request, facts: &Facts, e: &Explanation) {
         req.lane, req.action, req.confirm, req.proofs
     );
     assert_eq!(e.decision, d, "{ctx}");
-    assert_eq!(e.steps[0].check, Check::Bundle);
+    assert_eq!(e.steps[0].check, StepCheck::Bundle);
     let deciding = d.rule.as_ref().map(|r| r.id.clone());
     let failed: Vec<_> = e
         .steps
         .iter()
-        .filter(|s| s.outcome == Outcome::Fail && (s.rule.is_none() || s.rule == deciding))
+        .filter(|s| s.outcome == StepOutcome::Fail && (s.rule.is_none() || s.rule == deciding))
         .map(|s| s.reason.unwrap())
         .collect();
     let codes: Vec<_> = d.reasons.iter().map(|r| r.code).collect();
@@ -242,7 +242,8 @@ fn competing_rules_are_each_checked_and_the_first_decides_a_deny() {
     assert!(
         e.steps
             .iter()
-            .any(|s| s.rule.as_deref() == Some(id("first").as_str()) && s.outcome == Outcome::Fail)
+            .any(|s| s.rule.as_deref() == Some(id("first").as_str())
+                && s.outcome == StepOutcome::Fail)
     );
 
     let e = rt.explain(&Request::new("cm/prod", "deploy"), &facts);

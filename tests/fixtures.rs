@@ -5,8 +5,8 @@
 //! that reads on its own: the source, then what lanepolicy says about it.
 //! Add a test by dropping in a file.
 
-use lanepolicy::diagnostic;
 use lanepolicy::project::{self, Options};
+use lanepolicy::render;
 use std::path::{Path, PathBuf};
 
 fn today() -> jiff::civil::Date {
@@ -27,8 +27,8 @@ fn render(policy: &Path, inventory: &Path) -> (String, String) {
         overlay: Default::default(),
     };
     let outcome = project::compile(&opts).expect("fixture files are readable");
-    let human = diagnostic::render_human(&outcome.diagnostics, &outcome.sources, false);
-    let json = diagnostic::render_json(&outcome.diagnostics, &outcome.sources);
+    let human = render::render_human(&outcome.diagnostics, &outcome.sources, false);
+    let json = render::render_json(&outcome.diagnostics, &outcome.sources);
     (human, json)
 }
 

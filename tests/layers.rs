@@ -22,6 +22,8 @@ const LAYERS: &[&[&str]] = &[
     &["runtime"],
     &["project", "graph", "export"],
     &["policy_tests", "fmt", "lsp"],
+    &["render"],
+    &["commands"],
 ];
 
 fn layer(module: &str) -> Option<usize> {

@@ -122,7 +122,7 @@ impl Example {
                         .filter(|x| x.check().code == check.code)
                         .collect();
                     n += mine.len();
-                    rendered += &lanepolicy::diagnostic::render_human(&mine, &sources, false);
+                    rendered += &lanepolicy::render::render_human(&mine, &sources, false);
                 }
             }
             return (n, rendered.replace(&d.display().to_string(), "<dir>"));
@@ -136,7 +136,7 @@ impl Example {
             .filter(|x| x.check().code == check.code)
             .cloned()
             .collect();
-        let rendered = lanepolicy::diagnostic::render_human(&mine, &outcome.sources, false);
+        let rendered = lanepolicy::render::render_human(&mine, &outcome.sources, false);
         let shown = d.display().to_string();
         (mine.len(), rendered.replace(&shown, "<dir>"))
     }

@@ -24,7 +24,8 @@ use lanepolicy::lint::{self, LintContext, suppression};
 use lanepolicy::model::Phase;
 use lanepolicy::policy_tests::cases;
 use lanepolicy::project::{self, Options};
-use lanepolicy::runtime::{Facts, Outcome, Request, Runtime};
+use lanepolicy::render;
+use lanepolicy::runtime::{Facts, Request, Runtime, StepOutcome};
 use lanepolicy::sema::{self, Program};
 use lanepolicy::source::{SourceFile, SourceMap};
 use lanepolicy::syntax::ast::{File, Rule as AstRule};
@@ -111,18 +112,18 @@ fn check_diagnostics(diags: &[Diagnostic], sources: &SourceMap) -> Vec<&'static 
         }
     }
     // Suppressed diagnostics are not shown, only counted.
-    let human = diagnostic::render_human(diags, sources, false);
+    let human = render::render_human(diags, sources, false);
     assert!(
         diags.iter().all(|d| d.suppressed.is_some()) || !human.is_empty(),
         "diagnostics rendered as nothing"
     );
-    let _ = diagnostic::render_human(diags, sources, true);
-    let json = diagnostic::render_json(diags, sources);
+    let _ = render::render_human(diags, sources, true);
+    let json = render::render_json(diags, sources);
     serde_json::from_str::<Value>(&json).expect("render_json writes JSON");
-    let sarif = diagnostic::render_sarif(diags, sources);
+    let sarif = render::render_sarif(diags, sources);
     serde_json::from_str::<Value>(&sarif).expect("render_sarif writes JSON");
-    let _ = diagnostic::render_github(diags, sources);
-    let _ = diagnostic::summary_line(diags, 1);
+    let _ = render::render_github(diags, sources);
+    let _ = render::summary_line(diags, 1);
     let mut codes: Vec<&'static str> = diags.iter().map(|d| d.check().code).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -513,13 +514,17 @@ impl ReadModels {
 /// steps show an allow when the walk passes and the last rule checked
 /// passes every check.
 fn explained_allow(steps: &[lanepolicy::runtime::Step]) -> bool {
-    use lanepolicy::runtime::Check;
-    let first = steps.iter().position(|s| s.check == Check::Confirmation);
-    let last = steps.iter().rposition(|s| s.check == Check::Confirmation);
+    use lanepolicy::runtime::StepCheck;
+    let first = steps
+        .iter()
+        .position(|s| s.check == StepCheck::Confirmation);
+    let last = steps
+        .iter()
+        .rposition(|s| s.check == StepCheck::Confirmation);
     let (Some(first), Some(last)) = (first, last) else {
         return false;
     };
-    let pass = |s: &lanepolicy::runtime::Step| s.outcome == Outcome::Pass;
+    let pass = |s: &lanepolicy::runtime::Step| s.outcome == StepOutcome::Pass;
     steps[..first].iter().all(pass) && steps[last..].iter().all(pass)
 }
 

@@ -9,9 +9,10 @@
 //! `lanepolicy decide --json` prints for the same request.
 
 use lanepolicy::bundle::{self, TrustedKeys};
-use lanepolicy::diagnostic::{self, Severity};
+use lanepolicy::diagnostic::Severity;
 use lanepolicy::model::Phase;
 use lanepolicy::project;
+use lanepolicy::render;
 use lanepolicy::runtime::{self, Facts, Request, Runtime as Core};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -519,7 +520,7 @@ fn options(
     })
 }
 
-fn compile(py: Python<'_>, opts: &project::Options) -> PyResult<project::Outcome> {
+fn compile(py: Python<'_>, opts: &project::Options) -> PyResult<project::Compilation> {
     py.detach(|| project::compile(opts))
         .map_err(|f| CompileError::new_err((f.to_string(), Vec::<Py<PyAny>>::new())))
 }
@@ -553,7 +554,7 @@ fn check(
     let outcome = compile(py, &opts)?;
     json_loads(
         py,
-        &diagnostic::render_json(&outcome.diagnostics, &outcome.sources),
+        &render::render_json(&outcome.diagnostics, &outcome.sources),
     )
 }
 
@@ -581,9 +582,9 @@ fn build(
         _ => {
             let diags = json_loads(
                 py,
-                &diagnostic::render_json(&outcome.diagnostics, &outcome.sources),
+                &render::render_json(&outcome.diagnostics, &outcome.sources),
             )?;
-            let summary = diagnostic::summary_line(&outcome.diagnostics, outcome.policy_files + 1);
+            let summary = render::summary_line(&outcome.diagnostics, outcome.policy_files + 1);
             return Err(CompileError::new_err((summary.trim().to_string(), diags)));
         }
     };

@@ -240,7 +240,7 @@ impl Server {
     }
 
     /// Compiles `dir` (a project directory) with the open buffers.
-    pub(crate) fn compile(&self, dir: &Path) -> Result<project::Outcome, project::Failure> {
+    pub(crate) fn compile(&self, dir: &Path) -> Result<project::Compilation, project::Failure> {
         let today = self.today.unwrap_or_else(|| {
             jiff::Timestamp::now()
                 .to_zoned(jiff::tz::TimeZone::UTC)

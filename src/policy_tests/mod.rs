@@ -16,9 +16,9 @@
 
 use crate::bundle;
 use crate::diagnostic;
-use crate::project::{self, Failure, MAX_SOURCE_BYTES, Outcome, io_message};
+use crate::project::{self, Compilation, Failure, MAX_SOURCE_BYTES, io_message};
 use crate::runtime::Runtime;
-use crate::source::{SourceFile, SourceMap, display_path, one_line};
+use crate::source::{SourceFile, SourceMap, display_path};
 use cases::{CaseError, CaseResult, TestFile};
 
 pub mod cases;
@@ -64,7 +64,7 @@ pub enum SuiteError {
         /// The directory compiled, as shown.
         dir: String,
         /// The compiler's outcome, with its diagnostics.
-        outcome: Box<Outcome>,
+        outcome: Box<Compilation>,
     },
 }
 
@@ -83,29 +83,6 @@ impl SuiteError {
             .map(|e| invalid_test_file::diagnostic(id, sources.get(id), e))
             .collect();
         Some((sources, diags))
-    }
-
-    /// The problem for a person; `color` for terminal colors.
-    pub fn render(&self, color: bool) -> String {
-        match self {
-            SuiteError::Io(f) => format!("error: {f}\n"),
-            SuiteError::TestFile { .. } => match self.diagnostics() {
-                Some((sources, diags)) => diagnostic::render_human(&diags, &sources, color),
-                None => String::new(),
-            },
-            SuiteError::Policies { dir, outcome } => {
-                let errors: Vec<_> = outcome
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == diagnostic::Severity::Error)
-                    .cloned()
-                    .collect();
-                format!(
-                    "{}error: the policies in {dir} have errors; their tests cannot run\n",
-                    diagnostic::render_human(&errors, &outcome.sources, color)
-                )
-            }
-        }
     }
 }
 
@@ -312,56 +289,4 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
     let text = bundle::to_pretty_json(&value);
     Runtime::from_bytes(text.as_bytes())
         .map_err(|e| fail(format!("the compiled bundle does not load: {e}")))
-}
-
-/// The results for a person: one line per case, what was expected and what
-/// came for each failure, and a closing `N passed, N failed` line.
-pub fn render(reports: &[FileReport]) -> String {
-    let mut s = String::new();
-    let (mut passed, mut failed) = (0usize, 0usize);
-    for r in reports {
-        s.push_str(&format!(
-            "{}: {} case{} against {} ({})\n",
-            r.path,
-            r.results.len(),
-            if r.results.len() == 1 { "" } else { "s" },
-            r.policies,
-            r.bundle
-        ));
-        for c in &r.results {
-            if c.passed() {
-                passed += 1;
-                s.push_str(&format!("  ok   {}\n", one_line(&c.name)));
-                continue;
-            }
-            failed += 1;
-            let d = &c.decision;
-            s.push_str(&format!("  FAIL {}\n", one_line(&c.name)));
-            s.push_str(&format!("         at:       {}:{}\n", r.path, c.line));
-            s.push_str(&format!("         expected: {}\n", c.expect));
-            let codes: Vec<&str> = d.reasons.iter().map(|x| x.code.as_str()).collect();
-            let mut came = if d.is_allow() {
-                "allow".to_string()
-            } else {
-                format!("deny ({})", codes.join(", "))
-            };
-            match &d.rule {
-                Some(rule) => came.push_str(&format!(
-                    " by rule {} ({}:{}:{})",
-                    rule.id, rule.source.path, rule.source.line, rule.source.column
-                )),
-                None => came.push_str(", no rule concerned"),
-            }
-            s.push_str(&format!("         came:     {came}\n"));
-            for reason in &d.reasons {
-                s.push_str(&format!(
-                    "                   {}: {}\n",
-                    reason.code.as_str(),
-                    one_line(&reason.message)
-                ));
-            }
-        }
-    }
-    s.push_str(&format!("\n{passed} passed, {failed} failed\n"));
-    s
 }

@@ -12,14 +12,13 @@ use super::evaluate::{Checked, FactSource, Phrase, PhraseOutcome, RetiredBy, Unk
 use super::{Facts, Request, Runtime};
 use crate::bundle::Rule;
 use crate::model::implied_proofs;
-use crate::source::one_line;
 use crate::suggest::did_you_mean;
 use serde::Serialize;
 
 /// What a step checked, in the order of the language spec.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Check {
+pub enum StepCheck {
     /// The bundle is readable, of a known version, and its digest matches.
     Bundle,
     /// The facts name only what the bundle has, and do not contradict it.
@@ -43,7 +42,7 @@ pub enum Check {
 /// How a step came out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum StepOutcome {
     /// The check passed; the decision goes on.
     Pass,
     /// The check failed: a reason to deny.
@@ -54,9 +53,9 @@ pub enum Outcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
     /// What was checked.
-    pub check: Check,
+    pub check: StepCheck,
     /// Whether it passed.
-    pub outcome: Outcome,
+    pub outcome: StepOutcome,
     /// One sentence: what was found.
     pub summary: String,
     /// Further lines: the rules considered and their state, close names.
@@ -94,10 +93,10 @@ pub struct Explanation {
 }
 
 impl Step {
-    fn pass(check: Check, summary: String) -> Step {
+    fn pass(check: StepCheck, summary: String) -> Step {
         Step {
             check,
-            outcome: Outcome::Pass,
+            outcome: StepOutcome::Pass,
             summary,
             details: Vec::new(),
             rule: None,
@@ -105,10 +104,10 @@ impl Step {
         }
     }
 
-    fn fail(check: Check, reason: ReasonCode, summary: String) -> Step {
+    fn fail(check: StepCheck, reason: ReasonCode, summary: String) -> Step {
         Step {
             check,
-            outcome: Outcome::Fail,
+            outcome: StepOutcome::Fail,
             summary,
             details: Vec::new(),
             rule: None,
@@ -161,7 +160,7 @@ impl Runtime {
         let decision = self.decision(req, facts, &trace);
         let b = &self.bundle;
         let mut steps = vec![Step::pass(
-            Check::Bundle,
+            StepCheck::Bundle,
             format!(
                 "bundle {} is verified (format `{}`, version {}): {} rules over {} lanes",
                 b.digest,
@@ -182,7 +181,7 @@ impl Runtime {
         let state = match &trace.standing {
             Err(Unknown::Lane) => {
                 let mut step = Step::fail(
-                    Check::Lane,
+                    StepCheck::Lane,
                     ReasonCode::UnknownLane,
                     format!("lane `{}` is not in the bundle", req.lane),
                 );
@@ -200,7 +199,7 @@ impl Runtime {
         };
         let lane = &b.lanes[&req.lane];
         let mut lane_step = Step::pass(
-            Check::Lane,
+            StepCheck::Lane,
             format!(
                 "lane `{}` is in the bundle: product `{}`, {}, phase `{}`, data_authority `{}`{}",
                 req.lane,
@@ -224,7 +223,7 @@ impl Runtime {
         steps.push(lane_step);
         let Ok(standing) = &trace.standing else {
             let mut step = Step::fail(
-                Check::Action,
+                StepCheck::Action,
                 ReasonCode::UnknownAction,
                 format!("action `{}` is not in the bundle", req.action),
             );
@@ -239,7 +238,7 @@ impl Runtime {
         };
         let action = &b.actions[&req.action];
         steps.push(Step::pass(
-            Check::Action,
+            StepCheck::Action,
             format!(
                 "action `{}` is declared: operation `{}`, {}, {}",
                 req.action,
@@ -281,7 +280,8 @@ impl Runtime {
                 .map(|x| x.message.clone())
                 .unwrap_or_default();
             steps.push(
-                Step::fail(Check::DenyRules, ReasonCode::DeniedByRule, summary).details(details),
+                Step::fail(StepCheck::DenyRules, ReasonCode::DeniedByRule, summary)
+                    .details(details),
             );
             return stop(
                 steps,
@@ -294,7 +294,7 @@ impl Runtime {
         }
         steps.push(
             Step::pass(
-                Check::DenyRules,
+                StepCheck::DenyRules,
                 if standing.denies.is_empty() {
                     format!("no deny rule names `{}` on `{}`", req.action, req.lane)
                 } else {
@@ -332,7 +332,7 @@ impl Runtime {
             let summary = reason.map(|x| x.message.clone()).unwrap_or_default();
             if !standing.allows.is_empty() {
                 steps.push(
-                    Step::fail(Check::AllowRules, ReasonCode::RuleRetired, summary)
+                    Step::fail(StepCheck::AllowRules, ReasonCode::RuleRetired, summary)
                         .details(details),
                 );
                 return stop(
@@ -341,7 +341,7 @@ impl Runtime {
                 );
             }
             let mut step = Step::fail(
-                Check::AllowRules,
+                StepCheck::AllowRules,
                 ReasonCode::NoMatchingRule,
                 format!(
                     "no rule allows `{}` on `{}`: what is not allowed is denied",
@@ -373,7 +373,7 @@ impl Runtime {
         }
         steps.push(
             Step::pass(
-                Check::AllowRules,
+                StepCheck::AllowRules,
                 if standing.open.len() == 1 {
                     format!(
                         "rule {} allows `{}` on `{}`",
@@ -458,11 +458,11 @@ impl Runtime {
         };
         checks.push(match c.phrase {
             PhraseOutcome::NotAsked => Step::pass(
-                Check::Confirmation,
+                StepCheck::Confirmation,
                 format!("rule {} asks for no confirmation phrase", r.id),
             ),
             PhraseOutcome::Missing => Step::fail(
-                Check::Confirmation,
+                StepCheck::Confirmation,
                 ReasonCode::ConfirmationRequired,
                 format!(
                     "rule {} asks for the confirmation phrase `{expected}`; none was presented",
@@ -470,7 +470,7 @@ impl Runtime {
                 ),
             ),
             PhraseOutcome::Mismatch => Step::fail(
-                Check::Confirmation,
+                StepCheck::Confirmation,
                 ReasonCode::ConfirmationMismatch,
                 format!(
                     "the phrase presented, `{}`, does not match `{expected}` (compared trimmed and lower-cased)",
@@ -478,7 +478,7 @@ impl Runtime {
                 ),
             ),
             PhraseOutcome::Unusable => Step::fail(
-                Check::Confirmation,
+                StepCheck::Confirmation,
                 ReasonCode::ConfirmationMismatch,
                 format!(
                     "rule {} asks for a confirmation phrase but the bundle gives none for lane `{}`: nothing typed can match",
@@ -486,14 +486,14 @@ impl Runtime {
                 ),
             ),
             PhraseOutcome::Matched => Step::pass(
-                Check::Confirmation,
+                StepCheck::Confirmation,
                 format!("the phrase presented matches `{expected}`"),
             ),
         });
         // 6. proofs
         if c.needs.proofs.is_empty() {
             checks.push(Step::pass(
-                Check::Proofs,
+                StepCheck::Proofs,
                 if !destructive {
                     "no proof needed: the action is not destructive".to_string()
                 } else {
@@ -519,14 +519,14 @@ impl Runtime {
             }
             if missing.is_empty() {
                 checks.push(
-                    Step::pass(Check::Proofs, "every proof needed is presented".into())
+                    Step::pass(StepCheck::Proofs, "every proof needed is presented".into())
                         .details(details),
                 );
             } else {
                 for p in missing {
                     checks.push(
                         Step::fail(
-                            Check::Proofs,
+                            StepCheck::Proofs,
                             ReasonCode::ProofRequired,
                             format!("`{}` on `{}` needs `{p}`", req.action, req.lane),
                         )
@@ -539,13 +539,13 @@ impl Runtime {
         let lane = &self.bundle.lanes[&req.lane];
         match c.needs.source {
             None => checks.push(Step::pass(
-                Check::DataSource,
+                StepCheck::DataSource,
                 format!("`{}` is not a rebuild: no data source to check", req.action),
             )),
             Some((source, true)) => {
                 let allowed: Vec<&str> = lane.allowed_sources.iter().map(|s| s.as_str()).collect();
                 checks.push(Step::pass(
-                    Check::DataSource,
+                    StepCheck::DataSource,
                     format!(
                         "lane `{}` may be rebuilt from `{}` (data_authority `{}`, allowed sources: {})",
                         req.lane,
@@ -556,7 +556,7 @@ impl Runtime {
                 ));
             }
             Some((source, false)) => checks.push(Step::fail(
-                Check::DataSource,
+                StepCheck::DataSource,
                 ReasonCode::SourceNotAllowed,
                 format!(
                     "lane `{}` (data_authority `{}`) does not allow rebuilding from `{}`",
@@ -589,7 +589,7 @@ impl Explanation {
         Explanation {
             decision: Decision::refused(req, ReasonCode::BundleInvalid, message.to_string(), None),
             steps: vec![Step::fail(
-                Check::Bundle,
+                StepCheck::Bundle,
                 ReasonCode::BundleInvalid,
                 message.to_string(),
             )],
@@ -613,9 +613,9 @@ impl Explanation {
                 Some(bundle.to_string()),
             ),
             steps: vec![
-                Step::pass(Check::Bundle, format!("bundle {bundle} is verified")),
+                Step::pass(StepCheck::Bundle, format!("bundle {bundle} is verified")),
                 Step::fail(
-                    Check::Facts,
+                    StepCheck::Facts,
                     ReasonCode::InvalidRequest,
                     message.to_string(),
                 ),
@@ -624,91 +624,4 @@ impl Explanation {
             next: Some("correct the facts: they must name what the bundle has".into()),
         }
     }
-
-    /// The explanation as numbered steps for a person.
-    pub fn to_text(&self) -> String {
-        let d = &self.decision;
-        let mut s = format!("explain `{}` on `{}`\n", d.action, d.lane);
-        for (n, step) in self.steps.iter().enumerate() {
-            let mark = match step.outcome {
-                Outcome::Pass => "ok  ",
-                Outcome::Fail => "FAIL",
-            };
-            s.push_str(&format!(
-                "{:>2}. {mark} {}\n",
-                n + 1,
-                one_line(&step.summary)
-            ));
-            for line in &step.details {
-                s.push_str(&format!("          {}\n", one_line(line)));
-            }
-        }
-        s.push('\n');
-        if d.is_allow() {
-            s.push_str("decision: allow");
-            if let Some(r) = &d.rule {
-                s.push_str(&format!(
-                    " by rule {} ({}:{}:{})",
-                    r.id, r.source.path, r.source.line, r.source.column
-                ));
-            }
-            if let Some(i) = &d.issue {
-                s.push_str(&format!(
-                    ", on the authority of {} ({})",
-                    i.reference, i.url
-                ));
-            }
-            if !d.until.is_empty() {
-                s.push_str(&format!(", until {}", d.until.join(" or ")));
-            }
-            s.push('\n');
-            return s;
-        }
-        let codes: Vec<&str> = d.reasons.iter().map(|r| r.code.as_str()).collect();
-        s.push_str(&format!("decision: deny ({})\n", codes.join(", ")));
-        if let Some(p) = &self.present {
-            let mut flags = Vec::new();
-            if let Some(c) = &p.confirm {
-                flags.push(format!("--confirm {}", shell_quote(c)));
-            }
-            for proof in &p.proofs {
-                flags.push(format!("--proof {proof}=RECORD_ID"));
-            }
-            s.push_str(&format!("to be allowed, present: {}\n", flags.join(" ")));
-        }
-        if let Some(next) = &self.next {
-            s.push_str(&format!("nothing presented can allow this: {next}\n"));
-        }
-        s
-    }
-}
-
-/// `text` quoted for a POSIX shell; text with a control or invisible
-/// character is written in ANSI-C quoting (`$'...'`, each such character
-/// as `\uXXXX`), so that no such character reaches the terminal.
-fn shell_quote(text: &str) -> String {
-    if !text
-        .chars()
-        .any(|c| c.is_control() || crate::model::is_invisible(c))
-    {
-        return format!("'{}'", text.replace('\'', r"'\''"));
-    }
-    let mut out = String::from("$'");
-    for c in text.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() || crate::model::is_invisible(c) => {
-                let n = c as u32;
-                if n <= 0xFFFF {
-                    out.push_str(&format!("\\u{n:04X}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08X}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
 }

@@ -94,11 +94,10 @@ pub mod effective;
 pub mod evaluate;
 mod explain;
 mod read_model;
-pub mod text;
 
 pub use decide::{Decision, FactsUsed, Reason, ReasonCode, RetiredRule, RuleRef};
 pub use evaluate::{FactSource, RetiredBy};
-pub use explain::{Check, Explanation, Outcome, Presentation, Step};
+pub use explain::{Explanation, Presentation, Step, StepCheck, StepOutcome};
 pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};

@@ -1,53 +1,9 @@
-//! The read model and decisions as text for a person: what `lanes` and
-//! `decide` print. Every text that comes from the bundle or the request is
-//! printed with control characters escaped ([`one_line`]).
+//! The read model for a person: what `lanes` prints. Text from the bundle
+//! is printed with control characters escaped ([`one_line`]).
 
-use super::{Decision, LaneView};
 use crate::bundle::Bundle;
+use crate::runtime::LaneView;
 use crate::source::one_line;
-
-impl Decision {
-    /// The decision for a person, as `decide` prints it: the verdict line,
-    /// then a line per reason, the rule and its source, the issue and the
-    /// retirement. Text from the request or the bundle is printed with
-    /// control characters escaped ([`one_line`]).
-    pub fn to_text(&self) -> String {
-        let d = self;
-        let mut s = format!(
-            "{}: `{}` on `{}`\n",
-            d.decision,
-            one_line(&d.action),
-            one_line(&d.lane)
-        );
-        for r in &d.reasons {
-            s.push_str(&format!(
-                "  {}: {}\n",
-                r.code.as_str(),
-                one_line(&r.message)
-            ));
-        }
-        if let Some(r) = &d.rule {
-            s.push_str(&format!(
-                "  rule {} ({}:{}:{})\n",
-                r.id,
-                one_line(&r.source.path),
-                r.source.line,
-                r.source.column
-            ));
-        }
-        if let Some(i) = &d.issue {
-            s.push_str(&format!(
-                "  issue {} {}\n",
-                one_line(&i.reference),
-                one_line(&i.url)
-            ));
-        }
-        if !d.until.is_empty() {
-            s.push_str(&format!("  until {}\n", d.until.join(" or ")));
-        }
-        s
-    }
-}
 
 /// The read model for a person, as `lanes` prints it: the checks the
 /// configuration lowered and the policy files it left out (when any), then

@@ -1,0 +1,149 @@
+//! The runtime's commands: `decide`, `explain`, `lanes` and
+//! `export launchplane`, each on one bundle read by a [`BundleReader`].
+
+use super::{BundleReader, Console, Error, Exit, FactFlags, Result, print};
+use crate::render::{self, json};
+use crate::runtime::{Decision, Explanation, ReasonCode, Request};
+use std::path::Path;
+
+/// How `lanes` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LanesFormat {
+    /// One block per lane.
+    Human,
+    /// lanepolicy's read model as JSON.
+    Json,
+    /// Launchplane's read model: `driver_extensions.odoo` per lane, as JSON.
+    Launchplane,
+}
+
+/// `decide`: one decision on the bundle at `bundle`. Exit 0 allow, 1 deny.
+/// A bundle that cannot be read, or facts it refuses, are
+/// [`Error::Denied`]: with `as_json`, the deny decision is printed first.
+/// A human deny on an unknown name adds "did you mean"
+/// ([`render::unknown_name_hint`]).
+pub fn decide(
+    reader: &BundleReader,
+    bundle: &Path,
+    req: &Request,
+    flags: &FactFlags,
+    as_json: bool,
+    console: &mut dyn Console,
+) -> Result {
+    let runtime = match reader.load(bundle) {
+        Ok(r) => r,
+        Err(e) => {
+            if as_json {
+                let d = Decision::refused(req, ReasonCode::BundleInvalid, e.to_string(), None);
+                let _ = console.out(&json(&d));
+            }
+            return Err(Error::Denied(Box::new(e.into())));
+        }
+    };
+    let facts = match flags.facts(&runtime) {
+        Ok(f) => f,
+        Err(e) => {
+            if as_json {
+                let d = Decision::refused(
+                    req,
+                    ReasonCode::InvalidRequest,
+                    e.to_string(),
+                    Some(runtime.bundle().digest.clone()),
+                );
+                let _ = console.out(&json(&d));
+            }
+            return Err(Error::Denied(Box::new(e)));
+        }
+    };
+    let d = runtime.decide(req, &facts);
+    let text = if as_json {
+        json(&d)
+    } else {
+        d.to_text() + &render::unknown_name_hint(&runtime, req, &d)
+    };
+    print(console, &text)?;
+    Ok(Exit::findings_if(!d.is_allow()))
+}
+
+/// `explain`: the decision as numbered steps; exit codes and errors as
+/// [`decide`] (with `as_json`, the failed explanation is printed first).
+pub fn explain(
+    reader: &BundleReader,
+    bundle: &Path,
+    req: &Request,
+    flags: &FactFlags,
+    as_json: bool,
+    console: &mut dyn Console,
+) -> Result {
+    let runtime = match reader.load(bundle) {
+        Ok(r) => r,
+        Err(e) => {
+            if as_json {
+                let _ = console.out(&json(&Explanation::bundle_invalid(req, &e.to_string())));
+            }
+            return Err(Error::Denied(Box::new(e.into())));
+        }
+    };
+    let facts = match flags.facts(&runtime) {
+        Ok(f) => f,
+        Err(e) => {
+            if as_json {
+                let _ = console.out(&json(&Explanation::invalid_request(
+                    req,
+                    &e.to_string(),
+                    runtime.digest(),
+                )));
+            }
+            return Err(Error::Denied(Box::new(e)));
+        }
+    };
+    let e = runtime.explain(req, &facts);
+    print(console, &if as_json { json(&e) } else { e.to_text() })?;
+    Ok(Exit::findings_if(!e.decision.is_allow()))
+}
+
+/// `lanes`: the read model in `format`. Exit 0; errors: the bundle, the
+/// facts, or a lane Launchplane could not take.
+pub fn lanes(
+    reader: &BundleReader,
+    bundle: &Path,
+    flags: &FactFlags,
+    format: LanesFormat,
+    console: &mut dyn Console,
+) -> Result {
+    let runtime = reader.load(bundle)?;
+    let facts = flags.facts(&runtime)?;
+    let text = match format {
+        LanesFormat::Human => render::lanes(runtime.bundle(), &runtime.lanes(&facts)),
+        LanesFormat::Json => json(&runtime.lanes(&facts)),
+        LanesFormat::Launchplane => {
+            let export =
+                crate::export::launchplane(&runtime, &facts).map_err(|message| Error::Export {
+                    path: bundle.display().to_string(),
+                    message,
+                })?;
+            json(&crate::export::read_model(&export))
+        }
+    };
+    print(console, &text)?;
+    Ok(Exit::Ok)
+}
+
+/// `export launchplane`: Launchplane's lane profiles, dry-run apply
+/// requests and notes, as JSON. Exit 0; errors as [`lanes`], and nothing is
+/// printed.
+pub fn export_launchplane(
+    reader: &BundleReader,
+    bundle: &Path,
+    flags: &FactFlags,
+    console: &mut dyn Console,
+) -> Result {
+    let runtime = reader.load(bundle)?;
+    let facts = flags.facts(&runtime)?;
+    let export = crate::export::launchplane(&runtime, &facts).map_err(|message| Error::Export {
+        path: bundle.display().to_string(),
+        message,
+    })?;
+    print(console, &json(&export))?;
+    Ok(Exit::Ok)
+}

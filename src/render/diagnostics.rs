@@ -1,0 +1,444 @@
+//! Diagnostics for a person (`--format human`, through miette), as the
+//! contract's JSON array (`--format json`) and as GitHub Actions workflow
+//! commands (`--format github`); SARIF is in [`super::sarif`]. The wording
+//! of each diagnostic lives with its check: nothing here invents a message.
+
+use crate::checks::Severity;
+use crate::diagnostic::{Diagnostic, Note};
+use crate::source::SourceMap;
+use serde::Serialize;
+
+/// The contract's JSON form of one diagnostic (`--format json`).
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic<'a> {
+    /// Check code, e.g. `L001`.
+    pub code: &'static str,
+    /// Check name, e.g. `missing-issue`.
+    pub name: &'static str,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// The message.
+    pub message: &'a str,
+    /// The file path as shown everywhere.
+    pub file: &'a str,
+    /// 1-based line of the start.
+    pub line: usize,
+    /// 1-based character column of the start.
+    pub column: usize,
+    /// 1-based line of the end.
+    pub end_line: usize,
+    /// 1-based character column one past the end.
+    pub end_column: usize,
+    /// The help line, or null.
+    pub help: Option<&'a str>,
+    /// `{"reason": ...}` when an inline suppression silences it, else null.
+    pub suppression: Option<JsonSuppression<'a>>,
+}
+
+/// Why a diagnostic is suppressed.
+#[derive(Debug, Serialize)]
+pub struct JsonSuppression<'a> {
+    /// The suppression's reason.
+    pub reason: &'a str,
+}
+
+/// Renders diagnostics as the contract's JSON array (pretty-printed, with a final newline).
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let items: Vec<JsonDiagnostic> = diags
+        .iter()
+        .map(|d| {
+            let file = sources.get(d.file);
+            let (line, column) = file.line_col(d.span.start);
+            let (end_line, end_column) = file.line_col(d.span.end);
+            JsonDiagnostic {
+                code: d.check().code,
+                name: d.check().name,
+                severity: d.severity,
+                message: &d.message,
+                file: &file.path,
+                line,
+                column,
+                end_line,
+                end_column,
+                help: d.help.as_deref(),
+                suppression: d
+                    .suppressed
+                    .as_deref()
+                    .map(|reason| JsonSuppression { reason }),
+            }
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands, one per line.
+/// Suppressed diagnostics are left out.
+pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
+        let file = sources.get(d.file);
+        let (line, col) = file.line_col(d.span.start);
+        let (end_line, end_col) = file.line_col(d.span.end);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={} {}::{}\n",
+            escape_property(&file.path),
+            d.check().code,
+            escape_property(d.check().name),
+            escape_data(&msg)
+        ));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// A diagnostic bound to its source, in the shape miette renders.
+#[derive(Debug)]
+struct Report {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    labels: Vec<miette::LabeledSpan>,
+    source: Option<Window>,
+}
+
+/// The lines of a file around a diagnostic's labels, as miette reads them:
+/// offsets and line numbers stay those of the whole file, but only the
+/// window is copied and scanned, so rendering many diagnostics of a large
+/// file stays linear.
+#[derive(Debug)]
+struct Window {
+    /// Shown as the snippet's name: `path:line:column`.
+    name: String,
+    /// The window's text.
+    text: String,
+    /// Byte offset of the window in the file.
+    offset: usize,
+    /// 0-based line of the window's first line in the file.
+    line: usize,
+}
+
+impl Window {
+    /// The whole lines of `text` that hold `from..to`, and one line of
+    /// context on each side.
+    fn new(name: String, file: &crate::source::SourceFile, from: usize, to: usize) -> Window {
+        let text = file.text.as_str();
+        let from = from.min(text.len());
+        let to = to.clamp(from, text.len());
+        let mut start = text[..from].rfind('\n').map_or(0, |k| k + 1);
+        if start > 0 {
+            start = text[..start - 1].rfind('\n').map_or(0, |k| k + 1);
+        }
+        let mut end = text[to..].find('\n').map_or(text.len(), |k| to + k + 1);
+        if end < text.len() {
+            end = text[end..].find('\n').map_or(text.len(), |k| end + k + 1);
+        }
+        Window {
+            name,
+            text: text[start..end].to_string(),
+            offset: start,
+            line: file.line_col(start).0 - 1,
+        }
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let local = span
+            .offset()
+            .checked_sub(self.offset)
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let inner = self
+            .text
+            .as_str()
+            .read_span(&(local, span.len()).into(), before, after)?;
+        let data_span = (inner.span().offset() + self.offset, inner.span().len()).into();
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            data_span,
+            inner.line() + self.line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// A note at most this many lines from its finding is shown in the snippet.
+const NEAR_LINES: usize = 8;
+
+/// Lines longer than this (in bytes) are not shown as snippets.
+const MAX_SNIPPET_LINE: usize = 1000;
+
+/// Renders diagnostics for a person, with source snippets, labels and help.
+/// `color` turns on ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
+/// Suppressed diagnostics are left out (the summary line counts them).
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    // The location line is ours (miette counts columns in bytes; we count
+    // characters, as the JSON output does).
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false)
+        .without_primary_span_start();
+    let mut out = String::new();
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
+        let file = sources.get(d.file);
+        let (line, col) = file.line_col(d.span.start);
+        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+            d.label.clone(),
+            (d.span.start, d.span.len()),
+        )];
+        // Snippets of very long lines are unreadable (and beyond what the
+        // renderer handles): those diagnostics are shown without one.
+        let line_len = |offset: usize| {
+            let start = file.text[..offset.min(file.text.len())]
+                .rfind('\n')
+                .map_or(0, |k| k + 1);
+            file.text[start..]
+                .find('\n')
+                .unwrap_or(file.text.len() - start)
+        };
+        let snippet =
+            line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
+        // Notes near the finding are labels in its snippet; notes elsewhere
+        // (another file, far away in this one, or when there is no snippet)
+        // are named in the help.
+        let near = |n: &&Note| {
+            snippet
+                && n.file == d.file
+                && file.line_col(n.span.start).0.abs_diff(line) <= NEAR_LINES
+                && line_len(n.span.start) <= MAX_SNIPPET_LINE
+        };
+        for n in d.notes.iter().filter(near) {
+            labels.push(miette::LabeledSpan::new_with_span(
+                Some(n.label.clone()),
+                (n.span.start, n.span.len()),
+            ));
+        }
+        let mut help = d.help.clone();
+        for n in d.notes.iter().filter(|n| !near(n)) {
+            let other = sources.get(n.file);
+            let (l, c) = other.line_col(n.span.start);
+            let extra = format!("{} at {}:{l}:{c}", n.label, other.path);
+            help = Some(match help {
+                Some(h) => format!("{h}\n{extra}"),
+                None => extra,
+            });
+        }
+
+        let labels_range = labels.iter().fold((d.span.start, d.span.end), |(a, b), l| {
+            (a.min(l.offset()), b.max(l.offset() + l.len()))
+        });
+        let location = format!("{}:{line}:{col}", file.path);
+        let report = Report {
+            message: if snippet {
+                d.message.clone()
+            } else {
+                format!("{} (at {location})", d.message)
+            },
+            code: format!("{}({})", d.check().code, d.check().name),
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            help,
+            labels: if snippet { labels } else { Vec::new() },
+            source: snippet.then(|| {
+                let from = labels_range.0;
+                Window::new(location, file, from, labels_range.1)
+            }),
+        };
+        let mut s = String::new();
+        if handler.render_report(&mut s, &report).is_err() {
+            s = format!(
+                "{}:{line}:{col}: {}: {}\n",
+                file.path,
+                d.check().code,
+                d.message
+            );
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    out
+}
+
+/// The closing line of human output: `N errors, M warnings in K files`,
+/// and how many findings suppressions silenced, if any.
+pub fn summary_line(diags: &[Diagnostic], files: usize) -> String {
+    let live = |sev: Severity| {
+        diags
+            .iter()
+            .filter(|d| d.severity == sev && d.suppressed.is_none())
+            .count()
+    };
+    let (errors, warnings) = (live(Severity::Error), live(Severity::Warning));
+    let suppressed = diags.iter().filter(|d| d.suppressed.is_some()).count();
+    let mut line = format!(
+        "{errors} error{}, {warnings} warning{} in {files} file{}",
+        plural(errors),
+        plural(warnings),
+        plural(files)
+    );
+    if suppressed > 0 {
+        line.push_str(&format!(" ({suppressed} suppressed)"));
+    }
+    line
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How `check` and `build` print diagnostics (`--format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagnosticFormat {
+    /// Source snippets, labels and help, then the summary line.
+    Human,
+    /// The contract's JSON array.
+    Json,
+    /// GitHub Actions workflow commands.
+    Github,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+}
+
+/// One project's findings, as `check` reports them.
+pub struct Project<'a> {
+    /// The inventory, as shown; named on the summary line when the report
+    /// covers several projects.
+    pub inventory: Option<String>,
+    /// The findings, sorted.
+    pub diagnostics: &'a [Diagnostic],
+    /// The files they point into.
+    pub sources: &'a SourceMap,
+    /// How many files were read: the policy files and the inventory.
+    pub files: usize,
+}
+
+/// The report of one or several projects in `format`. One project prints
+/// as [`render_human`] and [`summary_line`], [`render_json`],
+/// [`render_github`] or [`super::render_sarif`]. Several print one after
+/// the other in the human and GitHub formats (each human summary line
+/// naming its inventory), as one JSON array, or as one SARIF log with a
+/// run per project. `color` is for the human format.
+pub fn render_projects(projects: &[Project<'_>], format: DiagnosticFormat, color: bool) -> String {
+    let several = projects.len() > 1;
+    match format {
+        DiagnosticFormat::Human => projects
+            .iter()
+            .map(|p| {
+                let mut s = render_human(p.diagnostics, p.sources, color);
+                s.push_str(&summary_line(p.diagnostics, p.files));
+                if let (true, Some(inventory)) = (several, &p.inventory) {
+                    s.push_str(&format!(" (inventory {inventory})"));
+                }
+                s.push('\n');
+                s
+            })
+            .collect(),
+        DiagnosticFormat::Github => projects
+            .iter()
+            .map(|p| render_github(p.diagnostics, p.sources))
+            .collect(),
+        DiagnosticFormat::Json if !several => projects
+            .iter()
+            .map(|p| render_json(p.diagnostics, p.sources))
+            .collect(),
+        DiagnosticFormat::Json => {
+            let all: Vec<serde_json::Value> = projects
+                .iter()
+                .flat_map(|p| {
+                    serde_json::from_str::<Vec<serde_json::Value>>(&render_json(
+                        p.diagnostics,
+                        p.sources,
+                    ))
+                    .unwrap_or_default()
+                })
+                .collect();
+            super::json(&all)
+        }
+        DiagnosticFormat::Sarif if !several => projects
+            .iter()
+            .map(|p| super::render_sarif(p.diagnostics, p.sources))
+            .collect(),
+        DiagnosticFormat::Sarif => {
+            // One SARIF log, one run per project.
+            let mut logs = projects.iter().filter_map(|p| {
+                serde_json::from_str::<serde_json::Value>(&super::render_sarif(
+                    p.diagnostics,
+                    p.sources,
+                ))
+                .ok()
+            });
+            let mut first = logs.next().unwrap_or_default();
+            for log in logs {
+                if let (Some(runs), Some(more)) = (
+                    first.get_mut("runs").and_then(|r| r.as_array_mut()),
+                    log.get("runs").and_then(|r| r.as_array()),
+                ) {
+                    runs.extend(more.iter().cloned());
+                }
+            }
+            super::json(&first)
+        }
+    }
+}

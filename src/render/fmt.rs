@@ -1,0 +1,81 @@
+//! What `fmt` prints: a unified diff of a file that would change
+//! (`--diff`) and the closing count of files reformatted, already
+//! formatted, refused and failed.
+
+/// A unified diff from `before` to `after`, with three lines of context,
+/// both sides named `shown`. Empty when the texts are equal.
+pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(shown, shown)
+        .to_string()
+}
+
+/// How many files `fmt` found in each state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FmtCounts {
+    /// Files rewritten, or that would be with `--check` or `--diff`.
+    pub changed: usize,
+    /// Files already in the canonical layout.
+    pub unchanged: usize,
+    /// Files not formatted because they do not parse.
+    pub refused: usize,
+    /// Files that could not be read or written.
+    pub failed: usize,
+}
+
+/// The closing line of `fmt` (without a newline), e.g. `1 file
+/// reformatted, 3 files already formatted`; `only_report` is `--check`
+/// or `--diff`, where nothing is written.
+pub fn fmt_summary(counts: FmtCounts, only_report: bool) -> String {
+    let n = |k: usize| {
+        if k == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{k} files")
+        }
+    };
+    let reformatted = if only_report {
+        "would be reformatted"
+    } else {
+        "reformatted"
+    };
+    [
+        (counts.changed, reformatted),
+        (counts.unchanged, "already formatted"),
+        (counts.refused, "not formatted: syntax errors"),
+        (counts.failed, "not formatted: cannot read or write"),
+    ]
+    .iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, what)| format!("{} {what}", n(*k)))
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_names_each_state_found() {
+        let counts = FmtCounts {
+            changed: 1,
+            unchanged: 3,
+            ..FmtCounts::default()
+        };
+        assert_eq!(
+            fmt_summary(counts, false),
+            "1 file reformatted, 3 files already formatted"
+        );
+        assert_eq!(
+            fmt_summary(counts, true),
+            "1 file would be reformatted, 3 files already formatted"
+        );
+        assert_eq!(unified_diff("a", "x\n", "x\n"), "");
+    }
+}

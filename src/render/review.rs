@@ -1,0 +1,355 @@
+//! Reviews for a person: what `diff` prints as text and as Markdown (for
+//! a pull request comment). The effective changes come first, grouped by
+//! issue, then the rule-level changes ([`BundleDiff`]). Text from the
+//! bundles is printed with control characters escaped ([`one_line`]), and
+//! Markdown cells are escaped ([`markdown_cell`]).
+
+use crate::bundle::diff::{BundleDiff, Change, ItemChange, PairChange, Term};
+use crate::runtime::effective::{EffectiveChange, EffectiveKind, Review};
+use crate::source::one_line;
+
+impl Review {
+    /// The effective changes grouped by their issues, in order of first
+    /// appearance of each group.
+    fn groups(&self) -> Vec<(String, Vec<&EffectiveChange>)> {
+        let mut groups: Vec<(String, Vec<&EffectiveChange>)> = Vec::new();
+        for c in &self.effective {
+            let key = if c.issues.is_empty() {
+                "no issue".to_string()
+            } else {
+                format!("issue {}", c.issues.join(", "))
+            };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(c),
+                None => groups.push((key, vec![c])),
+            }
+        }
+        groups.sort_by(|a, b| a.0.cmp(&b.0));
+        groups
+    }
+
+    fn tally(&self) -> String {
+        let mut parts = Vec::new();
+        for kind in [
+            EffectiveKind::Opened,
+            EffectiveKind::Widened,
+            EffectiveKind::Changed,
+            EffectiveKind::Narrowed,
+            EffectiveKind::Closed,
+        ] {
+            let n = self.effective.iter().filter(|c| c.change == kind).count();
+            if n > 0 {
+                parts.push(format!("{n} {}", kind.as_str()));
+            }
+        }
+        parts.join(", ")
+    }
+
+    /// The review for a person: the effective changes first, grouped by
+    /// issue, protected lanes marked, then the rule-level changes.
+    pub fn to_text(&self) -> String {
+        let rules = self.rules.to_text();
+        let (head, rest) = rules.split_once('\n').unwrap_or((&rules, ""));
+        let mut s = format!("{head}\n\n");
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest.trim_start_matches('\n'));
+            return s;
+        }
+        if self.effective.is_empty() {
+            s.push_str("effective: nothing is allowed in new situations, nothing in fewer\n");
+        } else {
+            s.push_str(&format!("effective: {}\n", self.tally()));
+            for (group, list) in self.groups() {
+                s.push_str(&format!("\n  {group}:\n"));
+                for c in list {
+                    let mark = if c.protected { "  [protected]" } else { "" };
+                    s.push_str(&format!(
+                        "    {:<8} {} {}{mark}\n",
+                        c.change.as_str(),
+                        c.lane,
+                        c.action
+                    ));
+                    s.push_str(&format!("             before: {}\n", c.before.summary));
+                    s.push_str(&format!("             after:  {}\n", c.after.summary));
+                    for w in &c.why {
+                        s.push_str(&format!("             why:    {w}\n"));
+                    }
+                }
+            }
+        }
+        if !self.rules.is_empty() {
+            s.push_str("\nrule-level changes:\n");
+        }
+        s.push_str(rest.trim_start_matches('\n'));
+        s
+    }
+
+    /// The review as Markdown, for a pull request comment: a verdict line,
+    /// the effective changes in a table per issue, then the rule-level
+    /// tables.
+    pub fn to_markdown(&self) -> String {
+        let rules = self.rules.to_markdown();
+        // The rule-level Markdown opens with its title and the digests,
+        // each a paragraph; the effective changes go right after them.
+        let cut = rules
+            .match_indices("\n\n")
+            .nth(1)
+            .map_or(rules.len(), |(i, _)| i + 2);
+        let (head, rest) = rules.split_at(cut);
+        let mut s = head.to_string();
+        if self.rules.is_empty() && self.effective.is_empty() {
+            s.push_str(rest);
+            return s;
+        }
+        let cell = crate::source::markdown_cell;
+        if self.effective.is_empty() {
+            s.push_str(
+                "**Effective access unchanged**: no lane and action is allowed in new situations or in fewer.\n\n",
+            );
+        } else {
+            let verdict = if self.widens() {
+                "**Widens access**"
+            } else {
+                "**Narrows access only**"
+            };
+            s.push_str(&format!("{verdict}: {}.\n\n", self.tally()));
+            for (group, list) in self.groups() {
+                s.push_str(&format!(
+                    "#### {}\n\n| change | lane | action | before | after | why |\n|---|---|---|---|---|---|\n",
+                    cell(&capitalize(&group))
+                ));
+                for c in list {
+                    let mark = if c.protected { " 🔒 protected" } else { "" };
+                    s.push_str(&format!(
+                        "| **{}** | `{}`{mark} | `{}` | {} | {} | {} |\n",
+                        c.change.as_str(),
+                        c.lane,
+                        c.action,
+                        cell(&c.before.summary),
+                        cell(&c.after.summary),
+                        c.why
+                            .iter()
+                            .map(|w| cell(w))
+                            .collect::<Vec<_>>()
+                            .join("<br>")
+                    ));
+                }
+                s.push('\n');
+            }
+        }
+        if !self.rules.is_empty() {
+            s.push_str("<details><summary>Rule-level changes</summary>\n\n");
+            s.push_str(rest);
+            s.push_str("</details>\n");
+        }
+        s
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
+}
+
+/// A term in words: `issue #573, until launch, confirm "…", requires backup_proof`.
+fn describe(t: &Term) -> String {
+    let mut parts = Vec::new();
+    match &t.issue {
+        Some(i) => parts.push(format!("issue {}", i.reference)),
+        None => parts.push("no issue".to_string()),
+    }
+    if !t.until.is_empty() {
+        parts.push(format!("until {}", t.until.join(" or ")));
+    }
+    if let Some(c) = &t.confirm {
+        parts.push(format!("confirm \"{}\"", one_line(c)));
+    }
+    if !t.requires.is_empty() {
+        parts.push(format!("requires {}", t.requires.join(", ")));
+    }
+    if let Some(r) = &t.reason {
+        parts.push(format!("reason \"{}\"", one_line(r)));
+    }
+    if !t.unguarded.is_empty() {
+        parts.push(format!("unguarded: {}", t.unguarded.join(", ")));
+    }
+    parts.join(", ")
+}
+
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "(none)".into(),
+        serde_json::Value::String(s) => one_line(s),
+        serde_json::Value::Array(items) if items.is_empty() => "(none)".into(),
+        serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        // An issue: its reference and URL, as the rest of the output shows it.
+        serde_json::Value::Object(m) if m.contains_key("ref") && m.contains_key("url") => {
+            format!("{} ({})", show(&m["ref"]), show(&m["url"]))
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
+/// Retirement conditions read as alternatives: `launch or 2027-01-31`.
+fn show_until(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) if !items.is_empty() => {
+            items.iter().map(show).collect::<Vec<_>>().join(" or ")
+        }
+        _ => "(never)".into(),
+    }
+}
+
+fn pair_lines(c: &PairChange) -> Vec<String> {
+    match c.change {
+        Change::Added => c.new.iter().map(describe).collect(),
+        Change::Removed => c.old.iter().map(describe).collect(),
+        Change::Changed if !c.fields.is_empty() => c
+            .fields
+            .iter()
+            .map(|f| {
+                let (a, b) = if f.field == "until" {
+                    (show_until(&f.old), show_until(&f.new))
+                } else {
+                    (show(&f.old), show(&f.new))
+                };
+                format!("{}: {a} -> {b}", f.field)
+            })
+            .collect(),
+        Change::Changed => c
+            .old
+            .iter()
+            .map(|t| format!("before: {}", describe(t)))
+            .chain(c.new.iter().map(|t| format!("after: {}", describe(t))))
+            .collect(),
+    }
+}
+
+fn item_lines(c: &ItemChange) -> Vec<String> {
+    c.fields
+        .iter()
+        .map(|f| format!("{}: {} -> {}", f.field, show(&f.old), show(&f.new)))
+        .collect()
+}
+
+impl BundleDiff {
+    /// The difference for a person, one change per line with its details
+    /// indented; `no semantic changes` when there are none.
+    pub fn to_text(&self) -> String {
+        let mut s = format!("{} -> {}\n", self.old, self.new);
+        if self.is_empty() {
+            s.push_str("no semantic changes: both bundles decide alike\n");
+            return s;
+        }
+        for (title, list) in [("grants", &self.grants), ("denies", &self.denies)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{title}:\n"));
+            for c in list {
+                s.push_str(&format!(
+                    "  {:<8} {} {}\n",
+                    c.change.as_str(),
+                    c.lane,
+                    c.action
+                ));
+                for line in pair_lines(c) {
+                    s.push_str(&format!("           {line}\n"));
+                }
+            }
+        }
+        for (title, list) in [("inventory", &self.inventory), ("guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{title}:\n"));
+            for c in list {
+                s.push_str(&format!(
+                    "  {:<8} {} {}\n",
+                    c.change.as_str(),
+                    c.kind,
+                    c.name
+                ));
+                for line in item_lines(c) {
+                    s.push_str(&format!("           {line}\n"));
+                }
+            }
+        }
+        s
+    }
+
+    /// The difference as Markdown, for a pull request comment.
+    pub fn to_markdown(&self) -> String {
+        let short = |d: &str| {
+            d.trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>()
+        };
+        let mut s = format!(
+            "### Lane policy changes\n\n`{}` → `{}`\n\n",
+            short(&self.old),
+            short(&self.new)
+        );
+        if self.is_empty() {
+            s.push_str("No semantic changes: both bundles decide alike.\n");
+            return s;
+        }
+        let cell = crate::source::markdown_cell;
+        let cells = |lines: Vec<String>| {
+            lines
+                .iter()
+                .map(|l| cell(l))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        for (title, list) in [("Grants", &self.grants), ("Denies", &self.denies)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(
+                "#### {title}\n\n| change | lane | action | details |\n|---|---|---|---|\n"
+            ));
+            for c in list {
+                s.push_str(&format!(
+                    "| {} | `{}` | `{}` | {} |\n",
+                    c.change.as_str(),
+                    c.lane,
+                    c.action,
+                    cells(pair_lines(c))
+                ));
+            }
+            s.push('\n');
+        }
+        for (title, list) in [("Inventory", &self.inventory), ("Guards", &self.guards)] {
+            if list.is_empty() {
+                continue;
+            }
+            s.push_str(&format!(
+                "#### {title}\n\n| change | kind | name | details |\n|---|---|---|---|\n"
+            ));
+            for c in list {
+                s.push_str(&format!(
+                    "| {} | {} | `{}` | {} |\n",
+                    c.change.as_str(),
+                    c.kind,
+                    c.name,
+                    cells(item_lines(c))
+                ));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_issue_shows_as_its_reference_and_url() {
+        let issue = serde_json::json!({"ref": "#573", "url": "https://example.com/573"});
+        assert_eq!(super::show(&issue), "#573 (https://example.com/573)");
+        assert_eq!(super::show(&serde_json::Value::Null), "(none)");
+    }
+}
