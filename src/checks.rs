@@ -3,7 +3,7 @@
 //! implements and documents it. That file's `//!` comment is the check's
 //! documentation, the single source of `lanepolicy rule CODE` and of
 //! `docs/rules/`. The lints among them (L-codes that run over the resolved
-//! program) are dispatched by [`crate::lint::registry`]; the others are
+//! program) are dispatched by `crate::lint::registry`; the others are
 //! reported where they are found (parser, loaders, name resolution).
 //!
 //! This module is at the bottom of the tree: the diagnostics, the parser,

@@ -365,7 +365,7 @@ fn text_field(lane: &Lane, key: &str) -> Option<String> {
 
 /// A domain as Launchplane stores it: trimmed, lower-cased, without
 /// `https://` or `http://`, without trailing `/`.
-pub fn normalize_domain(raw: &str) -> String {
+pub(crate) fn normalize_domain(raw: &str) -> String {
     let d = raw.trim().to_lowercase();
     let d = d.strip_prefix("https://").unwrap_or(&d);
     let d = d.strip_prefix("http://").unwrap_or(d);

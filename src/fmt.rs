@@ -37,7 +37,7 @@ use crate::syntax::{parse_file, syntax_error};
 use std::path::{Path, PathBuf};
 
 /// One level of indentation: four spaces.
-pub const INDENT: &str = "    ";
+pub(crate) const INDENT: &str = "    ";
 
 const BOM: char = '\u{feff}';
 
@@ -448,7 +448,7 @@ pub fn quote(value: &str) -> String {
 }
 
 /// What formatting one file found. Nothing is written here: the caller
-/// writes [`FileOutcome::Changed`] files with [`write_atomic`], or shows them.
+/// writes [`FileOutcome::Changed`] files with `write_atomic`, or shows them.
 #[derive(Debug)]
 pub enum FileOutcome {
     /// The file is already in the canonical layout.
@@ -617,7 +617,7 @@ pub fn format_file(path: &Path, shown: &str) -> Result<FileOutcome, Failure> {
     }
 }
 
-pub use crate::project::write_atomic;
+pub(crate) use crate::project::write_atomic;
 
 #[cfg(test)]
 mod tests {

@@ -76,7 +76,7 @@ pub struct PolicyGraph {
 /// Numbers compare as numbers (`#0573` is `#573`); `owner/repo#N` names the
 /// GitHub issue `https://github.com/owner/repo/issues/N`; a bare number or
 /// `#N` names the rules that wrote `#N`.
-pub fn issue_matches(wanted: &str, link: &IssueLink) -> bool {
+pub(crate) fn issue_matches(wanted: &str, link: &IssueLink) -> bool {
     let wanted = wanted.trim();
     let same_url = |url: &str| url.trim_end_matches('/') == link.url.trim_end_matches('/');
     if wanted == link.reference || same_url(wanted) {

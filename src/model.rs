@@ -209,7 +209,7 @@ pub fn upstream_source(
 /// says: `backup_proof` on a protected lane, and also `restore_proof` when
 /// its data is authoritative (Launchplane: authoritative lanes require backup
 /// before destroy and restore proof).
-pub fn implied_proofs(
+pub(crate) fn implied_proofs(
     destructive: bool,
     production: bool,
     phase: Phase,
@@ -257,7 +257,7 @@ pub fn normalize_phrase(s: &str) -> String {
 /// use code points) are removed. A phrase or proof id that is blank counts
 /// as not presented, so a string a reviewer cannot read can never satisfy
 /// a check.
-pub fn is_blank(s: &str) -> bool {
+pub(crate) fn is_blank(s: &str) -> bool {
     s.chars()
         .all(|c| c.is_whitespace() || is_invisible(c) || draws_nothing(c))
 }
@@ -265,7 +265,7 @@ pub fn is_blank(s: &str) -> bool {
 /// True for a proof's record id that names something: not blank
 /// ([`is_blank`]) and with at least one letter or digit. `-`, `.` or `""`
 /// are not record ids, so they count as not presented.
-pub fn is_record_id(id: &str) -> bool {
+pub(crate) fn is_record_id(id: &str) -> bool {
     !is_blank(id) && id.chars().any(char::is_alphanumeric)
 }
 
@@ -274,7 +274,7 @@ pub fn is_record_id(id: &str) -> bool {
 /// U+1D159 MUSICAL SYMBOL NULL NOTEHEAD. Source: the blank-rendering code
 /// points that Unicode's `Default_Ignorable_Code_Point` leaves out, as
 /// collected by lists of invisible characters used in spoofing.
-pub const BLANK_GLYPHS: [char; 3] = ['\u{2800}', '\u{FFFC}', '\u{1D159}'];
+pub(crate) const BLANK_GLYPHS: [char; 3] = ['\u{2800}', '\u{FFFC}', '\u{1D159}'];
 
 /// True for a character drawn as nothing or as a placeholder box: one of
 /// [`BLANK_GLYPHS`], or an unassigned, private use or surrogate code point
@@ -301,7 +301,7 @@ fn draws_nothing(c: char) -> bool {
 /// version is a dependency update. This is the one definition: policy text,
 /// the inventory's names and operator-facing values, and the runtime's
 /// blank phrases and proofs all go through it.
-pub fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     use icu_properties::CodePointSetData;
     use icu_properties::props::{BidiControl, DefaultIgnorableCodePoint};
     if c.is_ascii() {
@@ -327,7 +327,7 @@ pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
 
 /// True when `date` lies in [`FIRST_DATE`]..=[`LAST_DATE`], the dates the
 /// compiler accepts and a bundle may hold.
-pub fn date_in_window(date: jiff::civil::Date) -> bool {
+pub(crate) fn date_in_window(date: jiff::civil::Date) -> bool {
     (FIRST_DATE..=LAST_DATE).contains(&date)
 }
 

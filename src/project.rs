@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 /// default, in bytes (64 MiB: an inventory of 200,000 lanes is about 16 to
 /// 30 MB). `check` and `build` take another limit with
 /// `--max-input-bytes` ([`Options::max_input_bytes`]). The YAML reader's
-/// budget grows with the file actually read (see [`crate::yaml::read`]),
+/// budget grows with the file actually read (see `crate::yaml::read`),
 /// not with this limit.
 pub const MAX_SOURCE_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -179,7 +179,7 @@ fn overlay_source(text: &str, shown: &str, hash: bool) -> SourceFile {
 
 /// An I/O error in the words every message of lanepolicy uses: lower case,
 /// without the OS error number (e.g. `no such file or directory`).
-pub fn io_message(e: &std::io::Error) -> String {
+pub(crate) fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
@@ -261,7 +261,7 @@ fn policy_files_and_left_out(
 /// True for a policy file's name: ending in `.policy`, in any case
 /// (`FREEZE.POLICY`, and a file named just `.policy`, are policy files,
 /// not files to skip silently).
-pub fn is_policy_file(path: &Path) -> bool {
+pub(crate) fn is_policy_file(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.to_ascii_lowercase().ends_with(".policy"))
@@ -286,7 +286,7 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> 
 ///
 /// A [`Failure`] naming the entry (shown relative to `root`): unreadable,
 /// a broken link, or a link loop.
-pub fn find_files(
+pub(crate) fn find_files(
     dir: &Path,
     root: &Path,
     wanted: &dyn Fn(&Path) -> bool,
@@ -361,7 +361,7 @@ fn walk_dir(
 /// directory at or above the inventory's that holds `.git`, or else the
 /// inventory's own directory. It does not depend on the current directory,
 /// so the same sources give the same bundle wherever it is built from.
-pub fn project_root(inventory: &Path) -> PathBuf {
+pub(crate) fn project_root(inventory: &Path) -> PathBuf {
     let abs = inventory
         .canonicalize()
         .unwrap_or_else(|_| inventory.to_path_buf());
@@ -382,7 +382,7 @@ pub fn project_root(inventory: &Path) -> PathBuf {
 /// A `lanes.yaml` that exists in any form counts, a broken link included:
 /// reading it then says what is wrong, rather than a farther inventory
 /// being taken in its place.
-pub fn find_inventory(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find_inventory(start: &Path) -> Option<PathBuf> {
     let dir = if start.is_dir() {
         Some(start)
     } else {
@@ -1053,7 +1053,7 @@ fn lowered_checks(config: &Config) -> Vec<bundle::LoweredCheck> {
 /// temporary file beside it (with the file's permissions), which is then
 /// renamed over it, so a reader sees the old file or the new one, never
 /// half of one. A symbolic link is followed: its target is replaced.
-pub fn write_atomic(path: &Path, text: &str, shown: &str) -> Result<(), Failure> {
+pub(crate) fn write_atomic(path: &Path, text: &str, shown: &str) -> Result<(), Failure> {
     use std::io::Write as _;
     let fail = |message: String| Failure {
         path: shown.to_string(),

@@ -203,11 +203,11 @@ impl SourceMap {
 /// Hangul fillers such as U+115F and U+3164, variation selectors, tag
 /// characters U+E0000..U+E0FFF, ...). Defined once, in the model, so the
 /// compiler and the runtime agree.
-pub use crate::model::is_invisible;
+pub(crate) use crate::model::is_invisible;
 
 /// The first invisible character of `s` (see [`is_invisible`]) and its byte
 /// offset, ignoring the characters `allow` accepts (e.g. a tab).
-pub fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, char)> {
+pub(crate) fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, char)> {
     s.char_indices()
         .find(|&(_, c)| is_invisible(c) && !allow(c))
 }
@@ -216,7 +216,7 @@ pub fn first_invisible(s: &str, allow: impl Fn(char) -> bool) -> Option<(usize, 
 /// `a line break` for what editors may show as one, `a control character`,
 /// `a text-direction control` (`Bidi_Control`), else `an invisible
 /// character` (`Default_Ignorable_Code_Point`).
-pub fn invisible_kind(c: char) -> &'static str {
+pub(crate) fn invisible_kind(c: char) -> &'static str {
     use icu_properties::CodePointSetData;
     use icu_properties::props::BidiControl;
     if matches!(
@@ -237,7 +237,7 @@ pub fn invisible_kind(c: char) -> &'static str {
 /// tabs and other control characters are shown escaped (`\n`), so text from
 /// a policy (a reason, a phrase) cannot start a line of its own and pass for
 /// output of the tool.
-pub fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     if !s.chars().any(char::is_control) {
         return s.to_string();
     }
@@ -257,7 +257,7 @@ pub fn one_line(s: &str) -> String {
 /// `>` and `|` as entities or escapes, so that text from a policy (a
 /// reason, a phrase) can neither end the table nor open HTML (`</details>`,
 /// `<!--`) in a pull request comment.
-pub fn markdown_cell(s: &str) -> String {
+pub(crate) fn markdown_cell(s: &str) -> String {
     let line = one_line(s);
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
@@ -275,7 +275,7 @@ pub fn markdown_cell(s: &str) -> String {
 /// Reads at most `limit` bytes of a regular file (symbolic links followed).
 /// Refuses devices, pipes and directories, and files over the limit, with
 /// a message that says which.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let io = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
@@ -310,7 +310,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
 
 /// `path` relative to `base` (both absolute), with `..` where `path` is
 /// not below `base`, and `/` separators.
-pub fn relative_path(path: &Path, base: &Path) -> String {
+pub(crate) fn relative_path(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();
     let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
@@ -329,7 +329,7 @@ pub fn relative_path(path: &Path, base: &Path) -> String {
 
 /// The display form of `path`: relative to `root` when it lies below it,
 /// with `/` separators, so bundles are the same on every machine.
-pub fn display_path(path: &Path, root: &Path) -> String {
+pub(crate) fn display_path(path: &Path, root: &Path) -> String {
     let Ok(rel) = path.strip_prefix(root) else {
         return path.to_string_lossy().into_owned();
     };

@@ -236,7 +236,7 @@ pub fn policy_utf8(text: &str) -> String {
     let supp = suppression::from_policy(id, text, &file, &mut diags);
     let inv = real_inventory();
     let program = Program {
-        rules: sema::resolve(id, &file, inv, &mut diags),
+        rules: sema::resolve_indexed(id, &file, inv, &sema::LaneIndex::new(inv), &mut diags),
     };
     let ctx = LintContext {
         program: &program,
@@ -314,7 +314,13 @@ pub fn inventory(text: &str) -> String {
         String::new(),
     ));
     let program = Program {
-        rules: sema::resolve(id, real_policy(), &inv, &mut diags),
+        rules: sema::resolve_indexed(
+            id,
+            real_policy(),
+            &inv,
+            &sema::LaneIndex::new(&inv),
+            &mut diags,
+        ),
     };
     let ctx = LintContext {
         program: &program,

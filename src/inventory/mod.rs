@@ -14,7 +14,6 @@
 pub(crate) mod destructive;
 mod invalid_inventory;
 
-pub use destructive::{DESTRUCTIVE_OPERATIONS, DESTRUCTIVE_WORDS, NON_DESTRUCTIVE_OPERATIONS};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{DataAuthority, DataSource, EventState, MonitoringIntent, Phase};

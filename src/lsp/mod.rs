@@ -13,7 +13,7 @@
 
 mod convert;
 mod features;
-pub mod transport;
+mod transport;
 
 use crate::diagnostic::{Diagnostic as Diag, Severity};
 use crate::project::{self, INVENTORY_FILE};
@@ -23,7 +23,8 @@ use lsp_types as lt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub use convert::{path_to_uri, position_to_offset, span_to_range, uri_to_path};
+pub use convert::path_to_uri;
+pub(crate) use convert::{span_to_range, uri_to_path};
 
 /// An error that stops the server: the connection broke.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -101,7 +101,7 @@ pub struct FileReport {
 
 /// Finds the test files under `paths`, sorted, each once. A file named on
 /// the command line is taken whatever its name.
-pub fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failure> {
+pub(crate) fn test_files(paths: &[PathBuf], root: &Path) -> Result<Vec<PathBuf>, Failure> {
     let wanted = |p: &Path| {
         p.file_name()
             .is_some_and(|n| n.to_string_lossy().ends_with(TEST_SUFFIX))

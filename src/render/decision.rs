@@ -1,7 +1,7 @@
 //! Decisions and explanations for a person: what `decide` and `explain`
 //! print, and the "did you mean" hints `decide` adds under a deny. Text
 //! from the request or the bundle is printed with control characters
-//! escaped ([`one_line`]), so that it cannot start a line of its own.
+//! escaped (`one_line`), so that it cannot start a line of its own.
 
 use crate::runtime::{Decision, Explanation, ReasonCode, Request, Runtime, StepOutcome};
 use crate::source::one_line;
@@ -11,7 +11,7 @@ impl Decision {
     /// The decision for a person, as `decide` prints it: the verdict line,
     /// then a line per reason, the rule and its source, the issue and the
     /// retirement. Text from the request or the bundle is printed with
-    /// control characters escaped ([`one_line`]).
+    /// control characters escaped (`one_line`).
     pub fn to_text(&self) -> String {
         let d = self;
         let mut s = format!(

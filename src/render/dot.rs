@@ -1,5 +1,5 @@
 //! The policy graph as Graphviz DOT (`graph`): issues, rules, lanes and
-//! actions as nodes, every label quoted ([`quote`]) so that policy text
+//! actions as nodes, every label quoted (`quote`) so that policy text
 //! cannot end a string or a line of the DOT source.
 
 use crate::graph::{Node, PolicyGraph};

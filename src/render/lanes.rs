@@ -1,5 +1,5 @@
 //! The read model for a person: what `lanes` prints. Text from the bundle
-//! is printed with control characters escaped ([`one_line`]).
+//! is printed with control characters escaped (`one_line`).
 
 use crate::bundle::Bundle;
 use crate::runtime::LaneView;

@@ -7,7 +7,7 @@
 //! | diagnostics: human (miette), JSON, GitHub workflow commands, the summary line, several projects' reports merged | [`diagnostics`] |
 //! | diagnostics as SARIF 2.1.0 | [`sarif`] |
 //! | `decide` and `explain`: decisions, explanations, "did you mean" hints | [`decision`] |
-//! | `lanes`: the read model | [`lanes`] |
+//! | `lanes`: the read model | [`mod@lanes`] |
 //! | `diff`: effective and rule-level changes, as text and Markdown | [`review`] |
 //! | `graph`: Graphviz DOT | [`dot`] |
 //! | `test`: policy test results and suites that cannot run | [`tests`] |
@@ -17,7 +17,7 @@
 //! JSON outputs of the runtime (decisions, explanations, the read model,
 //! reviews, exports) are their types' `serde` form, written by [`json`].
 //! Text that comes from a policy, the inventory, a bundle or a request is
-//! printed through [`crate::source::one_line`], so that it cannot start a
+//! printed through `crate::source::one_line`, so that it cannot start a
 //! line of its own.
 
 pub mod decision;

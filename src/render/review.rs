@@ -1,8 +1,8 @@
 //! Reviews for a person: what `diff` prints as text and as Markdown (for
 //! a pull request comment). The effective changes come first, grouped by
 //! issue, then the rule-level changes ([`BundleDiff`]). Text from the
-//! bundles is printed with control characters escaped ([`one_line`]), and
-//! Markdown cells are escaped ([`markdown_cell`]).
+//! bundles is printed with control characters escaped (`one_line`), and
+//! Markdown cells are escaped (`source::markdown_cell`).
 
 use crate::bundle::diff::{BundleDiff, Change, ItemChange, PairChange, Term};
 use crate::runtime::effective::{EffectiveChange, EffectiveKind, Review};

@@ -99,7 +99,7 @@ fn fingerprint(code: &str, text: &str, message: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The key of [`fingerprint`] in `partialFingerprints`.
+/// The key of `fingerprint` in `partialFingerprints`.
 pub const SARIF_FINGERPRINT: &str = "lanepolicyFinding/v1";
 
 /// Renders diagnostics as a SARIF 2.1.0 log (GitHub code scanning accepts

@@ -173,7 +173,7 @@ fn reason(code: ReasonCode, message: impl Into<String>) -> Reason {
 
 impl Runtime {
     /// Decides one request against the facts. Never allows unless every
-    /// step of the one evaluator passes (see the [`evaluate`](super::evaluate)
+    /// step of the one evaluator passes (see the `evaluate`
     /// module): lane and action known, no active deny, an active allow whose
     /// phrase, proofs and data-source checks all pass.
     pub fn decide(&self, req: &Request, facts: &Facts) -> Decision {

@@ -91,7 +91,7 @@
 
 mod decide;
 pub mod effective;
-pub mod evaluate;
+mod evaluate;
 mod explain;
 mod read_model;
 

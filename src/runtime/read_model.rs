@@ -101,7 +101,7 @@ pub struct LaneView {
 
 impl Runtime {
     /// The read model for every lane, in lane-key order: a projection of
-    /// the one evaluator's [`Standing`] of each lane and action that a rule
+    /// the one evaluator's `Standing` of each lane and action that a rule
     /// names. A grant is shown with exactly what `decide` asks for (the
     /// lane's phrase and every proof); an active allow that nothing
     /// presented could satisfy (a data policy that refuses its source, a

@@ -297,19 +297,8 @@ fn literal_prefix(segment: &str) -> &str {
     segment.split('*').next().unwrap_or_default()
 }
 
-/// Resolves one parsed file's rules against the inventory, pushing E1xx
-/// diagnostics to `diags`. To resolve many files, index the lanes once
-/// with [`LaneIndex::new`] and call [`resolve_indexed`].
-pub fn resolve(
-    file: FileId,
-    parsed: &ast::File,
-    inv: &Inventory,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Rule> {
-    resolve_indexed(file, parsed, inv, &LaneIndex::new(inv), diags)
-}
-
-/// [`resolve`] with the inventory's lanes already indexed.
+/// Resolves one parsed file's rules against the inventory, its lanes indexed once
+/// ([`LaneIndex::new`]) for every file, pushing E1xx diagnostics to `diags`.
 pub fn resolve_indexed(
     file: FileId,
     parsed: &ast::File,

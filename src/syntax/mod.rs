@@ -2,7 +2,7 @@
 //! error. Nothing here knows the inventory or what a rule means.
 
 pub mod ast;
-pub mod parser;
+pub(crate) mod parser;
 pub mod syntax_error;
 
 pub use parser::{KEYWORDS, parse_file};
