@@ -28,10 +28,10 @@
 //! comments included, and hold the same comments in the same order.
 
 use crate::checks::Code;
-use crate::config::{self, CONFIG_FILE, Config};
+use crate::config::{self, Config};
 use crate::diagnostic::Diagnostic;
 use crate::project::{self, Failure, MAX_SOURCE_BYTES};
-use crate::source::{SourceFile, SourceMap, Span, display_path, read_limited};
+use crate::source::{SourceFile, SourceMap, Span, decode, display_path, read_limited};
 use crate::syntax::ast::{Clause, ClauseKind, Comment, File, IssueRef, Retire, Rule, SyntaxError};
 use crate::syntax::{parse_file, syntax_error};
 use std::path::{Path, PathBuf};
@@ -511,9 +511,7 @@ pub fn files_to_format(paths: &[PathBuf], root: &Path) -> Result<Vec<(PathBuf, S
 /// formatting files that an `exclude` meant to protect would be worse than
 /// formatting nothing; `check` reports the errors themselves.
 fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
-    let Some(path) = project::find_inventory(first)
-        .and_then(|inv| inv.parent().map(|d| d.join(CONFIG_FILE)))
-        .filter(|p| project::present(p))
+    let Some(path) = project::find_inventory(first).and_then(|inv| project::config_beside(&inv))
     else {
         return Ok(Config::default());
     };
@@ -526,7 +524,11 @@ fn configuration(first: &Path, root: &Path) -> Result<Config, Failure> {
         path: shown.clone(),
         message: "the configuration has errors; `lanepolicy check` shows them".into(),
     };
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let decoded = decode(&bytes);
+    if decoded.bad.is_some() {
+        return Err(invalid());
+    }
+    let text = decoded.text;
     let base = path.parent().unwrap_or(Path::new("."));
     let (config, errors) = config::load(
         &SourceFile::new(shown.clone(), text, String::new()),
@@ -553,30 +555,26 @@ pub fn format_file(path: &Path, shown: &str) -> Result<FileOutcome, Failure> {
         message,
     };
     let bytes = read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => {
-            let bytes = e.into_bytes();
-            let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
-                3
-            } else {
-                0
-            };
-            let valid =
-                std::str::from_utf8(&bytes[bom..]).map_or_else(|e| e.valid_up_to(), |s| s.len());
-            let text = String::from_utf8_lossy(&bytes[bom..]).into_owned();
-            let end = text[valid..]
-                .chars()
-                .next()
-                .map_or(valid, |c| valid + c.len_utf8());
-            let mut sources = SourceMap::default();
-            let id = sources.add(SourceFile::new(shown, text, String::new()));
-            let d = syntax_error::not_utf8(Code::E001, id, Span::new(valid, end), valid + bom);
-            return Ok(FileOutcome::Refused {
-                sources,
-                diagnostics: vec![d],
-            });
-        }
+    let decoded = decode(&bytes);
+    if let Some(bad) = decoded.bad {
+        let valid = bad.text_offset;
+        let end = decoded.text[valid..]
+            .chars()
+            .next()
+            .map_or(valid, |c| valid + c.len_utf8());
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(shown, decoded.text, String::new()));
+        let d = syntax_error::not_utf8(Code::E001, id, Span::new(valid, end), bad.byte_offset);
+        return Ok(FileOutcome::Refused {
+            sources,
+            diagnostics: vec![d],
+        });
+    }
+    // The formatter keeps a byte order mark.
+    let text = if decoded.bom {
+        format!("{BOM}{}", decoded.text)
+    } else {
+        decoded.text
     };
     match format_source(&text) {
         Ok(after) if after == text => Ok(FileOutcome::Unchanged),

@@ -10,7 +10,8 @@ use crate::lint::rules::{excluded_deny, no_policies};
 use crate::lint::{self, LintContext, suppression};
 use crate::sema::{self, Program};
 use crate::source::{
-    FileId, SourceFile, SourceMap, Span, display_path, read_limited, relative_path,
+    BadUtf8, FileId, SourceFile, SourceMap, Span, decode, display_path, io_message, read_limited,
+    relative_path,
 };
 use crate::syntax::{self, syntax_error};
 use sha2::{Digest, Sha256};
@@ -121,15 +122,6 @@ impl Compilation {
     }
 }
 
-/// Where a file stops being UTF-8.
-#[derive(Debug, Clone, Copy)]
-struct BadUtf8 {
-    /// Offset in the file's bytes.
-    byte_offset: usize,
-    /// Offset in the (lossily decoded, BOM-less) text.
-    text_offset: usize,
-}
-
 /// Reads a file as UTF-8 (a byte order mark removed), or says where it is not.
 /// Returns the source file, plus the byte offset of invalid UTF-8 if any (then
 /// the text is decoded lossily so the error can be shown in context).
@@ -150,19 +142,8 @@ fn read_source(
     } else {
         String::new()
     };
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    match std::str::from_utf8(body) {
-        Ok(text) => Ok((SourceFile::new(shown, text.to_string(), sha), None)),
-        Err(e) => {
-            let text = String::from_utf8_lossy(body).into_owned();
-            let bom = bytes.len() - body.len();
-            let bad = BadUtf8 {
-                byte_offset: e.valid_up_to() + bom,
-                text_offset: e.valid_up_to(),
-            };
-            Ok((SourceFile::new(shown, text, sha), Some(bad)))
-        }
-    }
+    let decoded = decode(&bytes);
+    Ok((SourceFile::new(shown, decoded.text, sha), decoded.bad))
 }
 
 /// A source file from an in-memory text (see [`Options::overlay`]), a byte
@@ -177,17 +158,15 @@ fn overlay_source(text: &str, shown: &str, hash: bool) -> SourceFile {
     SourceFile::new(shown, body.to_string(), sha)
 }
 
-/// An I/O error in the words every message of lanepolicy uses: lower case,
-/// without the OS error number (e.g. `no such file or directory`).
-pub(crate) fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    }
+/// The configuration of the project whose inventory is `inventory`:
+/// [`CONFIG_FILE`] beside it, when there is one. The one lookup `check`,
+/// `build` and `fmt` share (`--config` overrides it for the first two).
+pub(crate) fn config_beside(inventory: &Path) -> Option<PathBuf> {
+    let p = inventory
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(CONFIG_FILE);
+    present(&p).then_some(p)
 }
 
 /// E001 (or E201 for the inventory) at the first byte that is not UTF-8.
@@ -636,13 +615,7 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
     // The configuration: `--config`, or lanepolicy.yaml beside the inventory.
     // Read here for the files it includes and excludes; its diagnostics
     // come from `compile_inputs`.
-    let config_path = opts.config.clone().or_else(|| {
-        let p = inv_path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(CONFIG_FILE);
-        present(&p).then_some(p)
-    });
+    let config_path = opts.config.clone().or_else(|| config_beside(&inv_path));
     let config_read = match &config_path {
         None => None,
         Some(path) => {

@@ -272,19 +272,72 @@ pub(crate) fn markdown_cell(s: &str) -> String {
     out
 }
 
+/// The UTF-8 byte order mark, which readers remove and `fmt` keeps.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Where a file stops being UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BadUtf8 {
+    /// Offset in the file's bytes (the byte order mark counted).
+    pub byte_offset: usize,
+    /// Offset in the decoded text (no byte order mark).
+    pub text_offset: usize,
+}
+
+/// A file's bytes as text: the one decoding every reader of lanepolicy
+/// uses (policy files, the inventory, the configuration, test files,
+/// `fmt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Decoded {
+    /// The text without a leading byte order mark; decoded lossily when
+    /// the bytes are not UTF-8, so that an error can be shown in context.
+    pub text: String,
+    /// Whether the file started with a byte order mark.
+    pub bom: bool,
+    /// Where the bytes stop being UTF-8, if they do.
+    pub bad: Option<BadUtf8>,
+}
+
+/// Decodes a file's bytes as UTF-8, a leading byte order mark removed.
+pub(crate) fn decode(bytes: &[u8]) -> Decoded {
+    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let bom = body.len() != bytes.len();
+    match std::str::from_utf8(body) {
+        Ok(text) => Decoded {
+            text: text.to_string(),
+            bom,
+            bad: None,
+        },
+        Err(e) => Decoded {
+            text: String::from_utf8_lossy(body).into_owned(),
+            bom,
+            bad: Some(BadUtf8 {
+                byte_offset: e.valid_up_to() + (bytes.len() - body.len()),
+                text_offset: e.valid_up_to(),
+            }),
+        },
+    }
+}
+
+/// An I/O error in the words every message of lanepolicy uses: lower case,
+/// without the OS error number (e.g. `no such file or directory`).
+pub(crate) fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
+        }
+    }
+}
+
 /// Reads at most `limit` bytes of a regular file (symbolic links followed).
 /// Refuses devices, pipes and directories, and files over the limit, with
 /// a message that says which.
 pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let io = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_lowercase()
-        }
-    };
+    let io = |e: std::io::Error| io_message(&e);
     let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Err("is a directory, not a file".into());
@@ -344,6 +397,31 @@ pub(crate) fn display_path(path: &Path, root: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn one_decoding_removes_a_bom_and_says_where_utf8_stops() {
+        let d = decode(b"\xEF\xBB\xBFallow a");
+        assert_eq!((d.text.as_str(), d.bom, d.bad), ("allow a", true, None));
+        let d = decode(b"ab\xFFc");
+        assert!(!d.bom);
+        assert_eq!(
+            d.bad,
+            Some(BadUtf8 {
+                byte_offset: 2,
+                text_offset: 2
+            })
+        );
+        // The byte offset counts the mark; the text offset does not.
+        let d = decode(b"\xEF\xBB\xBFab\xFF");
+        assert_eq!(
+            d.bad,
+            Some(BadUtf8 {
+                byte_offset: 5,
+                text_offset: 2
+            })
+        );
+        assert_eq!(d.text, "ab\u{FFFD}");
+    }
     #[test]
     fn a_markdown_cell_opens_no_html_and_ends_no_table() {
         assert_eq!(

@@ -1,7 +1,7 @@
 //! Where a command writes: its report (standard output) and what it tells
 //! the person (standard error).
 
-use crate::project::io_message;
+use crate::source::io_message;
 use std::io::{IsTerminal, Write};
 
 /// Where a command writes. The process uses [`StdConsole`]; tests can keep

@@ -16,8 +16,9 @@
 
 use crate::bundle;
 use crate::diagnostic;
-use crate::project::{self, Compilation, Failure, MAX_SOURCE_BYTES, io_message};
+use crate::project::{self, Compilation, Failure, MAX_SOURCE_BYTES};
 use crate::runtime::Runtime;
+use crate::source::io_message;
 use crate::source::{SourceFile, SourceMap, display_path};
 use cases::{CaseError, CaseResult, TestFile};
 
@@ -134,13 +135,14 @@ fn read_text(path: &Path, shown: &str) -> Result<String, SuiteError> {
         })
     };
     let bytes = crate::source::read_limited(path, MAX_SOURCE_BYTES).map_err(fail)?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(body.to_vec()).map_err(|e| {
-        fail(format!(
+    let decoded = crate::source::decode(&bytes);
+    match decoded.bad {
+        None => Ok(decoded.text),
+        Some(bad) => Err(fail(format!(
             "file is not valid UTF-8 at byte {}",
-            e.utf8_error().valid_up_to() + (bytes.len() - body.len())
-        ))
-    })
+            bad.byte_offset
+        ))),
+    }
 }
 
 /// Runs every test file under `opts.paths`.
