@@ -853,10 +853,21 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
         for cmd in ["fmt --check", "fmt --diff"] {
             let (code, stderr) = run_redirected(p, cmd, ">/dev/full");
             assert_eq!(code, 2, "`{cmd}`: {stderr}");
-            assert!(
-                stderr.contains("cannot write to standard output"),
-                "`{cmd}`: {stderr:?}"
+            assert_eq!(
+                stderr.matches("cannot write to standard output").count(),
+                1,
+                "`{cmd}` says it once: {stderr:?}"
             );
+        }
+        // A full standard error loses the messages, never the exit code.
+        for (cmd, code) in [
+            ("check", 0),
+            ("check nope.policy", 2),
+            ("decide --bundle nope.json --lane a/b --action x", 2),
+            ("fmt --check", 1),
+        ] {
+            let (got, _) = run_redirected(p, cmd, "2>/dev/full >/dev/null");
+            assert_eq!(got, code, "`{cmd} 2>/dev/full`");
         }
     }
     // `>/dev/null` is a place to write, not a closed output.

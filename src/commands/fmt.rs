@@ -53,8 +53,9 @@ pub fn fmt(req: &FmtRequest, console: &mut dyn Console) -> Result {
                     true
                 };
                 if !printed {
-                    // The report is lost: stop, and say so by the exit code.
-                    return Err(Error::Output);
+                    // The report is lost (the console said why, unless the
+                    // reader went away): stop before rewriting anything more.
+                    return Err(Error::Reported);
                 }
                 if only_report {
                     counts.changed += 1;

@@ -133,9 +133,6 @@ pub enum Error {
     /// The policies have errors, so there is nothing to draw (`graph`);
     /// their diagnostics were printed. Exit 1.
     PolicyErrors,
-    /// The report could not be written and the run stopped there (`fmt`,
-    /// which would otherwise go on rewriting files).
-    Output,
     /// Already reported to the person (a report that could not be
     /// written, test suites that cannot run): nothing more to print.
     Reported,
@@ -170,7 +167,6 @@ impl std::fmt::Display for Error {
             Error::PolicyErrors => {
                 f.write_str("the policies have errors; there is no graph to draw")
             }
-            Error::Output => f.write_str("cannot write to standard output"),
             Error::Reported => Ok(()),
         }
     }
