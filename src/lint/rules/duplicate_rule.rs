@@ -29,7 +29,10 @@ use crate::lint::LintContext;
 use crate::model::normalize_phrase;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
-use std::collections::HashMap;
+/// The index's maps hash with foldhash (randomly seeded, so keys written
+/// to collide cannot be chosen in advance): they are only looked up, never
+/// iterated, so the hasher cannot change what is reported.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
     Diagnostic::new(
@@ -162,7 +165,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         .map(|r| intern(r, &mut condition_names, &mut phrase_names))
         .collect();
     // Group identical rules under the first of them (its representative).
-    let mut groups: HashMap<Signature, usize> = HashMap::new();
+    let mut groups: HashMap<Signature, usize> = HashMap::default();
     let mut rep: Vec<usize> = Vec::with_capacity(allows.len());
     for (i, a) in allows.iter().enumerate() {
         // A rule that names no lane or no action is never reported.
@@ -178,7 +181,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
     let reps = || (0..allows.len()).filter(|&i| rep[i] == i);
     // How often each condition and each (lane, action) pair occurs.
     let mut condition_count: Vec<usize> = vec![0; condition_names.texts.len()];
-    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::default();
     for j in reps() {
         let b = allows[j];
         let mut conds = names[j].conditions.clone();
@@ -197,7 +200,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         }
     }
     type Key<'a> = (&'a str, &'a str, Option<usize>, Option<usize>);
-    let mut index: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut index: HashMap<Key, Vec<usize>> = HashMap::default();
     for j in reps() {
         let b = allows[j];
         // The rarest condition; of equally rare ones, the first in text order.
@@ -221,7 +224,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         }
     }
     // The first rule that covers each representative (None: none does).
-    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::new();
+    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::default();
     let mut found = Vec::new();
     for (i, a) in allows.iter().enumerate() {
         let r = rep[i];
