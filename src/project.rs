@@ -887,6 +887,11 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
                 &mut diagnostics,
             ));
         }
+        // The rules hold what they need of the syntax trees: the trees
+        // and the lane index go before the lints, which are the peak of
+        // a large compilation's memory.
+        drop(index);
+        drop(parsed);
         let ctx = LintContext {
             program: &program,
             inventory: inv,

@@ -50,7 +50,8 @@ for n in $SIZES; do
     check=("$LP" check "$d")
     build=("$LP" build "$d" -o "$d/bundle.json")
     "${build[@]}" >/dev/null
-    decide=("$LP" decide --bundle "$d/bundle.json" --lane "$lane" --action "$action" --confirm "$phrase" --now 2026-12-01T00:00:00Z)
+    # `--now` may not be earlier than the clock: the start of tomorrow (UTC).
+    decide=("$LP" decide --bundle "$d/bundle.json" --lane "$lane" --action "$action" --confirm "$phrase" --now "$(date -u -d tomorrow +%Y-%m-%dT00:00:00Z)")
     validate=("$CEDAR" validate --schema "$d/cedar/schema.cedarschema" --policies "$d/cedar/policies.cedar")
     authorize=("$CEDAR" authorize --policies "$d/cedar/policies.cedar" --entities "$d/cedar/entities.json" --request-json "$d/cedar/request.json")
     # Both sides must allow the request, or the comparison means nothing.

@@ -1,6 +1,6 @@
 //! Compiles a checked program and its inventory into a [`Bundle`].
 
-use super::canonical::{digest_of, hex};
+use super::canonical::{bundle_digest, hex};
 use super::*;
 use crate::inventory::Inventory;
 use crate::sema::Program;
@@ -167,8 +167,7 @@ pub fn build(
         lowered_checks: lowered,
         excluded_policies: excluded,
     };
-    let value = serde_json::to_value(&bundle).unwrap_or_default();
-    bundle.digest = digest_of(&value);
+    bundle.digest = bundle_digest(&bundle);
     bundle
 }
 

@@ -189,6 +189,184 @@ pub fn digest_of(value: &Value) -> String {
     out.finish()
 }
 
+/// A JSON writer over a [`Sink`]: compact (the canonical form) or pretty
+/// exactly as `serde_json`'s pretty printer lays it out (two spaces, `": "`,
+/// `{}` and `[]` when empty). Object keys are written in the order the
+/// caller gives them; [`Json::value`] sorts a value's own keys.
+struct Json<S: Sink> {
+    out: S,
+    pretty: bool,
+    depth: usize,
+}
+
+impl<S: Sink> Json<S> {
+    fn newline(&mut self) {
+        let b = self.out.bytes();
+        b.push(b'\n');
+        for _ in 0..self.depth {
+            b.extend_from_slice(b"  ");
+        }
+    }
+
+    fn open(&mut self, c: u8) {
+        self.out.raw(&[c]);
+        self.depth += 1;
+    }
+
+    /// Closes an object or an array that held `n` entries.
+    fn close(&mut self, c: u8, n: usize) {
+        self.depth -= 1;
+        if self.pretty && n > 0 {
+            self.newline();
+        }
+        self.out.raw(&[c]);
+        self.out.drain();
+    }
+
+    /// Starts the `n`th entry (from 0) of an object or an array.
+    fn item(&mut self, n: usize) {
+        if n > 0 {
+            self.out.raw(b",");
+        }
+        if self.pretty {
+            self.newline();
+        }
+    }
+
+    /// Starts the `n`th entry of an object, its key written.
+    fn key(&mut self, n: usize, k: &str) {
+        self.item(n);
+        self.out.string(k);
+        self.out.raw(if self.pretty { b": " } else { b":" });
+    }
+
+    fn value(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort_unstable();
+                self.open(b'{');
+                for (n, k) in keys.iter().enumerate() {
+                    self.key(n, k);
+                    self.value(&map[*k]);
+                }
+                self.close(b'}', keys.len());
+            }
+            Value::Array(items) => {
+                self.open(b'[');
+                for (n, v) in items.iter().enumerate() {
+                    self.item(n);
+                    self.value(v);
+                }
+                self.close(b']', items.len());
+            }
+            Value::String(s) => self.out.string(s),
+            Value::Number(n) => self.out.number(n),
+            Value::Bool(true) => self.out.raw(b"true"),
+            Value::Bool(false) => self.out.raw(b"false"),
+            Value::Null => self.out.raw(b"null"),
+        }
+    }
+
+    /// One part of a bundle, through its own small `Value` (never the
+    /// whole bundle's).
+    fn part<T: serde::Serialize>(&mut self, part: &T) {
+        let value = serde_json::to_value(part).unwrap_or_default();
+        self.value(&value);
+    }
+
+    fn map<'a, T: serde::Serialize + 'a>(
+        &mut self,
+        entries: impl Iterator<Item = (&'a String, &'a T)>,
+    ) {
+        self.open(b'{');
+        let mut n = 0;
+        for (k, v) in entries {
+            self.key(n, k);
+            self.part(v);
+            n += 1;
+        }
+        self.close(b'}', n);
+    }
+
+    fn list<T: serde::Serialize>(&mut self, items: &[T]) {
+        self.open(b'[');
+        for (n, v) in items.iter().enumerate() {
+            self.item(n);
+            self.part(v);
+        }
+        self.close(b']', items.len());
+    }
+
+    /// Writes `b` with its keys sorted at every level, part by part: the
+    /// same bytes as its whole `serde_json::Value` written sorted, without
+    /// that `Value`. The top-level keys are `Bundle`'s fields in sorted
+    /// order (a test holds them to the serialized bundle's); `digest` is
+    /// left out when `with_digest` is false.
+    fn bundle(&mut self, b: &super::Bundle, with_digest: bool) {
+        self.open(b'{');
+        let mut n = 0;
+        let mut key = |json: &mut Self, k: &str| {
+            json.key(n, k);
+            n += 1;
+        };
+        key(self, "actions");
+        self.map(b.actions.iter());
+        if with_digest {
+            key(self, "digest");
+            self.out.string(&b.digest);
+        }
+        if !b.excluded_policies.is_empty() {
+            key(self, "excluded_policies");
+            self.list(&b.excluded_policies);
+        }
+        key(self, "format");
+        self.out.string(&b.format);
+        key(self, "issues");
+        self.part(&b.issues);
+        key(self, "lanes");
+        self.map(b.lanes.iter());
+        key(self, "lowered_checks");
+        self.list(&b.lowered_checks);
+        key(self, "products");
+        self.map(b.products.iter());
+        key(self, "rules");
+        self.list(&b.rules);
+        key(self, "sources");
+        self.list(&b.sources);
+        key(self, "version");
+        self.part(&b.version);
+        self.close(b'}', n);
+    }
+}
+
+/// `sha256:<hex>` of the canonical form of `b` without its `digest`: what
+/// [`digest_of`] gives for the bundle's `Value`, streamed part by part.
+pub fn bundle_digest(b: &super::Bundle) -> String {
+    let mut json = Json {
+        out: HashWriter::new(),
+        pretty: false,
+        depth: 0,
+    };
+    json.bundle(b, false);
+    json.out.finish()
+}
+
+/// The pretty-printed JSON of `b` with sorted keys and a final newline:
+/// what [`to_pretty_json`] gives for the bundle's `Value`, written part by
+/// part.
+pub fn bundle_pretty(b: &super::Bundle) -> String {
+    let mut json = Json {
+        out: Vec::new(),
+        pretty: true,
+        depth: 0,
+    };
+    json.bundle(b, true);
+    json.out.push(b'\n');
+    // Only UTF-8 text and ASCII punctuation were written.
+    String::from_utf8(json.out).unwrap_or_default()
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -576,6 +754,72 @@ mod tests {
                 scan(text.as_bytes()).unwrap().computed,
                 reference_digest(&value)
             );
+        }
+    }
+
+    /// The committed bundle fixtures, read back.
+    fn fixture_bundles() -> Vec<(String, crate::bundle::Bundle)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            out.push((text.clone(), serde_json::from_str(&text).unwrap()));
+        }
+        assert!(out.len() >= 3);
+        out
+    }
+
+    /// The streamed writers against the whole-`Value` path they replace.
+    fn assert_streamed_as_whole_value(b: &crate::bundle::Bundle) {
+        let value = serde_json::to_value(b).unwrap();
+        assert_eq!(bundle_pretty(b), to_pretty_json(&value));
+        assert_eq!(bundle_digest(b), digest_of(&value));
+    }
+
+    #[test]
+    fn streamed_bundle_is_the_committed_fixtures_byte_for_byte() {
+        for (text, b) in fixture_bundles() {
+            assert_eq!(bundle_pretty(&b), text);
+            assert_eq!(bundle_digest(&b), b.digest);
+            assert_streamed_as_whole_value(&b);
+        }
+    }
+
+    #[test]
+    fn streamed_bundle_writes_every_top_level_key() {
+        for (_, mut b) in fixture_bundles() {
+            for excluded in [vec![], vec!["a.policy".to_string()]] {
+                b.excluded_policies = excluded;
+                b.issues = None;
+                let written: Value = serde_json::from_str(&bundle_pretty(&b)).unwrap();
+                let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+                assert_eq!(keys(&written), keys(&serde_json::to_value(&b).unwrap()));
+                assert_streamed_as_whole_value(&b);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn streamed_bundle_equals_the_whole_value_path(
+            extras in prop::collection::vec(
+                prop::collection::btree_map("[a-z_\u{e9}\"]{1,8}", arb_json(), 0..4), 0..6),
+            issues in proptest::option::of("[a-z:/\u{e9}\"\\\\]{0,12}"),
+            excluded in prop::collection::vec("[a-z/\u{1}]{1,6}\\.policy", 0..3),
+            doc in proptest::option::of("[a-z\n\t\"\u{1F600}]{0,12}"),
+        ) {
+            for (_, mut b) in fixture_bundles() {
+                for (lane, extra) in b.lanes.values_mut().zip(&extras) {
+                    lane.extra = extra.clone().into_iter().collect();
+                }
+                b.issues = issues.clone();
+                b.excluded_policies = excluded.clone();
+                if let Some(rule) = b.rules.first_mut() {
+                    rule.doc = doc.clone();
+                }
+                assert_streamed_as_whole_value(&b);
+            }
         }
     }
 }

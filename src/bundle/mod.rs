@@ -30,8 +30,7 @@ use std::collections::BTreeMap;
 /// A message when the bundle cannot be serialized, or when its text would
 /// be larger than [`load::MAX_BUNDLE_BYTES`] (the runtime would refuse it).
 pub fn to_text(b: &Bundle) -> Result<String, String> {
-    let value = serde_json::to_value(b).map_err(|e| e.to_string())?;
-    let text = to_pretty_json(&value);
+    let text = canonical::bundle_pretty(b);
     if text.len() > load::MAX_BUNDLE_BYTES {
         return Err(format!(
             "the bundle would be {} bytes, over the {} bytes the runtime loads",

@@ -149,9 +149,72 @@ struct RawAction {
 struct RawProduct {
     context: Spanned<String>,
     #[serde(default)]
-    events: BTreeMap<String, Spanned<String>>,
+    events: Entries<Spanned<String>>,
     #[serde(default)]
-    lanes: BTreeMap<String, Spanned<BTreeMap<String, serde_json::Value>>>,
+    lanes: Entries<Spanned<Entries<serde_json::Value>>>,
+}
+
+/// A YAML mapping with text keys, read as a map is (sorted by key, the
+/// last of equal keys kept) into one vector: a product's few events and
+/// lanes, and a lane's few fields, cost their entries rather than a map
+/// node each (a `BTreeMap` node holds room for eleven).
+struct Entries<V>(Vec<(String, V)>);
+
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
+impl<V> Entries<V> {
+    /// The value of `key`. Linear: for the few keys of one mapping.
+    fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entries in key order.
+    fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = Entries<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                // As `BTreeMap` says it, so that messages do not change.
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out: Vec<(String, V)> = Vec::new();
+                while let Some((k, v)) = a.next_entry()? {
+                    out.push((k, v));
+                }
+                // Sorted, the last of equal keys kept (as `BTreeMap::insert`
+                // keeps it): a stable sort, then each run of equal keys
+                // reduced to its last entry.
+                out.sort_by(|x, y| x.0.cmp(&y.0));
+                let mut kept: Vec<(String, V)> = Vec::with_capacity(out.len());
+                for entry in out {
+                    match kept.last_mut() {
+                        Some(last) if last.0 == entry.0 => *last = entry,
+                        _ => kept.push(entry),
+                    }
+                }
+                Ok(Entries(kept))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
 }
 
 struct Loader<'a> {
@@ -404,7 +467,11 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
 
     let mut products = BTreeMap::new();
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
-    for (pname, p) in &raw.products {
+    // Each product's raw form is dropped once converted, so that the raw
+    // and the loaded inventory are not both held whole.
+    for (pname, p) in raw.products {
+        let pname = &pname;
+        let p = &p;
         let pspan = l.key_span(pname, l.span(p));
         if !is_product_name(pname) {
             l.bad_name(
@@ -422,7 +489,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             continue;
         }
         let mut events = BTreeMap::new();
-        for (ename, state) in &p.value.events {
+        for (ename, state) in p.value.events.iter() {
             let s = l.span(state);
             let st = match state.value.as_str() {
                 "pending" => EventState::Pending,
@@ -451,7 +518,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
                 span: pspan,
             },
         );
-        for (instance, fields) in &p.value.lanes {
+        for (instance, fields) in p.value.lanes.iter() {
             let vspan = l.span(fields);
             let span = l.key_span(instance, vspan);
             let key = format!("{context}/{instance}");
@@ -536,7 +603,7 @@ impl Loader<'_> {
         product: &str,
         context: &str,
         instance: &str,
-        fields: &BTreeMap<String, serde_json::Value>,
+        fields: &Entries<serde_json::Value>,
         span: Span,
     ) -> Option<Lane> {
         let key = format!("{context}/{instance}");
@@ -612,7 +679,7 @@ impl Loader<'_> {
         }
         allowed_sources.sort();
         let mut extra = BTreeMap::new();
-        for (k, v) in fields {
+        for (k, v) in fields.iter() {
             if LANE_KEYS.contains(&k.as_str()) {
                 continue;
             }
@@ -703,12 +770,7 @@ impl Loader<'_> {
     /// Checks the optional `monitoring_intent`: one of Launchplane's three
     /// values, and never `prelaunch` on a live lane (Launchplane would let a
     /// prelaunch rebuild record be enabled on it).
-    fn monitoring_intent(
-        &mut self,
-        fields: &BTreeMap<String, serde_json::Value>,
-        lane: Span,
-        phase: Phase,
-    ) {
+    fn monitoring_intent(&mut self, fields: &Entries<serde_json::Value>, lane: Span, phase: Phase) {
         let Some(intent) = self.enum_field(
             fields,
             lane,
@@ -737,7 +799,7 @@ impl Loader<'_> {
 
     fn enum_field<T>(
         &mut self,
-        fields: &BTreeMap<String, serde_json::Value>,
+        fields: &Entries<serde_json::Value>,
         lane: Span,
         name: &str,
         all: &[&str],
@@ -824,5 +886,36 @@ fn show(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) if s.is_empty() => "an empty string".into(),
         serde_json::Value::String(s) => format!("`{s}`"),
         other => format!("`{other}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entries;
+    use std::collections::BTreeMap;
+
+    /// `Entries` reads a mapping exactly as a `BTreeMap` does: the same
+    /// entries in the same order, the same errors.
+    #[test]
+    fn entries_read_as_a_map_does() {
+        for text in [
+            "b: 1\na: 2\nc: [x]\n",
+            "1: one\n\"1\": quoted\n'01': other\n",
+            "z: {q: 1}\ny: ~\nx: \"\"\n",
+            "{}\n",
+            "5\n",
+            "[a, b]\n",
+        ] {
+            let map = crate::yaml::read::<BTreeMap<String, serde_json::Value>>(text);
+            let entries = crate::yaml::read::<Entries<serde_json::Value>>(text);
+            match (map, entries) {
+                (Ok(map), Ok(entries)) => {
+                    let map: Vec<_> = map.into_iter().collect();
+                    assert_eq!(map, entries.0, "{text}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+                (a, b) => panic!("{text}: {:?} against {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
     }
 }

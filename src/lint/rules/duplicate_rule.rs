@@ -29,7 +29,10 @@ use crate::lint::LintContext;
 use crate::model::normalize_phrase;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
-use std::collections::HashMap;
+/// The index's maps hash with foldhash (randomly seeded, so keys written
+/// to collide cannot be chosen in advance): they are only looked up, never
+/// iterated, so the hasher cannot change what is reported.
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 fn diagnostic(rule: &Rule, by: &Rule) -> Diagnostic {
     Diagnostic::new(
@@ -52,23 +55,74 @@ fn condition(c: &Retire) -> String {
 }
 
 /// What [`covers`] compares of a rule, normalized: two rules with the same
-/// signature (that do cover each other) allow the same requests.
+/// signature (that do cover each other) allow the same requests. Conditions
+/// and phrases are by their ids in [`Names`].
 #[derive(PartialEq, Eq, Hash)]
 struct Signature<'a> {
     actions: Vec<&'a str>,
     lanes: &'a [String],
     requires: Vec<&'a str>,
-    until: Vec<String>,
-    phrases: Option<Vec<String>>,
+    until: Vec<usize>,
+    phrases: Option<Vec<usize>>,
 }
 
-fn signature(r: &Rule) -> Signature<'_> {
+/// Conditions and normalized phrases by id, each text once: the index
+/// then compares and hashes numbers, and holds no text of its own.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, usize>,
+    texts: Vec<String>,
+}
+
+impl Names {
+    fn id(&mut self, text: String) -> usize {
+        if let Some(&id) = self.ids.get(&text) {
+            return id;
+        }
+        let id = self.texts.len();
+        self.texts.push(text.clone());
+        self.ids.insert(text, id);
+        id
+    }
+}
+
+/// A rule's conditions (in `until` order) and, per lane (in `lanes`
+/// order), the id of its normalized phrase if it has one there.
+struct Interned {
+    conditions: Vec<usize>,
+    phrases: Vec<Option<usize>>,
+}
+
+fn intern(r: &Rule, conditions: &mut Names, phrases: &mut Names) -> Interned {
+    Interned {
+        conditions: r
+            .until
+            .iter()
+            .map(|c| conditions.id(condition(c)))
+            .collect(),
+        phrases: r
+            .lanes
+            .iter()
+            .map(|l| r.phrases.get(l).map(|p| phrases.id(normalize_phrase(p))))
+            .collect(),
+    }
+}
+
+/// The rule's phrase ids per lane, a missing phrase as the empty one's
+/// (`empty`), when it asks a phrase.
+fn phrase_ids(r: &Rule, names: &Interned, empty: usize) -> Option<Vec<usize>> {
+    r.confirm
+        .as_ref()
+        .map(|_| names.phrases.iter().map(|p| p.unwrap_or(empty)).collect())
+}
+
+fn signature<'a>(r: &'a Rule, names: &Interned, empty: usize) -> Signature<'a> {
     fn sorted(mut v: Vec<&str>) -> Vec<&str> {
         v.sort_unstable();
         v.dedup();
         v
     }
-    let mut until: Vec<String> = r.until.iter().map(condition).collect();
+    let mut until = names.conditions.clone();
     until.sort_unstable();
     until.dedup();
     Signature {
@@ -76,17 +130,7 @@ fn signature(r: &Rule) -> Signature<'_> {
         lanes: &r.lanes,
         requires: sorted(r.requires.iter().map(|p| p.name.as_str()).collect()),
         until,
-        phrases: r.confirm.as_ref().map(|_| {
-            r.lanes
-                .iter()
-                .map(|l| {
-                    r.phrases
-                        .get(l)
-                        .map(|p| normalize_phrase(p))
-                        .unwrap_or_default()
-                })
-                .collect()
-        }),
+        phrases: phrase_ids(r, names, empty),
     }
 }
 
@@ -113,8 +157,15 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         comparisons += 1;
         covers(outer, inner)
     };
+    let mut condition_names = Names::default();
+    let mut phrase_names = Names::default();
+    let empty = phrase_names.id(String::new());
+    let names: Vec<Interned> = allows
+        .iter()
+        .map(|r| intern(r, &mut condition_names, &mut phrase_names))
+        .collect();
     // Group identical rules under the first of them (its representative).
-    let mut groups: HashMap<Signature, usize> = HashMap::new();
+    let mut groups: HashMap<Signature, usize> = HashMap::default();
     let mut rep: Vec<usize> = Vec::with_capacity(allows.len());
     for (i, a) in allows.iter().enumerate() {
         // A rule that names no lane or no action is never reported.
@@ -122,21 +173,22 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             rep.push(i);
             continue;
         }
-        let r = *groups.entry(signature(a)).or_insert(i);
+        let r = *groups.entry(signature(a, &names[i], empty)).or_insert(i);
         let same = r == i || (check(allows[r], a) && check(a, allows[r]));
         rep.push(if same { r } else { i });
     }
+    drop(groups);
     let reps = || (0..allows.len()).filter(|&i| rep[i] == i);
     // How often each condition and each (lane, action) pair occurs.
-    let mut condition_count: HashMap<String, usize> = HashMap::new();
-    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut condition_count: Vec<usize> = vec![0; condition_names.texts.len()];
+    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::default();
     for j in reps() {
         let b = allows[j];
-        let mut conds: Vec<String> = b.until.iter().map(condition).collect();
+        let mut conds = names[j].conditions.clone();
         conds.sort_unstable();
         conds.dedup();
         for c in conds {
-            *condition_count.entry(c).or_default() += 1;
+            condition_count[c] += 1;
         }
         let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
         actions.sort_unstable();
@@ -147,35 +199,32 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             }
         }
     }
-    type Key<'a> = (&'a str, &'a str, Option<String>, Option<String>);
-    let mut index: HashMap<Key, Vec<usize>> = HashMap::new();
+    type Key<'a> = (&'a str, &'a str, Option<usize>, Option<usize>);
+    let mut index: HashMap<Key, Vec<usize>> = HashMap::default();
     for j in reps() {
         let b = allows[j];
-        let rarest = b
-            .until
+        // The rarest condition; of equally rare ones, the first in text order.
+        let rarest = names[j]
+            .conditions
             .iter()
-            .map(condition)
-            .min_by_key(|c| (condition_count.get(c).copied().unwrap_or(0), c.clone()));
+            .copied()
+            .min_by_key(|&c| (condition_count[c], &condition_names.texts[c]));
         let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
         actions.sort_unstable();
         actions.dedup();
-        for lane in &b.lanes {
-            let phrase = b.confirm.as_ref().map(|_| {
-                b.phrases
-                    .get(lane)
-                    .map(|p| normalize_phrase(p))
-                    .unwrap_or_default()
-            });
+        let phrases = phrase_ids(b, &names[j], empty);
+        for (k, lane) in b.lanes.iter().enumerate() {
+            let phrase = phrases.as_ref().map(|p| p[k]);
             for action in &actions {
                 index
-                    .entry((lane.as_str(), action, phrase.clone(), rarest.clone()))
+                    .entry((lane.as_str(), action, phrase, rarest))
                     .or_default()
                     .push(j);
             }
         }
     }
     // The first rule that covers each representative (None: none does).
-    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::new();
+    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::default();
     let mut found = Vec::new();
     for (i, a) in allows.iter().enumerate() {
         let r = rep[i];
@@ -189,15 +238,20 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         let pair = a
             .lanes
             .iter()
-            .flat_map(|l| a.actions.iter().map(move |x| (l.as_str(), x.name.as_str())))
-            .min_by_key(|p| pair_count.get(p).copied().unwrap_or(0));
-        let Some((lane, action)) = pair else {
+            .enumerate()
+            .flat_map(|(k, l)| {
+                a.actions
+                    .iter()
+                    .map(move |x| (k, l.as_str(), x.name.as_str()))
+            })
+            .min_by_key(|&(_, l, x)| pair_count.get(&(l, x)).copied().unwrap_or(0));
+        let Some((k, lane, action)) = pair else {
             first_cover.insert(i, None);
             continue;
         };
-        let phrases = [None, a.phrases.get(lane).map(|p| normalize_phrase(p))];
-        let conditions: Vec<Option<String>> = std::iter::once(None)
-            .chain(a.until.iter().map(|c| Some(condition(c))))
+        let phrases = [None, names[i].phrases[k]];
+        let conditions: Vec<Option<usize>> = std::iter::once(None)
+            .chain(names[i].conditions.iter().map(|&c| Some(c)))
             .collect();
         let mut candidates: Vec<usize> = Vec::new();
         for phrase in phrases
@@ -205,7 +259,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             .filter(|p| p.is_none() || a.confirm.is_some())
         {
             for cond in &conditions {
-                let key = (lane, action, phrase.clone(), cond.clone());
+                let key = (lane, action, *phrase, *cond);
                 candidates.extend(index.get(&key).into_iter().flatten());
             }
         }
