@@ -485,6 +485,386 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
+/// Deserializes a `T` from `bytes` and computes [`digest_of`] the document
+/// in the same pass, as [`scan`] does, with no tree built in between: the
+/// typed reader's every step is also written, in canonical form, into the
+/// hash.
+///
+/// `None` whenever the fast path cannot vouch for the result: the bytes
+/// are not JSON, the top level is not an object, a key is out of order or
+/// written twice, or `T` refuses what it reads. The caller then takes the
+/// slow path ([`scan`], then a separate parse), which says precisely what
+/// is wrong; a `Some` is exactly what that path would read and hash.
+pub(crate) fn parse_hashed<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Option<(T, String)> {
+    let mut out = HashWriter::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let tee = Tee {
+        de: &mut de,
+        out: &mut out,
+        comma: false,
+        top: true,
+    };
+    let value = T::deserialize(tee).ok()?;
+    de.end().ok()?;
+    Some((value, out.finish()))
+}
+
+/// A deserializer that hands what it reads to the typed reader and writes
+/// its canonical form into the hash. `top` marks the document itself: it
+/// must be an object, and its `digest` is left out of the hash. `comma`
+/// asks for a `,` before the value (see [`Canon`]).
+struct Tee<'a, D> {
+    de: D,
+    out: &'a mut HashWriter,
+    comma: bool,
+    top: bool,
+}
+
+impl<'a, D> Tee<'a, D> {
+    fn visitor<V>(self, v: V) -> (D, TeeVisitor<'a, V>) {
+        (
+            self.de,
+            TeeVisitor {
+                v,
+                out: self.out,
+                comma: self.comma,
+                top: self.top,
+            },
+        )
+    }
+}
+
+/// Forwards `deserialize_*` methods to the wrapped deserializer, with the
+/// visitor wrapped.
+macro_rules! forward_tee {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                let (de, v) = self.visitor(visitor);
+                de.$method($($arg,)* v)
+            }
+        )*
+    };
+}
+
+impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Tee<'_, D> {
+    type Error = D::Error;
+
+    forward_tee! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_u8(), deserialize_u16(),
+        deserialize_u32(), deserialize_u64(), deserialize_f32(), deserialize_f64(),
+        deserialize_char(), deserialize_str(), deserialize_string(), deserialize_bytes(),
+        deserialize_byte_buf(), deserialize_option(), deserialize_unit(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_seq(), deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_identifier(),
+    }
+
+    /// Ignored values are still hashed: read as any value.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let (de, v) = self.visitor(visitor);
+        de.deserialize_any(v)
+    }
+
+    /// An enum of the bundle is a string naming a unit variant; anything
+    /// else is left to the slow path.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        if self.top {
+            return Err(de::Error::custom("not an object"));
+        }
+        let key = self.de.deserialize_str(KeySeed)?;
+        if self.comma {
+            self.out.raw(b",");
+        }
+        key.write_to(self.out);
+        self.out.drain();
+        match key {
+            Key::Borrowed(s) => {
+                de::value::BorrowedStrDeserializer::new(s).deserialize_enum(name, variants, visitor)
+            }
+            Key::Owned(s) => {
+                de::value::StringDeserializer::new(s).deserialize_enum(name, variants, visitor)
+            }
+        }
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.de.is_human_readable()
+    }
+}
+
+/// A visitor that writes each value it is given into the hash, then hands
+/// it to the typed reader's visitor `v`.
+struct TeeVisitor<'a, V> {
+    v: V,
+    out: &'a mut HashWriter,
+    comma: bool,
+    top: bool,
+}
+
+impl<V> TeeVisitor<'_, V> {
+    /// Writes the pending comma; refuses a document that is not an object.
+    fn start<E: de::Error>(&mut self, object: bool) -> Result<(), E> {
+        if self.top && !object {
+            return Err(de::Error::custom("not an object"));
+        }
+        if std::mem::take(&mut self.comma) {
+            self.out.raw(b",");
+        }
+        Ok(())
+    }
+
+    fn number<E: de::Error>(&mut self, n: &serde_json::Number) -> Result<(), E> {
+        self.start(false)?;
+        self.out.number(n);
+        Ok(())
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.v.expecting(f)
+    }
+
+    fn visit_bool<E: de::Error>(mut self, x: bool) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(if x { b"true" } else { b"false" });
+        self.v.visit_bool(x)
+    }
+
+    fn visit_i64<E: de::Error>(mut self, x: i64) -> Result<V::Value, E> {
+        self.number(&x.into())?;
+        self.v.visit_i64(x)
+    }
+
+    fn visit_u64<E: de::Error>(mut self, x: u64) -> Result<V::Value, E> {
+        self.number(&x.into())?;
+        self.v.visit_u64(x)
+    }
+
+    fn visit_f64<E: de::Error>(mut self, x: f64) -> Result<V::Value, E> {
+        // As [`Canon::visit_f64`].
+        match serde_json::Number::from_f64(x) {
+            Some(n) => self.number(&n)?,
+            None => {
+                self.start(false)?;
+                self.out.raw(b"null");
+            }
+        }
+        self.v.visit_f64(x)
+    }
+
+    fn visit_str<E: de::Error>(mut self, x: &str) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.string(x);
+        self.v.visit_str(x)
+    }
+
+    /// As [`Canon::visit_borrowed_str`]: written as is.
+    fn visit_borrowed_str<E: de::Error>(mut self, x: &'de str) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"\"");
+        self.out.raw(x.as_bytes());
+        self.out.raw(b"\"");
+        self.out.drain();
+        self.v.visit_borrowed_str(x)
+    }
+
+    fn visit_string<E: de::Error>(mut self, x: String) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.string(&x);
+        self.v.visit_string(x)
+    }
+
+    fn visit_none<E: de::Error>(mut self) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"null");
+        self.v.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(mut self) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"null");
+        self.v.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.v.visit_some(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: self.top,
+        })
+    }
+
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.v.visit_newtype_struct(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: self.top,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, seq: A) -> Result<V::Value, A::Error> {
+        self.start(false)?;
+        self.out.raw(b"[");
+        let value = self.v.visit_seq(TeeSeq {
+            seq,
+            out: &mut *self.out,
+            first: true,
+        })?;
+        self.out.raw(b"]");
+        Ok(value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, map: A) -> Result<V::Value, A::Error> {
+        self.start(true)?;
+        self.out.raw(b"{");
+        let value = self.v.visit_map(TeeMap {
+            map,
+            out: &mut *self.out,
+            prev: None,
+            written: 0,
+            top: self.top,
+            skip: false,
+        })?;
+        self.out.raw(b"}");
+        Ok(value)
+    }
+}
+
+/// A [`DeserializeSeed`] whose value is read through a [`Tee`].
+struct TeeSeed<'a, S> {
+    seed: S,
+    out: &'a mut HashWriter,
+    comma: bool,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for TeeSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: false,
+        })
+    }
+}
+
+/// The elements of an array, each read through a [`Tee`].
+struct TeeSeq<'a, A> {
+    seq: A,
+    out: &'a mut HashWriter,
+    first: bool,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for TeeSeq<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        let value = self.seq.next_element_seed(TeeSeed {
+            seed,
+            out: &mut *self.out,
+            comma: !self.first,
+        })?;
+        if value.is_some() {
+            self.first = false;
+        }
+        Ok(value)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+/// The entries of an object: keys must arrive in strictly increasing order
+/// (which also refuses a key written twice); each value is read through a
+/// [`Tee`]. At the top level, `digest`'s value is hashed into a sink that
+/// is thrown away.
+struct TeeMap<'a, 'de, A> {
+    map: A,
+    out: &'a mut HashWriter,
+    prev: Option<Key<'de>>,
+    written: usize,
+    top: bool,
+    /// The current value is the top-level `digest`.
+    skip: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(key) = self.map.next_key_seed(KeySeed)? else {
+            return Ok(None);
+        };
+        if self
+            .prev
+            .as_ref()
+            .is_some_and(|p| p.as_str() >= key.as_str())
+        {
+            return Err(de::Error::custom("keys out of order"));
+        }
+        self.skip = self.top && key.as_str() == "digest";
+        if !self.skip {
+            if self.written > 0 {
+                self.out.raw(b",");
+            }
+            key.write_to(self.out);
+            self.out.raw(b":");
+            self.written += 1;
+        }
+        let value = match &key {
+            Key::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s))?,
+            Key::Owned(s) => seed.deserialize(de::value::StrDeserializer::new(s))?,
+        };
+        self.prev = Some(key);
+        Ok(Some(value))
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        if std::mem::take(&mut self.skip) {
+            let mut discard = HashWriter::new();
+            return self.map.next_value_seed(TeeSeed {
+                seed,
+                out: &mut discard,
+                comma: false,
+            });
+        }
+        self.map.next_value_seed(TeeSeed {
+            seed,
+            out: &mut *self.out,
+            comma: false,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,8 +920,41 @@ mod tests {
                 let parsed: Value = serde_json::from_str(&text).unwrap();
                 let scanned = scan(text.as_bytes()).unwrap();
                 prop_assert_eq!(&scanned.computed, &reference_digest(&parsed));
-                prop_assert_eq!(scanned.top, Top::of(&parsed));
+                prop_assert_eq!(&scanned.top, &Top::of(&parsed));
+                // The typed one-pass reader hashes as the scan does, and reads
+                // what a plain parse reads; it takes only objects.
+                let hashed = parse_hashed::<Value>(text.as_bytes());
+                if parsed.is_object() {
+                    prop_assert_eq!(hashed, Some((parsed, scanned.computed)));
+                } else {
+                    prop_assert_eq!(hashed, None);
+                }
             }
+        }
+    }
+
+    #[test]
+    fn the_one_pass_reader_refuses_what_the_scan_cannot_vouch_for() {
+        for bad in [
+            &br#"{"b": 1, "a": 2}"#[..],
+            br#"{"a": 1, "a": 2}"#,
+            br#"{"a": 1,"#,
+            br#"{"a": 1} x"#,
+            b"[1, 2]",
+            b"null",
+            b"\"text\"",
+        ] {
+            assert_eq!(parse_hashed::<Value>(bad), None, "{bad:?}");
+        }
+        // Only the top level's `digest` is left out, as by the scan.
+        for text in [
+            &br#"{"a": {"digest": 1}, "digest": "x", "z": [true, null, 1.5, -2]}"#[..],
+            br#"{"digest": "x"}"#,
+            br#"{"k\u0065y": "caf\u00e9 \/", "l": "\u0001"}"#,
+        ] {
+            let (value, computed) = parse_hashed::<Value>(text).expect("an object");
+            assert_eq!(computed, scan(text).unwrap().computed);
+            assert_eq!(computed, digest_of(&value));
         }
     }
 
