@@ -2,6 +2,14 @@
 //! output format and maps outcomes to the contract's exit codes
 //! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
 
+/// mimalloc rather than the system allocator: loading a bundle makes
+/// hundreds of thousands of small allocations, and with mimalloc `decide`
+/// on a 10,000-rule bundle takes 30 times fewer page faults and about 1.4
+/// times less time as a whole process (docs/performance.md). The library
+/// leaves the allocator to whoever embeds it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lanepolicy::bundle::load::MAX_BUNDLE_BYTES;
 use lanepolicy::bundle::{self, BundleError};
