@@ -2,16 +2,18 @@
 //! digest is computed over this form, so it does not depend on how a file
 //! was pretty-printed or on map ordering in any library.
 //!
-//! The digest is streamed into SHA-256: nothing is cloned or rendered into
-//! a string first. `scan` goes further and hashes a bundle straight from
-//! its bytes in one pass, which is what makes loading a large bundle cheap;
-//! it gives up (and the caller falls back to a [`Value`]) only when the
-//! bytes have keys out of order, which `lanepolicy build` never writes.
+//! The digest is computed two ways, both streamed into SHA-256 (nothing is
+//! cloned or rendered into a string first): [`digest_of`] a [`Value`], for
+//! `build` and for the loader's step-by-step path, and `parse_hashed`,
+//! which reads a bundle into its types and hashes it in the same pass over
+//! its bytes, which is what makes loading a large bundle cheap. The second
+//! gives up (and the loader falls back to a [`Value`]) when the bytes have
+//! keys out of order, which `lanepolicy build` never writes. A property
+//! test holds the two equal.
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::cell::Cell;
 use std::fmt;
 
 /// `value` with every object's keys in sorted order.
@@ -200,16 +202,6 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// What [`scan`] reads from a bundle's bytes in one pass.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Scanned {
-    /// The top-level `format`, `version` and `digest` values as written, or
-    /// `None` when the top level is not an object.
-    pub top: Option<Top>,
-    /// [`digest_of`] the whole document.
-    pub computed: String,
-}
-
 /// The envelope fields of a bundle, as written.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Top {
@@ -227,203 +219,6 @@ impl Top {
             version: map.get("version").cloned(),
             digest: map.get("digest").cloned(),
         })
-    }
-}
-
-/// Why [`scan`] stopped.
-#[derive(Debug)]
-pub(crate) enum ScanError {
-    /// The bytes are not JSON.
-    Json(serde_json::Error),
-    /// Keys are not in strictly increasing order somewhere (a hand-edited
-    /// or foreign bundle, or a duplicated key): hash through a [`Value`].
-    Unsorted,
-}
-
-/// Parses `bytes` as JSON and computes [`digest_of`] it in the same pass,
-/// without building a tree, while keys arrive sorted.
-pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
-    let unsorted = Cell::new(false);
-    let mut out = HashWriter::new();
-    let mut top = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = Canon {
-        out: &mut out,
-        unsorted: &unsorted,
-        top: Some(&mut top),
-        comma: false,
-    };
-    let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
-    match parsed {
-        Ok(()) => Ok(Scanned {
-            top,
-            computed: out.finish(),
-        }),
-        Err(_) if unsorted.get() => Err(ScanError::Unsorted),
-        Err(e) => Err(ScanError::Json(e)),
-    }
-}
-
-/// Writes one JSON value in canonical form as it is parsed. At the top
-/// level (`top` is set) it also captures the envelope fields and leaves
-/// `digest` out of the hash.
-///
-/// `comma` asks for a `,` before the value: an array only learns that
-/// another element follows when that element starts.
-struct Canon<'a> {
-    out: &'a mut HashWriter,
-    unsorted: &'a Cell<bool>,
-    top: Option<&'a mut Option<Top>>,
-    comma: bool,
-}
-
-impl Canon<'_> {
-    fn write<E: de::Error>(&mut self, bytes: &[u8]) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.raw(bytes);
-        Ok(())
-    }
-
-    fn string<E: de::Error>(&mut self, s: &str) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.string(s);
-        Ok(())
-    }
-
-    fn number<E: de::Error>(&mut self, n: serde_json::Number) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.number(&n);
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Canon<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Canon<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
-        self.write(if v { b"true" } else { b"false" })
-    }
-
-    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
-        self.number(v.into())
-    }
-
-    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
-        self.number(v.into())
-    }
-
-    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
-        // Exactly as a `Value` holding this number serializes (not finite: null).
-        match serde_json::Number::from_f64(v) {
-            Some(n) => self.number(n),
-            None => self.write(b"null"),
-        }
-    }
-
-    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.string(v)
-    }
-
-    /// A string borrowed from the input had no escapes there, and the
-    /// reader refuses raw control characters: it needs no escaping.
-    fn visit_borrowed_str<E: de::Error>(mut self, v: &'de str) -> Result<(), E> {
-        self.write(b"\"")?;
-        self.out.raw(v.as_bytes());
-        self.out.raw(b"\"");
-        self.out.drain();
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
-        self.write(b"null")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        self.write(b"[")?;
-        let mut comma = false;
-        while seq
-            .next_element_seed(Canon {
-                out: &mut *self.out,
-                unsorted: self.unsorted,
-                top: None,
-                comma,
-            })?
-            .is_some()
-        {
-            comma = true;
-        }
-        self.write(b"]")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let mut envelope = self.top.as_ref().map(|_| Top::default());
-        self.write(b"{")?;
-        let mut prev: Option<Key<'de>> = None;
-        let mut written = 0usize;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if prev.as_ref().is_some_and(|p| p.as_str() >= key.as_str()) {
-                self.unsorted.set(true);
-                return Err(de::Error::custom("keys out of order"));
-            }
-            if let Some(env) = envelope.as_mut() {
-                let slot = match key.as_str() {
-                    "format" => Some(&mut env.format),
-                    "version" => Some(&mut env.version),
-                    "digest" => Some(&mut env.digest),
-                    _ => None,
-                };
-                if let Some(slot) = slot {
-                    let value: Value = map.next_value()?;
-                    if key.as_str() != "digest" {
-                        if written > 0 {
-                            self.write(b",")?;
-                        }
-                        key.write_to(self.out);
-                        self.write(b":")?;
-                        write_canonical(&mut *self.out, &value, None);
-                        written += 1;
-                    }
-                    *slot = Some(value);
-                    prev = Some(key);
-                    continue;
-                }
-            }
-            if written > 0 {
-                self.write(b",")?;
-            }
-            key.write_to(self.out);
-            self.write(b":")?;
-            map.next_value_seed(Canon {
-                out: &mut *self.out,
-                unsorted: self.unsorted,
-                top: None,
-                comma: false,
-            })?;
-            written += 1;
-            prev = Some(key);
-        }
-        if let (Some(slot), Some(env)) = (self.top.take(), envelope) {
-            *slot = Some(env);
-        }
-        self.write(b"}")
     }
 }
 
@@ -486,14 +281,15 @@ impl<'de> Visitor<'de> for KeySeed {
 }
 
 /// Deserializes a `T` from `bytes` and computes [`digest_of`] the document
-/// in the same pass, as [`scan`] does, with no tree built in between: the
+/// in the same pass, with no tree built in between: the
 /// typed reader's every step is also written, in canonical form, into the
 /// hash.
 ///
 /// `None` whenever the fast path cannot vouch for the result: the bytes
 /// are not JSON, the top level is not an object, a key is out of order or
 /// written twice, or `T` refuses what it reads. The caller then takes the
-/// slow path ([`scan`], then a separate parse), which says precisely what
+/// slow path (a [`Value`] and [`digest_of`], then a separate parse), which
+/// says precisely what
 /// is wrong; a `Some` is exactly what that path would read and hash.
 pub(crate) fn parse_hashed<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Option<(T, String)> {
     let mut out = HashWriter::new();
@@ -512,7 +308,8 @@ pub(crate) fn parse_hashed<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Op
 /// A deserializer that hands what it reads to the typed reader and writes
 /// its canonical form into the hash. `top` marks the document itself: it
 /// must be an object, and its `digest` is left out of the hash. `comma`
-/// asks for a `,` before the value (see [`Canon`]).
+/// asks for a `,` before the value: an array only learns that another
+/// element follows when that element starts.
 struct Tee<'a, D> {
     de: D,
     out: &'a mut HashWriter,
@@ -655,7 +452,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, V> {
     }
 
     fn visit_f64<E: de::Error>(mut self, x: f64) -> Result<V::Value, E> {
-        // As [`Canon::visit_f64`].
+        // Exactly as a `Value` holding this number serializes (not finite:
+        // null).
         match serde_json::Number::from_f64(x) {
             Some(n) => self.number(&n)?,
             None => {
@@ -672,7 +470,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, V> {
         self.v.visit_str(x)
     }
 
-    /// As [`Canon::visit_borrowed_str`]: written as is.
+    /// A string borrowed from the input had no escapes there, and the
+    /// reader refuses raw control characters: it is written as is.
     fn visit_borrowed_str<E: de::Error>(mut self, x: &'de str) -> Result<V::Value, E> {
         self.start(false)?;
         self.out.raw(b"\"");
@@ -914,18 +713,15 @@ mod tests {
             }
             let expected = reference_digest(&value);
             prop_assert_eq!(digest_of(&value), expected.clone());
-            // Compact and pretty: the one-pass scan agrees with the digest of
-            // what the text parses to (floats need not survive a round trip).
+            // Compact and pretty: the one-pass reader reads what a plain
+            // parse reads and agrees with the digest of it (floats need not
+            // survive a round trip); it takes only objects.
             for text in [serde_json::to_string(&value).unwrap(), to_pretty_json(&value)] {
                 let parsed: Value = serde_json::from_str(&text).unwrap();
-                let scanned = scan(text.as_bytes()).unwrap();
-                prop_assert_eq!(&scanned.computed, &reference_digest(&parsed));
-                prop_assert_eq!(&scanned.top, &Top::of(&parsed));
-                // The typed one-pass reader hashes as the scan does, and reads
-                // what a plain parse reads; it takes only objects.
                 let hashed = parse_hashed::<Value>(text.as_bytes());
                 if parsed.is_object() {
-                    prop_assert_eq!(hashed, Some((parsed, scanned.computed)));
+                    let digest = reference_digest(&parsed);
+                    prop_assert_eq!(hashed, Some((parsed, digest)));
                 } else {
                     prop_assert_eq!(hashed, None);
                 }
@@ -934,7 +730,7 @@ mod tests {
     }
 
     #[test]
-    fn the_one_pass_reader_refuses_what_the_scan_cannot_vouch_for() {
+    fn the_one_pass_reader_refuses_what_it_cannot_vouch_for() {
         for bad in [
             &br#"{"b": 1, "a": 2}"#[..],
             br#"{"a": 1, "a": 2}"#,
@@ -946,47 +742,33 @@ mod tests {
         ] {
             assert_eq!(parse_hashed::<Value>(bad), None, "{bad:?}");
         }
-        // Only the top level's `digest` is left out, as by the scan.
+        // Only the top level's `digest` is left out, as by `digest_of`.
         for text in [
             &br#"{"a": {"digest": 1}, "digest": "x", "z": [true, null, 1.5, -2]}"#[..],
             br#"{"digest": "x"}"#,
             br#"{"k\u0065y": "caf\u00e9 \/", "l": "\u0001"}"#,
         ] {
             let (value, computed) = parse_hashed::<Value>(text).expect("an object");
-            assert_eq!(computed, scan(text).unwrap().computed);
             assert_eq!(computed, digest_of(&value));
+            assert_eq!(computed, reference_digest(&value));
         }
     }
 
     #[test]
-    fn scan_reports_unsorted_keys_and_bad_json() {
-        assert!(matches!(
-            scan(br#"{"b": 1, "a": 2}"#),
-            Err(ScanError::Unsorted)
-        ));
-        assert!(matches!(
-            scan(br#"{"a": 1, "a": 2}"#),
-            Err(ScanError::Unsorted)
-        ));
-        assert!(matches!(scan(br#"{"a": 1,"#), Err(ScanError::Json(_))));
-        assert!(matches!(scan(br#"{"a": 1} x"#), Err(ScanError::Json(_))));
-        assert_eq!(scan(b"[1, 2]").unwrap().top, None);
-    }
-
-    #[test]
     fn escaped_input_hashes_as_its_canonical_form() {
-        let a = scan(br#"{"k\u0065y": "caf\u00e9 \/"}"#).unwrap();
-        let b = scan("{\"key\":\"caf\u{e9} /\"}".as_bytes()).unwrap();
-        assert_eq!(a.computed, b.computed);
+        let a = parse_hashed::<Value>(br#"{"k\u0065y": "caf\u00e9 \/"}"#).unwrap();
+        let b = parse_hashed::<Value>("{\"key\":\"caf\u{e9} /\"}".as_bytes()).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
     fn long_arrays_across_buffer_edges_hash_the_same() {
         for n in [10_000usize, 16_383, 16_384, 21_845, 32_768, 40_000] {
-            let value = Value::from((0..n).map(|k| k % 10).collect::<Vec<_>>());
+            let items = Value::from((0..n).map(|k| k % 10).collect::<Vec<_>>());
+            let value = serde_json::json!({ "items": items });
             let text = serde_json::to_string(&value).unwrap();
             assert_eq!(
-                scan(text.as_bytes()).unwrap().computed,
+                parse_hashed::<Value>(text.as_bytes()).unwrap().1,
                 reference_digest(&value)
             );
         }

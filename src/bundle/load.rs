@@ -1,7 +1,7 @@
 //! Loading and verifying a bundle. Every failure is a typed [`BundleError`];
 //! a caller that fails to load a new bundle keeps the one it has.
 
-use super::canonical::{ScanError, Scanned, Top, digest_of, parse_hashed, scan};
+use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -113,10 +113,10 @@ impl std::error::Error for BundleError {}
 /// `digest`, shape, and that every rule names lanes and actions the bundle
 /// declares and dates that exist.
 ///
-/// The digest is computed in the same pass that checks the JSON, straight
-/// from the bytes; a bundle whose keys are not in sorted order (which
-/// `lanepolicy build` never writes) is hashed through a parsed tree instead,
-/// with the same result. Unknown fields are kept in the digest and ignored
+/// A bundle as `lanepolicy build` writes it is read, hashed and checked in
+/// one pass over its bytes ([`parse_hashed`]); any other (a refused one,
+/// or one whose keys are not in sorted order) is read into a JSON tree and
+/// checked step by step, with the same result for an accepted bundle. Unknown fields are kept in the digest and ignored
 /// by the reader, so a bundle may gain fields without a version bump.
 ///
 /// # Errors
@@ -138,7 +138,7 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
 /// `None` otherwise, including for bundles that are fine but written in
 /// another way (keys out of order): [`load_in_steps`] then decides, and
 /// says what is wrong. Every bundle this accepts, [`load_in_steps`]
-/// accepts as the same bundle (`tests::one_pass_and_steps_agree`).
+/// accepts as the same bundle (`tests::one_pass_and_steps_agree_*`).
 fn load_in_one_pass(bytes: &[u8]) -> Option<Bundle> {
     let (bundle, computed) = parse_hashed::<Bundle>(bytes)?;
     let sound = bundle.format == FORMAT
@@ -148,24 +148,17 @@ fn load_in_one_pass(bytes: &[u8]) -> Option<Bundle> {
     sound.then_some(bundle)
 }
 
-/// [`load()`] one check after the other, in the documented order: the JSON
-/// is scanned and hashed, the envelope read, the digest compared, then the
-/// bytes read again into a [`Bundle`] and checked for consistency.
+/// [`load()`] one check after the other, in the documented order: the
+/// bytes are read into a JSON tree (refusing a key written twice), the
+/// envelope checked, the tree hashed and the digest compared, then the
+/// bytes read into a [`Bundle`] and checked for consistency. Only bundles
+/// that [`load_in_one_pass`] does not take come here: refused ones, and
+/// ones whose keys are out of order, which `build` never writes.
 fn load_in_steps(bytes: &[u8]) -> Result<Bundle, BundleError> {
-    let scanned = match scan(bytes) {
-        Ok(s) => s,
-        Err(ScanError::Json(e)) => return Err(json_error(&e)),
-        Err(ScanError::Unsorted) => {
-            let value: Value = serde_json::from_slice::<Strict>(bytes)
-                .map(|s| s.0)
-                .map_err(|e| json_error(&e))?;
-            Scanned {
-                top: Top::of(&value),
-                computed: digest_of(&value),
-            }
-        }
-    };
-    let Some(top) = scanned.top else {
+    let value: Value = serde_json::from_slice::<Strict>(bytes)
+        .map(|s| s.0)
+        .map_err(|e| json_error(&e))?;
+    let Some(top) = Top::of(&value) else {
         return Err(BundleError::Format { found: None });
     };
     match top.format {
@@ -194,11 +187,9 @@ fn load_in_steps(bytes: &[u8]) -> Result<Bundle, BundleError> {
             });
         }
     };
-    if written != scanned.computed {
-        return Err(BundleError::Digest {
-            written,
-            computed: scanned.computed,
-        });
+    let computed = digest_of(&value);
+    if written != computed {
+        return Err(BundleError::Digest { written, computed });
     }
     let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| BundleError::Invalid {
         message: e.to_string(),
