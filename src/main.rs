@@ -2,6 +2,14 @@
 //! output format and maps outcomes to the contract's exit codes
 //! (0 ok/allow, 1 findings/deny, 2 usage, I/O or unreadable bundle).
 
+/// mimalloc rather than the system allocator: loading a bundle makes
+/// hundreds of thousands of small allocations, and with mimalloc `decide`
+/// on a 10,000-rule bundle takes 30 times fewer page faults and about 1.4
+/// times less time as a whole process (docs/performance.md). The library
+/// leaves the allocator to whoever embeds it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use lanepolicy::commands::{
     self, Build, BundleReader, CheckRequest, Console, Exit, FactFlags, FmtRequest, StdConsole,
@@ -391,7 +399,8 @@ fn main() -> ExitCode {
 
 /// Runs the command the arguments name.
 fn run(cli: Cli, console: &mut dyn Console) -> commands::Result {
-    let reader = BundleReader::new(&cli.trusted_keys)?;
+    // One command, then the process exits: loaded bundles need not be freed.
+    let reader = BundleReader::new(&cli.trusted_keys)?.without_freeing();
     match cli.command {
         Command::Check(args) => commands::check(&args.request(None)?, console),
         Command::Build {

@@ -2,16 +2,18 @@
 //! digest is computed over this form, so it does not depend on how a file
 //! was pretty-printed or on map ordering in any library.
 //!
-//! The digest is streamed into SHA-256: nothing is cloned or rendered into
-//! a string first. `scan` goes further and hashes a bundle straight from
-//! its bytes in one pass, which is what makes loading a large bundle cheap;
-//! it gives up (and the caller falls back to a [`Value`]) only when the
-//! bytes have keys out of order, which `lanepolicy build` never writes.
+//! The digest is computed two ways, both streamed into SHA-256 (nothing is
+//! cloned or rendered into a string first): [`digest_of`] a [`Value`], for
+//! `build` and for the loader's step-by-step path, and `parse_hashed`,
+//! which reads a bundle into its types and hashes it in the same pass over
+//! its bytes, which is what makes loading a large bundle cheap. The second
+//! gives up (and the loader falls back to a [`Value`]) when the bytes have
+//! keys out of order, which `lanepolicy build` never writes. A property
+//! test holds the two equal.
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::cell::Cell;
 use std::fmt;
 
 /// `value` with every object's keys in sorted order.
@@ -378,16 +380,6 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// What [`scan`] reads from a bundle's bytes in one pass.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Scanned {
-    /// The top-level `format`, `version` and `digest` values as written, or
-    /// `None` when the top level is not an object.
-    pub top: Option<Top>,
-    /// [`digest_of`] the whole document.
-    pub computed: String,
-}
-
 /// The envelope fields of a bundle, as written.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Top {
@@ -405,203 +397,6 @@ impl Top {
             version: map.get("version").cloned(),
             digest: map.get("digest").cloned(),
         })
-    }
-}
-
-/// Why [`scan`] stopped.
-#[derive(Debug)]
-pub(crate) enum ScanError {
-    /// The bytes are not JSON.
-    Json(serde_json::Error),
-    /// Keys are not in strictly increasing order somewhere (a hand-edited
-    /// or foreign bundle, or a duplicated key): hash through a [`Value`].
-    Unsorted,
-}
-
-/// Parses `bytes` as JSON and computes [`digest_of`] it in the same pass,
-/// without building a tree, while keys arrive sorted.
-pub(crate) fn scan(bytes: &[u8]) -> Result<Scanned, ScanError> {
-    let unsorted = Cell::new(false);
-    let mut out = HashWriter::new();
-    let mut top = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = Canon {
-        out: &mut out,
-        unsorted: &unsorted,
-        top: Some(&mut top),
-        comma: false,
-    };
-    let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
-    match parsed {
-        Ok(()) => Ok(Scanned {
-            top,
-            computed: out.finish(),
-        }),
-        Err(_) if unsorted.get() => Err(ScanError::Unsorted),
-        Err(e) => Err(ScanError::Json(e)),
-    }
-}
-
-/// Writes one JSON value in canonical form as it is parsed. At the top
-/// level (`top` is set) it also captures the envelope fields and leaves
-/// `digest` out of the hash.
-///
-/// `comma` asks for a `,` before the value: an array only learns that
-/// another element follows when that element starts.
-struct Canon<'a> {
-    out: &'a mut HashWriter,
-    unsorted: &'a Cell<bool>,
-    top: Option<&'a mut Option<Top>>,
-    comma: bool,
-}
-
-impl Canon<'_> {
-    fn write<E: de::Error>(&mut self, bytes: &[u8]) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.raw(bytes);
-        Ok(())
-    }
-
-    fn string<E: de::Error>(&mut self, s: &str) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.string(s);
-        Ok(())
-    }
-
-    fn number<E: de::Error>(&mut self, n: serde_json::Number) -> Result<(), E> {
-        if std::mem::take(&mut self.comma) {
-            self.out.raw(b",");
-        }
-        self.out.number(&n);
-        Ok(())
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Canon<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Canon<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
-        self.write(if v { b"true" } else { b"false" })
-    }
-
-    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
-        self.number(v.into())
-    }
-
-    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
-        self.number(v.into())
-    }
-
-    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
-        // Exactly as a `Value` holding this number serializes (not finite: null).
-        match serde_json::Number::from_f64(v) {
-            Some(n) => self.number(n),
-            None => self.write(b"null"),
-        }
-    }
-
-    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.string(v)
-    }
-
-    /// A string borrowed from the input had no escapes there, and the
-    /// reader refuses raw control characters: it needs no escaping.
-    fn visit_borrowed_str<E: de::Error>(mut self, v: &'de str) -> Result<(), E> {
-        self.write(b"\"")?;
-        self.out.raw(v.as_bytes());
-        self.out.raw(b"\"");
-        self.out.drain();
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(mut self) -> Result<(), E> {
-        self.write(b"null")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        self.write(b"[")?;
-        let mut comma = false;
-        while seq
-            .next_element_seed(Canon {
-                out: &mut *self.out,
-                unsorted: self.unsorted,
-                top: None,
-                comma,
-            })?
-            .is_some()
-        {
-            comma = true;
-        }
-        self.write(b"]")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        let mut envelope = self.top.as_ref().map(|_| Top::default());
-        self.write(b"{")?;
-        let mut prev: Option<Key<'de>> = None;
-        let mut written = 0usize;
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if prev.as_ref().is_some_and(|p| p.as_str() >= key.as_str()) {
-                self.unsorted.set(true);
-                return Err(de::Error::custom("keys out of order"));
-            }
-            if let Some(env) = envelope.as_mut() {
-                let slot = match key.as_str() {
-                    "format" => Some(&mut env.format),
-                    "version" => Some(&mut env.version),
-                    "digest" => Some(&mut env.digest),
-                    _ => None,
-                };
-                if let Some(slot) = slot {
-                    let value: Value = map.next_value()?;
-                    if key.as_str() != "digest" {
-                        if written > 0 {
-                            self.write(b",")?;
-                        }
-                        key.write_to(self.out);
-                        self.write(b":")?;
-                        write_canonical(&mut *self.out, &value, None);
-                        written += 1;
-                    }
-                    *slot = Some(value);
-                    prev = Some(key);
-                    continue;
-                }
-            }
-            if written > 0 {
-                self.write(b",")?;
-            }
-            key.write_to(self.out);
-            self.write(b":")?;
-            map.next_value_seed(Canon {
-                out: &mut *self.out,
-                unsorted: self.unsorted,
-                top: None,
-                comma: false,
-            })?;
-            written += 1;
-            prev = Some(key);
-        }
-        if let (Some(slot), Some(env)) = (self.top.take(), envelope) {
-            *slot = Some(env);
-        }
-        self.write(b"}")
     }
 }
 
@@ -663,6 +458,390 @@ impl<'de> Visitor<'de> for KeySeed {
     }
 }
 
+/// Deserializes a `T` from `bytes` and computes [`digest_of`] the document
+/// in the same pass, with no tree built in between: the
+/// typed reader's every step is also written, in canonical form, into the
+/// hash.
+///
+/// `None` whenever the fast path cannot vouch for the result: the bytes
+/// are not JSON, the top level is not an object, a key is out of order or
+/// written twice, or `T` refuses what it reads. The caller then takes the
+/// slow path (a [`Value`] and [`digest_of`], then a separate parse), which
+/// says precisely what
+/// is wrong; a `Some` is exactly what that path would read and hash.
+pub(crate) fn parse_hashed<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Option<(T, String)> {
+    let mut out = HashWriter::new();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let tee = Tee {
+        de: &mut de,
+        out: &mut out,
+        comma: false,
+        top: true,
+    };
+    let value = T::deserialize(tee).ok()?;
+    de.end().ok()?;
+    Some((value, out.finish()))
+}
+
+/// A deserializer that hands what it reads to the typed reader and writes
+/// its canonical form into the hash. `top` marks the document itself: it
+/// must be an object, and its `digest` is left out of the hash. `comma`
+/// asks for a `,` before the value: an array only learns that another
+/// element follows when that element starts.
+struct Tee<'a, D> {
+    de: D,
+    out: &'a mut HashWriter,
+    comma: bool,
+    top: bool,
+}
+
+impl<'a, D> Tee<'a, D> {
+    fn visitor<V>(self, v: V) -> (D, TeeVisitor<'a, V>) {
+        (
+            self.de,
+            TeeVisitor {
+                v,
+                out: self.out,
+                comma: self.comma,
+                top: self.top,
+            },
+        )
+    }
+}
+
+/// Forwards `deserialize_*` methods to the wrapped deserializer, with the
+/// visitor wrapped.
+macro_rules! forward_tee {
+    ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                let (de, v) = self.visitor(visitor);
+                de.$method($($arg,)* v)
+            }
+        )*
+    };
+}
+
+impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Tee<'_, D> {
+    type Error = D::Error;
+
+    forward_tee! {
+        deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+        deserialize_i32(), deserialize_i64(), deserialize_u8(), deserialize_u16(),
+        deserialize_u32(), deserialize_u64(), deserialize_f32(), deserialize_f64(),
+        deserialize_char(), deserialize_str(), deserialize_string(), deserialize_bytes(),
+        deserialize_byte_buf(), deserialize_option(), deserialize_unit(),
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_seq(), deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_map(),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_identifier(),
+    }
+
+    /// Ignored values are still hashed: read as any value.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        let (de, v) = self.visitor(visitor);
+        de.deserialize_any(v)
+    }
+
+    /// An enum of the bundle is a string naming a unit variant; anything
+    /// else is left to the slow path.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        if self.top {
+            return Err(de::Error::custom("not an object"));
+        }
+        let key = self.de.deserialize_str(KeySeed)?;
+        if self.comma {
+            self.out.raw(b",");
+        }
+        key.write_to(self.out);
+        self.out.drain();
+        match key {
+            Key::Borrowed(s) => {
+                de::value::BorrowedStrDeserializer::new(s).deserialize_enum(name, variants, visitor)
+            }
+            Key::Owned(s) => {
+                de::value::StringDeserializer::new(s).deserialize_enum(name, variants, visitor)
+            }
+        }
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.de.is_human_readable()
+    }
+}
+
+/// A visitor that writes each value it is given into the hash, then hands
+/// it to the typed reader's visitor `v`.
+struct TeeVisitor<'a, V> {
+    v: V,
+    out: &'a mut HashWriter,
+    comma: bool,
+    top: bool,
+}
+
+impl<V> TeeVisitor<'_, V> {
+    /// Writes the pending comma; refuses a document that is not an object.
+    fn start<E: de::Error>(&mut self, object: bool) -> Result<(), E> {
+        if self.top && !object {
+            return Err(de::Error::custom("not an object"));
+        }
+        if std::mem::take(&mut self.comma) {
+            self.out.raw(b",");
+        }
+        Ok(())
+    }
+
+    fn number<E: de::Error>(&mut self, n: &serde_json::Number) -> Result<(), E> {
+        self.start(false)?;
+        self.out.number(n);
+        Ok(())
+    }
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for TeeVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.v.expecting(f)
+    }
+
+    fn visit_bool<E: de::Error>(mut self, x: bool) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(if x { b"true" } else { b"false" });
+        self.v.visit_bool(x)
+    }
+
+    fn visit_i64<E: de::Error>(mut self, x: i64) -> Result<V::Value, E> {
+        self.number(&x.into())?;
+        self.v.visit_i64(x)
+    }
+
+    fn visit_u64<E: de::Error>(mut self, x: u64) -> Result<V::Value, E> {
+        self.number(&x.into())?;
+        self.v.visit_u64(x)
+    }
+
+    fn visit_f64<E: de::Error>(mut self, x: f64) -> Result<V::Value, E> {
+        // Exactly as a `Value` holding this number serializes (not finite:
+        // null).
+        match serde_json::Number::from_f64(x) {
+            Some(n) => self.number(&n)?,
+            None => {
+                self.start(false)?;
+                self.out.raw(b"null");
+            }
+        }
+        self.v.visit_f64(x)
+    }
+
+    fn visit_str<E: de::Error>(mut self, x: &str) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.string(x);
+        self.v.visit_str(x)
+    }
+
+    /// A string borrowed from the input had no escapes there, and the
+    /// reader refuses raw control characters: it is written as is.
+    fn visit_borrowed_str<E: de::Error>(mut self, x: &'de str) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"\"");
+        self.out.raw(x.as_bytes());
+        self.out.raw(b"\"");
+        self.out.drain();
+        self.v.visit_borrowed_str(x)
+    }
+
+    fn visit_string<E: de::Error>(mut self, x: String) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.string(&x);
+        self.v.visit_string(x)
+    }
+
+    fn visit_none<E: de::Error>(mut self) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"null");
+        self.v.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(mut self) -> Result<V::Value, E> {
+        self.start(false)?;
+        self.out.raw(b"null");
+        self.v.visit_unit()
+    }
+
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.v.visit_some(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: self.top,
+        })
+    }
+
+    fn visit_newtype_struct<D: de::Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+        self.v.visit_newtype_struct(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: self.top,
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, seq: A) -> Result<V::Value, A::Error> {
+        self.start(false)?;
+        self.out.raw(b"[");
+        let value = self.v.visit_seq(TeeSeq {
+            seq,
+            out: &mut *self.out,
+            first: true,
+        })?;
+        self.out.raw(b"]");
+        Ok(value)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, map: A) -> Result<V::Value, A::Error> {
+        self.start(true)?;
+        self.out.raw(b"{");
+        let value = self.v.visit_map(TeeMap {
+            map,
+            out: &mut *self.out,
+            prev: None,
+            written: 0,
+            top: self.top,
+            skip: false,
+        })?;
+        self.out.raw(b"}");
+        Ok(value)
+    }
+}
+
+/// A [`DeserializeSeed`] whose value is read through a [`Tee`].
+struct TeeSeed<'a, S> {
+    seed: S,
+    out: &'a mut HashWriter,
+    comma: bool,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for TeeSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<S::Value, D::Error> {
+        self.seed.deserialize(Tee {
+            de: d,
+            out: self.out,
+            comma: self.comma,
+            top: false,
+        })
+    }
+}
+
+/// The elements of an array, each read through a [`Tee`].
+struct TeeSeq<'a, A> {
+    seq: A,
+    out: &'a mut HashWriter,
+    first: bool,
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for TeeSeq<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, A::Error> {
+        let value = self.seq.next_element_seed(TeeSeed {
+            seed,
+            out: &mut *self.out,
+            comma: !self.first,
+        })?;
+        if value.is_some() {
+            self.first = false;
+        }
+        Ok(value)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.seq.size_hint()
+    }
+}
+
+/// The entries of an object: keys must arrive in strictly increasing order
+/// (which also refuses a key written twice); each value is read through a
+/// [`Tee`]. At the top level, `digest`'s value is hashed into a sink that
+/// is thrown away.
+struct TeeMap<'a, 'de, A> {
+    map: A,
+    out: &'a mut HashWriter,
+    prev: Option<Key<'de>>,
+    written: usize,
+    top: bool,
+    /// The current value is the top-level `digest`.
+    skip: bool,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for TeeMap<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        let Some(key) = self.map.next_key_seed(KeySeed)? else {
+            return Ok(None);
+        };
+        if self
+            .prev
+            .as_ref()
+            .is_some_and(|p| p.as_str() >= key.as_str())
+        {
+            return Err(de::Error::custom("keys out of order"));
+        }
+        self.skip = self.top && key.as_str() == "digest";
+        if !self.skip {
+            if self.written > 0 {
+                self.out.raw(b",");
+            }
+            key.write_to(self.out);
+            self.out.raw(b":");
+            self.written += 1;
+        }
+        let value = match &key {
+            Key::Borrowed(s) => seed.deserialize(de::value::BorrowedStrDeserializer::new(s))?,
+            Key::Owned(s) => seed.deserialize(de::value::StrDeserializer::new(s))?,
+        };
+        self.prev = Some(key);
+        Ok(Some(value))
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        if std::mem::take(&mut self.skip) {
+            let mut discard = HashWriter::new();
+            return self.map.next_value_seed(TeeSeed {
+                seed,
+                out: &mut discard,
+                comma: false,
+            });
+        }
+        self.map.next_value_seed(TeeSeed {
+            seed,
+            out: &mut *self.out,
+            comma: false,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.map.size_hint()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -712,46 +891,62 @@ mod tests {
             }
             let expected = reference_digest(&value);
             prop_assert_eq!(digest_of(&value), expected.clone());
-            // Compact and pretty: the one-pass scan agrees with the digest of
-            // what the text parses to (floats need not survive a round trip).
+            // Compact and pretty: the one-pass reader reads what a plain
+            // parse reads and agrees with the digest of it (floats need not
+            // survive a round trip); it takes only objects.
             for text in [serde_json::to_string(&value).unwrap(), to_pretty_json(&value)] {
                 let parsed: Value = serde_json::from_str(&text).unwrap();
-                let scanned = scan(text.as_bytes()).unwrap();
-                prop_assert_eq!(&scanned.computed, &reference_digest(&parsed));
-                prop_assert_eq!(scanned.top, Top::of(&parsed));
+                let hashed = parse_hashed::<Value>(text.as_bytes());
+                if parsed.is_object() {
+                    let digest = reference_digest(&parsed);
+                    prop_assert_eq!(hashed, Some((parsed, digest)));
+                } else {
+                    prop_assert_eq!(hashed, None);
+                }
             }
         }
     }
 
     #[test]
-    fn scan_reports_unsorted_keys_and_bad_json() {
-        assert!(matches!(
-            scan(br#"{"b": 1, "a": 2}"#),
-            Err(ScanError::Unsorted)
-        ));
-        assert!(matches!(
-            scan(br#"{"a": 1, "a": 2}"#),
-            Err(ScanError::Unsorted)
-        ));
-        assert!(matches!(scan(br#"{"a": 1,"#), Err(ScanError::Json(_))));
-        assert!(matches!(scan(br#"{"a": 1} x"#), Err(ScanError::Json(_))));
-        assert_eq!(scan(b"[1, 2]").unwrap().top, None);
+    fn the_one_pass_reader_refuses_what_it_cannot_vouch_for() {
+        for bad in [
+            &br#"{"b": 1, "a": 2}"#[..],
+            br#"{"a": 1, "a": 2}"#,
+            br#"{"a": 1,"#,
+            br#"{"a": 1} x"#,
+            b"[1, 2]",
+            b"null",
+            b"\"text\"",
+        ] {
+            assert_eq!(parse_hashed::<Value>(bad), None, "{bad:?}");
+        }
+        // Only the top level's `digest` is left out, as by `digest_of`.
+        for text in [
+            &br#"{"a": {"digest": 1}, "digest": "x", "z": [true, null, 1.5, -2]}"#[..],
+            br#"{"digest": "x"}"#,
+            br#"{"k\u0065y": "caf\u00e9 \/", "l": "\u0001"}"#,
+        ] {
+            let (value, computed) = parse_hashed::<Value>(text).expect("an object");
+            assert_eq!(computed, digest_of(&value));
+            assert_eq!(computed, reference_digest(&value));
+        }
     }
 
     #[test]
     fn escaped_input_hashes_as_its_canonical_form() {
-        let a = scan(br#"{"k\u0065y": "caf\u00e9 \/"}"#).unwrap();
-        let b = scan("{\"key\":\"caf\u{e9} /\"}".as_bytes()).unwrap();
-        assert_eq!(a.computed, b.computed);
+        let a = parse_hashed::<Value>(br#"{"k\u0065y": "caf\u00e9 \/"}"#).unwrap();
+        let b = parse_hashed::<Value>("{\"key\":\"caf\u{e9} /\"}".as_bytes()).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
     fn long_arrays_across_buffer_edges_hash_the_same() {
         for n in [10_000usize, 16_383, 16_384, 21_845, 32_768, 40_000] {
-            let value = Value::from((0..n).map(|k| k % 10).collect::<Vec<_>>());
+            let items = Value::from((0..n).map(|k| k % 10).collect::<Vec<_>>());
+            let value = serde_json::json!({ "items": items });
             let text = serde_json::to_string(&value).unwrap();
             assert_eq!(
-                scan(text.as_bytes()).unwrap().computed,
+                parse_hashed::<Value>(text.as_bytes()).unwrap().1,
                 reference_digest(&value)
             );
         }

@@ -1,7 +1,7 @@
 //! Loading and verifying a bundle. Every failure is a typed [`BundleError`];
 //! a caller that fails to load a new bundle keeps the one it has.
 
-use super::canonical::{ScanError, Scanned, Top, digest_of, scan};
+use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -113,10 +113,10 @@ impl std::error::Error for BundleError {}
 /// `digest`, shape, and that every rule names lanes and actions the bundle
 /// declares and dates that exist.
 ///
-/// The digest is computed in the same pass that checks the JSON, straight
-/// from the bytes; a bundle whose keys are not in sorted order (which
-/// `lanepolicy build` never writes) is hashed through a parsed tree instead,
-/// with the same result. Unknown fields are kept in the digest and ignored
+/// A bundle as `lanepolicy build` writes it is read, hashed and checked in
+/// one pass over its bytes ([`parse_hashed`]); any other (a refused one,
+/// or one whose keys are not in sorted order) is read into a JSON tree and
+/// checked step by step, with the same result for an accepted bundle. Unknown fields are kept in the digest and ignored
 /// by the reader, so a bundle may gain fields without a version bump.
 ///
 /// # Errors
@@ -126,20 +126,39 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
     if bytes.len() > MAX_BUNDLE_BYTES {
         return Err(BundleError::TooLarge { bytes: bytes.len() });
     }
-    let scanned = match scan(bytes) {
-        Ok(s) => s,
-        Err(ScanError::Json(e)) => return Err(json_error(&e)),
-        Err(ScanError::Unsorted) => {
-            let value: Value = serde_json::from_slice::<Strict>(bytes)
-                .map(|s| s.0)
-                .map_err(|e| json_error(&e))?;
-            Scanned {
-                top: Top::of(&value),
-                computed: digest_of(&value),
-            }
-        }
-    };
-    let Some(top) = scanned.top else {
+    if let Some(bundle) = load_in_one_pass(bytes) {
+        return Ok(bundle);
+    }
+    load_in_steps(bytes)
+}
+
+/// The bundle, when it is read, hashed and found sound in one pass
+/// ([`parse_hashed`]): JSON with keys in order, of the bundle's shape, of
+/// this format and version, whose digest matches, that agrees with itself.
+/// `None` otherwise, including for bundles that are fine but written in
+/// another way (keys out of order): [`load_in_steps`] then decides, and
+/// says what is wrong. Every bundle this accepts, [`load_in_steps`]
+/// accepts as the same bundle (`tests::one_pass_and_steps_agree_*`).
+fn load_in_one_pass(bytes: &[u8]) -> Option<Bundle> {
+    let (bundle, computed) = parse_hashed::<Bundle>(bytes)?;
+    let sound = bundle.format == FORMAT
+        && bundle.version == VERSION
+        && bundle.digest == computed
+        && check_consistency(&bundle).is_ok();
+    sound.then_some(bundle)
+}
+
+/// [`load()`] one check after the other, in the documented order: the
+/// bytes are read into a JSON tree (refusing a key written twice), the
+/// envelope checked, the tree hashed and the digest compared, then the
+/// bytes read into a [`Bundle`] and checked for consistency. Only bundles
+/// that [`load_in_one_pass`] does not take come here: refused ones, and
+/// ones whose keys are out of order, which `build` never writes.
+fn load_in_steps(bytes: &[u8]) -> Result<Bundle, BundleError> {
+    let value: Value = serde_json::from_slice::<Strict>(bytes)
+        .map(|s| s.0)
+        .map_err(|e| json_error(&e))?;
+    let Some(top) = Top::of(&value) else {
         return Err(BundleError::Format { found: None });
     };
     match top.format {
@@ -168,11 +187,9 @@ pub fn load(bytes: &[u8]) -> Result<Bundle, BundleError> {
             });
         }
     };
-    if written != scanned.computed {
-        return Err(BundleError::Digest {
-            written,
-            computed: scanned.computed,
-        });
+    let computed = digest_of(&value);
+    if written != computed {
+        return Err(BundleError::Digest { written, computed });
     }
     let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| BundleError::Invalid {
         message: e.to_string(),
@@ -304,6 +321,9 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         }
     }
     let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
+    // Reused from rule to rule, so that a rule costs no allocation.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut products: HashSet<&str> = HashSet::new();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
             return invalid(format!(
@@ -322,7 +342,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             ("date", &r.until.dates),
             ("proof", &r.requires),
         ] {
-            if let Some(x) = repeated(list) {
+            if let Some(x) = repeated(list, &mut seen) {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
             }
         }
@@ -360,7 +380,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         // the rule's events (an event the lane's product lacks could never
         // retire the rule there): O(lanes + products x events), and the
         // products x events part stops at the first event a product lacks.
-        let mut products: HashSet<&str> = HashSet::new();
+        products.clear();
         for l in &r.lanes {
             let Some(lane) = b.lanes.get(l) else {
                 return invalid(format!("{} names unknown lane `{l}`", at()));
@@ -578,9 +598,19 @@ fn is_rule_id(id: &str) -> bool {
         })
 }
 
-/// The first entry of `list` that an earlier one repeats.
-fn repeated(list: &[String]) -> Option<&str> {
-    let mut seen: HashSet<&str> = HashSet::with_capacity(list.len());
+/// The first entry of `list` that an earlier one repeats. A short list is
+/// compared pair by pair; a long one goes through `seen` (emptied first),
+/// which the caller keeps from list to list.
+fn repeated<'a>(list: &'a [String], seen: &mut HashSet<&'a str>) -> Option<&'a str> {
+    const SHORT: usize = 8;
+    if list.len() <= SHORT {
+        return list
+            .iter()
+            .enumerate()
+            .find(|(n, x)| list[..*n].contains(x))
+            .map(|(_, x)| x.as_str());
+    }
+    seen.clear();
     list.iter().map(String::as_str).find(|x| !seen.insert(x))
 }
 
@@ -609,6 +639,113 @@ mod tests {
         match load(&sealed(b)) {
             Err(BundleError::Invalid { message }) => message,
             other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/bundles/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("a fixture bundle")
+    }
+
+    /// `load` is `load_in_steps`, for `bytes`: the same bundle or the same
+    /// error; and the one pass accepts only what the steps accept.
+    fn agree(bytes: &[u8]) -> Result<(), String> {
+        let steps = load_in_steps(bytes);
+        if let Some(fast) = load_in_one_pass(bytes)
+            && steps.as_ref() != Ok(&fast)
+        {
+            return Err(format!("one pass accepts, the steps say {steps:?}"));
+        }
+        if load(bytes) != steps {
+            return Err("load and load_in_steps differ".into());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn what_build_writes_loads_in_one_pass() {
+        // The fast path is the one taken for the bundles `build` writes.
+        for name in ["real.json", "cm-only.json", "wide.json"] {
+            let bytes = fixture(name);
+            let fast = load_in_one_pass(&bytes).expect(name);
+            assert_eq!(load_in_steps(&bytes), Ok(fast), "{name}");
+        }
+        let resealed = sealed(real());
+        assert!(load_in_one_pass(&resealed).is_some());
+    }
+
+    #[test]
+    fn one_pass_and_steps_agree_on_refusals() {
+        let real = fixture("real.json");
+        let text = String::from_utf8(real.clone()).expect("UTF-8");
+        let value: Value = serde_json::from_slice(&real).expect("JSON");
+        let mut cases: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"[]".to_vec(),
+            b"null".to_vec(),
+            real[..real.len() / 2].to_vec(),
+            [&real[..], b" x"].concat(),
+            // Keys out of order, and a key written twice: the steps decide.
+            text.replacen("\"actions\"", "\"zzz\": 1, \"actions\"", 1)
+                .into_bytes(),
+            text.replacen("\"actions\"", "\"actions\": 1, \"actions\"", 1)
+                .into_bytes(),
+            text.replacen("\"version\": 1", "\"version\": 1.0", 1)
+                .into_bytes(),
+            text.replacen("\"version\": 1", "\"version\": 2", 1)
+                .into_bytes(),
+            text.replacen("\"effect\": \"allow\"", "\"effect\": {\"allow\": null}", 1)
+                .into_bytes(),
+            text.replace("bootstrap cm prod", "yes").into_bytes(),
+        ];
+        // The whole document as an array of its values: never a bundle.
+        let values: Vec<&Value> = value.as_object().expect("an object").values().collect();
+        cases.push(serde_json::to_vec(&values).expect("JSON"));
+        // Resealed: an unknown field, a missing one, a wrong type, escapes.
+        for edit in [
+            |v: &mut Value| v["rules"][0]["zzz"] = Value::from(1),
+            |v: &mut Value| v["lanes"]["cm/prod"]["zzz"] = Value::from("\u{1b}"),
+            |v: &mut Value| {
+                v["lanes"]["cm/prod"]
+                    .as_object_mut()
+                    .map(|m| m.remove("phase"));
+            },
+            |v: &mut Value| v["rules"][0]["source"]["line"] = Value::from(-1),
+            |v: &mut Value| v["rules"][0]["doc"] = Value::from("a \"quoted\"\tdoc"),
+            |v: &mut Value| v["rules"][0]["lanes"][0] = Value::from("zz/prod"),
+        ] {
+            let mut v = value.clone();
+            edit(&mut v);
+            v["digest"] = Value::from(digest_of(&v));
+            cases.push(super::super::to_pretty_json(&v).into_bytes());
+            cases.push(serde_json::to_vec(&v).expect("JSON"));
+        }
+        for (n, case) in cases.iter().enumerate() {
+            assert_eq!(agree(case), Ok(()), "case {n}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Damage anywhere in a real bundle: the one pass never accepts what
+        /// the steps refuse, and `load` says what the steps say.
+        #[test]
+        fn one_pass_and_steps_agree_on_damaged_bytes(
+            edits in proptest::collection::vec((0usize..1 << 20, 0u8..=255, 0u8..3), 1..4)
+        ) {
+            let mut bytes = fixture("real.json");
+            for (at, byte, how) in edits {
+                let at = at % bytes.len();
+                match how {
+                    0 => bytes[at] = byte,
+                    1 => { bytes.remove(at); }
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            proptest::prop_assert_eq!(agree(&bytes), Ok(()));
         }
     }
 

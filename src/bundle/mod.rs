@@ -137,7 +137,11 @@ pub struct Product {
 }
 
 /// A lane, with every inventory field (extra fields kept as written).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Read by [`LaneVisitor`] rather than a derived reader: with `flatten`,
+/// serde would first copy every lane into a buffer of its own and then read
+/// the lane from that copy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Lane {
     /// Product name.
     pub product: String,
@@ -156,6 +160,109 @@ pub struct Lane {
     /// Other inventory fields (`target`, `domains`, `upstream_source`, ...).
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl<'de> Deserialize<'de> for Lane {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Lane, D::Error> {
+        d.deserialize_map(LaneVisitor)
+    }
+}
+
+/// A key of a lane object: one of [`Lane`]'s own fields, or an extra field.
+enum LaneKey {
+    Product,
+    Context,
+    Instance,
+    Production,
+    Phase,
+    DataAuthority,
+    AllowedSources,
+    Extra(String),
+}
+
+impl<'de> Deserialize<'de> for LaneKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LaneKey, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = LaneKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<LaneKey, E> {
+                Ok(match v {
+                    "product" => LaneKey::Product,
+                    "context" => LaneKey::Context,
+                    "instance" => LaneKey::Instance,
+                    "production" => LaneKey::Production,
+                    "phase" => LaneKey::Phase,
+                    "data_authority" => LaneKey::DataAuthority,
+                    "allowed_sources" => LaneKey::AllowedSources,
+                    other => LaneKey::Extra(other.to_string()),
+                })
+            }
+        }
+        d.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// Reads a [`Lane`] from a JSON object: its own fields by name, every other
+/// key into [`Lane::extra`], as `#[serde(flatten)]` would.
+struct LaneVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LaneVisitor {
+    type Value = Lane;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a lane")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Lane, A::Error> {
+        use serde::de::Error;
+        fn once<T, E: Error>(slot: &mut Option<T>, value: T, name: &'static str) -> Result<(), E> {
+            if slot.replace(value).is_some() {
+                return Err(E::duplicate_field(name));
+            }
+            Ok(())
+        }
+        let mut product = None;
+        let mut context = None;
+        let mut instance = None;
+        let mut production = None;
+        let mut phase = None;
+        let mut data_authority = None;
+        let mut allowed_sources = None;
+        let mut extra = BTreeMap::new();
+        while let Some(key) = map.next_key::<LaneKey>()? {
+            match key {
+                LaneKey::Product => once(&mut product, map.next_value()?, "product")?,
+                LaneKey::Context => once(&mut context, map.next_value()?, "context")?,
+                LaneKey::Instance => once(&mut instance, map.next_value()?, "instance")?,
+                LaneKey::Production => once(&mut production, map.next_value()?, "production")?,
+                LaneKey::Phase => once(&mut phase, map.next_value()?, "phase")?,
+                LaneKey::DataAuthority => {
+                    once(&mut data_authority, map.next_value()?, "data_authority")?;
+                }
+                LaneKey::AllowedSources => {
+                    once(&mut allowed_sources, map.next_value()?, "allowed_sources")?;
+                }
+                LaneKey::Extra(k) => {
+                    extra.insert(k, map.next_value()?);
+                }
+            }
+        }
+        Ok(Lane {
+            product: product.ok_or_else(|| A::Error::missing_field("product"))?,
+            context: context.ok_or_else(|| A::Error::missing_field("context"))?,
+            instance: instance.ok_or_else(|| A::Error::missing_field("instance"))?,
+            production: production.ok_or_else(|| A::Error::missing_field("production"))?,
+            phase: phase.ok_or_else(|| A::Error::missing_field("phase"))?,
+            data_authority: data_authority
+                .ok_or_else(|| A::Error::missing_field("data_authority"))?,
+            allowed_sources: allowed_sources
+                .ok_or_else(|| A::Error::missing_field("allowed_sources"))?,
+            extra,
+        })
+    }
 }
 
 /// One compiled rule.

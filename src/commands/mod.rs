@@ -21,6 +21,7 @@ mod test;
 
 pub use check::{Build, CheckRequest, check};
 pub use console::{BufferConsole, Console, StdConsole};
+
 pub use fmt::{FmtRequest, fmt};
 pub use review::{DiffFormat, diff, graph};
 pub use rule::rule;
@@ -206,6 +207,35 @@ const MAX_KEY_BYTES: u64 = 64 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct BundleReader {
     keys: TrustedKeys,
+    /// Whether a loaded runtime is freed when dropped (see
+    /// [`BundleReader::without_freeing`]).
+    keep: bool,
+}
+
+/// A runtime [`BundleReader::load`] gave: a [`Runtime`] (through
+/// `Deref`) that is freed when dropped, unless the reader was made
+/// [`BundleReader::without_freeing`].
+#[derive(Debug)]
+pub struct Loaded {
+    runtime: Option<Runtime>,
+    keep: bool,
+}
+
+impl std::ops::Deref for Loaded {
+    type Target = Runtime;
+
+    fn deref(&self) -> &Runtime {
+        // Some from `load` until `drop`.
+        self.runtime.as_ref().expect("a loaded runtime")
+    }
+}
+
+impl Drop for Loaded {
+    fn drop(&mut self) {
+        if self.keep {
+            std::mem::forget(self.runtime.take());
+        }
+    }
 }
 
 impl BundleReader {
@@ -227,13 +257,24 @@ impl BundleReader {
             keys.add(&text)
                 .map_err(|e| Error::TrustedKey(format!("--trusted-key `{}`: {e}", one_line(v))))?;
         }
-        Ok(BundleReader { keys })
+        Ok(BundleReader { keys, keep: false })
+    }
+
+    /// For a process that exits right after its command: loaded runtimes
+    /// are never freed, and the operating system takes the memory back at
+    /// once. Freeing a large bundle's many small allocations one by one
+    /// costs more than the decision (about a tenth of `decide`'s time on
+    /// a 10,000-rule bundle, docs/performance.md). Not for a long-lived
+    /// caller: every load would stay in memory.
+    pub fn without_freeing(mut self) -> BundleReader {
+        self.keep = true;
+        self
     }
 
     /// Reads and verifies the bundle at `path` (at most the runtime's
     /// [`crate::bundle::load::MAX_BUNDLE_BYTES`]) and, when keys are
     /// trusted, its signature `FILE.minisig`.
-    pub fn load(&self, path: &Path) -> std::result::Result<Runtime, LoadError> {
+    pub fn load(&self, path: &Path) -> std::result::Result<Loaded, LoadError> {
         let shown = path.display().to_string();
         let bytes =
             read_limited(path, crate::bundle::load::MAX_BUNDLE_BYTES as u64).map_err(|e| {
@@ -258,6 +299,10 @@ impl BundleReader {
             }
         };
         Runtime::from_signed_bytes(&bytes, signature.as_deref(), &self.keys)
+            .map(|runtime| Loaded {
+                runtime: Some(runtime),
+                keep: self.keep,
+            })
             .map_err(|error| LoadError::Bundle { path: shown, error })
     }
 }
