@@ -123,3 +123,42 @@ fn graph_of_policies_with_errors_exits_one() {
         console.err
     );
 }
+
+#[test]
+fn refused_facts_deny_and_json_names_the_bundle_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bundle.json");
+    commands::check(&request(Some(out.clone())), &mut BufferConsole::default()).unwrap();
+    let reader = BundleReader::new(&[]).unwrap();
+    let req = Request::new("cm/testing", "empty_bootstrap");
+    let flags = FactFlags {
+        occurred: vec![("no-such-product".into(), "launch".into())],
+        ..FactFlags::default()
+    };
+    for explain in [false, true] {
+        let mut console = BufferConsole::default();
+        let run = if explain {
+            commands::explain
+        } else {
+            commands::decide
+        };
+        let err = run(&reader, &out, &req, &flags, true, &mut console).unwrap_err();
+        assert!(
+            matches!(&err, Error::Denied(inner) if matches!(**inner, Error::Facts(_))),
+            "{err:?}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&console.out).unwrap();
+        let decision = if explain { &v["decision"] } else { &v };
+        assert_eq!(decision["decision"], "deny");
+        assert_eq!(decision["reasons"][0]["code"], "invalid-request");
+        assert!(
+            decision["bundle"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("sha256:")),
+            "the digest of the bundle read: {v}"
+        );
+        if explain {
+            assert_eq!(v["steps"].as_array().map(Vec::len), Some(2), "{v}");
+        }
+    }
+}

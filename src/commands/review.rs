@@ -1,7 +1,6 @@
 //! `diff` and `graph`: what a change does, and what an issue approves.
 
 use super::{BundleReader, Console, Error, Exit, Result, one_project, print};
-use crate::checks::Severity;
 use crate::graph::PolicyGraph;
 use crate::project::{self, Options};
 use crate::render::{self, json};
@@ -75,14 +74,12 @@ pub fn graph(
             opts.build = true;
             let outcome = project::compile(&opts)?;
             let Some(b) = outcome.bundle else {
-                let errors: Vec<_> = outcome
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .cloned()
-                    .collect();
                 let color = console.err_color();
-                console.err(&render::render_human(&errors, &outcome.sources, color));
+                console.err(&render::render_errors(
+                    &outcome.diagnostics,
+                    &outcome.sources,
+                    color,
+                ));
                 return Err(Error::PolicyErrors);
             };
             b

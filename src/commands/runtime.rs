@@ -1,9 +1,9 @@
 //! The runtime's commands: `decide`, `explain`, `lanes` and
 //! `export launchplane`, each on one bundle read by a [`BundleReader`].
 
-use super::{BundleReader, Console, Error, Exit, FactFlags, Result, print};
+use super::{BundleReader, Console, Error, Exit, FactFlags, Loaded, Result, print};
 use crate::render::{self, json};
-use crate::runtime::{Decision, Explanation, ReasonCode, Request};
+use crate::runtime::{Decision, Explanation, Facts, ReasonCode, Request};
 use std::path::Path;
 
 /// How `lanes` prints.
@@ -15,6 +15,32 @@ pub enum LanesFormat {
     Json,
     /// Launchplane's read model: `driver_extensions.odoo` per lane, as JSON.
     Launchplane,
+}
+
+/// The bundle and the facts a decision needs. When either fails, the
+/// error denies ([`Error::Denied`]); with `as_json`, `refusal` (given the
+/// error and, once the bundle is read, its digest) is printed first.
+fn for_decision(
+    reader: &BundleReader,
+    bundle: &Path,
+    flags: &FactFlags,
+    as_json: bool,
+    refusal: impl Fn(&Error, Option<&str>) -> String,
+    console: &mut dyn Console,
+) -> Result<(Loaded, Facts)> {
+    let deny = |e: Error, digest: Option<&str>, console: &mut dyn Console| {
+        if as_json {
+            let _ = console.out(&refusal(&e, digest));
+        }
+        Error::Denied(Box::new(e))
+    };
+    let runtime = reader
+        .load(bundle)
+        .map_err(|e| deny(e.into(), None, console))?;
+    let facts = flags
+        .facts(&runtime)
+        .map_err(|e| deny(e, Some(runtime.digest()), console))?;
+    Ok((runtime, facts))
 }
 
 /// `decide`: one decision on the bundle at `bundle`. Exit 0 allow, 1 deny.
@@ -30,31 +56,19 @@ pub fn decide(
     as_json: bool,
     console: &mut dyn Console,
 ) -> Result {
-    let runtime = match reader.load(bundle) {
-        Ok(r) => r,
-        Err(e) => {
-            if as_json {
-                let d = Decision::refused(req, ReasonCode::BundleInvalid, e.to_string(), None);
-                let _ = console.out(&json(&d));
-            }
-            return Err(Error::Denied(Box::new(e.into())));
-        }
+    let refusal = |e: &Error, digest: Option<&str>| {
+        let code = match digest {
+            None => ReasonCode::BundleInvalid,
+            Some(_) => ReasonCode::InvalidRequest,
+        };
+        json(&Decision::refused(
+            req,
+            code,
+            e.to_string(),
+            digest.map(str::to_string),
+        ))
     };
-    let facts = match flags.facts(&runtime) {
-        Ok(f) => f,
-        Err(e) => {
-            if as_json {
-                let d = Decision::refused(
-                    req,
-                    ReasonCode::InvalidRequest,
-                    e.to_string(),
-                    Some(runtime.bundle().digest.clone()),
-                );
-                let _ = console.out(&json(&d));
-            }
-            return Err(Error::Denied(Box::new(e)));
-        }
-    };
+    let (runtime, facts) = for_decision(reader, bundle, flags, as_json, refusal, console)?;
     let d = runtime.decide(req, &facts);
     let text = if as_json {
         json(&d)
@@ -75,28 +89,14 @@ pub fn explain(
     as_json: bool,
     console: &mut dyn Console,
 ) -> Result {
-    let runtime = match reader.load(bundle) {
-        Ok(r) => r,
-        Err(e) => {
-            if as_json {
-                let _ = console.out(&json(&Explanation::bundle_invalid(req, &e.to_string())));
-            }
-            return Err(Error::Denied(Box::new(e.into())));
-        }
+    let refusal = |e: &Error, digest: Option<&str>| {
+        let message = e.to_string();
+        json(&match digest {
+            None => Explanation::bundle_invalid(req, &message),
+            Some(d) => Explanation::invalid_request(req, &message, d),
+        })
     };
-    let facts = match flags.facts(&runtime) {
-        Ok(f) => f,
-        Err(e) => {
-            if as_json {
-                let _ = console.out(&json(&Explanation::invalid_request(
-                    req,
-                    &e.to_string(),
-                    runtime.digest(),
-                )));
-            }
-            return Err(Error::Denied(Box::new(e)));
-        }
-    };
+    let (runtime, facts) = for_decision(reader, bundle, flags, as_json, refusal, console)?;
     let e = runtime.explain(req, &facts);
     print(console, &if as_json { json(&e) } else { e.to_text() })?;
     Ok(Exit::findings_if(!e.decision.is_allow()))

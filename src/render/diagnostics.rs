@@ -321,6 +321,18 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     out
 }
 
+/// Only the errors of `diags`, for a person (as [`render_human`]): what
+/// `graph` and `test` show when the policies have errors and there is
+/// nothing else to show.
+pub fn render_errors(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let errors: Vec<Diagnostic> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    render_human(&errors, sources, color)
+}
+
 /// The closing line of human output: `N errors, M warnings in K files`,
 /// and how many findings suppressions silenced, if any.
 pub fn summary_line(diags: &[Diagnostic], files: usize) -> String {

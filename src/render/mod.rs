@@ -32,8 +32,8 @@ pub mod tests;
 
 pub use decision::unknown_name_hint;
 pub use diagnostics::{
-    JsonDiagnostic, JsonSuppression, Project, render_github, render_human, render_json,
-    render_projects, summary_line,
+    JsonDiagnostic, JsonSuppression, Project, render_errors, render_github, render_human,
+    render_json, render_projects, summary_line,
 };
 pub use lanes::lanes;
 pub use sarif::{SARIF_FINGERPRINT, SARIF_ROOT, render_sarif};

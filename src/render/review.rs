@@ -152,6 +152,22 @@ fn capitalize(s: &str) -> String {
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
+/// A titled section of the text review: each change's line, its details
+/// indented under it; nothing when there are no changes.
+fn section(s: &mut String, title: &str, rows: impl Iterator<Item = (String, Vec<String>)>) {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        return;
+    }
+    s.push_str(&format!("\n{title}:\n"));
+    for (head, details) in rows {
+        s.push_str(&format!("  {head}\n"));
+        for line in details {
+            s.push_str(&format!("           {line}\n"));
+        }
+    }
+}
+
 /// A term in words: `issue #573, until launch, confirm "…", requires backup_proof`.
 fn describe(t: &Term) -> String {
     let mut parts = Vec::new();
@@ -243,38 +259,18 @@ impl BundleDiff {
             return s;
         }
         for (title, list) in [("grants", &self.grants), ("denies", &self.denies)] {
-            if list.is_empty() {
-                continue;
-            }
-            s.push_str(&format!("\n{title}:\n"));
-            for c in list {
-                s.push_str(&format!(
-                    "  {:<8} {} {}\n",
-                    c.change.as_str(),
-                    c.lane,
-                    c.action
-                ));
-                for line in pair_lines(c) {
-                    s.push_str(&format!("           {line}\n"));
-                }
-            }
+            let rows = list.iter().map(|c| {
+                let head = format!("{:<8} {} {}", c.change.as_str(), c.lane, c.action);
+                (head, pair_lines(c))
+            });
+            section(&mut s, title, rows);
         }
         for (title, list) in [("inventory", &self.inventory), ("guards", &self.guards)] {
-            if list.is_empty() {
-                continue;
-            }
-            s.push_str(&format!("\n{title}:\n"));
-            for c in list {
-                s.push_str(&format!(
-                    "  {:<8} {} {}\n",
-                    c.change.as_str(),
-                    c.kind,
-                    c.name
-                ));
-                for line in item_lines(c) {
-                    s.push_str(&format!("           {line}\n"));
-                }
-            }
+            let rows = list.iter().map(|c| {
+                let head = format!("{:<8} {} {}", c.change.as_str(), c.kind, c.name);
+                (head, item_lines(c))
+            });
+            section(&mut s, title, rows);
         }
         s
     }

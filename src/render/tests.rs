@@ -2,9 +2,8 @@
 //! expected and what came for each failure, and a closing count; and why
 //! a suite could not run, with the snippets of its diagnostics.
 
-use crate::checks::Severity;
 use crate::policy_tests::{FileReport, SuiteError};
-use crate::render::diagnostics::render_human;
+use crate::render::diagnostics::{render_errors, render_human};
 use crate::source::one_line;
 
 impl SuiteError {
@@ -17,15 +16,9 @@ impl SuiteError {
                 None => String::new(),
             },
             SuiteError::Policies { dir, outcome } => {
-                let errors: Vec<_> = outcome
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .cloned()
-                    .collect();
                 format!(
                     "{}error: the policies in {dir} have errors; their tests cannot run\n",
-                    render_human(&errors, &outcome.sources, color)
+                    render_errors(&outcome.diagnostics, &outcome.sources, color)
                 )
             }
         }
