@@ -152,6 +152,28 @@ fn capitalize(s: &str) -> String {
         .map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
+/// A titled table of the Markdown review: a row per change (its kind, the
+/// two middle columns already written, its details); nothing when there
+/// are no changes.
+fn markdown_section<'a>(
+    s: &mut String,
+    title: &str,
+    middle: &str,
+    rows: impl Iterator<Item = (&'a str, String, String)>,
+) {
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        return;
+    }
+    s.push_str(&format!(
+        "#### {title}\n\n| change | {middle} | details |\n|---|---|---|---|\n"
+    ));
+    for (change, what, details) in rows {
+        s.push_str(&format!("| {change} | {what} | {details} |\n"));
+    }
+    s.push('\n');
+}
+
 /// A titled section of the text review: each change's line, its details
 /// indented under it; nothing when there are no changes.
 fn section(s: &mut String, title: &str, rows: impl Iterator<Item = (String, Vec<String>)>) {
@@ -301,40 +323,18 @@ impl BundleDiff {
                 .join("<br>")
         };
         for (title, list) in [("Grants", &self.grants), ("Denies", &self.denies)] {
-            if list.is_empty() {
-                continue;
-            }
-            s.push_str(&format!(
-                "#### {title}\n\n| change | lane | action | details |\n|---|---|---|---|\n"
-            ));
-            for c in list {
-                s.push_str(&format!(
-                    "| {} | `{}` | `{}` | {} |\n",
-                    c.change.as_str(),
-                    c.lane,
-                    c.action,
-                    cells(pair_lines(c))
-                ));
-            }
-            s.push('\n');
+            let rows = list.iter().map(|c| {
+                let what = format!("`{}` | `{}`", c.lane, c.action);
+                (c.change.as_str(), what, cells(pair_lines(c)))
+            });
+            markdown_section(&mut s, title, "lane | action", rows);
         }
         for (title, list) in [("Inventory", &self.inventory), ("Guards", &self.guards)] {
-            if list.is_empty() {
-                continue;
-            }
-            s.push_str(&format!(
-                "#### {title}\n\n| change | kind | name | details |\n|---|---|---|---|\n"
-            ));
-            for c in list {
-                s.push_str(&format!(
-                    "| {} | {} | `{}` | {} |\n",
-                    c.change.as_str(),
-                    c.kind,
-                    c.name,
-                    cells(item_lines(c))
-                ));
-            }
-            s.push('\n');
+            let rows = list.iter().map(|c| {
+                let what = format!("{} | `{}`", c.kind, c.name);
+                (c.change.as_str(), what, cells(item_lines(c)))
+            });
+            markdown_section(&mut s, title, "kind | name", rows);
         }
         s
     }
