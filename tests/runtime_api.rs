@@ -300,3 +300,43 @@ fn a_time_given_in_the_future_retires_grants_but_lifts_no_freeze() {
     let d = rt.decide(&req, &Facts::at_given(later, clock).unwrap());
     assert_eq!(d.reasons[0].code, ReasonCode::RuleRetired, "{d:?}");
 }
+
+#[test]
+fn check_records_and_lane_field_names_the_compiler_could_not_write_are_refused() {
+    use serde_json::json;
+    let lowered = |code: &str, name: &str, severity: &str| {
+        json!([{"code": code, "name": name, "default": "error", "severity": severity}])
+    };
+    let mut cases: Vec<(&str, Value)> = Vec::new();
+    let mut v = real_value();
+    v["lowered_checks"] = lowered("L001\u{1b}[2J", "missing-issue", "off");
+    cases.push(("an escape in a lowered check's code", v));
+    let mut v = real_value();
+    v["lowered_checks"] = lowered("L999", "y", "off");
+    cases.push(("a check that does not exist", v));
+    let mut v = real_value();
+    v["lowered_checks"] = lowered("L001", "missing-issue", "z");
+    cases.push(("a severity that does not exist", v));
+    let mut v = real_value();
+    v["rules"][0]["suppressions"] =
+        json!([{"code": "L001", "name": "missing-issue", "reason": "ok\u{1b}]0;t\u{7}"}]);
+    cases.push(("an escape in a suppression's reason", v));
+    let mut v = real_value();
+    v["rules"][0]["lowered_findings"] = json!([{
+        "code": "L001", "name": "production-lane", "severity": "warning", "message": "m"
+    }]);
+    cases.push(("a finding whose name is another check's", v));
+    let mut v = real_value();
+    v["lanes"]["cm/testing"]["t\u{1b}x"] = json!("a");
+    cases.push(("an escape in a lane field's name", v));
+    for (what, v) in cases {
+        match Runtime::from_bytes(&resealed(v)) {
+            Err(BundleError::Invalid { .. }) => {}
+            other => panic!("{what}: {:?}", other.map(|r| r.digest().to_string())),
+        }
+    }
+    // What `build` writes for a lowered check still loads.
+    let mut v = real_value();
+    v["lowered_checks"] = lowered("L001", "missing-issue", "off");
+    assert!(Runtime::from_bytes(&resealed(v)).is_ok());
+}

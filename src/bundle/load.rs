@@ -427,12 +427,73 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     Ok(())
 }
 
+/// The first record of a check that `build` could not have written: a
+/// check the configuration lowered (`lowered_checks`), a suppression or a
+/// lowered finding on a rule, whose code is not a check of the registry
+/// or whose name is not that check's, whose severity is not `error`,
+/// `warning` or `off`, or whose reason or message holds a control or
+/// invisible character (`\t` and `\n` aside). `lanes`, `diff` and the
+/// exports print these.
+fn bad_check_record(b: &Bundle) -> Option<String> {
+    let check = |code: &str, name: &str| -> Option<String> {
+        match crate::checks::lookup(code) {
+            Some(c) if c.code == code && c.name == name => None,
+            _ => Some(format!(
+                "names check `{}` `{}`, which is not a check of lanepolicy",
+                code.escape_debug(),
+                name.escape_debug()
+            )),
+        }
+    };
+    let level = |s: &str| -> Option<String> {
+        (!matches!(s, "error" | "warning" | "off"))
+            .then(|| format!("has severity `{}`", s.escape_debug()))
+    };
+    let text = |s: &str| -> Option<String> {
+        s.chars()
+            .any(|c| !matches!(c, '\n' | '\t') && (c.is_control() || crate::model::is_invisible(c)))
+            .then(|| {
+                format!(
+                    "has text `{}` with a control or invisible character",
+                    s.escape_debug()
+                )
+            })
+    };
+    for l in &b.lowered_checks {
+        if let Some(why) = check(&l.code, &l.name)
+            .or_else(|| level(&l.default))
+            .or_else(|| level(&l.severity))
+        {
+            return Some(format!("a check lowered by the configuration {why}"));
+        }
+    }
+    for r in &b.rules {
+        for s in &r.suppressions {
+            if let Some(why) = check(&s.code, &s.name).or_else(|| text(&s.reason)) {
+                return Some(format!("rule {} has a suppression that {why}", r.id));
+            }
+        }
+        for f in &r.lowered_findings {
+            if let Some(why) = check(&f.code, &f.name)
+                .or_else(|| level(&f.severity))
+                .or_else(|| text(&f.message))
+            {
+                return Some(format!("rule {} has a lowered finding that {why}", r.id));
+            }
+        }
+    }
+    None
+}
+
 /// The first name in the bundle that the inventory would have refused
 /// (contexts, instances, actions and events are identifiers; products are
 /// product names; operation kinds are visible text), as a message. Names
 /// are printed by every renderer, so a re-sealed bundle cannot carry
 /// control characters or look-alike blanks into a terminal or a report.
 fn bad_name(b: &Bundle) -> Option<String> {
+    if let Some(message) = bad_check_record(b) {
+        return Some(message);
+    }
     use crate::inventory::is_product_name;
     use crate::syntax::parser::is_ident;
     let shown = |s: &str| s.escape_debug().to_string();
@@ -463,7 +524,13 @@ fn bad_name(b: &Bundle) -> Option<String> {
         // Launchplane's own fields and any other lane field: visible text
         // only, as the inventory requires (E201).
         for (field, value) in &lane.extra {
-            if let Some(text) = unseen_in_json(value) {
+            let key_unseen = field
+                .chars()
+                .any(|c| c.is_control() || crate::model::is_invisible(c));
+            if let Some(text) = key_unseen
+                .then_some(field.as_str())
+                .or_else(|| unseen_in_json(value))
+            {
                 return Some(format!(
                     "lane `{key}` has `{}` `{}` with a control or invisible character",
                     shown(field),
