@@ -304,9 +304,7 @@ fn a_time_given_in_the_future_retires_grants_but_lifts_no_freeze() {
 #[test]
 fn check_records_and_lane_field_names_the_compiler_could_not_write_are_refused() {
     use serde_json::json;
-    let lowered = |code: &str, name: &str, severity: &str| {
-        json!([{"code": code, "name": name, "default": "error", "severity": severity}])
-    };
+    let lowered = |code: &str, name: &str, severity: &str| json!([{"code": code, "name": name, "default": "error", "severity": severity}]);
     let mut cases: Vec<(&str, Value)> = Vec::new();
     let mut v = real_value();
     v["lowered_checks"] = lowered("L001\u{1b}[2J", "missing-issue", "off");
