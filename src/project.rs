@@ -780,17 +780,17 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
     // pre-commit hook's latency. The inventory's file id is known before
     // it is added: it is the next one.
     let inv_id = sources.files().len();
-    let (inv_read, parsed_policies) = std::thread::scope(|scope| {
-        let policies = scope.spawn(|| {
-            inputs
-                .policies
-                .iter()
-                .map(|(src, bad)| {
-                    bad.is_none()
-                        .then(|| syntax::parser::parse_decoded(&src.text))
-                })
-                .collect::<Vec<_>>()
-        });
+    let parse_policies = || {
+        inputs
+            .policies
+            .iter()
+            .map(|(src, bad)| {
+                bad.is_none()
+                    .then(|| syntax::parser::parse_decoded(&src.text))
+            })
+            .collect::<Vec<_>>()
+    };
+    let read_inventory = || {
         let (src, bad) = &inputs.inventory;
         let mut diags = Vec::new();
         let mut supp = Vec::new();
@@ -810,8 +810,20 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
                 }
             }
         };
-        ((loaded, diags, supp), policies.join())
-    });
+        (loaded, diags, supp)
+    };
+    // Small inputs are read on this thread alone: a second thread costs
+    // more to start (its stack, its allocator's pages) than it saves.
+    let policy_bytes: usize = inputs.policies.iter().map(|(s, _)| s.text.len()).sum();
+    let (inv_read, parsed_policies) =
+        if policy_bytes.min(inputs.inventory.0.text.len()) < PARALLEL_FROM_BYTES {
+            (read_inventory(), Ok(parse_policies()))
+        } else {
+            std::thread::scope(|scope| {
+                let policies = scope.spawn(parse_policies);
+                (read_inventory(), policies.join())
+            })
+        };
     let (inventory, mut inv_diags, inv_supp) = inv_read;
     let parsed_policies = parsed_policies.map_err(|_| Failure {
         path: inputs.inventory.0.path.clone(),
@@ -878,20 +890,19 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
     let mut program = Program::default();
     if let Some(inv) = &inventory {
         let index = sema::LaneIndex::new(inv);
-        for (id, file) in &parsed {
-            program.rules.extend(sema::resolve_indexed(
-                *id,
-                file,
-                inv,
-                &index,
-                &mut diagnostics,
-            ));
+        for (id, file) in parsed {
+            let mut rules = sema::resolve_indexed(id, file, inv, &index, &mut diagnostics);
+            // The first file's rules are taken as they are, not copied: a
+            // copy would hold every rule twice at the peak.
+            if program.rules.is_empty() {
+                program.rules = rules;
+            } else {
+                program.rules.append(&mut rules);
+            }
         }
-        // The rules hold what they need of the syntax trees: the trees
-        // and the lane index go before the lints, which are the peak of
-        // a large compilation's memory.
+        // The rules hold what they need of the syntax trees, which went
+        // rule by rule; the lane index goes before the lints.
         drop(index);
-        drop(parsed);
         let ctx = LintContext {
             program: &program,
             inventory: inv,
@@ -997,6 +1008,11 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
         policy_files: inputs.policies.len(),
     })
 }
+
+/// The size from which the policy files are parsed on a second thread
+/// while the inventory is read, in bytes of the smaller of the two (the
+/// policy files together, the inventory).
+const PARALLEL_FROM_BYTES: usize = 256 * 1024;
 
 /// True when the configuration gives `code` a lower severity than its
 /// default: off, or a warning for a check that is an error by default.

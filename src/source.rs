@@ -51,11 +51,13 @@ pub struct SourceFile {
     /// The path written into the bundle (relative to the project root, so
     /// the bundle is the same wherever it is built from).
     pub bundle_path: String,
-    /// The text, without a byte order mark.
-    pub text: String,
+    /// The text, without a byte order mark. Shared: a clone of the file
+    /// (the compile core's inputs and its source map each hold one) does
+    /// not copy the text.
+    pub text: std::sync::Arc<str>,
     /// SHA-256 of the file's raw bytes, as lowercase hex.
     pub sha256: String,
-    line_starts: Vec<usize>,
+    line_starts: std::sync::Arc<[usize]>,
     /// (byte offset, characters before it) every [`MARK_STEP`] bytes or so,
     /// built the first time a column is asked on a long line.
     marks: std::sync::OnceLock<Vec<(usize, usize)>>,
@@ -75,9 +77,9 @@ impl SourceFile {
         SourceFile {
             bundle_path: path.clone(),
             path,
-            text,
+            text: text.into(),
             sha256: raw_sha256,
-            line_starts,
+            line_starts: line_starts.into(),
             marks: std::sync::OnceLock::new(),
         }
     }

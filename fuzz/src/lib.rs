@@ -236,7 +236,13 @@ pub fn policy_utf8(text: &str) -> String {
     let supp = suppression::from_policy(id, text, &file, &mut diags);
     let inv = real_inventory();
     let program = Program {
-        rules: sema::resolve_indexed(id, &file, inv, &sema::LaneIndex::new(inv), &mut diags),
+        rules: sema::resolve_indexed(
+            id,
+            file.clone(),
+            inv,
+            &sema::LaneIndex::new(inv),
+            &mut diags,
+        ),
     };
     let ctx = LintContext {
         program: &program,
@@ -316,7 +322,7 @@ pub fn inventory(text: &str) -> String {
     let program = Program {
         rules: sema::resolve_indexed(
             id,
-            real_policy(),
+            real_policy().clone(),
             &inv,
             &sema::LaneIndex::new(&inv),
             &mut diags,

@@ -110,7 +110,12 @@ pub fn build(
                     reference: i.reference.clone(),
                     url: i.url.clone(),
                 }),
-                confirm: r.confirm.as_ref().map(|_| r.phrases.clone()),
+                confirm: r.confirm.as_ref().map(|_| {
+                    r.phrases
+                        .iter()
+                        .map(|(l, p)| (l.clone(), p.clone()))
+                        .collect()
+                }),
                 requires: once_each(r.requires.iter().map(|p| p.name.clone()).collect()),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),

@@ -464,14 +464,17 @@ impl<'de> Visitor<'de> for KeySeed {
 /// hash.
 ///
 /// `None` whenever the fast path cannot vouch for the result: the bytes
-/// are not JSON, the top level is not an object, a key is out of order or
+/// are not UTF-8 JSON, the top level is not an object, a key is out of order or
 /// written twice, or `T` refuses what it reads. The caller then takes the
 /// slow path (a [`Value`] and [`digest_of`], then a separate parse), which
 /// says precisely what
 /// is wrong; a `Some` is exactly what that path would read and hash.
 pub(crate) fn parse_hashed<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Option<(T, String)> {
     let mut out = HashWriter::new();
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // UTF-8 is checked once for the whole text (JSON is UTF-8), so that the
+    // reader does not check each string again.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut de = serde_json::Deserializer::from_str(text);
     let tee = Tee {
         de: &mut de,
         out: &mut out,

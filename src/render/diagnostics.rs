@@ -142,7 +142,7 @@ impl Window {
     /// The whole lines of `text` that hold `from..to`, and one line of
     /// context on each side.
     fn new(name: String, file: &crate::source::SourceFile, from: usize, to: usize) -> Window {
-        let text = file.text.as_str();
+        let text = &*file.text;
         let from = from.min(text.len());
         let to = to.clamp(from, text.len());
         let mut start = text[..from].rfind('\n').map_or(0, |k| k + 1);

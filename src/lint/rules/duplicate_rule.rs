@@ -291,7 +291,7 @@ mod tests {
         let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
         let parsed = crate::syntax::parse_file(policy);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        crate::sema::resolve_indexed(1, &parsed, &inv, &crate::sema::LaneIndex::new(&inv), &mut Vec::new())
+        crate::sema::resolve_indexed(1, parsed, &inv, &crate::sema::LaneIndex::new(&inv), &mut Vec::new())
     }
 
     /// (covered rule, by) pairs and the number of `covers` calls for n
