@@ -115,6 +115,7 @@ checks! {
     E106 "unknown-proof"               Error   "sema/unknown_proof.rs";
     E107 "unresolved-issue"            Error   "sema/unresolved_issue.rs";
     E108 "empty-confirmation"          Error   "sema/empty_confirmation.rs";
+    E109 "long-confirmation"           Error   "sema/long_confirmation.rs";
     E201 "invalid-inventory"           Error   "inventory/invalid_inventory.rs";
     E202 "invalid-config"              Error   "config/invalid_config.rs";
     E203 "invalid-test-file"           Error   "policy_tests/invalid_test_file.rs";

@@ -77,3 +77,43 @@ fn texts_that_name_no_file_on_disk_are_compiled_with_their_diagnostics() {
         .expect("no phrase on a rebuild");
     assert_eq!(l004.severity, lanepolicy::checks::Severity::Warning);
 }
+
+/// A long template over a wide pattern is refused before any phrase is
+/// written: one E109 for the rule, and no lane given a phrase, so the
+/// work is the lanes' count, not lanes x template length.
+#[test]
+fn a_long_confirmation_over_many_lanes_is_one_error_and_no_phrase() {
+    let mut inventory = String::from(
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+    );
+    for p in 0..500 {
+        inventory.push_str(&format!(
+            "  p{p}:\n    context: c{p}\n    events: {{launch: pending}}\n    lanes:\n      a: {{production: false}}\n      b: {{production: false}}\n"
+        ));
+    }
+    let template = "{lane}".repeat(4000);
+    let policy =
+        format!("allow deploy on */* until launch issue=#1 confirm=\"deploy {template}\"\n");
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", &policy)],
+        None,
+        today(),
+    );
+    let out = project::compile_inputs(&inputs).unwrap();
+    let e109: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code.check().code == "E109")
+        .collect();
+    assert_eq!(e109.len(), 1, "{:?}", out.diagnostics);
+    assert!(
+        e109[0].message.contains("over the limit of 200"),
+        "{}",
+        e109[0].message
+    );
+    assert_eq!(out.program.rules.len(), 1);
+    assert_eq!(out.program.rules[0].lanes.len(), 1000);
+    assert!(out.program.rules[0].phrases.is_empty());
+    assert!(out.bundle.is_none());
+}

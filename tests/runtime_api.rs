@@ -327,6 +327,16 @@ fn check_records_and_lane_field_names_the_compiler_could_not_write_are_refused()
     let mut v = real_value();
     v["lanes"]["cm/testing"]["t\u{1b}x"] = json!("a");
     cases.push(("an escape in a lane field's name", v));
+    let mut v = real_value();
+    let rule = v["rules"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["confirm"].is_object())
+        .expect("a rule with phrases");
+    let lane = rule["lanes"][0].as_str().unwrap().to_string();
+    rule["confirm"][lane.as_str()] = json!("x".repeat(201));
+    cases.push(("a phrase longer than the compiler writes (E109)", v));
     for (what, v) in cases {
         match Runtime::from_bytes(&resealed(v)) {
             Err(BundleError::Invalid { .. }) => {}

@@ -376,6 +376,18 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
             return invalid(format!("{} names unknown action `{a}`", at()));
         }
+        if let Some((lane, _)) = r
+            .confirm
+            .iter()
+            .flatten()
+            .find(|(_, p)| p.chars().count() > crate::sema::MAX_PHRASE_CHARS)
+        {
+            return invalid(format!(
+                "{} gives lane `{lane}` a confirmation phrase of more than {} characters, which the compiler refuses (E109)",
+                at(),
+                crate::sema::MAX_PHRASE_CHARS
+            ));
+        }
         // Each distinct product of the rule's lanes is checked once against
         // the rule's events (an event the lane's product lacks could never
         // retire the rule there): O(lanes + products x events), and the

@@ -9,6 +9,8 @@
 
 mod duplicate_clause;
 mod empty_confirmation;
+mod long_confirmation;
+pub use long_confirmation::MAX_PHRASE_CHARS;
 mod unknown_action;
 mod unknown_event;
 mod unknown_lane;
@@ -462,6 +464,12 @@ fn resolve_rule(
                 rule.confirm = Some(s.clone());
                 if empty_confirmation::check(file, s, diags)
                     && unknown_placeholder::check(file, s, diags)
+                    && long_confirmation::check(
+                        file,
+                        s,
+                        rule.lanes.iter().filter_map(|l| inv.lanes.get(l)),
+                        diags,
+                    )
                 {
                     rule.phrases = rule
                         .lanes
