@@ -58,9 +58,10 @@ pub struct SourceFile {
     /// SHA-256 of the file's raw bytes, as lowercase hex.
     pub sha256: String,
     line_starts: std::sync::Arc<[usize]>,
-    /// (byte offset, characters before it) every [`MARK_STEP`] bytes or so,
+    /// (byte offset, characters before it, UTF-16 code units before it)
+    /// every [`MARK_STEP`] bytes or so,
     /// built the first time a column is asked on a long line.
-    marks: std::sync::OnceLock<Vec<(usize, usize)>>,
+    marks: std::sync::OnceLock<Vec<(usize, usize, usize)>>,
 }
 
 /// Bytes between two character-count marks of a [`SourceFile`]: a column
@@ -100,22 +101,56 @@ impl SourceFile {
 
     /// The number of characters before byte `offset` (a character boundary).
     fn chars_before(&self, offset: usize) -> usize {
+        let (b, c, _) = self.mark_before(offset);
+        c + self.text[b..offset].chars().count()
+    }
+
+    /// The number of UTF-16 code units before byte `offset` (a character
+    /// boundary).
+    fn utf16_before(&self, offset: usize) -> usize {
+        let (b, _, u) = self.mark_before(offset);
+        u + self.text[b..offset].encode_utf16().count()
+    }
+
+    /// The last mark at or before byte `offset`; the marks are made the
+    /// first time one is asked.
+    fn mark_before(&self, offset: usize) -> (usize, usize, usize) {
         let marks = self.marks.get_or_init(|| {
-            let mut marks = vec![(0, 0)];
+            let mut marks = vec![(0, 0, 0)];
             let mut next = MARK_STEP;
-            for (chars, (i, _)) in self.text.char_indices().enumerate() {
+            let mut units = 0;
+            for (chars, (i, c)) in self.text.char_indices().enumerate() {
                 if i >= next {
-                    marks.push((i, chars));
+                    marks.push((i, chars, units));
                     next = i + MARK_STEP;
                 }
+                units += c.len_utf16();
             }
             marks
         });
         let k = marks
-            .partition_point(|&(b, _)| b <= offset)
+            .partition_point(|&(b, _, _)| b <= offset)
             .saturating_sub(1);
-        let (b, c) = marks[k];
-        c + self.text[b..offset].chars().count()
+        marks[k]
+    }
+
+    /// 0-based line and UTF-16 code units into it of byte `offset`: a
+    /// position as the Language Server Protocol gives it. An offset past
+    /// the end, or inside a character, clamps back. O(log lines) plus at
+    /// most [`MARK_STEP`] bytes of counting, however long the line.
+    pub fn line_utf16(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = if offset - start <= MARK_STEP {
+            self.text[start..offset].encode_utf16().count()
+        } else {
+            self.utf16_before(offset) - self.utf16_before(start)
+        };
+        (line, col)
     }
 
     /// Byte offset of 1-based `line` and character `column` (used to map
@@ -139,9 +174,9 @@ impl SourceFile {
         let target = self.chars_before(start) + column;
         let marks = self.marks.get().map_or(&[][..], Vec::as_slice);
         let k = marks
-            .partition_point(|&(_, c)| c <= target)
+            .partition_point(|&(_, c, _)| c <= target)
             .saturating_sub(1);
-        let (b, c) = marks.get(k).copied().unwrap_or((0, 0));
+        let (b, c, _) = marks.get(k).copied().unwrap_or((0, 0, 0));
         let (b, c) = if b < start {
             (start, target - column)
         } else {

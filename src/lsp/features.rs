@@ -4,7 +4,7 @@
 //! [`crate::inventory::load`] from the open buffer or the file.
 
 use super::Server;
-use super::convert::{path_to_uri, position_to_offset, span_to_range, uri_to_path};
+use super::convert::{path_to_uri, position_to_offset, source_range, span_to_range, uri_to_path};
 use crate::checks::CHECKS;
 use crate::inventory::{self, Inventory};
 use crate::source::{SourceFile, Span};
@@ -511,6 +511,8 @@ fn formatting(server: &Server, uri: &lt::Uri) -> Option<Vec<lt::TextEdit>> {
 fn symbols(server: &Server, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse> {
     let (_, text) = document(server, uri)?;
     let file = parse_file(&text);
+    // One line index for every rule's range.
+    let src = SourceFile::new("", text.clone(), String::new());
     let symbols = file
         .rules
         .iter()
@@ -526,8 +528,8 @@ fn symbols(server: &Server, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse>
                 kind: lt::SymbolKind::FUNCTION,
                 tags: None,
                 deprecated: None,
-                range: span_to_range(&text, r.span),
-                selection_range: span_to_range(&text, r.keyword_span),
+                range: source_range(&src, r.span),
+                selection_range: source_range(&src, r.keyword_span),
                 children: None,
             }
         })

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub use convert::path_to_uri;
-pub(crate) use convert::{span_to_range, uri_to_path};
+pub(crate) use convert::{source_range, uri_to_path};
 
 /// An error that stops the server: the connection broke.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -326,14 +326,14 @@ impl Server {
                 Some(lt::DiagnosticRelatedInformation {
                     location: lt::Location {
                         uri: path_to_uri(&canonical(&dir.join(&f.path)))?,
-                        range: span_to_range(&f.text, n.span),
+                        range: source_range(f, n.span),
                     },
                     message: n.label.clone(),
                 })
             })
             .collect::<Vec<_>>();
         lt::Diagnostic {
-            range: span_to_range(&src.text, d.span),
+            range: source_range(src, d.span),
             severity: Some(match d.severity {
                 Severity::Error => lt::DiagnosticSeverity::ERROR,
                 Severity::Warning => lt::DiagnosticSeverity::WARNING,
