@@ -16,6 +16,10 @@ use std::collections::HashMap;
 /// A suppression's target: (start, end, index of the suppression).
 type Target = (usize, usize, usize);
 
+/// A distinct target: (start, end, and per code the first suppression of
+/// it that names the code).
+type Group = (usize, usize, Vec<(Code, usize)>);
+
 /// One suppression comment and what it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
@@ -125,6 +129,70 @@ fn body(text: &str) -> Option<&str> {
     text.trim_start().strip_prefix("lanepolicy:")
 }
 
+/// True for a line that is blank or a comment: what may stand between a
+/// suppression and what it applies to.
+fn trivia(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t.starts_with("//")
+}
+
+/// Answers "is `text[a..b]` only blank lines and comments?" in O(log n)
+/// after one pass over the text, so that n suppressions stacked before one
+/// rule cost O(n log n), not n times the text between each and the rule.
+struct Gaps<'a> {
+    text: &'a str,
+    /// Byte offset of each line's start.
+    starts: Vec<usize>,
+    /// `bad[k]`: how many of lines `0..k` are neither blank nor a comment.
+    bad: Vec<usize>,
+    /// Bytes looked at so far, the first pass included.
+    work: usize,
+}
+
+impl<'a> Gaps<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let mut bad = Vec::with_capacity(starts.len() + 1);
+        bad.push(0);
+        for (k, &at) in starts.iter().enumerate() {
+            let end = starts.get(k + 1).map_or(text.len(), |next| next - 1);
+            bad.push(bad[k] + usize::from(!trivia(&text[at..end])));
+        }
+        Gaps {
+            text,
+            starts,
+            bad,
+            work: text.len(),
+        }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// True when every line piece of `text[a..b]` is blank or a comment,
+    /// as `text[a..b].lines().all(trivia)`; `last` is the verdict on the
+    /// piece from `b`'s line start to `b`, when the caller knows it.
+    fn only_trivia(&mut self, a: usize, b: usize, last: &mut Option<bool>) -> bool {
+        let (la, lb) = (self.line(a), self.line(b));
+        if la == lb {
+            self.work += b - a;
+            return trivia(&self.text[a..b]);
+        }
+        let first = &self.text[a..self.starts[la + 1] - 1];
+        self.work += first.len();
+        if !trivia(first) || self.bad[lb] != self.bad[la + 1] {
+            return false;
+        }
+        *last.get_or_insert_with(|| {
+            self.work += b - self.starts[lb];
+            trivia(&self.text[self.starts[lb]..b])
+        })
+    }
+}
+
 /// The suppressions of a policy file; malformed ones become E002 diagnostics.
 pub fn from_policy(
     file: FileId,
@@ -132,7 +200,21 @@ pub fn from_policy(
     parsed: &ast::File,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Suppression> {
+    from_policy_counted(file, text, parsed, diags).0
+}
+
+/// [`from_policy`], and how many bytes of text it looked at to place the
+/// suppressions (in its tests: bounded by a multiple of the text's length).
+fn from_policy_counted(
+    file: FileId,
+    text: &str,
+    parsed: &ast::File,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Suppression>, usize) {
     let mut out = Vec::new();
+    let mut gaps: Option<Gaps> = None;
+    // The verdict on the start of the line of the rule last looked at.
+    let mut last_piece: (usize, Option<bool>) = (usize::MAX, None);
     for c in parsed.comments.iter().filter(|c| !c.doc) {
         let Some(b) = body(&c.text) else { continue };
         match parse(b) {
@@ -140,12 +222,19 @@ pub fn from_policy(
                 file, c.span, &problem, &help,
             )),
             Ok((codes, reason)) => {
-                // The next rule, with nothing but comments and blank lines in between.
-                let next = parsed.rules.iter().find(|r| r.span.start >= c.span.end);
+                // The next rule (rules are in source order), with nothing
+                // but comments and blank lines in between.
+                let k = parsed.rules.partition_point(|r| r.span.start < c.span.end);
+                let next = parsed.rules.get(k);
                 let only_trivia = next.is_some_and(|r| {
-                    text[c.span.end..r.span.start]
-                        .lines()
-                        .all(|l| l.trim().is_empty() || l.trim_start().starts_with("//"))
+                    if last_piece.0 != k {
+                        last_piece = (k, None);
+                    }
+                    gaps.get_or_insert_with(|| Gaps::new(text)).only_trivia(
+                        c.span.end,
+                        r.span.start,
+                        &mut last_piece.1,
+                    )
                 });
                 match next {
                     Some(rule) if only_trivia => out.push(Suppression {
@@ -165,7 +254,7 @@ pub fn from_policy(
             }
         }
     }
-    out
+    (out, gaps.map_or(0, |g| g.work))
 }
 
 /// The suppressions of a YAML file (`# lanepolicy: ignore ...`), each
@@ -181,6 +270,13 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
             (at, l)
         })
         .collect();
+    // For each line, the first line from it on that is neither blank nor a
+    // comment (one pass from the end, so stacked comments stay linear).
+    let mut next_content = vec![None; lines.len() + 1];
+    for (k, &(_, line)) in lines.iter().enumerate().rev() {
+        let content = !line.trim().is_empty() && !line.trim_start().starts_with('#');
+        next_content[k] = if content { Some(k) } else { next_content[k + 1] };
+    }
     for (k, &(at, line)) in lines.iter().enumerate() {
         // The line without its indentation and its line end.
         let trimmed = line.trim();
@@ -195,9 +291,7 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
                 diags.push(invalid_suppression::diagnostic(file, span, &problem, &help))
             }
             Ok((codes, reason)) => {
-                let next = lines[k + 1..]
-                    .iter()
-                    .find(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+                let next = next_content[k + 1].map(|n| &lines[n]);
                 match next {
                     Some(&(n_at, n_line)) => out.push(Suppression {
                         file,
@@ -226,10 +320,23 @@ pub fn apply(
     diags: &mut Vec<Diagnostic>,
     is_off: impl Fn(Code) -> bool,
 ) {
+    apply_counted(suppressions, diags, is_off);
+}
+
+/// [`apply`], and how many targets it looked at for the diagnostics (in
+/// its tests: bounded by the diagnostics, whatever the suppressions).
+fn apply_counted(
+    suppressions: &[Suppression],
+    diags: &mut Vec<Diagnostic>,
+    is_off: impl Fn(Code) -> bool,
+) -> usize {
     let mut used = vec![Vec::new(); suppressions.len()];
-    // Per file: (target start, target end, suppression) sorted by start, and
-    // the longest target. A diagnostic at `p` looks only at the targets
-    // that start in [p - longest, p], not at every suppression.
+    // Per file: the distinct targets sorted by start, each with its codes
+    // and, per code, the first suppression that names it (the one a
+    // finding is credited to), and the longest target. A diagnostic at `p`
+    // looks only at the targets that start in [p - longest, p], not at
+    // every suppression: many suppressions stacked before one rule are one
+    // target.
     let mut by_file: HashMap<FileId, (Vec<Target>, usize)> = HashMap::new();
     for (k, s) in suppressions.iter().enumerate() {
         let end = s.target.end.max(s.target.start + 1);
@@ -237,23 +344,41 @@ pub fn apply(
         e.0.push((s.target.start, end, k));
         e.1 = e.1.max(end - s.target.start);
     }
-    for (targets, _) in by_file.values_mut() {
-        targets.sort_unstable();
-    }
+    let by_file: HashMap<FileId, (Vec<Group>, usize)> = by_file
+        .into_iter()
+        .map(|(file, (mut targets, longest))| {
+            targets.sort_unstable();
+            let mut groups: Vec<Group> = Vec::new();
+            for (start, end, k) in targets {
+                if groups.last().is_none_or(|g| (g.0, g.1) != (start, end)) {
+                    groups.push((start, end, Vec::new()));
+                }
+                let codes = &mut groups.last_mut().expect("pushed above").2;
+                for &code in &suppressions[k].codes {
+                    if !codes.iter().any(|&(c, _)| c == code) {
+                        codes.push((code, k));
+                    }
+                }
+            }
+            (file, (groups, longest))
+        })
+        .collect();
+    let mut work = 0;
     for d in diags.iter_mut() {
         if d.check().is_error_code() {
             continue;
         }
-        let Some((targets, longest)) = by_file.get(&d.file) else {
+        let Some((groups, longest)) = by_file.get(&d.file) else {
             continue;
         };
         let p = d.span.start;
-        let upto = targets.partition_point(|t| t.0 <= p);
-        let from = targets[..upto].partition_point(|t| t.0 < p.saturating_sub(*longest));
-        let hit = targets[from..upto]
+        let upto = groups.partition_point(|g| g.0 <= p);
+        let from = groups[..upto].partition_point(|g| g.0 < p.saturating_sub(*longest));
+        work += upto - from;
+        let hit = groups[from..upto]
             .iter()
-            .filter(|&&(_, end, k)| p < end && suppressions[k].codes.contains(&d.code))
-            .map(|t| t.2)
+            .filter(|g| p < g.1)
+            .filter_map(|g| g.2.iter().find(|&&(c, _)| c == d.code).map(|&(_, k)| k))
             .min();
         if let Some(k) = hit {
             d.suppressed = Some(suppressions[k].reason.clone());
@@ -265,6 +390,7 @@ pub fn apply(
             diags.push(unused_suppression::diagnostic(s.file, s.span, *code));
         }
     }
+    work
 }
 
 #[cfg(test)]
@@ -313,5 +439,63 @@ mod tests {
                 .0
                 .contains("quoted")
         );
+    }
+
+    /// `n` suppressions of L012 stacked before one rule.
+    fn stacked(n: usize) -> String {
+        "// lanepolicy: ignore L012 reason=\"x\"\n".repeat(n)
+            + "allow deploy on ctx0/* until launch issue=#1 confirm=\"deploy {lane}\"\n"
+    }
+
+    #[test]
+    fn stacked_suppressions_look_at_the_text_a_bounded_number_of_times() {
+        for n in [10, 1000, 20_000] {
+            let text = stacked(n);
+            let parsed = crate::syntax::parse_file(&text);
+            let mut diags = Vec::new();
+            let (found, work) = from_policy_counted(0, &text, &parsed, &mut diags);
+            assert!(diags.is_empty(), "{diags:?}");
+            assert_eq!(found.len(), n);
+            assert!(found.iter().all(|s| s.target == parsed.rules[0].span));
+            // One pass over the text, and a few bytes per comment; never
+            // the text between each comment and the rule.
+            assert!(work <= text.len() + 100 * n, "n={n}: {work} bytes");
+        }
+        // A line of code between a comment and the rule still separates them.
+        let text = format!("// lanepolicy: ignore L012 reason=\"x\"\nallow deploy on ctx0/lane0 until launch issue=#1\n{}", stacked(2));
+        let parsed = crate::syntax::parse_file(&text);
+        let mut diags = Vec::new();
+        let (found, _) = from_policy_counted(0, &text, &parsed, &mut diags);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found[0].target, parsed.rules[0].span);
+        assert_eq!(found[1].target, parsed.rules[1].span);
+    }
+
+    #[test]
+    fn stacked_suppressions_are_one_target_for_the_diagnostics() {
+        let text = stacked(1);
+        let parsed = crate::syntax::parse_file(&text);
+        let rule = parsed.rules[0].span;
+        for n in [10, 1000, 20_000] {
+            let suppressions: Vec<Suppression> = (0..n)
+                .map(|k| Suppression {
+                    file: 0,
+                    span: Span::new(k, k + 1),
+                    codes: vec![Code::L012],
+                    reason: format!("r{k}"),
+                    target: rule,
+                })
+                .collect();
+            let m = 100;
+            let mut diags: Vec<Diagnostic> = (0..m)
+                .map(|_| Diagnostic::new(Code::L012, 0, rule, "x".to_string()))
+                .collect();
+            let work = apply_counted(&suppressions, &mut diags, |_| false);
+            assert!(work <= m, "n={n}: {work} targets looked at");
+            // The first suppression silences them all; the others are unused.
+            assert!(diags[..m].iter().all(|d| d.suppressed.as_deref() == Some("r0")));
+            assert_eq!(diags.len(), m + n - 1);
+            assert!(diags[m..].iter().all(|d| d.code == Code::L014));
+        }
     }
 }
