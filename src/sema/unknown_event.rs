@@ -3,6 +3,9 @@
 //! ## What it does
 //! Checks that each `until` event is declared under `events:` for the product
 //! of every lane the rule matches. `launch` of CM says nothing about OPW.
+//! Each event written is reported once: when one product lacks it, the
+//! diagnostic names the product and a lane of it; when several do, it
+//! counts them and names the first few.
 //!
 //! ## Why is this bad?
 //! An event that a lane's product does not have can never occur for that
@@ -22,25 +25,63 @@
 use super::Rule;
 use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
-use crate::inventory::Inventory;
+use crate::inventory::{Inventory, Lane, Product};
+use std::collections::{BTreeSet, HashSet};
 use crate::source::FileId;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{Ident, Retire};
 
+/// Products named in an E103 message; the rest are counted.
+const NAMED_PRODUCTS: usize = 3;
+
+/// The E103 diagnostic for `event`, which `missing` (the products without
+/// it, in the order the rule's lanes first name them, with that first lane)
+/// lack. One product is named with a lane of it; several are counted and
+/// the first few named.
 fn diagnostic(
     file: FileId,
     event: &Ident,
-    product: &str,
-    lane: &str,
+    missing: &[(&str, &Lane)],
     suggestion: Option<&str>,
 ) -> Diagnostic {
+    let [(product, lane)] = missing else {
+        let names = missing
+            .iter()
+            .take(NAMED_PRODUCTS)
+            .map(|(p, _)| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = missing.len().saturating_sub(NAMED_PRODUCTS);
+        let names = match more {
+            0 => names,
+            n => format!("{names} and {n} more"),
+        };
+        return Diagnostic::new(
+            Code::E103,
+            file,
+            event.span,
+            format!(
+                "`{}` is not an event of {} products: {names}",
+                event.name,
+                missing.len()
+            ),
+        )
+        .label(format!(
+            "the rule's lanes belong to {} products without it",
+            missing.len()
+        ))
+        .help(match suggestion {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "declare it under the `events:` of those products in lanes.yaml, or narrow the rule's lanes to products that have it".to_string(),
+        });
+    };
     Diagnostic::new(
         Code::E103,
         file,
         event.span,
         format!("`{}` is not an event of product `{product}`", event.name),
     )
-    .label(format!("lane `{lane}` belongs to `{product}`"))
+    .label(format!("lane `{}` belongs to `{product}`", lane.key()))
     .help(match suggestion {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!(
@@ -49,21 +90,109 @@ fn diagnostic(
     })
 }
 
+/// One E103 per written event that some product of the rule's lanes lacks,
+/// however many products lack it.
 pub(super) fn check(file: FileId, rule: &Rule, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
+    if !rule.until.iter().any(|c| matches!(c, Retire::Event(_))) {
+        return;
+    }
+    // The rule's products, each once, with the first lane that names it.
+    let mut seen = HashSet::new();
+    let products: Vec<(&str, &Product, &Lane)> = rule
+        .lanes
+        .iter()
+        .filter_map(|l| inv.lanes.get(l))
+        .filter(|lane| seen.insert(lane.product.as_str()))
+        .filter_map(|lane| {
+            let product = inv.products.get(&lane.product)?;
+            Some((lane.product.as_str(), product, lane))
+        })
+        .collect();
     for cond in &rule.until {
         let Retire::Event(event) = cond else { continue };
-        // One diagnostic per (event, product), not per lane.
-        let mut seen = Vec::new();
-        for lane in rule.lanes.iter().filter_map(|l| inv.lanes.get(l)) {
-            let Some(product) = inv.products.get(&lane.product) else {
-                continue;
-            };
-            if product.events.contains_key(&event.name) || seen.contains(&lane.product) {
-                continue;
-            }
-            seen.push(lane.product.clone());
-            let s = did_you_mean(&event.name, product.events.keys().map(String::as_str));
-            diags.push(diagnostic(file, event, &lane.product, &lane.key(), s));
+        let missing: Vec<&(&str, &Product, &Lane)> = products
+            .iter()
+            .filter(|(_, p, _)| !p.events.contains_key(&event.name))
+            .collect();
+        if missing.is_empty() {
+            continue;
         }
+        // A suggestion among the events of the products without it, offered
+        // only when every one of them has it.
+        let candidates: BTreeSet<&str> = missing
+            .iter()
+            .flat_map(|(_, p, _)| p.events.keys().map(String::as_str))
+            .collect();
+        let suggestion = did_you_mean(&event.name, candidates.iter().copied())
+            .filter(|s| missing.iter().all(|(_, p, _)| p.events.contains_key(*s)));
+        let lanes: Vec<(&str, &Lane)> = missing
+            .iter()
+            .map(|&&(name, _, lane)| (name, lane))
+            .collect();
+        diags.push(diagnostic(file, event, &lanes, suggestion));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Diagnostic;
+    use crate::source::SourceFile;
+
+    /// The diagnostics of `policy` against an inventory of `products`
+    /// products, each with one lane `ctxK/lane0` and the event `launch`.
+    fn check(products: usize, policy: &str) -> Vec<Diagnostic> {
+        let mut inv = String::from(
+            "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+        );
+        for k in 0..products {
+            inv.push_str(&format!(
+                "  p{k}:\n    context: ctx{k}\n    events: {{launch: pending}}\n    lanes:\n      lane0: {{production: false, phase: prelaunch}}\n"
+            ));
+        }
+        let src = SourceFile::new("lanes.yaml", inv, String::new());
+        let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
+        let parsed = crate::syntax::parse_file(policy);
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let mut diags = Vec::new();
+        let index = crate::sema::LaneIndex::new(&inv);
+        crate::sema::resolve_indexed(1, parsed, &inv, &index, &mut diags);
+        diags.retain(|d| d.code == crate::checks::Code::E103);
+        diags
+    }
+
+    #[test]
+    fn one_diagnostic_per_written_event_however_many_products_lack_it() {
+        let events = 5;
+        let until: Vec<String> = (0..events).map(|k| format!("lunch{k}")).collect();
+        let policy = format!(
+            "allow deploy on */* until launch or {} issue=#1 confirm=\"deploy {{lane}}\"\n",
+            until.join(" or ")
+        );
+        for products in [1, 10, 1000] {
+            let diags = check(products, &policy);
+            assert_eq!(diags.len(), events, "{products} products");
+            for (d, event) in diags.iter().zip(&until) {
+                assert_eq!(&policy[d.span.start..d.span.end], event);
+            }
+        }
+        let diags = check(1000, &policy);
+        assert_eq!(
+            diags[0].message,
+            "`lunch0` is not an event of 1000 products: `p0`, `p1`, `p10` and 997 more"
+        );
+        let one = check(1, &policy);
+        assert_eq!(one[0].message, "`lunch0` is not an event of product `p0`");
+        assert_eq!(
+            one[0].label.as_deref(),
+            Some("lane `ctx0/lane0` belongs to `p0`")
+        );
+    }
+
+    #[test]
+    fn a_suggestion_is_offered_when_every_product_without_the_event_has_it() {
+        let policy = "allow deploy on */* until lunch issue=#1 confirm=\"deploy {lane}\"\n";
+        let diags = check(3, policy);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].help.as_deref(), Some("did you mean `launch`?"));
     }
 }
