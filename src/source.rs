@@ -99,6 +99,19 @@ impl SourceFile {
         (line + 1, col + 1)
     }
 
+    /// The byte range of the line holding `offset`, without its `\n`,
+    /// found in the line index (no scan of the line). Offsets past the end
+    /// clamp to the end of the text.
+    pub fn line_span(&self, offset: usize) -> Span {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        Span::new(self.line_starts[line], end)
+    }
+
     /// The number of characters before byte `offset` (a character boundary).
     fn chars_before(&self, offset: usize) -> usize {
         let (b, c, _) = self.mark_before(offset);

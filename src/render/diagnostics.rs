@@ -140,18 +140,25 @@ struct Window {
 
 impl Window {
     /// The whole lines of `text` that hold `from..to`, and one line of
-    /// context on each side.
+    /// context on each side unless it is longer than [`MAX_SNIPPET_LINE`].
+    /// Lines are found in the file's line index, not by scanning the text.
     fn new(name: String, file: &crate::source::SourceFile, from: usize, to: usize) -> Window {
         let text = &*file.text;
         let from = from.min(text.len());
         let to = to.clamp(from, text.len());
-        let mut start = text[..from].rfind('\n').map_or(0, |k| k + 1);
+        let mut start = file.line_span(from).start;
         if start > 0 {
-            start = text[..start - 1].rfind('\n').map_or(0, |k| k + 1);
+            let before = file.line_span(start - 1);
+            if before.len() <= MAX_SNIPPET_LINE {
+                start = before.start;
+            }
         }
-        let mut end = text[to..].find('\n').map_or(text.len(), |k| to + k + 1);
+        let mut end = (file.line_span(to).end + 1).min(text.len());
         if end < text.len() {
-            end = text[end..].find('\n').map_or(text.len(), |k| end + k + 1);
+            let after = file.line_span(end);
+            if after.len() <= MAX_SNIPPET_LINE {
+                end = (after.end + 1).min(text.len());
+            }
         }
         Window {
             name,
@@ -223,6 +230,17 @@ const NEAR_LINES: usize = 8;
 /// Lines longer than this (in bytes) are not shown as snippets.
 const MAX_SNIPPET_LINE: usize = 1000;
 
+/// A note further than this (in bytes) from its finding is named in the
+/// help: with lines of at most [`MAX_SNIPPET_LINE`] bytes, every note within
+/// [`NEAR_LINES`] lines is nearer, and the snippet stays bounded in bytes
+/// however long the lines between them.
+const NEAR_BYTES: usize = (NEAR_LINES + 1) * (MAX_SNIPPET_LINE + 1);
+
+/// The most bytes of text a snippet copies: the labels' lines and a line of
+/// context on each side.
+#[cfg(test)]
+const MAX_WINDOW: usize = NEAR_BYTES + 4 * (MAX_SNIPPET_LINE + 1);
+
 /// Renders diagnostics for a person, with source snippets, labels and help.
 /// `color` turns on ANSI colours (the caller decides: a terminal, no `NO_COLOR`).
 /// Suppressed diagnostics are left out (the summary line counts them).
@@ -247,15 +265,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             (d.span.start, d.span.len()),
         )];
         // Snippets of very long lines are unreadable (and beyond what the
-        // renderer handles): those diagnostics are shown without one.
-        let line_len = |offset: usize| {
-            let start = file.text[..offset.min(file.text.len())]
-                .rfind('\n')
-                .map_or(0, |k| k + 1);
-            file.text[start..]
-                .find('\n')
-                .unwrap_or(file.text.len() - start)
-        };
+        // renderer handles): those diagnostics are shown without one. The
+        // length comes from the line index: many findings on one long line
+        // cost no scan of it each.
+        let line_len = |offset: usize| file.line_span(offset).len();
         let snippet =
             line_len(d.span.start) <= MAX_SNIPPET_LINE && line_len(d.span.end) <= MAX_SNIPPET_LINE;
         // Notes near the finding are labels in its snippet; notes elsewhere
@@ -265,6 +278,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
             snippet
                 && n.file == d.file
                 && file.line_col(n.span.start).0.abs_diff(line) <= NEAR_LINES
+                && n.span.start.abs_diff(d.span.start) <= NEAR_BYTES
                 && line_len(n.span.start) <= MAX_SNIPPET_LINE
         };
         for n in d.notes.iter().filter(near) {
@@ -452,5 +466,57 @@ pub fn render_projects(projects: &[Project<'_>], format: DiagnosticFormat, color
             }
             super::json(&first)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+    use crate::source::{SourceFile, SourceMap, Span};
+
+    #[test]
+    fn a_snippet_is_bounded_in_bytes_whatever_the_lines_around_it() {
+        for long in [2_000, 1_000_000] {
+            let wide = "x".repeat(long);
+            let text = format!("{wide}\nallow deploy\n{wide}\n");
+            let file = SourceFile::new("p.policy", text.clone(), String::new());
+            let at = text.find("deploy").unwrap();
+            let w = Window::new("p".into(), &file, at, at + 6);
+            assert_eq!(w.text, "allow deploy\n");
+            assert_eq!((w.offset, w.line), (long + 1, 1));
+        }
+        // Normal lines: the lines of the labels and one on each side.
+        let text = "a\nb\nallow deploy\nc\nd\n";
+        let file = SourceFile::new("p.policy", text.into(), String::new());
+        let at = text.find("deploy").unwrap();
+        let w = Window::new("p".into(), &file, at, at + 6);
+        assert_eq!(w.text, "b\nallow deploy\nc\n");
+    }
+
+    #[test]
+    fn findings_on_one_long_line_each_cost_a_bounded_snippet() {
+        // Findings with notes on one long line, and on short lines far
+        // apart in bytes: no snippet holds more than MAX_WINDOW bytes.
+        let wide = "y".repeat(1_000_000);
+        let text = format!("allow a\n{wide}\nallow b\n");
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("p.policy", text.clone(), String::new()));
+        let file = sources.get(id);
+        let a = text.find("allow a").unwrap();
+        let b = text.find("allow b").unwrap();
+        let d = Diagnostic::new(
+            crate::checks::Code::L012,
+            id,
+            Span::new(a, a + 5),
+            "x".to_string(),
+        )
+        .note(id, Span::new(b, b + 5), "there");
+        let out = render_human(&[d], &sources, false);
+        // The far note is named in the help, not shown with the long line.
+        assert!(out.contains("there at p.policy:3:1"), "{out}");
+        assert!(out.len() < MAX_WINDOW, "{} bytes", out.len());
+        let w = Window::new("p".into(), file, a, a + 5);
+        assert!(w.text.len() <= MAX_WINDOW);
     }
 }
