@@ -865,8 +865,14 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> Result<LaunchplaneExport
         all_notes.extend(notes.out);
         if profile.health_monitoring.monitoring_intent != MonitoringIntent::Prelaunch {
             left_out.push((view.product.clone(), profile));
-        } else if let Some(p) = products.iter_mut().find(|p| p.product == view.product) {
-            p.lanes.push(profile);
+        } else if let Ok(at) = products.binary_search_by(|p| {
+            #[cfg(test)]
+            PRODUCT_COMPARISONS.with(|c| c.set(c.get() + 1));
+            p.product.as_str().cmp(&view.product)
+        }) {
+            // `products` is in name order (the bundle's): a binary search,
+            // not a scan of every product for every lane.
+            products[at].lanes.push(profile);
         }
     }
     for p in &mut products {
@@ -883,6 +889,12 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> Result<LaunchplaneExport
         lowered_checks: b.lowered_checks.clone(),
         notes: all_notes,
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Product-name comparisons made placing lane profiles in `products`.
+    static PRODUCT_COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Launchplane's read model (`driver_extensions.odoo`) of every lane of an
@@ -1132,6 +1144,52 @@ mod tests {
             reason: "lanepolicy bundle sha256:0: rule r (issue #573)".into(),
             reviewed_plan_sha256: String::new(),
         }
+    }
+
+    #[test]
+    fn lanes_find_their_product_by_search_not_by_scan() {
+        // n products of one lane each, no rules: placing each lane's
+        // profile in `products` costs O(log n) comparisons, not O(n).
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        let real = crate::bundle::load(&bytes).expect("it loads");
+        let (_, lane) = real.lanes.iter().next().expect("a lane");
+        let (_, product) = real.products.iter().next().expect("a product");
+        let mut b = real.clone();
+        b.rules.clear();
+        b.lanes.clear();
+        b.products.clear();
+        let n = 4096;
+        for k in 0..n {
+            let context = format!("c{k}");
+            let mut l = lane.clone();
+            l.product = format!("p{k}");
+            l.context = context.clone();
+            l.extra.remove(crate::inventory::MONITORING_INTENT);
+            let mut p = product.clone();
+            p.context = context.clone();
+            b.lanes.insert(format!("{context}/{}", l.instance), l);
+            b.products.insert(format!("p{k}"), p);
+        }
+        let runtime = Runtime::new(b);
+        PRODUCT_COMPARISONS.with(|c| c.set(0));
+        let export = launchplane(
+            &runtime,
+            &Facts::at("2026-12-01T12:00:00Z".parse().unwrap()),
+        )
+        .expect("it exports");
+        let placed: usize = export.products.iter().map(|p| p.lanes.len()).sum();
+        assert_eq!(placed + export.left_out.len(), n);
+        assert!(placed > 0);
+        let comparisons = PRODUCT_COMPARISONS.with(|c| c.get());
+        // log2(4096) = 12 per lane at most, with room; a scan is n / 2.
+        assert!(
+            comparisons <= 14 * n,
+            "{comparisons} comparisons for {n} lanes"
+        );
     }
 
     #[test]
