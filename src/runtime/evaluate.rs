@@ -360,6 +360,21 @@ impl Runtime {
         action_name: &str,
         facts: &Facts,
     ) -> Result<Standing<'a>, Unknown> {
+        self.standing_by(key, action_name, facts, |k, product| {
+            self.retirement(k, product, facts)
+        })
+    }
+
+    /// [`Runtime::standing`] with each rule's retirement on the lane's
+    /// product from `retirement` (the read model asks it once per rule and
+    /// product, not once per lane).
+    pub(crate) fn standing_by<'a>(
+        &'a self,
+        key: &'a str,
+        action_name: &str,
+        facts: &Facts,
+        mut retirement: impl FnMut(u32, &'a str) -> Option<RetiredBy>,
+    ) -> Result<Standing<'a>, Unknown> {
         let lane = self.bundle.lanes.get(key).ok_or(Unknown::Lane)?;
         let fact_phase = facts.phases.get(key).copied();
         let phase = fact_phase.unwrap_or(lane.phase);
@@ -371,9 +386,9 @@ impl Runtime {
         let Some(action) = self.bundle.actions.get(action_name) else {
             return Err(Unknown::Action(state));
         };
-        let status = |k: u32| RuleStatus {
+        let mut status = |k: u32| RuleStatus {
             rule: k,
-            retired: self.retirement(k, &lane.product, facts),
+            retired: retirement(k, &lane.product),
         };
         let denies: Vec<RuleStatus> = self
             .rules_for(false, key, action_name)

@@ -2,11 +2,18 @@
 //! authority, until when. Launchplane shows the same per environment
 //! (`prelaunch_rebuild_allowed`, `..._approval_issue_url`).
 
-use super::evaluate::{Phrase, Standing};
+use super::evaluate::{Phrase, RetiredBy, Standing};
 use super::{Facts, Runtime};
 use crate::bundle::IssueLink;
 use crate::model::{DataAuthority, Effect, Phase, is_protected};
 use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[cfg(test)]
+thread_local! {
+    /// Retirements the read model computed (each a walk over a rule's `until`).
+    static RETIREMENTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// One active grant: an action this lane may do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -107,6 +114,10 @@ impl Runtime {
     /// presented could satisfy (a data policy that refuses its source, a
     /// phrase the bundle lacks) is shown as closed.
     pub fn lanes(&self, facts: &Facts) -> Vec<LaneView> {
+        // What retires a rule depends on the lane only through its product:
+        // asked once per (rule, product), so a rule over L lanes until E
+        // events walks its events once per product, not L times.
+        let mut retired: BTreeMap<(u32, &str), Option<RetiredBy>> = BTreeMap::new();
         self.bundle
             .lanes
             .iter()
@@ -138,7 +149,17 @@ impl Runtime {
                         || !self.rules_for(false, key, a).is_empty()
                 });
                 for action in actions {
-                    if let Ok(standing) = self.standing(key, action, facts) {
+                    let standing = self.standing_by(key, action, facts, |k, product| {
+                        retired
+                            .entry((k, product))
+                            .or_insert_with(|| {
+                                #[cfg(test)]
+                                RETIREMENTS.with(|c| c.set(c.get() + 1));
+                                self.retirement(k, product, facts)
+                            })
+                            .clone()
+                    });
+                    if let Ok(standing) = standing {
                         self.project(action, &standing, &mut view);
                     }
                 }
@@ -217,5 +238,42 @@ impl Runtime {
                 suppressed: r.suppressions.clone(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retirement_is_computed_once_per_rule_and_product_not_per_lane() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        let mut b = crate::bundle::load(&bytes).expect("it loads");
+        // One rule over n lanes of one product.
+        let lane = b.lanes.values().next().cloned().expect("a lane");
+        let n = 500;
+        b.lanes.clear();
+        let mut r = b.rules[0].clone();
+        r.lanes.clear();
+        let mut confirm = std::collections::BTreeMap::new();
+        for k in 0..n {
+            let mut l = lane.clone();
+            l.instance = format!("l{k}");
+            let key = format!("{}/l{k}", l.context);
+            b.lanes.insert(key.clone(), l);
+            confirm.insert(key.clone(), format!("go {key}"));
+            r.lanes.push(key);
+        }
+        r.confirm = Some(confirm);
+        b.rules = vec![r];
+        let rt = Runtime::new(b);
+        RETIREMENTS.with(|c| c.set(0));
+        let views = rt.lanes(&Facts::at("2026-12-01T12:00:00Z".parse().unwrap()));
+        assert_eq!(views.len(), n);
+        assert_eq!(RETIREMENTS.with(|c| c.get()), 1);
     }
 }
