@@ -408,7 +408,19 @@ impl Runtime {
     }
 
     /// Gathers the candidate inputs of one pair from this bundle into `sp`.
-    fn gather(&self, lane: &str, action: &str, sp: &mut Space, dates: &mut BTreeSet<Date>) {
+    ///
+    /// Each event, phrase and proof is added once, in the order first
+    /// seen; whether one is already there is a set lookup (`seen`, shared
+    /// by both bundles' calls), so a pair named by n rules costs O(n log n),
+    /// not a scan of everything gathered so far for each rule.
+    fn gather(
+        &self,
+        lane: &str,
+        action: &str,
+        sp: &mut Space,
+        seen: &mut Seen,
+        dates: &mut BTreeSet<Date>,
+    ) {
         let (Some(l), Some(a)) = (self.bundle.lanes.get(lane), self.bundle.actions.get(action))
         else {
             return;
@@ -417,7 +429,7 @@ impl Runtime {
         for &k in allows.iter().chain(&denies) {
             for e in &self.rule(k).until.events {
                 let key = (l.product.clone(), e.clone());
-                if !sp.events.contains(&key) {
+                if seen.events.insert(key.clone()) {
                     sp.events.push(key);
                 }
             }
@@ -427,12 +439,12 @@ impl Runtime {
             for phase in [Phase::Prelaunch, Phase::Live] {
                 let needs = self.requirements_at(k, lane, l, a, phase);
                 if let Phrase::Asked(p) = &needs.phrase
-                    && !sp.phrases.iter().any(|q| q.as_deref() == Some(*p))
+                    && seen.phrases.insert(p.to_string())
                 {
                     sp.phrases.push(Some(p.to_string()));
                 }
                 for (p, _) in needs.proofs {
-                    if !sp.proofs.iter().any(|q| q == p) {
+                    if seen.proofs.insert(p.to_string()) {
                         sp.proofs.push(p.to_string());
                     }
                 }
@@ -470,6 +482,14 @@ impl Runtime {
             "denies": denies.iter().map(rule).collect::<Vec<_>>(),
         })
     }
+}
+
+/// What [`Runtime::gather`] has put in a [`Space`] so far, for lookups.
+#[derive(Default)]
+struct Seen {
+    events: BTreeSet<(String, String)>,
+    phrases: BTreeSet<String>,
+    proofs: BTreeSet<String>,
 }
 
 fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
@@ -562,8 +582,9 @@ fn compare_pair(
         proofs: Vec::new(),
     };
     let mut dates = BTreeSet::new();
-    old.gather(lane, action, &mut sp, &mut dates);
-    new.gather(lane, action, &mut sp, &mut dates);
+    let mut seen = Seen::default();
+    old.gather(lane, action, &mut sp, &mut seen, &mut dates);
+    new.gather(lane, action, &mut sp, &mut seen, &mut dates);
     let last = dates.last().and_then(|d| d.tomorrow().ok());
     sp.dates = dates.into_iter().chain(last).collect();
     let dated = !sp.dates.is_empty();
