@@ -135,7 +135,16 @@ fn read_source(
         path: shown.to_string(),
         message,
     };
-    let bytes = read_limited(path, limit).map_err(fail)?;
+    let bytes = read_limited(path, limit).map_err(|message| {
+        // `check` and `build` can raise the limit.
+        if message.contains("over the limit") {
+            fail(format!(
+                "{message}; `check` and `build` take a higher one with `--max-input-bytes`"
+            ))
+        } else {
+            fail(message)
+        }
+    })?;
     // Only a bundle records the digest of its sources.
     let sha = if hash {
         bundle::canonical::hex(&Sha256::digest(&bytes))

@@ -649,6 +649,8 @@ fn broken_inputs_get_a_message_and_exit_1_or_2() {
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("big.policy"), "{}", r.stderr);
+    // The refusal says how to raise the limit.
+    assert!(r.stderr.contains("`--max-input-bytes`"), "{}", r.stderr);
     for (name, bytes) in &cases {
         let sub = d.join(name.trim_end_matches(".policy"));
         std::fs::create_dir(&sub).unwrap();
