@@ -337,6 +337,13 @@ fn check_records_and_lane_field_names_the_compiler_could_not_write_are_refused()
     let lane = rule["lanes"][0].as_str().unwrap().to_string();
     rule["confirm"][lane.as_str()] = json!("x".repeat(201));
     cases.push(("a phrase longer than the compiler writes (E109)", v));
+    let mut v = real_value();
+    let pattern = v["rules"][0]["patterns"][0].clone();
+    v["rules"][0]["patterns"]
+        .as_array_mut()
+        .unwrap()
+        .push(pattern);
+    cases.push(("a pattern listed twice, which build writes once", v));
     for (what, v) in cases {
         match Runtime::from_bytes(&resealed(v)) {
             Err(BundleError::Invalid { .. }) => {}

@@ -341,6 +341,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             ("event", &r.until.events),
             ("date", &r.until.dates),
             ("proof", &r.requires),
+            ("pattern", &r.patterns),
         ] {
             if let Some(x) = repeated(list, &mut seen) {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
