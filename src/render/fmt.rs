@@ -8,12 +8,21 @@ pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
     if before == after {
         return String::new();
     }
-    similar::TextDiff::from_lines(before, after)
+    similar::TextDiff::configure()
+        .timeout(MINIMAL_DIFF_TIME)
+        .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .header(shown, shown)
         .to_string()
 }
+
+/// How long the search for a minimal diff of one file may take. The
+/// search is O(lines x changes): a large file whose every line changes
+/// took minutes (20,000 lines: 32 s). Past this time the diff is still
+/// correct (applied, it gives the formatted text) but coarser, and which
+/// lines it pairs may then depend on the machine's speed.
+const MINIMAL_DIFF_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many files `fmt` found in each state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -77,5 +86,33 @@ mod tests {
             "1 file would be reformatted, 3 files already formatted"
         );
         assert_eq!(unified_diff("a", "x\n", "x\n"), "");
+    }
+
+    /// A diff whose every line changes, too large for the minimal search
+    /// in its time, is still whole: its removed and context lines are the
+    /// old text, its added and context lines the new one.
+    #[test]
+    fn a_large_diff_past_its_time_still_gives_both_texts() {
+        let before: String = (0..20_000)
+            .map(|k| format!("allow a{k} on x/y\n"))
+            .collect();
+        let after: String = (0..20_000)
+            .map(|k| format!("allow a{k}\n    on x/y\n\n"))
+            .collect();
+        let diff = unified_diff("p", &before, &after);
+        let (mut old, mut new) = (String::new(), String::new());
+        for line in diff.lines().skip(2).filter(|l| !l.starts_with("@@")) {
+            let (mark, text) = line.split_at(1);
+            if mark != "+" {
+                old.push_str(text);
+                old.push('\n');
+            }
+            if mark != "-" {
+                new.push_str(text);
+                new.push('\n');
+            }
+        }
+        assert_eq!(old, before);
+        assert_eq!(new, after);
     }
 }
