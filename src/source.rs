@@ -85,11 +85,16 @@ impl SourceFile {
         }
     }
 
+    /// The 0-based line holding byte `offset` (at most the text's length).
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
     /// 1-based (line, column) of a byte offset; the column counts characters.
     /// Offsets past the end clamp to the end of the text.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let col = match self.text.get(start..offset) {
             None => offset - start,
@@ -104,7 +109,7 @@ impl SourceFile {
     /// clamp to the end of the text.
     pub fn line_span(&self, offset: usize) -> Span {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let end = self
             .line_starts
             .get(line + 1)
@@ -156,7 +161,7 @@ impl SourceFile {
         while !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let start = self.line_starts[line];
         let col = if offset - start <= MARK_STEP {
             self.text[start..offset].encode_utf16().count()

@@ -199,22 +199,26 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
                 while let Some((k, v)) = a.next_entry()? {
                     out.push((k, v));
                 }
-                // Sorted, the last of equal keys kept (as `BTreeMap::insert`
-                // keeps it): a stable sort, then each run of equal keys
-                // reduced to its last entry.
-                out.sort_by(|x, y| x.0.cmp(&y.0));
-                let mut kept: Vec<(String, V)> = Vec::with_capacity(out.len());
-                for entry in out {
-                    match kept.last_mut() {
-                        Some(last) if last.0 == entry.0 => *last = entry,
-                        _ => kept.push(entry),
-                    }
-                }
-                Ok(Entries(kept))
+                Ok(Entries(sorted_last_kept(out)))
             }
         }
         d.deserialize_map(Visit(std::marker::PhantomData))
     }
+}
+
+/// `entries` sorted by key, the last of equal keys kept (as
+/// `BTreeMap::insert` keeps it): a stable sort, then each run of equal
+/// keys reduced to its last entry. A map's contents in one vector.
+pub(crate) fn sorted_last_kept<V>(mut entries: Vec<(String, V)>) -> Vec<(String, V)> {
+    entries.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut kept: Vec<(String, V)> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match kept.last_mut() {
+            Some(last) if last.0 == entry.0 => *last = entry,
+            _ => kept.push(entry),
+        }
+    }
+    kept
 }
 
 struct Loader<'a> {

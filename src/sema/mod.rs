@@ -122,7 +122,7 @@ impl Phrases {
 
     /// (lane, phrase) in lane order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(l, p)| (l, p))
+        self.into_iter()
     }
 
     /// How many lanes have a phrase.
@@ -140,16 +140,7 @@ impl FromIterator<(String, String)> for Phrases {
     /// Sorted by lane; of two phrases for one lane, the last is kept (as a
     /// map's `insert` keeps it).
     fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut all: Vec<(String, String)> = iter.into_iter().collect();
-        all.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut kept: Vec<(String, String)> = Vec::with_capacity(all.len());
-        for entry in all {
-            match kept.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => kept.push(entry),
-            }
-        }
-        Phrases(kept)
+        Phrases(crate::inventory::sorted_last_kept(iter.into_iter().collect()))
     }
 }
 
