@@ -117,3 +117,34 @@ fn a_long_confirmation_over_many_lanes_is_one_error_and_no_phrase() {
     assert!(out.program.rules[0].phrases.is_empty());
     assert!(out.bundle.is_none());
 }
+
+/// A grant whose phrase template is refused (here E109) is not compared by
+/// competing-grants (L017): it has no phrase, and L017 would show it empty.
+/// Two grants with phrases that are both written are compared.
+#[test]
+fn competing_grants_skip_a_grant_whose_phrase_was_refused() {
+    let inventory = std::fs::read_to_string(root().join("policies/lanes.yaml")).unwrap();
+    let compile = |second: &str| {
+        let policy = format!(
+            "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"a {{lane}}\"\nallow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"{second}\"\n"
+        );
+        let inputs = Inputs::from_texts(
+            ("policies/lanes.yaml", &inventory),
+            &[("policies/two.policy", &policy)],
+            None,
+            today(),
+        );
+        let codes: Vec<&str> = project::compile_inputs(&inputs)
+            .unwrap()
+            .diagnostics
+            .iter()
+            .map(|d| d.code.check().code)
+            .collect();
+        codes
+    };
+    let refused = compile(&"{lane}".repeat(40));
+    assert!(refused.contains(&"E109"), "{refused:?}");
+    assert!(!refused.contains(&"L017"), "{refused:?}");
+    let written = compile("b {lane}");
+    assert!(written.contains(&"L017"), "{written:?}");
+}
