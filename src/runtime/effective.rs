@@ -306,8 +306,8 @@ impl Runtime {
     /// Rule numbers naming the pair: allows, then denies.
     fn naming(&self, lane: &str, action: &str) -> (Vec<u32>, Vec<u32>) {
         (
-            self.rules_for(true, lane, action).to_vec(),
-            self.rules_for(false, lane, action).to_vec(),
+            self.rules_for(true, lane, action).collect(),
+            self.rules_for(false, lane, action).collect(),
         )
     }
 
@@ -773,8 +773,7 @@ fn what_it_acts_on(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Op
 /// guards its grants shipped without.
 fn unguarded(rt: &Runtime, lane: &str, action: &str) -> BTreeSet<String> {
     rt.rules_for(true, lane, action)
-        .iter()
-        .flat_map(|&k| {
+        .flat_map(|k| {
             let r = rt.rule(k);
             r.lowered_findings
                 .iter()

@@ -392,13 +392,11 @@ impl Runtime {
         };
         let denies: Vec<RuleStatus> = self
             .rules_for(false, key, action_name)
-            .iter()
-            .map(|&k| status(k))
+            .map(&mut status)
             .collect();
         let allows: Vec<RuleStatus> = self
             .rules_for(true, key, action_name)
-            .iter()
-            .map(|&k| status(k))
+            .map(&mut status)
             .collect();
         let open = if denies.iter().any(|s| s.retired.is_none()) {
             Vec::new()

@@ -225,7 +225,9 @@ impl Request {
     }
 }
 
-/// A verified bundle, indexed for decisions by (lane, action).
+/// A verified bundle, indexed for decisions by lane, each rule with its
+/// actions: memory in proportion to what the bundle writes (a rule's lanes
+/// plus its actions), never to their product.
 ///
 /// Immutable once built, so it can be shared between threads;
 /// [`Runtime::reload`] swaps the whole of it at once.
@@ -236,48 +238,49 @@ pub struct Runtime {
     lane_ids: HashMap<String, u32>,
     /// Action name -> action number (position in the bundle's sorted actions).
     action_ids: HashMap<String, u32>,
-    /// Allow rules by (lane, action).
+    /// Allow rules by lane.
     allows: RuleIndex,
-    /// Deny rules by (lane, action).
+    /// Deny rules by lane.
     denies: RuleIndex,
+    /// Each rule's action numbers, sorted, once each (actions the bundle
+    /// lacks left out).
+    rule_actions: Vec<Box<[u32]>>,
     /// Parsed `until` dates per rule.
     dates: Vec<Vec<jiff::civil::Date>>,
 }
 
-/// Rule numbers by (lane number, action number), each list in bundle order:
-/// one flat list of rule numbers, and a sorted table of the range of it for
-/// each pair that has rules (memory in proportion to what the rules name).
+/// Rule numbers by lane number, each list in bundle order: one flat list
+/// of rule numbers, and a sorted table of the range of it for each lane
+/// that has rules. A rule costs one entry per distinct lane it names: a
+/// rule over 20,000 lanes and 1,000 actions is 20,000 entries, not 20
+/// million.
 #[derive(Debug, Clone, Default)]
 struct RuleIndex {
-    /// (pair key, start, end), sorted by key.
-    ranges: Vec<(u64, u32, u32)>,
+    /// (lane number, start, end), sorted by lane.
+    ranges: Vec<(u32, u32, u32)>,
     rules: Vec<u32>,
 }
 
 impl RuleIndex {
-    fn key(lane: u32, action: u32) -> u64 {
-        (u64::from(lane) << 32) | u64::from(action)
-    }
-
-    /// Builds the index from (pair key, rule) pairs.
-    fn build(mut pairs: Vec<(u64, u32)>) -> RuleIndex {
+    /// Builds the index from (lane number, rule number) pairs.
+    fn build(mut pairs: Vec<(u32, u32)>) -> RuleIndex {
         pairs.sort_unstable();
         pairs.dedup();
         let mut ranges = Vec::new();
         let rules = pairs.iter().map(|p| p.1).collect();
         let mut start = 0usize;
         while start < pairs.len() {
-            let key = pairs[start].0;
-            let end = start + pairs[start..].partition_point(|p| p.0 == key);
-            ranges.push((key, start as u32, end as u32));
+            let lane = pairs[start].0;
+            let end = start + pairs[start..].partition_point(|p| p.0 == lane);
+            ranges.push((lane, start as u32, end as u32));
             start = end;
         }
         RuleIndex { ranges, rules }
     }
 
-    fn get(&self, lane: u32, action: u32) -> &[u32] {
-        let key = Self::key(lane, action);
-        match self.ranges.binary_search_by_key(&key, |r| r.0) {
+    /// The rules naming `lane`, in bundle order.
+    fn get(&self, lane: u32) -> &[u32] {
+        match self.ranges.binary_search_by_key(&lane, |r| r.0) {
             Ok(n) => {
                 let (_, a, b) = self.ranges[n];
                 &self.rules[a as usize..b as usize]
@@ -287,36 +290,14 @@ impl RuleIndex {
     }
 }
 
-/// The distinct (lane number, action number) pairs a rule names, leaving
-/// out lanes and actions the bundle lacks. Lanes and actions are
-/// deduplicated before pairing, so that a rule that repeats a lane or an
-/// action (which the loader refuses anyway) costs its distinct pairs, not
-/// the product of its list lengths.
-fn distinct_pairs(
-    r: &Rule,
-    lane_ids: &HashMap<String, u32>,
-    action_ids: &HashMap<String, u32>,
-) -> Vec<(u32, u32)> {
-    let mut lanes: Vec<u32> = r
-        .lanes
-        .iter()
-        .filter_map(|l| lane_ids.get(l))
-        .copied()
-        .collect();
-    lanes.sort_unstable();
-    lanes.dedup();
-    let mut actions: Vec<u32> = r
-        .actions
-        .iter()
-        .filter_map(|a| action_ids.get(a))
-        .copied()
-        .collect();
-    actions.sort_unstable();
-    actions.dedup();
-    lanes
-        .iter()
-        .flat_map(|&l| actions.iter().map(move |&a| (l, a)))
-        .collect()
+/// The numbers of `names` in `ids`, sorted, once each, leaving out names
+/// the bundle lacks: a rule that repeats a lane or an action (which the
+/// loader refuses anyway) costs its distinct entries.
+fn distinct_ids(names: &[String], ids: &HashMap<String, u32>) -> Vec<u32> {
+    let mut out: Vec<u32> = names.iter().filter_map(|n| ids.get(n)).copied().collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Why facts were refused by [`Runtime::check_facts`]: they name something
@@ -502,15 +483,17 @@ impl Runtime {
         let mut allows = Vec::new();
         let mut denies = Vec::new();
         let mut dates = Vec::with_capacity(bundle.rules.len());
+        let mut rule_actions = Vec::with_capacity(bundle.rules.len());
         for (k, r) in bundle.rules.iter().enumerate() {
             let index = if r.effect == Effect::Allow {
                 &mut allows
             } else {
                 &mut denies
             };
-            for (lane, action) in distinct_pairs(r, &lane_ids, &action_ids) {
-                index.push((RuleIndex::key(lane, action), k as u32));
+            for lane in distinct_ids(&r.lanes, &lane_ids) {
+                index.push((lane, k as u32));
             }
+            rule_actions.push(distinct_ids(&r.actions, &action_ids).into_boxed_slice());
             dates.push(
                 r.until
                     .dates
@@ -525,6 +508,7 @@ impl Runtime {
             action_ids,
             allows: RuleIndex::build(allows),
             denies: RuleIndex::build(denies),
+            rule_actions,
             dates,
         }
     }
@@ -580,16 +564,20 @@ impl Runtime {
     }
 
     /// Allow rules (when `allow`) or deny rules that name `lane` and
-    /// `action`, in bundle order.
-    fn rules_for(&self, allow: bool, lane: &str, action: &str) -> &[u32] {
-        let (Some(&l), Some(&a)) = (self.lane_ids.get(lane), self.action_ids.get(action)) else {
-            return &[];
+    /// `action`, in bundle order: the lane's rules, each kept when its
+    /// sorted actions hold the action (a binary search).
+    fn rules_for(&self, allow: bool, lane: &str, action: &str) -> impl Iterator<Item = u32> + '_ {
+        let found = self.lane_ids.get(lane).zip(self.action_ids.get(action));
+        let rules = match found {
+            Some((&l, _)) if allow => self.allows.get(l),
+            Some((&l, _)) => self.denies.get(l),
+            None => &[],
         };
-        if allow {
-            self.allows.get(l, a)
-        } else {
-            self.denies.get(l, a)
-        }
+        let action = found.map_or(0, |(_, &a)| a);
+        rules
+            .iter()
+            .copied()
+            .filter(move |&k| self.rule_actions[k as usize].binary_search(&action).is_ok())
     }
 
     fn rule(&self, k: u32) -> &Rule {
@@ -606,23 +594,65 @@ mod index_tests {
         // Runtime::new is also given bundles that did not come through the
         // loader: a rule repeating one lane and one action n times makes one
         // index entry, not n x n.
+        let mut bundle = real();
+        let before = Runtime::new(bundle.clone());
+        let r = &mut bundle.rules[0];
+        r.lanes = vec![r.lanes[0].clone(); 2000];
+        r.actions = vec![r.actions[0].clone(); 2000];
+        let after = Runtime::new(bundle);
+        // The rule had two lanes and one action; now one lane and one action.
+        assert_eq!(entries(&after), entries(&before) - 1);
+        assert_eq!(after.rule_actions[0].len(), 1);
+    }
+
+    #[test]
+    fn a_rule_costs_its_lanes_plus_its_actions_never_their_product() {
+        // One rule over every lane of the real bundle and 500 actions: the
+        // index holds a lane once, and the rule its actions once, however
+        // many of the other there are.
+        let mut bundle = real();
+        let lanes: Vec<String> = bundle.lanes.keys().cloned().collect();
+        let base = bundle.actions.values().next().expect("an action").clone();
+        for n in 0..500 {
+            bundle.actions.insert(format!("extra{n:03}"), base.clone());
+        }
+        let r = &mut bundle.rules[0];
+        r.lanes = lanes.clone();
+        r.actions = bundle.actions.keys().cloned().collect();
+        let actions = r.actions.len();
+        let (allow, first) = (r.effect == Effect::Allow, r.actions[0].clone());
+        let before = entries(&Runtime::new(real()));
+        let rt = Runtime::new(bundle);
+        assert!(actions > 500);
+        assert!(
+            entries(&rt) <= before + lanes.len(),
+            "{} entries for {} lanes x {actions} actions",
+            entries(&rt),
+            lanes.len()
+        );
+        assert_eq!(rt.rule_actions[0].len(), actions);
+        // Every lane finds the rule for an action it names, and not for an
+        // action it does not.
+        for lane in &lanes {
+            assert!(rt.rules_for(allow, lane, &first).any(|k| k == 0), "{lane}");
+            assert!(
+                rt.rules_for(allow, lane, "extra499").any(|k| k == 0),
+                "{lane}"
+            );
+            assert!(!rt.rules_for(allow, lane, "nope").any(|k| k == 0), "{lane}");
+        }
+    }
+
+    fn real() -> Bundle {
         let bytes = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/bundles/real.json"
         ))
         .expect("the real bundle");
-        let mut bundle = bundle::load(&bytes).expect("it loads");
-        let before = Runtime::new(bundle.clone());
-        let r = &mut bundle.rules[0];
-        r.lanes = vec![r.lanes[0].clone(); 2000];
-        r.actions = vec![r.actions[0].clone(); 2000];
-        assert_eq!(
-            distinct_pairs(&bundle.rules[0], &before.lane_ids, &before.action_ids).len(),
-            1
-        );
-        let after = Runtime::new(bundle);
-        let entries = |rt: &Runtime| rt.allows.rules.len() + rt.denies.rules.len();
-        // The rule had two lanes and one action; now one lane and one action.
-        assert_eq!(entries(&after), entries(&before) - 1);
+        bundle::load(&bytes).expect("it loads")
+    }
+
+    fn entries(rt: &Runtime) -> usize {
+        rt.allows.rules.len() + rt.denies.rules.len()
     }
 }

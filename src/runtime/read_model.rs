@@ -145,8 +145,8 @@ impl Runtime {
                     retired: Vec::new(),
                 };
                 let actions = self.bundle.actions.keys().filter(|a| {
-                    !self.rules_for(true, key, a).is_empty()
-                        || !self.rules_for(false, key, a).is_empty()
+                    self.rules_for(true, key, a).next().is_some()
+                        || self.rules_for(false, key, a).next().is_some()
                 });
                 for action in actions {
                     let standing = self.standing_by(key, action, facts, |k, product| {
