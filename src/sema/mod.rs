@@ -10,7 +10,9 @@
 mod duplicate_clause;
 mod empty_confirmation;
 mod long_confirmation;
+mod too_many_grants;
 pub use long_confirmation::MAX_PHRASE_CHARS;
+pub use too_many_grants::{GrantCount, MAX_GRANTS};
 mod unknown_action;
 mod unknown_event;
 mod unknown_lane;
@@ -118,6 +120,17 @@ impl Phrases {
             .binary_search_by(|(l, _)| l.as_str().cmp(lane))
             .ok()
             .map(|k| &self.0[k].1)
+    }
+
+    /// The phrase of each of `lanes` (sorted, as [`Rule::lanes`] is), in
+    /// their order: one walk of both lists, O(lanes + phrases), where a
+    /// [`Phrases::get`] per lane would cost O(lanes log phrases).
+    pub fn along<'s>(&'s self, lanes: &'s [String]) -> impl Iterator<Item = Option<&'s String>> {
+        let mut phrases = self.0.iter().peekable();
+        lanes.iter().map(move |lane| {
+            while phrases.next_if(|(l, _)| l < lane).is_some() {}
+            phrases.next_if(|(l, _)| l == lane).map(|(_, p)| p)
+        })
     }
 
     /// (lane, phrase) in lane order.
@@ -248,14 +261,16 @@ pub fn glob_match(pat: &str, text: &str) -> bool {
 }
 
 /// The inventory's lanes indexed for pattern matching: by context (each
-/// context's instances sorted) and by instance, so that a pattern with a
-/// literal segment looks only at the lanes that segment names, and a glob
-/// segment with a literal prefix (`ctx1*`) only at the names in that range.
-/// Built once per compilation, in O(lanes log lanes).
+/// context's instances sorted) and by instance (each instance's contexts
+/// sorted), so that a pattern with a literal segment looks only at the
+/// lanes that segment names, and a glob segment with a literal prefix
+/// (`ctx1*`, `g7-*`) only at the names in that range, found by binary
+/// search. Built once per compilation, in O(lanes log lanes); a pattern
+/// costs O(log lanes) plus the names in its prefix's range.
 pub struct LaneIndex<'a> {
     /// Context -> (instance, lane key), sorted by instance.
     by_context: BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
-    /// Instance -> (context, lane key), in context order.
+    /// Instance -> (context, lane key), sorted by context.
     by_instance: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
 }
 
@@ -274,7 +289,7 @@ impl<'a> LaneIndex<'a> {
                 .or_default()
                 .push((lane.context.as_str(), key.as_str()));
         }
-        for v in by_context.values_mut() {
+        for v in by_context.values_mut().chain(by_instance.values_mut()) {
             v.sort_unstable();
         }
         LaneIndex {
@@ -294,54 +309,68 @@ impl<'a> LaneIndex<'a> {
 
     /// The keys of the lanes that glob pattern `p` matches, sorted.
     pub fn matching(&self, p: &ast::Pattern) -> Vec<String> {
+        self.matching_counted(p).0
+    }
+
+    /// [`LaneIndex::matching`], with the number of names it looked at
+    /// (compared against a segment), which tests hold to the size of the
+    /// answer.
+    fn matching_counted(&self, p: &ast::Pattern) -> (Vec<String>, usize) {
         let mut out: Vec<&str> = Vec::new();
-        let instances = |lanes: &[(&'a str, &'a str)], out: &mut Vec<&'a str>| {
-            if !p.instance.contains('*') {
-                if let Ok(k) = lanes.binary_search_by(|(i, _)| (*i).cmp(p.instance.as_str())) {
-                    out.push(lanes[k].1);
-                }
-                return;
-            }
-            let prefix = literal_prefix(&p.instance);
-            let from = lanes.partition_point(|(i, _)| *i < prefix);
-            out.extend(
-                lanes[from..]
-                    .iter()
-                    .take_while(|(i, _)| i.starts_with(prefix))
-                    .filter(|(i, _)| glob_match(&p.instance, i))
-                    .map(|(_, k)| *k),
-            );
-        };
+        let mut looked = 0;
         if !p.context.contains('*') {
             if let Some(lanes) = self.by_context.get(p.context.as_str()) {
-                instances(lanes, &mut out);
+                looked += named(lanes, &p.instance, &mut out);
             }
         } else if !p.instance.contains('*') {
-            out.extend(
-                self.by_instance
-                    .get(p.instance.as_str())
-                    .into_iter()
-                    .flatten()
-                    .filter(|(c, _)| glob_match(&p.context, c))
-                    .map(|(_, k)| *k),
-            );
+            if let Some(lanes) = self.by_instance.get(p.instance.as_str()) {
+                looked += named(lanes, &p.context, &mut out);
+            }
         } else {
             let prefix = literal_prefix(&p.context);
-            for (_, lanes) in self
+            for (context, lanes) in self
                 .by_context
                 .range::<str, _>((
                     std::ops::Bound::Included(prefix),
                     std::ops::Bound::Unbounded,
                 ))
                 .take_while(|(c, _)| c.starts_with(prefix))
-                .filter(|(c, _)| glob_match(&p.context, c))
             {
-                instances(lanes, &mut out);
+                looked += 1;
+                if glob_match(&p.context, context) {
+                    looked += named(lanes, &p.instance, &mut out);
+                }
             }
         }
         out.sort_unstable();
-        out.into_iter().map(str::to_string).collect()
+        (out.into_iter().map(str::to_string).collect(), looked)
     }
+}
+
+/// Pushes to `out` the keys of `lanes` (sorted by name) whose name
+/// matches `segment`, a literal name or a glob: a literal by binary
+/// search, a glob over the range of its literal prefix. Returns how many
+/// names it compared.
+fn named<'a>(lanes: &[(&'a str, &'a str)], segment: &str, out: &mut Vec<&'a str>) -> usize {
+    if !segment.contains('*') {
+        if let Ok(k) = lanes.binary_search_by(|(name, _)| (*name).cmp(segment)) {
+            out.push(lanes[k].1);
+        }
+        return 1;
+    }
+    let prefix = literal_prefix(segment);
+    let from = lanes.partition_point(|(name, _)| *name < prefix);
+    let mut looked = 0;
+    for (name, key) in lanes[from..]
+        .iter()
+        .take_while(|(name, _)| name.starts_with(prefix))
+    {
+        looked += 1;
+        if glob_match(segment, name) {
+            out.push(key);
+        }
+    }
+    looked
 }
 
 /// The part of a glob segment before its first `*`.
@@ -360,11 +389,12 @@ pub fn resolve_indexed(
     parsed: ast::File,
     inv: &Inventory,
     index: &LaneIndex,
+    grants: &mut GrantCount,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Rule> {
     let mut out = Vec::with_capacity(parsed.rules.len());
     for r in parsed.rules {
-        out.push(resolve_rule(file, &r, inv, index, diags));
+        out.push(resolve_rule(file, &r, inv, index, grants, diags));
     }
     out
 }
@@ -374,6 +404,7 @@ fn resolve_rule(
     r: &ast::Rule,
     inv: &Inventory,
     index: &LaneIndex,
+    grants: &mut GrantCount,
     diags: &mut Vec<Diagnostic>,
 ) -> Rule {
     duplicate_clause::check(file, r, diags);
@@ -393,7 +424,7 @@ fn resolve_rule(
         |p| (p.text(), p.span),
         &mut repeats,
     );
-    let patterns: Vec<Pattern> = written
+    let mut patterns: Vec<Pattern> = written
         .iter()
         .map(|p| {
             let lanes: Vec<String> = if p.is_glob() {
@@ -417,6 +448,15 @@ fn resolve_rule(
         .collect();
     lanes.sort();
     lanes.dedup();
+    // Past the limit of grants (E110), a rule keeps no lanes: what the
+    // lints, phrases and bundle would cost stays bounded by the limit.
+    let within = grants.count(file, r.keyword_span, lanes.len(), actions.len(), diags);
+    if !within {
+        lanes = Vec::new();
+        for p in &mut patterns {
+            p.lanes = Vec::new();
+        }
+    }
 
     let mut rule = Rule {
         file,
@@ -574,5 +614,50 @@ mod index_tests {
         }
         assert_eq!(index.lanes_of("cm").count(), 5);
         assert_eq!(index.lanes_of("nope").count(), 0);
+    }
+
+    #[test]
+    fn a_glob_with_a_literal_prefix_looks_only_at_its_range() {
+        // 200 groups of 5 contexts, 2 lanes each: `g7-*/lane0` must not
+        // look at the other 995 contexts' lanes named `lane0`.
+        let mut yaml = String::from(
+            "actions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+        );
+        for g in 0..200 {
+            for c in 0..5 {
+                yaml.push_str(&format!("  p-g{g}-c{c}:\n    context: g{g}-c{c}\n    lanes:\n"));
+                for i in ["lane0", "lane1"] {
+                    yaml.push_str(&format!(
+                        "      {i}: {{production: false, phase: prelaunch}}\n"
+                    ));
+                }
+            }
+        }
+        let src = SourceFile::new("lanes.yaml", yaml, String::new());
+        let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
+        let index = LaneIndex::new(&inv);
+        let pattern = |context: &str, instance: &str| Pattern {
+            context: context.into(),
+            instance: instance.into(),
+            span: Span::new(0, 0),
+        };
+        for (p, matches, bound) in [
+            // Five contexts of `g7-`, one name each.
+            (pattern("g7-*", "lane0"), 5, 5),
+            // Five contexts, then two instances in each.
+            (pattern("g7-*", "*"), 10, 15),
+            (pattern("g7-c1", "lane*"), 2, 2),
+            // `g1*` is the range g1-, g10- .. g19-, g100- .. g199-.
+            (pattern("g1*", "lane1"), 555, 555),
+        ] {
+            let (found, looked) = index.matching_counted(&p);
+            assert_eq!(found.len(), matches, "{}/{}", p.context, p.instance);
+            assert!(
+                looked <= bound,
+                "{}/{}: looked at {looked} names",
+                p.context,
+                p.instance
+            );
+        }
     }
 }
