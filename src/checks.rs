@@ -116,6 +116,7 @@ checks! {
     E107 "unresolved-issue"            Error   "sema/unresolved_issue.rs";
     E108 "empty-confirmation"          Error   "sema/empty_confirmation.rs";
     E109 "long-confirmation"           Error   "sema/long_confirmation.rs";
+    E110 "too-many-grants"             Error   "sema/too_many_grants.rs";
     E201 "invalid-inventory"           Error   "inventory/invalid_inventory.rs";
     E202 "invalid-config"              Error   "config/invalid_config.rs";
     E203 "invalid-test-file"           Error   "policy_tests/invalid_test_file.rs";

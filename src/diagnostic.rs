@@ -104,3 +104,23 @@ pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
         (pa, a.span.start, a.code, &a.message).cmp(&(pb, b.span.start, b.code, &b.message))
     });
 }
+
+/// Names given in one message before the rest are counted.
+pub const NAMED_IN_MESSAGE: usize = 5;
+
+/// `names` for a message, each in backticks, in the order given: at most
+/// `limit` named and the rest counted, as in "`a`, `b`, `c` and 997 more",
+/// so that a finding stays a sentence however many lanes a pattern
+/// matches (a `*/*` over 200,000 lanes is one line, not megabytes).
+pub fn quoted_list<S: AsRef<str>>(names: &[S], limit: usize) -> String {
+    let shown = names
+        .iter()
+        .take(limit)
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match names.len().saturating_sub(limit) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}

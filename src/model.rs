@@ -248,7 +248,24 @@ impl Effect {
 /// A confirmation phrase in the form it is compared in. Phrase comparison
 /// follows Launchplane: trimmed, lower-cased.
 pub fn normalize_phrase(s: &str) -> String {
-    s.trim().to_lowercase()
+    normalized_phrase(s).into_owned()
+}
+
+/// [`normalize_phrase`], borrowing `s` when it is already in that form
+/// (trimmed, and every character its own lower case), as a compiled
+/// phrase usually is: a lint comparing millions of phrases allocates
+/// only for those that change.
+pub fn normalized_phrase(s: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = s.trim();
+    let lower = trimmed.chars().all(|c| {
+        let mut l = c.to_lowercase();
+        l.next() == Some(c) && l.next().is_none()
+    });
+    if lower {
+        std::borrow::Cow::Borrowed(trimmed)
+    } else {
+        std::borrow::Cow::Owned(trimmed.to_lowercase())
+    }
 }
 
 /// True when `s` says nothing: empty once white space, invisible

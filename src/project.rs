@@ -899,8 +899,10 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
     let mut program = Program::default();
     if let Some(inv) = &inventory {
         let index = sema::LaneIndex::new(inv);
+        let mut grants = sema::GrantCount::new(config.max_grants);
         for (id, file) in parsed {
-            let mut rules = sema::resolve_indexed(id, file, inv, &index, &mut diagnostics);
+            let mut rules =
+                sema::resolve_indexed(id, file, inv, &index, &mut grants, &mut diagnostics);
             // The first file's rules are taken as they are, not copied: a
             // copy would hold every rule twice at the peak.
             if program.rules.is_empty() {
@@ -921,8 +923,11 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
         };
         // Every lint runs, those configured `off` included: what a lowered
         // check finds is recorded in the bundle (below). Each lint is
-        // O(n log n) in rules and entries, so running one is cheap.
-        diagnostics.extend(lint::run(&ctx));
+        // O(n log n) in rules and entries, so running one is cheap. Past
+        // the limit of grants (E110) none runs: their cost is the grants'.
+        if !grants.passed() {
+            diagnostics.extend(lint::run(&ctx));
+        }
         if program.rules.is_empty() && !diagnostics.iter().any(|d| d.severity == Severity::Error) {
             diagnostics.push(no_policies::diagnostic(inv_id, inputs.policies.len()));
         }

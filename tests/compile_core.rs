@@ -148,3 +148,103 @@ fn competing_grants_skip_a_grant_whose_phrase_was_refused() {
     let written = compile("b {lane}");
     assert!(written.contains(&"L017"), "{written:?}");
 }
+
+/// An inventory of `products` products with two lanes each, `a` and `b`,
+/// and the actions `deploy` and `restart`.
+fn fleet(products: usize) -> String {
+    let mut inventory = String::from(
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\n  restart: {operation: restart, destructive: false}\nproducts:\n",
+    );
+    for p in 0..products {
+        inventory.push_str(&format!(
+            "  p{p}:\n    context: c{p}\n    events: {{launch: pending}}\n    lanes:\n      a: {{production: false}}\n      b: {{production: false}}\n"
+        ));
+    }
+    inventory
+}
+
+/// Rules past the limit of grants (E110) are counted, not resolved: the
+/// rule that passes it is the one error, no later rule has a lane or a
+/// phrase, and no lint runs (the hundred rules over every lane would each
+/// be an L010 otherwise). The work is bounded by the limit,
+/// not by rules x lanes.
+#[test]
+fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
+    let inventory = fleet(500);
+    let policy: String = (0..100)
+        .map(|k| {
+            format!(
+                "allow deploy, restart on */* until launch issue=#{} confirm=\"go {{lane}}\"\n",
+                k + 1
+            )
+        })
+        .collect();
+    let config = "max-grants: 5000\n";
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", &policy)],
+        Some(("lanepolicy.yaml", config)),
+        today(),
+    );
+    let out = project::compile_inputs(&inputs).unwrap();
+    let codes: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .map(|d| d.code.check().code)
+        .collect();
+    assert_eq!(codes, ["E110"], "{:?}", out.diagnostics);
+    let e110 = &out.diagnostics[0];
+    // Each rule opens 1000 lanes x 2 actions: the third passes 5000.
+    assert!(
+        e110.message.contains("6000 grants") && e110.message.contains("limit of 5000"),
+        "{}",
+        e110.message
+    );
+    assert_eq!(out.sources.get(e110.file).text.lines().count(), 100);
+    assert_eq!(
+        e110.span.start,
+        policy.lines().take(2).map(|l| l.len() + 1).sum::<usize>()
+    );
+    let resolved: Vec<usize> = out.program.rules.iter().map(|r| r.lanes.len()).collect();
+    assert_eq!(resolved[..2], [1000, 1000]);
+    assert!(resolved[2..].iter().all(|&n| n == 0), "{resolved:?}");
+    assert!(out.program.rules[2..].iter().all(|r| r.phrases.is_empty()));
+    assert!(out.bundle.is_none());
+
+    // Within the default limit the same rules resolve, and the lints run.
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", &policy)],
+        None,
+        today(),
+    );
+    let out = project::compile_inputs(&inputs).unwrap();
+    assert!(out.diagnostics.iter().all(|d| d.check().code != "E110"));
+    assert!(out.diagnostics.iter().any(|d| d.check().code == "L010"));
+}
+
+/// A finding about many lanes names a few and counts the rest: a rule
+/// over a thousand lanes that competes with another is one sentence, not
+/// a thousand names.
+#[test]
+fn a_finding_over_many_lanes_names_five_and_counts_the_rest() {
+    let inventory = fleet(500);
+    let policy = "allow deploy on */* until launch issue=#1 confirm=\"one {lane}\"\nallow deploy on */* until launch issue=#2 confirm=\"two {lane}\"\nallow restart on */* until launch issue=#3 confirm=\"restart\"\n";
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", policy)],
+        None,
+        today(),
+    );
+    let out = project::compile_inputs(&inputs).unwrap();
+    for code in ["L017", "L013"] {
+        let d = out
+            .diagnostics
+            .iter()
+            .find(|d| d.check().code == code)
+            .unwrap_or_else(|| panic!("{code}: {:?}", out.diagnostics));
+        assert!(d.message.contains(" and 995 more"), "{code}: {}", d.message);
+        assert_eq!(d.message.matches("`c").count(), 5, "{code}: {}", d.message);
+        assert!(d.message.len() < 300, "{code}: {}", d.message);
+    }
+}

@@ -1,5 +1,6 @@
 //! The configuration, `lanepolicy.yaml` next to `lanes.yaml`: severity per
-//! check, the `expires-soon` window, and which files to check. Problems
+//! check, the `expires-soon` window, the limit of grants, and which files
+//! to check. Problems
 //! are E202 diagnostics with the YAML line and column.
 //!
 //! ```yaml
@@ -7,6 +8,7 @@
 //!   L012: off                       # by code
 //!   shared-confirmation: error      # or by name
 //! expires-soon-days: 21
+//! max-grants: 8388608
 //! include: ["**/*.policy"]
 //! exclude: ["drafts/**"]
 //! ```
@@ -37,6 +39,9 @@ pub struct Config {
     pub severities: BTreeMap<Code, Option<Severity>>,
     /// The `expires-soon` window, in days.
     pub expires_soon_days: i64,
+    /// The most grants the rules may open (`max-grants`; E110), by default
+    /// [`MAX_GRANTS`].
+    pub max_grants: u64,
     /// Files to check when walking directories (default: every `*.policy`).
     pub include: Option<GlobSet>,
     /// Files never to check, walked or named.
@@ -50,6 +55,7 @@ impl Default for Config {
         Config {
             severities: BTreeMap::new(),
             expires_soon_days: DEFAULT_EXPIRES_SOON_DAYS,
+            max_grants: MAX_GRANTS,
             include: None,
             exclude: None,
             base: PathBuf::from("."),
@@ -98,6 +104,16 @@ impl Config {
     }
 }
 
+/// The most grants a compilation resolves by default (`max-grants`;
+/// E110 too-many-grants): (lane, action) pairs summed over the rules,
+/// 2^22. A fleet of 200,000 lanes with one rule per context and ten
+/// actions each is about two million.
+pub const MAX_GRANTS: u64 = 1 << 22;
+
+/// The highest `max-grants` a configuration may set: 2^32, a thousand
+/// times the default.
+pub const MAX_GRANTS_LIMIT: u64 = 1 << 32;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
@@ -105,6 +121,8 @@ struct RawConfig {
     checks: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     expires_soon_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    max_grants: Option<Spanned<i64>>,
     #[serde(default)]
     include: Vec<Spanned<String>>,
     #[serde(default)]
@@ -130,7 +148,7 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
         Ok(r) => r,
         Err(e) => {
             let help = e.message.contains("unknown field").then(|| {
-                "the configuration has `checks`, `expires-soon-days`, `include` and `exclude`"
+                "the configuration has `checks`, `expires-soon-days`, `max-grants`, `include` and `exclude`"
                     .to_string()
             });
             error(
@@ -203,6 +221,22 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
                 ),
                 None,
             );
+        }
+    }
+    if let Some(grants) = &raw.max_grants {
+        match u64::try_from(grants.value) {
+            Ok(n) if (1..=MAX_GRANTS_LIMIT).contains(&n) => config.max_grants = n,
+            _ => error(
+                spans.of(grants),
+                format!(
+                    "`max-grants` must be between 1 and {MAX_GRANTS_LIMIT}, found {}",
+                    grants.value
+                ),
+                Some(format!(
+                    "the default is {}; raise it for a fleet whose rules open more (lane, action) grants",
+                    MAX_GRANTS
+                )),
+            ),
         }
     }
     let mut globs = |list: &[Spanned<String>]| -> Option<GlobSet> {

@@ -27,6 +27,7 @@ use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::{Inventory, Lane, Product};
 use std::collections::{BTreeSet, HashSet};
+use crate::diagnostic::quoted_list;
 use crate::source::FileId;
 use crate::suggest::did_you_mean;
 use crate::syntax::ast::{Ident, Retire};
@@ -45,17 +46,8 @@ fn diagnostic(
     suggestion: Option<&str>,
 ) -> Diagnostic {
     let [(product, lane)] = missing else {
-        let names = missing
-            .iter()
-            .take(NAMED_PRODUCTS)
-            .map(|(p, _)| format!("`{p}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let more = missing.len().saturating_sub(NAMED_PRODUCTS);
-        let names = match more {
-            0 => names,
-            n => format!("{names} and {n} more"),
-        };
+        let products: Vec<&str> = missing.iter().map(|(p, _)| *p).collect();
+        let names = quoted_list(&products, NAMED_PRODUCTS);
         return Diagnostic::new(
             Code::E103,
             file,
@@ -155,7 +147,14 @@ mod tests {
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let mut diags = Vec::new();
         let index = crate::sema::LaneIndex::new(&inv);
-        crate::sema::resolve_indexed(1, parsed, &inv, &index, &mut diags);
+        crate::sema::resolve_indexed(
+            1,
+            parsed,
+            &inv,
+            &index,
+            &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
+            &mut diags,
+        );
         diags.retain(|d| d.code == crate::checks::Code::E103);
         diags
     }

@@ -32,11 +32,12 @@
 //! ```
 
 use crate::checks::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, NAMED_IN_MESSAGE, quoted_list};
 use crate::lint::LintContext;
-use crate::model::{implied_proofs, normalize_phrase};
+use crate::model::{implied_proofs, normalized_phrase};
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What an allow asks for on one lane: the phrase (normalised, if any) and
@@ -44,27 +45,34 @@ use std::collections::{BTreeMap, BTreeSet};
 /// the action as the inventory declares it (`model::implied_proofs`), so
 /// that naming an implied proof in one rule and not the other differs in
 /// nothing.
-type Gate = (Option<String>, Vec<String>);
+type Gate<'a> = (Option<Cow<'a, str>>, Vec<&'a str>);
 
-fn gate(ctx: &LintContext, rule: &Rule, lane: &str, action: &str) -> Gate {
+/// The gate of `rule` on a lane where it asks `phrase` (its phrase there,
+/// if it asks one) and the lane implies `implied` for the action.
+fn gate<'a>(rule: &'a Rule, phrase: Option<&'a str>, implied: &[&'a str]) -> Gate<'a> {
     let phrase = rule
         .confirm
         .as_ref()
-        .map(|_| normalize_phrase(rule.phrases.get(lane).map_or("", String::as_str)));
-    let mut proofs: Vec<String> = rule.requires.iter().map(|p| p.name.clone()).collect();
-    if let (Some(l), Some(a)) = (
+        .map(|_| normalized_phrase(phrase.unwrap_or("")));
+    let mut proofs: Vec<&str> = rule.requires.iter().map(|p| p.name.as_str()).collect();
+    proofs.extend_from_slice(implied);
+    proofs.sort_unstable();
+    proofs.dedup();
+    (phrase, proofs)
+}
+
+/// The proofs that `lane` implies for `action`, as the inventory declares
+/// them: the same for every rule opening that (lane, action).
+fn implied<'a>(ctx: &'a LintContext, lane: &str, action: &str) -> Vec<&'a str> {
+    match (
         ctx.inventory.lanes.get(lane),
         ctx.inventory.actions.get(action),
     ) {
-        proofs.extend(
+        (Some(l), Some(a)) => {
             implied_proofs(a.destructive, l.production, l.phase, l.data_authority)
-                .into_iter()
-                .map(String::from),
-        );
+        }
+        _ => Vec::new(),
     }
-    proofs.sort();
-    proofs.dedup();
-    (phrase, proofs)
 }
 
 /// How two gates differ, as the end of a sentence.
@@ -76,7 +84,7 @@ fn difference(this: &Gate, first: &Gate) -> String {
             format!("with the phrase `{a}`, which the earlier grant does not ask for")
         }
         _ => {
-            let show = |p: &[String]| {
+            let show = |p: &[&str]| {
                 if p.is_empty() {
                     "no proof".to_string()
                 } else {
@@ -102,12 +110,7 @@ fn diagnostic(
     lanes: &[&str],
     actions: &[&str],
 ) -> Diagnostic {
-    let list = |xs: &[&str]| {
-        xs.iter()
-            .map(|x| format!("`{x}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |xs: &[&str]| quoted_list(xs, NAMED_IN_MESSAGE);
     let span = rule.confirm.as_ref().map_or(rule.keyword_span, |c| c.span);
     Diagnostic::new(
         Code::L017,
@@ -146,47 +149,56 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         // comparison would show its phrase as empty.
         .filter(|(_, r)| r.confirm.is_none() || r.lanes.is_empty() || !r.phrases.is_empty())
         .collect();
-    let mut entries: Vec<(&str, &str, usize)> = Vec::new();
+    // (lane, action, rule, its phrase there).
+    let mut entries: Vec<(&str, &str, usize, Option<&str>)> = Vec::new();
     for &(k, rule) in &rules {
         let mut actions: Vec<&str> = rule.actions.iter().map(|a| a.name.as_str()).collect();
         actions.sort_unstable();
         actions.dedup();
-        for lane in &rule.lanes {
+        for (lane, phrase) in rule.lanes.iter().zip(rule.phrases.along(&rule.lanes)) {
             for &action in &actions {
-                entries.push((lane.as_str(), action, k));
+                entries.push((lane.as_str(), action, k, phrase.map(String::as_str)));
             }
         }
     }
-    entries.sort_unstable();
+    entries.sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     let all = &ctx.program.rules;
     // (later rule, earlier rule) -> (how they differ on the first lane
     // found, lanes, actions): one finding per pair of rules, however many
-    // lanes a pattern matches.
-    type Found<'a> = BTreeMap<(usize, usize), (String, BTreeSet<&'a str>, BTreeSet<&'a str>)>;
+    // lanes a pattern matches. Entries come in lane order, so a pair's
+    // lanes are pushed sorted, a lane again only for another action.
+    type Found<'a> = BTreeMap<(usize, usize), (String, Vec<&'a str>, BTreeSet<&'a str>)>;
     let mut found: Found = BTreeMap::new();
     for group in entries.chunk_by(|a, b| a.0 == b.0 && a.1 == b.1) {
-        let (lane, action, first) = group[0];
-        let first_gate = gate(ctx, &all[first], lane, action);
-        for &(_, _, k) in &group[1..] {
-            if k == first {
+        let [(lane, action, first, phrase), rest @ ..] = group else {
+            continue;
+        };
+        if rest.iter().all(|e| e.2 == *first) {
+            continue;
+        }
+        let implied = implied(ctx, lane, action);
+        let first_gate = gate(&all[*first], *phrase, &implied);
+        for &(_, _, k, phrase) in rest {
+            if k == *first {
                 continue;
             }
-            let g = gate(ctx, &all[k], lane, action);
+            let g = gate(&all[k], phrase, &implied);
             if g != first_gate {
-                let e = found.entry((k, first)).or_insert_with(|| {
+                let e = found.entry((k, *first)).or_insert_with(|| {
                     (
                         difference(&g, &first_gate),
-                        BTreeSet::new(),
+                        Vec::new(),
                         BTreeSet::new(),
                     )
                 });
-                e.1.insert(lane);
+                if e.1.last() != Some(lane) {
+                    e.1.push(lane);
+                }
                 e.2.insert(action);
             }
         }
     }
     for ((k, first), (what, lanes, actions)) in found {
-        let lanes: Vec<&str> = lanes.into_iter().collect();
         let actions: Vec<&str> = actions.into_iter().collect();
         out.push(diagnostic(&all[k], &all[first], &what, &lanes, &actions));
     }

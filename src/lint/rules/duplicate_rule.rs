@@ -26,7 +26,7 @@ use super::covers;
 use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::model::normalize_phrase;
+use crate::model::normalized_phrase;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
 /// The index's maps hash with foldhash (randomly seeded, so keys written
@@ -75,11 +75,12 @@ struct Names {
 }
 
 impl Names {
-    fn id(&mut self, text: String) -> usize {
-        if let Some(&id) = self.ids.get(&text) {
+    fn id(&mut self, text: impl AsRef<str> + Into<String>) -> usize {
+        if let Some(&id) = self.ids.get(text.as_ref()) {
             return id;
         }
         let id = self.texts.len();
+        let text: String = text.into();
         self.texts.push(text.clone());
         self.ids.insert(text, id);
         id
@@ -101,9 +102,9 @@ fn intern(r: &Rule, conditions: &mut Names, phrases: &mut Names) -> Interned {
             .map(|c| conditions.id(condition(c)))
             .collect(),
         phrases: r
-            .lanes
-            .iter()
-            .map(|l| r.phrases.get(l).map(|p| phrases.id(normalize_phrase(p))))
+            .phrases
+            .along(&r.lanes)
+            .map(|p| p.map(|p| phrases.id(normalized_phrase(p))))
             .collect(),
     }
 }
@@ -291,7 +292,14 @@ mod tests {
         let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
         let parsed = crate::syntax::parse_file(policy);
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        crate::sema::resolve_indexed(1, parsed, &inv, &crate::sema::LaneIndex::new(&inv), &mut Vec::new())
+        crate::sema::resolve_indexed(
+            1,
+            parsed,
+            &inv,
+            &crate::sema::LaneIndex::new(&inv),
+            &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
+            &mut Vec::new(),
+        )
     }
 
     /// (covered rule, by) pairs and the number of `covers` calls for n

@@ -23,7 +23,7 @@
 
 use std::collections::HashSet;
 use crate::checks::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, NAMED_IN_MESSAGE};
 use crate::lint::LintContext;
 use crate::model::EventState;
 use crate::sema::Rule;
@@ -95,7 +95,13 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         if let Some(mut whys) = retired_everywhere(ctx, rule) {
             whys.sort();
             whys.dedup();
-            out.push(diagnostic(rule, &whys.join(", ")));
+            let more = whys.len().saturating_sub(NAMED_IN_MESSAGE);
+            whys.truncate(NAMED_IN_MESSAGE);
+            let why = match more {
+                0 => whys.join(", "),
+                n => format!("{} and {n} more", whys.join(", ")),
+            };
+            out.push(diagnostic(rule, &why));
         }
     }
 }
@@ -135,6 +141,7 @@ mod tests {
                 parsed,
                 &inventory,
                 &crate::sema::LaneIndex::new(&inventory),
+                &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
                 &mut Vec::new(),
             ),
         };

@@ -21,18 +21,20 @@
 //! ```
 
 use crate::checks::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, NAMED_IN_MESSAGE, quoted_list};
 use crate::lint::LintContext;
 use crate::sema::{Pattern, Rule};
 
 fn diagnostic(rule: &Rule, pattern: &Pattern, lanes: &[&str]) -> Diagnostic {
-    let list = lanes
-        .iter()
-        .map(|l| format!("`{l}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut named: Vec<String> = pattern.lanes.clone();
-    named.sort();
+    let list = quoted_list(lanes, NAMED_IN_MESSAGE);
+    let mut named: Vec<&str> = pattern.lanes.iter().map(String::as_str).collect();
+    named.sort_unstable();
+    let more = named.len().saturating_sub(NAMED_IN_MESSAGE);
+    named.truncate(NAMED_IN_MESSAGE);
+    let named = match more {
+        0 => format!("`{}`", named.join(", ")),
+        n => format!("`{}` and {n} more", named.join(", ")),
+    };
     Diagnostic::new(
         Code::L012,
         rule.file,
@@ -44,7 +46,7 @@ fn diagnostic(rule: &Rule, pattern: &Pattern, lanes: &[&str]) -> Diagnostic {
         ),
     )
     .label("a wildcard that reaches production")
-    .help(format!("name the lanes: `{}`", named.join(", ")))
+    .help(format!("name the lanes: {named}"))
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
