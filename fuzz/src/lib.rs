@@ -241,7 +241,7 @@ pub fn policy_utf8(text: &str) -> String {
             file.clone(),
             inv,
             &sema::LaneIndex::new(inv),
-            &mut sema::GrantCount::new(sema::MAX_GRANTS),
+            &mut sema::GrantCount::new(lanepolicy::config::MAX_GRANTS),
             &mut diags,
         ),
     };
@@ -326,7 +326,7 @@ pub fn inventory(text: &str) -> String {
             real_policy().clone(),
             &inv,
             &sema::LaneIndex::new(&inv),
-            &mut sema::GrantCount::new(sema::MAX_GRANTS),
+            &mut sema::GrantCount::new(lanepolicy::config::MAX_GRANTS),
             &mut diags,
         ),
     };

@@ -59,6 +59,28 @@ impl From<&IssueLink> for Issue {
 
 impl Term {
     /// Whether two terms grant (or deny) the same: everything but the rule id.
+    /// The term's fields in order, but the rule: what [`Term::same`]
+    /// compares (the phrase as written).
+    fn without_rule(
+        &self,
+    ) -> (
+        &Option<Issue>,
+        &[String],
+        &Option<String>,
+        &[String],
+        &Option<String>,
+        &[String],
+    ) {
+        (
+            &self.issue,
+            &self.until,
+            &self.confirm,
+            &self.requires,
+            &self.reason,
+            &self.unguarded,
+        )
+    }
+
     fn same(&self, other: &Term) -> bool {
         self.issue == other.issue
             && self.until == other.until
@@ -177,44 +199,120 @@ fn until(r: &Rule) -> Vec<String> {
     events.into_iter().chain(dates).collect()
 }
 
-/// The terms of every (lane, action) pair, for allows and for denies.
-fn pairs(b: &Bundle) -> (Pairs, Pairs) {
-    let (mut allows, mut denies) = (Pairs::new(), Pairs::new());
-    for r in &b.rules {
-        let into = match r.effect {
-            Effect::Allow => &mut allows,
-            Effect::Deny => &mut denies,
-        };
-        for lane in &r.lanes {
-            for action in &r.actions {
-                let mut requires = r.requires.clone();
-                requires.sort();
-                let mut unguarded: Vec<String> = r
-                    .lowered_findings
-                    .iter()
-                    .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
-                    .collect();
-                unguarded.sort();
-                unguarded.dedup();
-                into.entry((lane.clone(), action.clone()))
+/// What one rule says on every (lane, action) pair it names, but the
+/// lane's phrase: its term without `confirm`, built once per rule.
+fn base_term(r: &Rule) -> Term {
+    let mut requires = r.requires.clone();
+    requires.sort();
+    let mut unguarded: Vec<String> = r
+        .lowered_findings
+        .iter()
+        .map(|f| format!("{} {} ({})", f.code, f.name, f.severity))
+        .collect();
+    unguarded.sort();
+    unguarded.dedup();
+    Term {
+        issue: r.issue.as_ref().map(Issue::from),
+        until: until(r),
+        confirm: None,
+        requires,
+        reason: r.reason.clone(),
+        unguarded,
+        rule: r.id.clone(),
+    }
+}
+
+/// One effect's rules of a bundle, by lane: each rule's base term, its
+/// actions sorted once each, and the rules naming each lane in bundle
+/// order. Memory in proportion to the rules' lanes plus their actions.
+struct ByLane<'a> {
+    rules: Vec<(&'a Rule, Term, Vec<&'a str>)>,
+    lanes: BTreeMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> ByLane<'a> {
+    fn new(b: &'a Bundle, effect: Effect) -> Self {
+        let mut rules = Vec::new();
+        let mut lanes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for r in b.rules.iter().filter(|r| r.effect == effect) {
+            let mut actions: Vec<&str> = r.actions.iter().map(String::as_str).collect();
+            actions.sort_unstable();
+            actions.dedup();
+            for lane in &r.lanes {
+                lanes.entry(lane).or_default().push(rules.len());
+            }
+            rules.push((r, base_term(r), actions));
+        }
+        ByLane { rules, lanes }
+    }
+
+    fn on(&self, lane: &str) -> &[usize] {
+        self.lanes.get(lane).map_or(&[], Vec::as_slice)
+    }
+
+    /// What the lane's rules say on it, sorted, ids aside: two lanes with
+    /// the same say the same on every action.
+    fn said_on(&self, lane: &str) -> Vec<(&Term, Option<String>, &[&'a str])> {
+        let mut said: Vec<_> = self
+            .on(lane)
+            .iter()
+            .map(|&k| {
+                let (r, base, actions) = &self.rules[k];
+                let phrase = r
+                    .confirm
+                    .as_ref()
+                    .and_then(|m| m.get(lane))
+                    .map(|p| normalize_phrase(p));
+                (base, phrase, actions.as_slice())
+            })
+            .collect();
+        said.sort_by(|a, b| (a.0.without_rule(), &a.1, a.2).cmp(&(b.0.without_rule(), &b.1, b.2)));
+        said.dedup_by(|a, b| a.0.same(b.0) && a.1 == b.1 && a.2 == b.2);
+        said
+    }
+
+    /// The terms of each (lane, action) pair of one lane, sorted, those
+    /// that say the same once.
+    fn pairs(&self, lane: &str) -> Pairs {
+        let mut out = Pairs::new();
+        for &k in self.on(lane) {
+            let (r, base, actions) = &self.rules[k];
+            for action in actions {
+                out.entry((lane.to_string(), action.to_string()))
                     .or_default()
                     .push(Term {
-                        issue: r.issue.as_ref().map(Issue::from),
-                        until: until(r),
                         confirm: r.confirm.as_ref().and_then(|m| m.get(lane).cloned()),
-                        requires,
-                        reason: r.reason.clone(),
-                        unguarded,
-                        rule: r.id.clone(),
+                        ..base.clone()
                     });
             }
         }
+        for terms in out.values_mut() {
+            terms.sort();
+            terms.dedup_by(|a, b| a.same(b));
+        }
+        out
     }
-    for terms in allows.values_mut().chain(denies.values_mut()) {
-        terms.sort();
-        terms.dedup_by(|a, b| a.same(b));
+}
+
+/// The pairs of one effect whose terms changed, in (lane, action) order.
+/// A lane whose rules say the same on it in both bundles is passed over
+/// whole, so unchanged rules over many lanes and actions cost their
+/// lanes, not lanes x actions.
+fn compare_effect(old: &Bundle, new: &Bundle, effect: Effect) -> Vec<PairChange> {
+    let (a, b) = (ByLane::new(old, effect), ByLane::new(new, effect));
+    let lanes: BTreeSet<&str> = a.lanes.keys().chain(b.lanes.keys()).copied().collect();
+    let mut out = Vec::new();
+    for lane in lanes {
+        let (x, y) = (a.said_on(lane), b.said_on(lane));
+        let same = x.len() == y.len()
+            && x.iter()
+                .zip(&y)
+                .all(|(p, q)| p.0.same(q.0) && p.1 == q.1 && p.2 == q.2);
+        if !same {
+            out.extend(compare_pairs(&a.pairs(lane), &b.pairs(lane)));
+        }
     }
-    (allows, denies)
+    out
 }
 
 fn json<T: Serialize>(v: &T) -> serde_json::Value {
@@ -364,8 +462,6 @@ fn compare_guards(old: &Bundle, new: &Bundle) -> Vec<ItemChange> {
 
 /// The semantic difference from `old` to `new`.
 pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
-    let (old_allows, old_denies) = pairs(old);
-    let (new_allows, new_denies) = pairs(new);
     let mut inventory = Vec::new();
     compare_items("lane", &old.lanes, &new.lanes, &mut inventory);
     compare_items("action", &old.actions, &new.actions, &mut inventory);
@@ -410,8 +506,8 @@ pub fn diff(old: &Bundle, new: &Bundle) -> BundleDiff {
         guards,
         old: old.digest.clone(),
         new: new.digest.clone(),
-        grants: compare_pairs(&old_allows, &new_allows),
-        denies: compare_pairs(&old_denies, &new_denies),
+        grants: compare_effect(old, new, Effect::Allow),
+        denies: compare_effect(old, new, Effect::Deny),
         inventory,
     }
 }

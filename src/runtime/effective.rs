@@ -32,7 +32,7 @@
 //! the policy now says more.
 
 use super::evaluate::{Phrase, Unknown};
-use super::{Facts, Request, Runtime};
+use super::{Facts, Request, Rule, Runtime};
 use crate::bundle::diff::BundleDiff;
 use crate::model::{Phase, normalize_phrase};
 use crate::source::one_line;
@@ -452,6 +452,46 @@ impl Runtime {
         }
     }
 
+    /// True when every pair of `lane` has the same [`Runtime::pair_key`]
+    /// here and in `other`, given that both bundles have the same actions:
+    /// the same lane and product events, and the same rules naming the
+    /// lane, in order, each the same on this lane with the same actions.
+    /// O(rules naming the lane), whatever the number of actions.
+    fn same_lane(&self, other: &Runtime, lane: &str) -> bool {
+        let l = self.bundle.lanes.get(lane);
+        if l != other.bundle.lanes.get(lane) {
+            return false;
+        }
+        let product = l.map(|l| l.product.as_str()).unwrap_or_default();
+        if self.bundle.products.get(product).map(|p| &p.events)
+            != other.bundle.products.get(product).map(|p| &p.events)
+        {
+            return false;
+        }
+        let guards = |r: &Rule| -> Vec<String> {
+            r.lowered_findings
+                .iter()
+                .map(|f| f.code.clone())
+                .chain(r.suppressions.iter().map(|f| f.code.clone()))
+                .collect()
+        };
+        let same_rule = |a: &Rule, b: &Rule| {
+            a.until == b.until
+                && a.confirm.as_ref().map(|m| m.get(lane))
+                    == b.confirm.as_ref().map(|m| m.get(lane))
+                && a.requires == b.requires
+                && a.actions == b.actions
+                && guards(a) == guards(b)
+        };
+        [true, false].into_iter().all(|allow| {
+            let (x, y) = (self.lane_rules(allow, lane), other.lane_rules(allow, lane));
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(&i, &j)| same_rule(self.rule(i), other.rule(j)))
+        })
+    }
+
     /// What the pair needs to decide alike in two bundles: the lane, the
     /// action, the product's events and the rules naming it, in order,
     /// without ids and sources, with the guards each shipped without.
@@ -571,6 +611,8 @@ fn compare_pair(
     action: &str,
     budget: &mut u64,
 ) -> Option<EffectiveChange> {
+    #[cfg(test)]
+    tests::PAIRS.with(|n| n.set(n.get() + 1));
     if old.pair_key(lane, action) == new.pair_key(lane, action) {
         return None;
     }
@@ -825,10 +867,29 @@ fn effective_diff_within(old: &Runtime, new: &Runtime, budget: u64) -> Vec<Effec
         .keys()
         .chain(new.bundle.actions.keys())
         .collect();
+    // A lane whose rules, lane and events are the same in both bundles
+    // (their actions the same too) decides alike for every action; a pair
+    // no rule names in either bundle is denied in both. So only the
+    // actions named on a lane that differs are compared: unchanged rules
+    // over many lanes and actions cost their lanes, not lanes x actions.
+    let same_actions = old.bundle.actions == new.bundle.actions;
     let mut out = Vec::new();
     let mut budget = budget;
     for lane in &lanes {
-        for action in &actions {
+        if same_actions && old.same_lane(new, lane) {
+            continue;
+        }
+        let named: BTreeSet<&String> = [old, new]
+            .into_iter()
+            .flat_map(|rt| {
+                [true, false]
+                    .into_iter()
+                    .flat_map(move |allow| rt.lane_rules(allow, lane))
+                    .flat_map(move |&k| &rt.rule(k).actions)
+            })
+            .filter(|a| actions.contains(a))
+            .collect();
+        for action in named {
             if let Some(c) = compare_pair(old, new, lane, action, &mut budget) {
                 out.push(c);
             }
@@ -856,6 +917,65 @@ impl Review {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// How many (lane, action) pairs `compare_pair` was asked about.
+        pub(super) static PAIRS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// One rule over every lane of the real bundle and 300 more actions,
+    /// against itself with one lane's phrase changed: the effective diff
+    /// compares that lane's actions only, and the rule diff writes the
+    /// terms of that lane only.
+    #[test]
+    fn unchanged_lanes_are_passed_over_whatever_the_number_of_actions() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .expect("the real bundle");
+        let mut old = crate::bundle::load(&bytes).expect("it loads");
+        let base = old.actions.values().next().expect("an action").clone();
+        for n in 0..300 {
+            old.actions.insert(format!("extra{n:03}"), base.clone());
+        }
+        let lanes: Vec<String> = old.lanes.keys().cloned().collect();
+        let k = old
+            .rules
+            .iter()
+            .position(|r| r.effect == crate::model::Effect::Allow && r.confirm.is_some())
+            .expect("an allow with a phrase");
+        let r = &mut old.rules[k];
+        r.actions = old.actions.keys().cloned().collect();
+        r.lanes = lanes.clone();
+        let confirm = r.confirm.as_mut().expect("a phrase");
+        for lane in &lanes {
+            confirm.insert(lane.clone(), format!("go {lane}"));
+        }
+        let actions = r.actions.len();
+        let mut new = old.clone();
+        let changed = &lanes[0];
+        new.rules[k]
+            .confirm
+            .as_mut()
+            .expect("a phrase")
+            .insert(changed.clone(), "another phrase".into());
+        let (a, b) = (Runtime::new(old.clone()), Runtime::new(new.clone()));
+        PAIRS.with(|n| n.set(0));
+        let same = effective_diff(&a, &a);
+        assert!(same.is_empty());
+        assert_eq!(PAIRS.with(std::cell::Cell::get), 0);
+        let changes = effective_diff(&a, &b);
+        let asked = PAIRS.with(std::cell::Cell::get);
+        assert!(asked <= actions, "{asked} pairs asked, {actions} actions");
+        assert!(changes.iter().all(|c| &c.lane == changed), "{changes:?}");
+        assert!(!changes.is_empty());
+        // The rule diff: every action of that lane, and no other lane.
+        let rules = crate::bundle::diff::diff(&old, &new);
+        assert_eq!(rules.grants.len(), actions);
+        assert!(rules.grants.iter().all(|g| &g.lane == changed));
+        assert!(crate::bundle::diff::diff(&old, &old).is_empty());
+    }
 
     fn runtime(value: &serde_json::Value) -> Runtime {
         let mut v = value.clone();

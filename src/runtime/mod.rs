@@ -580,6 +580,16 @@ impl Runtime {
             .filter(move |&k| self.rule_actions[k as usize].binary_search(&action).is_ok())
     }
 
+    /// Allow rules (when `allow`) or deny rules that name `lane`, for any
+    /// action, in bundle order.
+    fn lane_rules(&self, allow: bool, lane: &str) -> &[u32] {
+        match self.lane_ids.get(lane) {
+            Some(&l) if allow => self.allows.get(l),
+            Some(&l) => self.denies.get(l),
+            None => &[],
+        }
+    }
+
     fn rule(&self, k: u32) -> &Rule {
         &self.bundle.rules[k as usize]
     }

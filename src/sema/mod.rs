@@ -12,7 +12,7 @@ mod empty_confirmation;
 mod long_confirmation;
 mod too_many_grants;
 pub use long_confirmation::MAX_PHRASE_CHARS;
-pub use too_many_grants::{GrantCount, MAX_GRANTS};
+pub use too_many_grants::GrantCount;
 mod unknown_action;
 mod unknown_event;
 mod unknown_lane;

@@ -36,10 +36,8 @@ use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
-pub use crate::config::MAX_GRANTS;
-
 /// The running count of grants of the rules resolved so far, against a
-/// limit ([`MAX_GRANTS`] unless configured).
+/// limit ([`crate::config::MAX_GRANTS`] unless configured).
 #[derive(Debug, Clone)]
 pub struct GrantCount {
     limit: u64,

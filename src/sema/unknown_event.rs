@@ -152,7 +152,7 @@ mod tests {
             parsed,
             &inv,
             &index,
-            &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
+            &mut crate::sema::GrantCount::new(crate::config::MAX_GRANTS),
             &mut diags,
         );
         diags.retain(|d| d.code == crate::checks::Code::E103);

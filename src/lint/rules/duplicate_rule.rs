@@ -297,7 +297,7 @@ mod tests {
             parsed,
             &inv,
             &crate::sema::LaneIndex::new(&inv),
-            &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
+            &mut crate::sema::GrantCount::new(crate::config::MAX_GRANTS),
             &mut Vec::new(),
         )
     }

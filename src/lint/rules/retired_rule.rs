@@ -141,7 +141,7 @@ mod tests {
                 parsed,
                 &inventory,
                 &crate::sema::LaneIndex::new(&inventory),
-                &mut crate::sema::GrantCount::new(crate::sema::MAX_GRANTS),
+                &mut crate::sema::GrantCount::new(crate::config::MAX_GRANTS),
                 &mut Vec::new(),
             ),
         };
