@@ -38,6 +38,16 @@ pub struct Term {
     pub rule: String,
 }
 
+/// A [`Term`]'s fields but its rule, borrowed, in order.
+type TermFields<'a> = (
+    &'a Option<Issue>,
+    &'a [String],
+    &'a Option<String>,
+    &'a [String],
+    &'a Option<String>,
+    &'a [String],
+);
+
 /// An issue reference and its URL, ordered.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Issue {
@@ -61,16 +71,7 @@ impl Term {
     /// Whether two terms grant (or deny) the same: everything but the rule id.
     /// The term's fields in order, but the rule: what [`Term::same`]
     /// compares (the phrase as written).
-    fn without_rule(
-        &self,
-    ) -> (
-        &Option<Issue>,
-        &[String],
-        &Option<String>,
-        &[String],
-        &Option<String>,
-        &[String],
-    ) {
+    fn without_rule(&self) -> TermFields<'_> {
         (
             &self.issue,
             &self.until,
