@@ -196,15 +196,19 @@ fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
     let e110 = &out.diagnostics[0];
     // Each rule opens 1000 lanes x 2 actions: the third passes 5000.
     assert!(
+        e110.message.contains("(1000 lanes x 2 actions)"),
+        "{}",
+        e110.message
+    );
+    assert!(
         e110.message.contains("6000 grants") && e110.message.contains("limit of 5000"),
         "{}",
         e110.message
     );
     assert_eq!(out.sources.get(e110.file).text.lines().count(), 100);
-    assert_eq!(
-        e110.span.start,
-        policy.lines().take(2).map(|l| l.len() + 1).sum::<usize>()
-    );
+    // At the third rule's pattern.
+    let third = policy.lines().take(2).map(|l| l.len() + 1).sum::<usize>();
+    assert_eq!(e110.span.start, third + "allow deploy, restart on ".len());
     let resolved: Vec<usize> = out.program.rules.iter().map(|r| r.lanes.len()).collect();
     assert_eq!(resolved[..2], [1000, 1000]);
     assert!(resolved[2..].iter().all(|&n| n == 0), "{resolved:?}");
@@ -247,4 +251,37 @@ fn a_finding_over_many_lanes_names_five_and_counts_the_rest() {
         assert_eq!(d.message.matches("`c").count(), 5, "{code}: {}", d.message);
         assert!(d.message.len() < 300, "{code}: {}", d.message);
     }
+}
+
+/// Patterns that match the same lanes are each matched and held, so each
+/// counts: a rule of a thousand `*/*`-like patterns stops at the pattern
+/// that passes the limit, and the ones after it are not matched.
+#[test]
+fn equivalent_patterns_of_one_rule_each_count_toward_the_limit() {
+    let inventory = fleet(500);
+    let patterns: Vec<String> = (1..=1000).map(|n| format!("{}/*", "*".repeat(n))).collect();
+    let policy = format!(
+        "allow deploy on {} until launch issue=#1 confirm=\"go {{lane}}\"\n",
+        patterns.join(", ")
+    );
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", &policy)],
+        Some(("lanepolicy.yaml", "max-grants: 2500\n")),
+        today(),
+    );
+    let out = project::compile_inputs(&inputs).unwrap();
+    let codes: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .map(|d| d.code.check().code)
+        .collect();
+    assert_eq!(codes, ["E110"], "{:?}", out.diagnostics);
+    let e110 = &out.diagnostics[0];
+    assert!(e110.message.contains("3000 grants"), "{}", e110.message);
+    assert_eq!(e110.span.start, policy.find("***/*").unwrap());
+    let rule = &out.program.rules[0];
+    let matched: Vec<usize> = rule.patterns.iter().map(|p| p.lanes.len()).collect();
+    assert_eq!(matched.iter().filter(|&&n| n > 0).count(), 0, "{matched:?}");
+    assert!(rule.lanes.is_empty());
 }

@@ -144,10 +144,15 @@ impl Runtime {
                     denies: Vec::new(),
                     retired: Vec::new(),
                 };
-                let actions = self.bundle.actions.keys().filter(|a| {
-                    self.rules_for(true, key, a).next().is_some()
-                        || self.rules_for(false, key, a).next().is_some()
-                });
+                // The actions the lane's rules name, each once, in order:
+                // the lane's rules x their actions, not every action of
+                // the bundle x the lane's rules.
+                let actions: std::collections::BTreeSet<&String> = [true, false]
+                    .into_iter()
+                    .flat_map(|allow| self.lane_rules(allow, key))
+                    .flat_map(|&k| &self.rule(k).actions)
+                    .filter(|a| self.bundle.actions.contains_key(*a))
+                    .collect();
                 for action in actions {
                     let standing = self.standing_by(key, action, facts, |k, product| {
                         retired

@@ -230,9 +230,11 @@ impl Rule {
 
     /// Pattern of this rule that matches `lane` first (for pointing at it).
     pub fn pattern_for(&self, lane: &str) -> Option<&Pattern> {
+        // A pattern's lanes are sorted: a binary search each, not a scan
+        // (a finding per lane of a wide pattern would be lanes x lanes).
         self.patterns
             .iter()
-            .find(|p| p.lanes.iter().any(|l| l == lane))
+            .find(|p| p.lanes.binary_search_by(|l| l.as_str().cmp(lane)).is_ok())
     }
 }
 
@@ -424,39 +426,44 @@ fn resolve_rule(
         |p| (p.text(), p.span),
         &mut repeats,
     );
-    let mut patterns: Vec<Pattern> = written
-        .iter()
-        .map(|p| {
-            let lanes: Vec<String> = if p.is_glob() {
-                index.matching(p)
-            } else {
-                let key = p.text();
-                inv.lanes.get(&key).map(|_| key).into_iter().collect()
-            };
-            if lanes.is_empty() && !p.is_glob() {
+    // Each pattern's grants (its lanes x the rule's actions) are counted
+    // as it is matched. Past the limit (E110) no pattern is matched and
+    // the rule keeps no lanes: what matching, the lints, the phrases and
+    // the bundle cost stays bounded by the limit, however many rules or
+    // patterns follow.
+    let mut patterns: Vec<Pattern> = Vec::with_capacity(written.len());
+    for p in &written {
+        let mut lanes: Vec<String> = if grants.passed() {
+            Vec::new()
+        } else if p.is_glob() {
+            index.matching(p)
+        } else {
+            let key = p.text();
+            let lanes: Vec<String> = inv.lanes.get(&key).map(|_| key).into_iter().collect();
+            if lanes.is_empty() {
                 unknown_lane::check(file, p, inv, index, diags);
             }
-            Pattern {
-                pattern: p.clone(),
-                lanes,
-            }
-        })
-        .collect();
+            lanes
+        };
+        if !lanes.is_empty() && !grants.count(file, p.span, lanes.len(), actions.len(), diags) {
+            lanes = Vec::new();
+        }
+        patterns.push(Pattern {
+            pattern: p.clone(),
+            lanes,
+        });
+    }
+    if grants.passed() {
+        for p in &mut patterns {
+            p.lanes = Vec::new();
+        }
+    }
     let mut lanes: Vec<String> = patterns
         .iter()
         .flat_map(|p| p.lanes.iter().cloned())
         .collect();
     lanes.sort();
     lanes.dedup();
-    // Past the limit of grants (E110), a rule keeps no lanes: what the
-    // lints, phrases and bundle would cost stays bounded by the limit.
-    let within = grants.count(file, r.keyword_span, lanes.len(), actions.len(), diags);
-    if !within {
-        lanes = Vec::new();
-        for p in &mut patterns {
-            p.lanes = Vec::new();
-        }
-    }
 
     let mut rule = Rule {
         file,

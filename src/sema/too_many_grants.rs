@@ -1,12 +1,14 @@
 //! E110 too-many-grants: the rules open more (lane, action) grants than the compiler takes.
 //!
 //! ## What it does
-//! Counts the grants of the rules as they are resolved, in file order: a
-//! rule's grants are its distinct lanes times its distinct actions, an
-//! `allow`'s and a `deny`'s alike. When the count passes the limit
-//! (4,194,304 by default; `max-grants` in `lanepolicy.yaml`), the rule that
-//! passes it is reported, no later rule is given lanes or phrases, and no
-//! lint runs.
+//! Counts the grants of the rules as they are resolved, in file order:
+//! each lane pattern's grants are the lanes it matches times its rule's
+//! distinct actions, an `allow`'s and a `deny`'s alike (two patterns of a
+//! rule that match one lane count it twice: each is matched and held).
+//! When the count passes the limit (1,048,576 by default; `max-grants` in
+//! `lanepolicy.yaml`), the pattern that passes it is reported, no pattern
+//! is matched after it, no rule from that one on is given lanes or
+//! phrases, and no lint runs.
 //!
 //! ## Why is this bad?
 //! Every lint, the bundle and the read model cost at least one step per
@@ -14,7 +16,7 @@
 //! and gigabytes: a hundred `allow … on */*` rules over a fleet of 160,000
 //! lanes are sixteen million grants, a bundle several times over the 256
 //! MiB the runtime loads. A fleet's real policies are far below the limit
-//! (one rule per context over 200,000 lanes with ten actions each is two
+//! (one rule per context over 200,000 lanes with five actions each is one
 //! million); a policy past it names every lane many times over, which is
 //! almost always a pattern wider than meant.
 //!
@@ -56,9 +58,9 @@ impl GrantCount {
         self.counted > self.limit
     }
 
-    /// Counts a rule's `lanes` x `actions` grants. Returns true when the
-    /// rule is within the limit; the rule that passes it gets the E110
-    /// (at `span`, its keyword), and it and every later rule get false.
+    /// Counts a pattern's `lanes` x `actions` grants. Returns true when
+    /// the count is within the limit; the pattern that passes it gets the
+    /// E110 (at `span`, the pattern), and it and every later one false.
     pub(super) fn count(
         &mut self,
         file: FileId,
@@ -81,11 +83,14 @@ impl GrantCount {
                 file,
                 span,
                 format!(
-                    "the rules open {} grants up to this one ({lanes} lanes x {actions} actions here), over the limit of {}",
-                    self.counted, self.limit
+                    "the rules open {} grants up to this pattern ({lanes} {} x {actions} {}), over the limit of {}",
+                    self.counted,
+                    if lanes == 1 { "lane" } else { "lanes" },
+                    if actions == 1 { "action" } else { "actions" },
+                    self.limit
                 ),
             )
-            .label("the limit is passed here; later rules are not resolved")
+            .label("the limit is passed here; what follows is not resolved")
             .help("narrow wide patterns such as `*/*` and long action lists to the lanes and actions meant; a larger fleet raises `max-grants` in lanepolicy.yaml"),
         );
         false
