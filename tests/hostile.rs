@@ -1132,3 +1132,38 @@ fn a_block_comment_gets_the_comment_syntax_not_a_lane() {
         "comments are `// ...`, to the end of the line; there is no `/* ... */`"
     );
 }
+
+/// Names in the inventory are at most 64 characters: a lane, context,
+/// action or event name an operator types, against which every glob
+/// pattern is matched (a pattern's cost per lane is at most the name's
+/// length times the pattern's). 64 is accepted, 65 is an E201 at the name.
+#[test]
+fn inventory_names_are_at_most_64_characters() {
+    for (len, ok) in [(64, true), (65, false)] {
+        let name = format!("t{}", "x".repeat(len - 1));
+        let d = project(&format!(
+            "allow deploy on cm/{name} until 2099-06-30 issue=#1\n"
+        ));
+        let inv = std::fs::read_to_string(d.path().join("lanes.yaml")).unwrap();
+        let inv = inv.replacen(
+            "      testing:\n",
+            &format!("      {name}:\n        production: false\n        phase: prelaunch\n      testing:\n"),
+            1,
+        );
+        std::fs::write(d.path().join("lanes.yaml"), inv).unwrap();
+        let (_, diags) = check_json(d.path());
+        let e201: Vec<&Value> = diags.iter().filter(|d| d["code"] == "E201").collect();
+        if ok {
+            assert!(e201.is_empty(), "{len}: {diags:?}");
+            assert!(
+                diags.iter().all(|d| d["code"] != "E102"),
+                "{len}: {diags:?}"
+            );
+        } else {
+            assert_eq!(e201.len(), 1, "{len}: {diags:?}");
+            let help = e201[0]["help"].as_str().unwrap_or_default();
+            assert!(help.contains("at most 64 characters"), "{help}");
+            assert_eq!(e201[0]["line"], 18, "{:?}", e201[0]);
+        }
+    }
+}

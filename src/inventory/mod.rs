@@ -50,7 +50,8 @@ const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
 
 /// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
 pub(crate) fn is_product_name(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+    s.len() <= MAX_NAME_LEN
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
         && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'))
 }
@@ -411,7 +412,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     let mut actions = BTreeMap::new();
     for (name, a) in &raw.actions {
         let span = l.key_span(name, l.span(a));
-        if !is_ident(name) {
+        if !is_name(name) {
             l.bad_name(span, "action", name, ident_help());
             continue;
         }
@@ -482,12 +483,12 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
                 pspan,
                 "product",
                 pname,
-                "product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit".into(),
+                format!("product names are lower-case letters, digits, `_`, `-` and `.`, starting with a letter or digit, at most {MAX_NAME_LEN} characters"),
             );
             continue;
         }
         let context = p.value.context.value.clone();
-        if !is_ident(&context) {
+        if !is_name(&context) {
             let s = l.span(&p.value.context);
             l.bad_name(s, "context", &context, ident_help());
             continue;
@@ -507,7 +508,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
                     continue;
                 }
             };
-            if !is_ident(ename) {
+            if !is_name(ename) {
                 let ks = l.key_span(ename, s);
                 l.bad_name(ks, "event", ename, ident_help());
                 continue;
@@ -526,7 +527,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
             let vspan = l.span(fields);
             let span = l.key_span(instance, vspan);
             let key = format!("{context}/{instance}");
-            if !is_ident(instance) {
+            if !is_name(instance) {
                 l.bad_name(span, "instance", instance, ident_help());
                 continue;
             }
@@ -834,7 +835,19 @@ fn yaml_help(message: &str) -> Option<String> {
 }
 
 fn ident_help() -> String {
-    "names are lower-case letters, digits, `_` and `-`, starting with a letter, and not a reserved word of the policy language".into()
+    format!("names are lower-case letters, digits, `_` and `-`, starting with a letter, at most {MAX_NAME_LEN} characters, and not a reserved word of the policy language")
+}
+
+/// The longest name of an action, product, context, event or instance, in
+/// characters (all ASCII): a name an operator types, and one the policy's
+/// glob patterns are matched against, so that matching a pattern against a
+/// name costs at most this times the pattern's length.
+pub const MAX_NAME_LEN: usize = 64;
+
+/// True for a valid action, context, event or instance name: an
+/// identifier of at most [`MAX_NAME_LEN`] characters.
+fn is_name(s: &str) -> bool {
+    s.len() <= MAX_NAME_LEN && is_ident(s)
 }
 
 fn list(all: &[&str]) -> String {
