@@ -3,6 +3,7 @@
 
 use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
+use crate::config::MAX_GRANTS_LIMIT;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::fmt;
@@ -323,6 +324,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
     // Reused from rule to rule, so that a rule costs no allocation.
     let mut seen: HashSet<&str> = HashSet::new();
+    let mut grants: u64 = 0;
     let mut products: HashSet<&str> = HashSet::new();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
@@ -346,6 +348,18 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             if let Some(x) = repeated(list, &mut seen) {
                 return invalid(format!("{} lists {what} `{x}` twice", at()));
             }
+        }
+        // The compiler counts each pattern's lanes x actions against
+        // `max-grants` (E110), at most MAX_GRANTS_LIMIT: no bundle it
+        // writes opens more distinct grants, and every report of the
+        // runtime (`lanes`, `export`, `diff`) costs at least one step each.
+        grants =
+            grants.saturating_add((r.lanes.len() as u64).saturating_mul(r.actions.len() as u64));
+        if grants > MAX_GRANTS_LIMIT {
+            return invalid(format!(
+                "the rules up to {} open {grants} grants (lanes x actions), more than the {MAX_GRANTS_LIMIT} any configuration lets `lanepolicy build` write (E110)",
+                at()
+            ));
         }
         if let Some(i) = &r.issue
             && !crate::syntax::parser::is_url_with_host(&i.url, &["https", "http"])
@@ -849,6 +863,50 @@ mod tests {
         let mut b = real();
         b.rules[0].until.events = vec!["launch".into(); 3];
         assert!(refused(b).contains("lists event `launch` twice"));
+    }
+
+    /// No configuration lets the compiler write more grants than
+    /// `MAX_GRANTS_LIMIT` (E110); a re-sealed bundle with more, small on
+    /// disk, would cost every report of the runtime a step per grant.
+    #[test]
+    fn more_grants_than_any_build_writes_are_refused() {
+        let mut b = real();
+        let k = b
+            .rules
+            .iter()
+            .position(|r| r.lanes.iter().any(|l| l == "cm/testing"))
+            .expect("a rule on cm/testing");
+        let mut lane = b.lanes["cm/testing"].clone();
+        lane.extra.clear();
+        let base = b.actions.values().next().expect("an action").clone();
+        for n in 0..8200 {
+            b.actions.insert(format!("extra{n:04}"), base.clone());
+        }
+        let mut lanes = Vec::new();
+        for n in 0..8200 {
+            let key = format!("cm/x{n:04}");
+            b.lanes.insert(
+                key.clone(),
+                crate::bundle::Lane {
+                    instance: format!("x{n:04}"),
+                    ..lane.clone()
+                },
+            );
+            lanes.push(key);
+        }
+        let r = &mut b.rules[k];
+        if let Some(phrases) = r.confirm.as_mut() {
+            for l in &lanes {
+                phrases.insert(l.clone(), format!("go {l}"));
+            }
+        }
+        r.lanes.extend(lanes);
+        r.actions = b.actions.keys().cloned().collect();
+        let message = refused(b);
+        assert!(
+            message.contains("grants (lanes x actions), more than the 67108864"),
+            "{message}"
+        );
     }
 
     #[test]
