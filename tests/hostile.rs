@@ -1167,3 +1167,23 @@ fn inventory_names_are_at_most_64_characters() {
         }
     }
 }
+
+/// A file of many broken lines is a hundred syntax errors and a count of
+/// the rest, at the first of them: not one diagnostic per line.
+#[test]
+fn syntax_errors_past_a_hundred_are_counted_in_one() {
+    let d = project(&"allow\n".repeat(1000));
+    let (code, diags) = check_json(d.path());
+    assert_eq!(code, 1);
+    assert_eq!(diags.len(), 101, "{}", diags.len());
+    assert!(diags.iter().all(|d| d["code"] == "E001"));
+    let last = &diags[100];
+    assert_eq!(
+        last["message"],
+        "900 more syntax errors from here on are not shown"
+    );
+    // `allow` on line 1 reads the next line's `allow` as its action: the
+    // errors start on line 2.
+    assert_eq!(last["line"], 102);
+    assert_eq!(diags[99]["line"], 101);
+}

@@ -52,6 +52,12 @@ pub fn is_ident_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
 }
 
+/// The syntax errors reported for one file, in text order; the rest are
+/// counted in one more (as compilers cap their errors, e.g. clang's
+/// `-ferror-limit`): a six-megabyte file of a million broken lines is a
+/// hundred errors and a count, not a million diagnostics and a gigabyte.
+pub const MAX_SYNTAX_ERRORS: usize = 100;
+
 /// True when `s` is a valid identifier that is not a reserved word.
 pub fn is_ident(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -305,6 +311,19 @@ impl<'a> Parser<'a> {
         }
         self.invisible_elsewhere(&mut file);
         file.errors.sort_by_key(|e| e.span.start);
+        if file.errors.len() > MAX_SYNTAX_ERRORS {
+            let more = file.errors.len() - MAX_SYNTAX_ERRORS;
+            let at = file.errors[MAX_SYNTAX_ERRORS].span;
+            file.errors.truncate(MAX_SYNTAX_ERRORS);
+            file.errors.push(SyntaxError {
+                span: at,
+                message: format!("{more} more syntax errors from here on are not shown"),
+                label: Some("the first of them".into()),
+                help: Some(format!(
+                    "fix the first {MAX_SYNTAX_ERRORS}: past that many, errors usually follow from one mistake (a file that is not a policy, an unclosed string)"
+                )),
+            });
+        }
         file
     }
 
