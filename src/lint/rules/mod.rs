@@ -50,22 +50,44 @@ pub(crate) fn destructive_actions<'a>(
     })
 }
 
-/// True when two `until` conditions are the same event or the same date.
-fn same_condition(a: &Retire, b: &Retire) -> bool {
-    match (a, b) {
-        (Retire::Event(x), Retire::Event(y)) => x.name == y.name,
-        (Retire::Date { date: x, .. }, Retire::Date { date: y, .. }) => x == y,
-        _ => false,
+/// An `until` condition as a key: two conditions are the same event or
+/// the same date when their keys are equal.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Condition<'a> {
+    Event(&'a str),
+    Date(jiff::civil::Date),
+}
+
+fn condition(c: &Retire) -> Condition<'_> {
+    match c {
+        Retire::Event(e) => Condition::Event(&e.name),
+        Retire::Date { date, .. } => Condition::Date(*date),
     }
+}
+
+/// True when every key of `part` is one of `whole`'s. Short lists are
+/// compared pairwise; past that both are sorted, so that two rules of a
+/// thousand entries each cost O(n log n), not a million comparisons.
+fn all_in<T: Ord>(part: impl Iterator<Item = T>, whole: impl Iterator<Item = T>) -> bool {
+    let mut part: Vec<T> = part.collect();
+    let mut whole: Vec<T> = whole.collect();
+    if part.len().saturating_mul(whole.len()) <= 64 {
+        return part.iter().all(|x| whole.contains(x));
+    }
+    whole.sort_unstable();
+    part.sort_unstable();
+    part.dedup();
+    part.iter().all(|x| whole.binary_search(x).is_ok())
 }
 
 /// True when `outer` is active whenever `inner` is: each of `outer`'s
 /// `until` conditions is also one of `inner`'s (no conditions: never retires).
 pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
-    outer
-        .until
-        .iter()
-        .all(|c| inner.until.iter().any(|d| same_condition(c, d)))
+    outer.until.is_empty()
+        || all_in(
+            outer.until.iter().map(condition),
+            inner.until.iter().map(condition),
+        )
 }
 
 /// True when every request `inner` allows, `outer` allows too: the same or
@@ -76,15 +98,45 @@ pub(crate) fn covers(outer: &Rule, inner: &Rule) -> bool {
         (Some(a), Some(b)) => normalize_phrase(a) == normalize_phrase(b),
         _ => false,
     };
-    inner
-        .actions
-        .iter()
-        .all(|a| outer.actions.iter().any(|b| b.name == a.name))
-        && inner
+    all_in(
+        inner.actions.iter().map(|a| a.name.as_str()),
+        outer.actions.iter().map(|a| a.name.as_str()),
+    ) && inner
             .lanes
             .iter()
             .all(|l| outer.lanes.binary_search(l).is_ok())
-        && outer.requires.iter().all(|p| inner.requires(&p.name))
+        && all_in(
+            outer.requires.iter().map(|p| p.name.as_str()),
+            inner.requires.iter().map(|p| p.name.as_str()),
+        )
         && retires_no_earlier(outer, inner)
         && (outer.confirm.is_none() || inner.lanes.iter().all(same_phrase))
+}
+
+#[cfg(test)]
+mod subset_tests {
+    use super::all_in;
+
+    /// The sorted path and the pairwise path give the same answers, with
+    /// repeats, on lists on both sides of the cut.
+    #[test]
+    fn all_in_is_the_subset_test_on_short_and_long_lists() {
+        for n in [0usize, 1, 3, 8, 9, 40, 300] {
+            let whole: Vec<usize> = (0..n).map(|k| (k * 7) % (n + 3)).collect();
+            for part in [
+                whole.clone(),
+                whole.iter().rev().copied().chain(whole.iter().copied()).collect(),
+                vec![n + 5],
+                whole.iter().copied().chain([n + 5]).collect(),
+                Vec::new(),
+            ] {
+                let naive = part.iter().all(|x| whole.contains(x));
+                assert_eq!(
+                    all_in(part.iter(), whole.iter()),
+                    naive,
+                    "n={n} part={part:?}"
+                );
+            }
+        }
+    }
 }
