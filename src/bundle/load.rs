@@ -361,6 +361,17 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 at()
             ));
         }
+        if let Some(p) = r
+            .patterns
+            .iter()
+            .find(|p| !crate::syntax::parser::is_pattern(p))
+        {
+            return invalid(format!(
+                "{} has lane pattern `{}`, which is not `context/instance` as the language writes it",
+                at(),
+                p.escape_debug()
+            ));
+        }
         if let Some(i) = &r.issue
             && !crate::syntax::parser::is_url_with_host(&i.url, &["https", "http"])
         {
@@ -907,6 +918,36 @@ mod tests {
             message.contains("grants (lanes x actions), more than the 67108864"),
             "{message}"
         );
+    }
+
+    /// A rule's patterns are shown by every report: a re-sealed bundle
+    /// may not carry one no policy can write (near-duplicates of a real
+    /// pattern included).
+    #[test]
+    fn patterns_are_as_the_language_writes_them() {
+        for bad in [
+            "cm/testing  ",
+            "CM/testing",
+            "cm",
+            "cm/",
+            "/testing",
+            "cm/allow",
+            "cm/te sting",
+            "cm/a/b",
+        ] {
+            let mut b = real();
+            b.rules[0].patterns = vec![bad.to_string()];
+            let message = refused(b);
+            assert!(
+                message.contains("which is not `context/instance` as the language writes it"),
+                "{bad:?}: {message}"
+            );
+        }
+        for good in ["cm/*", "*/prod", "c*/t-1_x*", "*/*"] {
+            let mut b = real();
+            b.rules[0].patterns = vec![good.to_string()];
+            assert!(load(&sealed(b)).is_ok(), "{good:?}");
+        }
     }
 
     #[test]

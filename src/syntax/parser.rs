@@ -91,6 +91,23 @@ fn is_segment_char(c: char) -> bool {
     is_ident_char(c) || c == '*'
 }
 
+/// True for a lane pattern segment as the language writes it: a
+/// lower-case letter or `*`, then lower-case letters, digits, `_`, `-` and
+/// `*`, and not a keyword.
+fn is_segment(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
+        && w.chars().all(is_segment_char)
+        && !KEYWORDS.contains(&w)
+}
+
+/// True for a lane pattern as the language writes it, `context/instance`,
+/// each segment [`is_segment`]: what the bundle loader asks of a rule's
+/// `patterns`, so a re-sealed bundle cannot show a pattern no policy has.
+pub fn is_pattern(text: &str) -> bool {
+    text.split_once('/')
+        .is_some_and(|(c, i)| is_segment(c) && is_segment(i))
+}
+
 /// whitespace = " " | tab | newline ; newline = lf | cr lf ;
 /// A carriage return not followed by a line feed is not whitespace: the
 /// caller reports it (see [`Parser::stray_carriage_return`]).
@@ -643,9 +660,7 @@ impl<'a> Parser<'a> {
         if KEYWORDS.contains(&w) {
             return Err(self.error(i, format!("expected {what}, found keyword `{w}`")));
         }
-        let valid = w.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
-            && w.chars().all(is_segment_char);
-        if !valid {
+        if !is_segment(w) {
             let lower = w.to_ascii_lowercase();
             let mut e = SyntaxError {
                 span: self.span(i, rest),
