@@ -245,6 +245,14 @@ impl Effect {
     }
 }
 
+/// The longest name of an action, product, context, event or instance, in
+/// characters (all ASCII): a name an operator types, and one the policy's
+/// glob patterns are matched against, so that matching a pattern against a
+/// name costs at most this times the pattern's length. The inventory
+/// (E201) and the bundle loader hold names to it; a lane pattern segment
+/// may be at most twice as long (`*` included).
+pub const MAX_NAME_LEN: usize = 64;
+
 /// A confirmation phrase in the form it is compared in. Phrase comparison
 /// follows Launchplane: trimmed, lower-cased.
 pub fn normalize_phrase(s: &str) -> String {

@@ -1187,3 +1187,28 @@ fn syntax_errors_past_a_hundred_are_counted_in_one() {
     assert_eq!(last["line"], 102);
     assert_eq!(diags[99]["line"], 101);
 }
+
+/// Control characters are an error each, capped like any syntax error and
+/// never built twice (once as "expected `allow`", once as invisible); the
+/// count past the cap is exact, and one more reads as one.
+#[test]
+fn control_characters_past_the_cap_are_counted_exactly() {
+    for (n, last) in [
+        (1000, "900 more syntax errors from here on are not shown"),
+        (101, "1 more syntax error from here on is not shown"),
+    ] {
+        let d = project(&"\u{1}".repeat(n));
+        let (code, diags) = check_json(d.path());
+        assert_eq!(code, 1);
+        assert_eq!(diags.len(), 101, "{n}");
+        assert!(
+            diags[..100]
+                .iter()
+                .all(|d| d["message"] == "invisible character `\\u{1}` in the policy"),
+            "{n}: {:?}",
+            diags[0]
+        );
+        assert_eq!(diags[100]["message"], last);
+        assert_eq!(diags[100]["column"], 101);
+    }
+}

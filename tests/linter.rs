@@ -150,8 +150,8 @@ fn configuration_errors_point_into_lanepolicy_yaml() {
         ("checks:\n  L012: silent\n", "`silent` is not a severity", 2),
         ("checks:\n  L0012: off\n", "unknown check `L0012`", 2),
         ("expires-soon-days: -1\n", "between 0 and 3650", 1),
-        ("max-grants: 0\n", "between 1 and 67108864", 1),
-        ("\nmax-grants: 67108865\n", "found 67108865", 2),
+        ("max-grants: 0\n", "between 1 and 8388608", 1),
+        ("\nmax-grants: 8388609\n", "found 8388609", 2),
         ("exclude: [\"[\"]\n", "not a valid glob", 1),
         ("chekcs: {}\n", "unknown field `chekcs`", 1),
     ] {

@@ -532,20 +532,19 @@ fn bad_name(b: &Bundle) -> Option<String> {
     if let Some(message) = bad_check_record(b) {
         return Some(message);
     }
-    use crate::inventory::is_product_name;
-    use crate::syntax::parser::is_ident;
+    use crate::inventory::{is_name, is_product_name};
     let shown = |s: &str| s.escape_debug().to_string();
     for (name, p) in &b.products {
         if !is_product_name(name) {
             return Some(format!("product `{}` is not a product name", shown(name)));
         }
-        if !is_ident(&p.context) {
+        if !is_name(&p.context) {
             return Some(format!(
                 "product `{name}` has context `{}`, which is not a name",
                 shown(&p.context)
             ));
         }
-        if let Some(e) = p.events.keys().find(|e| !is_ident(e)) {
+        if let Some(e) = p.events.keys().find(|e| !is_name(e)) {
             return Some(format!(
                 "product `{name}` has event `{}`, which is not a name",
                 shown(e)
@@ -553,7 +552,7 @@ fn bad_name(b: &Bundle) -> Option<String> {
         }
     }
     for (key, lane) in &b.lanes {
-        if !is_ident(&lane.context) || !is_ident(&lane.instance) {
+        if !is_name(&lane.context) || !is_name(&lane.instance) {
             return Some(format!(
                 "lane `{}` is not `context/instance` of names",
                 shown(key)
@@ -602,7 +601,7 @@ fn bad_name(b: &Bundle) -> Option<String> {
         ));
     }
     for (name, a) in &b.actions {
-        if !is_ident(name) {
+        if !is_name(name) {
             return Some(format!("action `{}` is not a name", shown(name)));
         }
         if crate::model::is_blank(&a.operation)
@@ -890,11 +889,11 @@ mod tests {
         let mut lane = b.lanes["cm/testing"].clone();
         lane.extra.clear();
         let base = b.actions.values().next().expect("an action").clone();
-        for n in 0..8200 {
+        for n in 0..3000 {
             b.actions.insert(format!("extra{n:04}"), base.clone());
         }
         let mut lanes = Vec::new();
-        for n in 0..8200 {
+        for n in 0..3000 {
             let key = format!("cm/x{n:04}");
             b.lanes.insert(
                 key.clone(),
@@ -915,7 +914,7 @@ mod tests {
         r.actions = b.actions.keys().cloned().collect();
         let message = refused(b);
         assert!(
-            message.contains("grants (lanes x actions), more than the 67108864"),
+            message.contains("grants (lanes x actions), more than the 8388608"),
             "{message}"
         );
     }
@@ -948,6 +947,22 @@ mod tests {
             b.rules[0].patterns = vec![good.to_string()];
             assert!(load(&sealed(b)).is_ok(), "{good:?}");
         }
+    }
+
+    /// Names are held to the inventory's 64 characters, not only product
+    /// names: a re-sealed bundle may not name what `build` refuses.
+    #[test]
+    fn names_longer_than_the_inventory_allows_are_refused() {
+        let long = format!("a{}", "b".repeat(64));
+        let mut b = real();
+        let a = b.actions.values().next().expect("an action").clone();
+        b.actions.insert(long.clone(), a);
+        assert!(refused(b).contains("is not a name"));
+        let mut b = real();
+        let p = b.products.values_mut().next().expect("a product");
+        p.events
+            .insert(long.clone(), crate::model::EventState::Pending);
+        assert!(refused(b).contains("which is not a name"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Checks the configuration next to `lanes.yaml`: only the keys `checks`
 //! (severity per check, by code or name: `error`, `warning` or `off`),
 //! `expires-soon-days` (a whole number of days, 0 to 3650), `max-grants`
-//! (the most (lane, action) grants the rules may open, 1 to 2^26; E110),
+//! (the most (lane, action) grants the rules may open, 1 to 2^23; E110),
 //! `include` and `exclude` (file globs, relative to the configuration's directory).
 //! Errors (E-codes) cannot be configured.
 //!

@@ -111,9 +111,9 @@ impl Config {
 /// 600 bytes and 4 microseconds.
 pub const MAX_GRANTS: u64 = 1 << 20;
 
-/// The highest `max-grants` a configuration may set: 2^26, 64 times the
-/// default (about 40 GB for a `check`).
-pub const MAX_GRANTS_LIMIT: u64 = 1 << 26;
+/// The highest `max-grants` a configuration may set: 2^23, eight times
+/// the default (about 4 GB for a `check` at some 450 bytes a grant).
+pub const MAX_GRANTS_LIMIT: u64 = 1 << 23;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

@@ -19,6 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{DataAuthority, DataSource, EventState, MonitoringIntent, Phase};
 use crate::source::{FileId, SourceFile, Span, first_invisible, is_invisible};
 use crate::suggest::did_you_mean;
+use crate::model::MAX_NAME_LEN;
 use crate::syntax::parser::is_ident;
 use crate::yaml::{self, Spans};
 use serde::Deserialize;
@@ -838,15 +839,9 @@ fn ident_help() -> String {
     format!("names are lower-case letters, digits, `_` and `-`, starting with a letter, at most {MAX_NAME_LEN} characters, and not a reserved word of the policy language")
 }
 
-/// The longest name of an action, product, context, event or instance, in
-/// characters (all ASCII): a name an operator types, and one the policy's
-/// glob patterns are matched against, so that matching a pattern against a
-/// name costs at most this times the pattern's length.
-pub const MAX_NAME_LEN: usize = 64;
-
 /// True for a valid action, context, event or instance name: an
 /// identifier of at most [`MAX_NAME_LEN`] characters.
-fn is_name(s: &str) -> bool {
+pub(crate) fn is_name(s: &str) -> bool {
     s.len() <= MAX_NAME_LEN && is_ident(s)
 }
 

@@ -242,7 +242,7 @@ impl Rule {
 /// possibly empty) matches `text` exactly. A pattern with more characters
 /// besides `*` than `text` has is refused before matching, so the cost is
 /// at most `text`'s length times the pattern's, and names are short
-/// (`inventory::MAX_NAME_LEN`).
+/// (`model::MAX_NAME_LEN`).
 pub fn glob_match(pat: &str, text: &str) -> bool {
     let (p, t) = (pat.as_bytes(), text.as_bytes());
     if p.iter().filter(|&&c| c != b'*').count() > t.len() {

@@ -52,6 +52,20 @@ pub fn is_ident_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
 }
 
+/// True when an error is an invisible character's own.
+fn is_invisible_error(e: &SyntaxError) -> bool {
+    e.message.starts_with("invisible character")
+}
+
+/// True when `span` (at least its first character) holds one of `found`,
+/// sorted positions of invisible characters.
+fn holds_one(found: &[(usize, char)], span: Span) -> bool {
+    let k = found.partition_point(|&(at, _)| at < span.start);
+    found
+        .get(k)
+        .is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
+}
+
 /// The syntax errors reported for one file, in text order; the rest are
 /// counted in one more (as compilers cap their errors, e.g. clang's
 /// `-ferror-limit`): a six-megabyte file of a million broken lines is a
@@ -264,6 +278,28 @@ impl<'a> Parser<'a> {
             comments: collect_comments(self.src, self.bom),
             ..File::default()
         };
+        // Invisible characters outside what the parser reads as strings
+        // and comments: each is its own error (`invisible_elsewhere`),
+        // which replaces any other error whose span holds it. Found first,
+        // so that such an error is never built, and the errors past the
+        // cap are counted, not kept: a file of ten million broken lines or
+        // control characters costs a count, not gigabytes of errors.
+        let found = self.invisible_characters();
+        let holds = |span: Span| holds_one(&found, span);
+        let mut kept = 0usize;
+        let mut more = 0usize;
+        let mut keep = |file: &mut File, e: SyntaxError| {
+            if is_invisible_error(&e) {
+                file.errors.push(e);
+            } else if holds(e.span) {
+                // Replaced by the invisible character's own error.
+            } else if kept <= MAX_SYNTAX_ERRORS {
+                kept += 1;
+                file.errors.push(e);
+            } else {
+                more += 1;
+            }
+        };
         let mut i = &self.src[self.bom..];
         loop {
             let (rest, doc) = self.doc_comments(i);
@@ -279,7 +315,7 @@ impl<'a> Parser<'a> {
                         i = rest;
                     }
                     Err(e) => {
-                        file.errors.push(e);
+                        keep(&mut file, e);
                         let kw = peek_word(i).map_or(1, str::len);
                         i = recover(&i[kw..]);
                     }
@@ -295,7 +331,7 @@ impl<'a> Parser<'a> {
                 {
                     e.help = Some(format!("did you mean `{s}`?"));
                 }
-                file.errors.push(e);
+                keep(&mut file, e);
                 let step = self
                     .token_span(i)
                     .len()
@@ -326,15 +362,19 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        self.invisible_elsewhere(&mut file);
+        more += self.invisible_elsewhere(&mut file, &found);
         file.errors.sort_by_key(|e| e.span.start);
         if file.errors.len() > MAX_SYNTAX_ERRORS {
-            let more = file.errors.len() - MAX_SYNTAX_ERRORS;
+            let more = file.errors.len() - MAX_SYNTAX_ERRORS + more;
             let at = file.errors[MAX_SYNTAX_ERRORS].span;
             file.errors.truncate(MAX_SYNTAX_ERRORS);
             file.errors.push(SyntaxError {
                 span: at,
-                message: format!("{more} more syntax errors from here on are not shown"),
+                message: format!(
+                    "{more} more syntax error{} from here on {} not shown",
+                    if more == 1 { "" } else { "s" },
+                    if more == 1 { "is" } else { "are" }
+                ),
                 label: Some("the first of them".into()),
                 help: Some(format!(
                     "fix the first {MAX_SYNTAX_ERRORS}: past that many, errors usually follow from one mistake (a file that is not a policy, an unclosed string)"
@@ -350,23 +390,11 @@ impl<'a> Parser<'a> {
     /// a rule that holds one is dropped (it is not resolved or linted, like
     /// any rule with a syntax error). Tabs, line ends and a leading byte
     /// order mark are the only exceptions.
-    fn invisible_elsewhere(&self, file: &mut File) {
-        let start = self.bom;
-        let found: Vec<(usize, char)> = self.src[start..]
-            .char_indices()
-            .map(|(k, c)| (start + k, c))
-            .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::source::is_invisible(c))
-            .collect();
+    fn invisible_elsewhere(&self, file: &mut File, found: &[(usize, char)]) -> usize {
         if found.is_empty() {
-            return;
+            return 0;
         }
-        let holds = |span: Span| {
-            let k = found.partition_point(|&(at, _)| at < span.start);
-            found
-                .get(k)
-                .is_some_and(|&(at, _)| at < span.end.max(span.start + 1))
-        };
-        let is_invisible_error = |e: &SyntaxError| e.message.starts_with("invisible character");
+        let holds = |span: Span| holds_one(found, span);
         // Characters already reported inside a string or a comment: sorted
         // spans, searched, so that many characters stay O(n log n).
         let mut reported: Vec<Span> = file
@@ -377,9 +405,16 @@ impl<'a> Parser<'a> {
             .collect();
         reported.sort_by_key(|s| s.start);
         let mut added = Vec::new();
-        for &(at, c) in &found {
+        let mut more = 0;
+        for &(at, c) in found {
             let k = reported.partition_point(|s| s.start <= at);
             if k > 0 && at < reported[k - 1].end {
+                continue;
+            }
+            // Past the cap, counted: the first errors of the file are
+            // among the first MAX_SYNTAX_ERRORS + 1 of each kind.
+            if added.len() > MAX_SYNTAX_ERRORS {
+                more += 1;
                 continue;
             }
             added.push(SyntaxError {
@@ -395,6 +430,18 @@ impl<'a> Parser<'a> {
             .retain(|e| is_invisible_error(e) || !holds(e.span));
         file.errors.extend(added);
         file.rules.retain(|r| !holds(r.span));
+        more
+    }
+
+    /// Where the text holds an invisible character that is not a tab, a
+    /// line end or the leading byte order mark, in text order.
+    fn invisible_characters(&self) -> Vec<(usize, char)> {
+        let start = self.bom;
+        self.src[start..]
+            .char_indices()
+            .map(|(k, c)| (start + k, c))
+            .filter(|&(_, c)| !matches!(c, '\t' | '\n' | '\r') && crate::source::is_invisible(c))
+            .collect()
     }
 
     /// The error for a carriage return without a line feed, wherever the
