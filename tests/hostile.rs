@@ -1212,3 +1212,27 @@ fn control_characters_past_the_cap_are_counted_exactly() {
         assert_eq!(diags[100]["column"], 101);
     }
 }
+
+/// A lane pattern segment is at most 128 characters (twice the longest
+/// name, room for `*`): past that it is a syntax error, shown shortened,
+/// not a pattern matched against every lane.
+#[test]
+fn lane_segments_are_at_most_128_characters() {
+    let at = |n: usize| {
+        format!(
+            "allow deploy on *{}/testing until 2099-06-30 issue=#1\n",
+            "a".repeat(n - 1)
+        )
+    };
+    let (_, diags) = check_json(project(&at(128)).path());
+    assert!(diags.iter().all(|d| d["code"] != "E001"), "{diags:?}");
+    let (code, diags) = check_json(project(&at(500_000)).path());
+    assert_eq!(code, 1);
+    assert_eq!(diags.len(), 1, "{}", diags.len());
+    let message = diags[0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("is 500000 characters long, over the limit of 128"),
+        "{message}"
+    );
+    assert!(message.len() < 120, "{message}");
+}

@@ -72,6 +72,11 @@ fn holds_one(found: &[(usize, char)], span: Span) -> bool {
 /// hundred errors and a count, not a million diagnostics and a gigabyte.
 pub const MAX_SYNTAX_ERRORS: usize = 100;
 
+/// The longest lane pattern segment, in characters: twice the longest name
+/// (`crate::model::MAX_NAME_LEN`), room for `*` between its letters, so
+/// that matching a pattern against a lane costs a bounded number of steps.
+pub const MAX_SEGMENT_LEN: usize = 2 * crate::model::MAX_NAME_LEN;
+
 /// True when `s` is a valid identifier that is not a reserved word.
 pub fn is_ident(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -109,7 +114,8 @@ fn is_segment_char(c: char) -> bool {
 /// lower-case letter or `*`, then lower-case letters, digits, `_`, `-` and
 /// `*`, and not a keyword.
 fn is_segment(w: &str) -> bool {
-    w.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
+    w.len() <= MAX_SEGMENT_LEN
+        && w.starts_with(|c: char| c.is_ascii_lowercase() || c == '*')
         && w.chars().all(is_segment_char)
         && !KEYWORDS.contains(&w)
 }
@@ -706,6 +712,21 @@ impl<'a> Parser<'a> {
         };
         if KEYWORDS.contains(&w) {
             return Err(self.error(i, format!("expected {what}, found keyword `{w}`")));
+        }
+        if w.len() > MAX_SEGMENT_LEN {
+            let shown: String = w.chars().take(20).collect();
+            return Err(SyntaxError {
+                span: self.span(i, rest),
+                message: format!(
+                    "lane segment `{shown}…` is {} characters long, over the limit of {MAX_SEGMENT_LEN}",
+                    w.chars().count()
+                ),
+                label: Some("longer than any lane name".into()),
+                help: Some(format!(
+                    "lane names are at most {} characters; a segment may be twice that with `*`",
+                    crate::model::MAX_NAME_LEN
+                )),
+            });
         }
         if !is_segment(w) {
             let lower = w.to_ascii_lowercase();
