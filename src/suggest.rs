@@ -26,46 +26,54 @@ pub fn did_you_mean<'c>(
     did_you_mean_counted(word, candidates).0
 }
 
-/// [`did_you_mean`], and how many distance cells it computed.
+/// [`did_you_mean`], and its work: (the answer, distance cells computed,
+/// bytes of candidates looked at). A call stops when the two together pass
+/// [`MAX_WORK`], so long candidates cost in proportion to their length.
 pub(crate) fn did_you_mean_counted<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
-) -> (Option<&'c str>, usize) {
+) -> (Option<&'c str>, usize, usize) {
     // A name of more than MAX_NAME_CHARS characters has more than that many bytes.
     if word.len() > 4 * MAX_NAME_CHARS || word.chars().count() > MAX_NAME_CHARS {
-        return (None, 0);
+        return (None, 0, 0);
     }
     let w: Vec<char> = word.chars().collect();
     let mut best: Option<(usize, &str)> = None;
-    let mut work = 0usize;
+    let (mut cells, mut scanned) = (0usize, 0usize);
     let mut c_chars: Vec<char> = Vec::new();
     for c in candidates {
+        if cells + scanned > MAX_WORK {
+            break;
+        }
+        scanned += c.len();
         // At most two edits: a candidate of more than MAX_NAME_CHARS + 2
         // characters (so more bytes) can never be near.
         if c.len() > 4 * (MAX_NAME_CHARS + 2) {
             continue;
         }
-        c_chars.clear();
-        c_chars.extend(c.chars());
-        let limit = 2.min(c_chars.len().max(w.len()) / 3).max(1);
+        let n = if c.is_ascii() {
+            c.len()
+        } else {
+            c.chars().count()
+        };
+        let limit = 2.min(n.max(w.len()) / 3).max(1);
         // Only a strictly closer candidate replaces the best one.
         let limit = match best {
             Some((0, _)) => break,
             Some((b, _)) => limit.min(b - 1),
             None => limit,
         };
-        if c_chars.len().abs_diff(w.len()) > limit {
+        if n.abs_diff(w.len()) > limit {
             continue;
         }
-        if work > MAX_WORK {
-            break;
-        }
-        work += (2 * limit + 1) * w.len().max(1);
+        c_chars.clear();
+        c_chars.extend(c.chars());
+        cells += (2 * limit + 1) * w.len().max(1);
         if let Some(d) = within(&w, &c_chars, limit) {
             best = Some((d, c));
         }
     }
-    (best.map(|(_, c)| c), work)
+    (best.map(|(_, c)| c), cells, scanned)
 }
 
 /// The edit distance between `a` and `b` if it is at most `k`, computed in
@@ -140,11 +148,12 @@ mod tests {
         // on length before any distance is computed.
         let long = "x".repeat(100_000);
         let near = format!("{long}y");
-        let (s, work) = did_you_mean_counted(&long, [near.as_str()]);
+        let (s, work, _) = did_you_mean_counted(&long, [near.as_str()]);
         assert_eq!((s, work), (None, 0));
-        // A short name against very long candidates: skipped on length.
-        let (s, work) = did_you_mean_counted("cm/prod", [near.as_str(), long.as_str()]);
-        assert_eq!((s, work), (None, 0));
+        // A short name against very long candidates: skipped on length,
+        // their bytes counted as looked at.
+        let (s, work, scanned) = did_you_mean_counted("cm/prod", [near.as_str(), long.as_str()]);
+        assert_eq!((s, work, scanned), (None, 0, near.len() + long.len()));
     }
 
     #[test]
@@ -155,15 +164,15 @@ mod tests {
         let candidates: Vec<String> = (0..10_000)
             .map(|n| format!("{}{n:05}", "d".repeat(195)))
             .collect();
-        let (s, work) = did_you_mean_counted(&word, candidates.iter().map(String::as_str));
+        let (s, work, _) = did_you_mean_counted(&word, candidates.iter().map(String::as_str));
         assert_eq!(s, None);
         assert!(work <= 10_000 * 5 * 200, "{work}");
         // And one call stops at MAX_WORK.
         let many: Vec<String> = (0..100_000)
             .map(|n| format!("{}{n:06}", "d".repeat(194)))
             .collect();
-        let (_, work) = did_you_mean_counted(&word, many.iter().map(String::as_str));
-        assert!(work <= MAX_WORK + 5 * 200, "{work}");
+        let (_, work, scanned) = did_you_mean_counted(&word, many.iter().map(String::as_str));
+        assert!(work + scanned <= MAX_WORK + 5 * 200 + 200, "{work} {scanned}");
     }
 
     proptest! {

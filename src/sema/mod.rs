@@ -320,6 +320,21 @@ impl<'a> LaneIndex<'a> {
         self.suggestion_work.get() > 0
     }
 
+    /// "Did you mean" for `word` among `candidates`, charged to the
+    /// compilation's budget: `None` once it is spent.
+    pub(crate) fn suggest<'c>(
+        &self,
+        word: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Option<&'c str> {
+        if !self.suggestions_left() {
+            return None;
+        }
+        let (found, cells, scanned) = crate::suggest::did_you_mean_counted(word, candidates);
+        self.charge_suggestions(cells + scanned);
+        found
+    }
+
     /// Spends `work` of the budget of lane suggestions.
     pub(crate) fn charge_suggestions(&self, work: usize) {
         self.suggestion_work
@@ -444,7 +459,7 @@ fn resolve_rule(
         &mut repeats,
     );
     for a in &actions {
-        unknown_action::check(file, a, inv, diags);
+        unknown_action::check(file, a, inv, index, diags);
     }
     let written = once_each(
         &r.patterns,
@@ -518,7 +533,7 @@ fn resolve_rule(
             ClauseKind::Until(conds) if rule.until_span.is_none() => {
                 rule.until = once_each(conds, "condition", condition_key, &mut rule.repeats);
                 rule.until_span = Some(c.keyword_span);
-                unknown_event::check(file, &rule, inv, diags);
+                unknown_event::check(file, &rule, inv, index, diags);
             }
             ClauseKind::Issue(reference, span) if !rule.issue_written => {
                 rule.issue_written = true;

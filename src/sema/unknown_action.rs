@@ -22,7 +22,7 @@ use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
 use crate::source::FileId;
-use crate::suggest::did_you_mean;
+use super::LaneIndex;
 use crate::syntax::ast::Ident;
 
 fn diagnostic(file: FileId, action: &Ident, suggestion: Option<&str>) -> Diagnostic {
@@ -34,9 +34,16 @@ fn diagnostic(file: FileId, action: &Ident, suggestion: Option<&str>) -> Diagnos
         })
 }
 
-pub(super) fn check(file: FileId, action: &Ident, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    file: FileId,
+    action: &Ident,
+    inv: &Inventory,
+    index: &LaneIndex,
+    diags: &mut Vec<Diagnostic>,
+) {
     if !inv.actions.contains_key(&action.name) {
-        let s = did_you_mean(&action.name, inv.actions.keys().map(String::as_str));
+        // The search shares the compilation's budget of suggestions.
+        let s = index.suggest(&action.name, inv.actions.keys().map(String::as_str));
         diags.push(diagnostic(file, action, s));
     }
 }

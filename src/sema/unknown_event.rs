@@ -29,7 +29,6 @@ use crate::inventory::{Inventory, Lane, Product};
 use std::collections::{BTreeSet, HashSet};
 use crate::diagnostic::quoted_list;
 use crate::source::FileId;
-use crate::suggest::did_you_mean;
 use crate::syntax::ast::{Ident, Retire};
 
 /// Products named in an E103 message; the rest are counted.
@@ -84,7 +83,13 @@ fn diagnostic(
 
 /// One E103 per written event that some product of the rule's lanes lacks,
 /// however many products lack it.
-pub(super) fn check(file: FileId, rule: &Rule, inv: &Inventory, diags: &mut Vec<Diagnostic>) {
+pub(super) fn check(
+    file: FileId,
+    rule: &Rule,
+    inv: &Inventory,
+    index: &super::LaneIndex,
+    diags: &mut Vec<Diagnostic>,
+) {
     if !rule.until.iter().any(|c| matches!(c, Retire::Event(_))) {
         return;
     }
@@ -110,13 +115,20 @@ pub(super) fn check(file: FileId, rule: &Rule, inv: &Inventory, diags: &mut Vec<
             continue;
         }
         // A suggestion among the events of the products without it, offered
-        // only when every one of them has it.
-        let candidates: BTreeSet<&str> = missing
-            .iter()
-            .flat_map(|(_, p, _)| p.events.keys().map(String::as_str))
-            .collect();
-        let suggestion = did_you_mean(&event.name, candidates.iter().copied())
-            .filter(|s| missing.iter().all(|(_, p, _)| p.events.contains_key(*s)));
+        // only when every one of them has it; gathering them and the
+        // search share the compilation's budget of suggestions.
+        let suggestion = if index.suggestions_left() {
+            let candidates: BTreeSet<&str> = missing
+                .iter()
+                .flat_map(|(_, p, _)| p.events.keys().map(String::as_str))
+                .collect();
+            index.charge_suggestions(missing.len());
+            index
+                .suggest(&event.name, candidates.iter().copied())
+                .filter(|s| missing.iter().all(|(_, p, _)| p.events.contains_key(*s)))
+        } else {
+            None
+        };
         let lanes: Vec<(&str, &Lane)> = missing
             .iter()
             .map(|&&(name, _, lane)| (name, lane))

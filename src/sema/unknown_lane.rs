@@ -52,19 +52,19 @@ pub(super) fn check(
 ) {
     // A near lane of the same context first, then any lane (the search is
     // bounded: see `suggest`).
-    // Each search is charged its cells and its candidates.
+    // Each search is charged its cells and the bytes of its candidates.
     let text = pattern.text();
     let mut s = None;
     if index.suggestions_left() {
         let near = index.lanes_of(&pattern.context);
-        let (found, cells) = did_you_mean_counted(&text, near);
-        let seen = index.lanes_of(&pattern.context).count();
-        index.charge_suggestions(cells + seen);
+        let (found, cells, scanned) = did_you_mean_counted(&text, near);
+        index.charge_suggestions(cells + scanned);
         s = found;
     }
     if s.is_none() && index.suggestions_left() {
-        let (found, cells) = did_you_mean_counted(&text, inv.lanes.keys().map(String::as_str));
-        index.charge_suggestions(cells + inv.lanes.len());
+        let (found, cells, scanned) =
+            did_you_mean_counted(&text, inv.lanes.keys().map(String::as_str));
+        index.charge_suggestions(cells + scanned);
         s = found;
     }
     diags.push(diagnostic(file, pattern, s));
