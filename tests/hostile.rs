@@ -1236,3 +1236,19 @@ fn lane_segments_are_at_most_128_characters() {
     );
     assert!(message.len() < 120, "{message}");
 }
+
+/// Malformed suppressions are capped like syntax errors: a hundred E002s
+/// and one more that counts the rest, not one diagnostic per comment.
+#[test]
+fn invalid_suppressions_past_a_hundred_are_counted_in_one() {
+    let policy = "// lanepolicy: ignore\n".repeat(1000);
+    let (code, diags) = check_json(project(&policy).path());
+    assert_eq!(code, 1);
+    let e002: Vec<&Value> = diags.iter().filter(|d| d["code"] == "E002").collect();
+    assert_eq!(e002.len(), 101, "{}", e002.len());
+    assert_eq!(
+        e002[100]["message"],
+        "900 more invalid suppressions from here on are not shown"
+    );
+    assert_eq!(e002[100]["line"], 101);
+}

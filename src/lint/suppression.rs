@@ -212,15 +212,14 @@ fn from_policy_counted(
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Suppression>, usize) {
     let mut out = Vec::new();
+    let mut invalid = invalid_suppression::Reports::new(file);
     let mut gaps: Option<Gaps> = None;
     // The verdict on the start of the line of the rule last looked at.
     let mut last_piece: (usize, Option<bool>) = (usize::MAX, None);
     for c in parsed.comments.iter().filter(|c| !c.doc) {
         let Some(b) = body(&c.text) else { continue };
         match parse(b) {
-            Err((problem, help)) => diags.push(invalid_suppression::diagnostic(
-                file, c.span, &problem, &help,
-            )),
+            Err((problem, help)) => invalid.push(diags, c.span, &problem, &help),
             Ok((codes, reason)) => {
                 // The next rule (rules are in source order), with nothing
                 // but comments and blank lines in between.
@@ -244,16 +243,17 @@ fn from_policy_counted(
                         reason,
                         target: rule.span,
                     }),
-                    _ => diags.push(invalid_suppression::diagnostic(
-                        file,
+                    _ => invalid.push(
+                        diags,
                         c.span,
                         "it stands before no rule",
                         "put the comment on the line right before the rule it is about",
-                    )),
+                    ),
                 }
             }
         }
     }
+    invalid.finish(diags);
     (out, gaps.map_or(0, |g| g.work))
 }
 
@@ -261,6 +261,7 @@ fn from_policy_counted(
 /// applying to the next line that is neither blank nor a comment.
 pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Suppression> {
     let mut out = Vec::new();
+    let mut invalid = invalid_suppression::Reports::new(file);
     let mut offset = 0;
     let lines: Vec<(usize, &str)> = text
         .split_inclusive('\n')
@@ -287,9 +288,7 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
         let start = at + (line.len() - line.trim_start().len());
         let span = Span::new(start, at + line.trim_end().len());
         match parse(b) {
-            Err((problem, help)) => {
-                diags.push(invalid_suppression::diagnostic(file, span, &problem, &help))
-            }
+            Err((problem, help)) => invalid.push(diags, span, &problem, &help),
             Ok((codes, reason)) => {
                 let next = next_content[k + 1].map(|n| &lines[n]);
                 match next {
@@ -300,16 +299,17 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
                         reason,
                         target: Span::new(n_at, n_at + n_line.trim_end().len()),
                     }),
-                    None => diags.push(invalid_suppression::diagnostic(
-                        file,
+                    None => invalid.push(
+                        diags,
                         span,
                         "it stands before nothing",
                         "put the comment on the line right before the line it is about",
-                    )),
+                    ),
                 }
             }
         }
     }
+    invalid.finish(diags);
     out
 }
 

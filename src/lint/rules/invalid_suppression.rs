@@ -39,3 +39,61 @@ pub(crate) fn diagnostic(file: FileId, span: Span, problem: &str, help: &str) ->
     .label("suppression")
     .help(help.to_string())
 }
+
+/// The E002s of one file, in text order: the first
+/// [`crate::syntax::parser::MAX_SYNTAX_ERRORS`] are reported, and the rest
+/// counted in one more at the first of them (as syntax errors are), so a
+/// file of a million malformed comments is not a million diagnostics.
+pub(crate) struct Reports {
+    file: FileId,
+    kept: usize,
+    more: usize,
+    first_more: Option<Span>,
+}
+
+impl Reports {
+    /// No E002 yet, for `file`.
+    pub(crate) fn new(file: FileId) -> Self {
+        Reports {
+            file,
+            kept: 0,
+            more: 0,
+            first_more: None,
+        }
+    }
+
+    /// Reports a malformed suppression at `span`, or counts it past the cap.
+    pub(crate) fn push(&mut self, diags: &mut Vec<Diagnostic>, span: Span, problem: &str, help: &str) {
+        if self.kept < crate::syntax::parser::MAX_SYNTAX_ERRORS {
+            self.kept += 1;
+            diags.push(diagnostic(self.file, span, problem, help));
+        } else {
+            self.first_more.get_or_insert(span);
+            self.more += 1;
+        }
+    }
+
+    /// Adds the count of those past the cap, if any.
+    pub(crate) fn finish(self, diags: &mut Vec<Diagnostic>) {
+        if let Some(span) = self.first_more {
+            let more = self.more;
+            diags.push(
+                Diagnostic::new(
+                    Code::E002,
+                    self.file,
+                    span,
+                    format!(
+                        "{more} more invalid suppression{} from here on {} not shown",
+                        if more == 1 { "" } else { "s" },
+                        if more == 1 { "is" } else { "are" }
+                    ),
+                )
+                .label("the first of them")
+                .help(format!(
+                    "fix the first {}: a suppression is `lanepolicy: ignore CODE -- reason` on the line before a rule",
+                    crate::syntax::parser::MAX_SYNTAX_ERRORS
+                )),
+            );
+        }
+    }
+}
