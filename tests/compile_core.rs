@@ -83,24 +83,10 @@ fn texts_that_name_no_file_on_disk_are_compiled_with_their_diagnostics() {
 /// work is the lanes' count, not lanes x template length.
 #[test]
 fn a_long_confirmation_over_many_lanes_is_one_error_and_no_phrase() {
-    let mut inventory = String::from(
-        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
-    );
-    for p in 0..500 {
-        inventory.push_str(&format!(
-            "  p{p}:\n    context: c{p}\n    events: {{launch: pending}}\n    lanes:\n      a: {{production: false}}\n      b: {{production: false}}\n"
-        ));
-    }
     let template = "{lane}".repeat(4000);
     let policy =
         format!("allow deploy on */* until launch issue=#1 confirm=\"deploy {template}\"\n");
-    let inputs = Inputs::from_texts(
-        ("lanes.yaml", &inventory),
-        &[("wide.policy", &policy)],
-        None,
-        today(),
-    );
-    let out = project::compile_inputs(&inputs).unwrap();
+    let out = compile_fleet(&policy, None);
     let e109: Vec<_> = out
         .diagnostics
         .iter()
@@ -134,13 +120,7 @@ fn competing_grants_skip_a_grant_whose_phrase_was_refused() {
             None,
             today(),
         );
-        let codes: Vec<&str> = project::compile_inputs(&inputs)
-            .unwrap()
-            .diagnostics
-            .iter()
-            .map(|d| d.code.check().code)
-            .collect();
-        codes
+        codes(&project::compile_inputs(&inputs).unwrap())
     };
     let refused = compile(&"{lane}".repeat(40));
     assert!(refused.contains(&"E109"), "{refused:?}");
@@ -163,14 +143,31 @@ fn fleet(products: usize) -> String {
     inventory
 }
 
+/// `policy` (as `wide.policy`) compiled against [`fleet`] of 500 products
+/// (1,000 lanes), with `config` as `lanepolicy.yaml` if given.
+fn compile_fleet(policy: &str, config: Option<&str>) -> project::Compilation {
+    let inventory = fleet(500);
+    let inputs = Inputs::from_texts(
+        ("lanes.yaml", &inventory),
+        &[("wide.policy", policy)],
+        config.map(|c| ("lanepolicy.yaml", c)),
+        today(),
+    );
+    project::compile_inputs(&inputs).unwrap()
+}
+
+/// The check codes of a compilation's diagnostics, in order.
+fn codes(out: &project::Compilation) -> Vec<&'static str> {
+    out.diagnostics.iter().map(|d| d.check().code).collect()
+}
+
 /// Rules past the limit of grants (E110) are counted, not resolved: the
-/// rule that passes it is the one error, no later rule has a lane or a
+/// pattern that passes it is the one error, no later rule has a lane or a
 /// phrase, and no lint runs (the hundred rules over every lane would each
 /// be an L010 otherwise). The work is bounded by the limit,
 /// not by rules x lanes.
 #[test]
 fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
-    let inventory = fleet(500);
     let policy: String = (0..100)
         .map(|k| {
             format!(
@@ -179,20 +176,14 @@ fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
             )
         })
         .collect();
-    let config = "max-grants: 5000\n";
-    let inputs = Inputs::from_texts(
-        ("lanes.yaml", &inventory),
-        &[("wide.policy", &policy)],
-        Some(("lanepolicy.yaml", config)),
-        today(),
+    let out = compile_fleet(
+        &policy,
+        Some(
+            "max-grants: 5000
+",
+        ),
     );
-    let out = project::compile_inputs(&inputs).unwrap();
-    let codes: Vec<&str> = out
-        .diagnostics
-        .iter()
-        .map(|d| d.code.check().code)
-        .collect();
-    assert_eq!(codes, ["E110"], "{:?}", out.diagnostics);
+    assert_eq!(codes(&out), ["E110"], "{:?}", out.diagnostics);
     let e110 = &out.diagnostics[0];
     // Each rule opens 1000 lanes x 2 actions: the third passes 5000.
     assert!(
@@ -216,15 +207,9 @@ fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
     assert!(out.bundle.is_none());
 
     // Within the default limit the same rules resolve, and the lints run.
-    let inputs = Inputs::from_texts(
-        ("lanes.yaml", &inventory),
-        &[("wide.policy", &policy)],
-        None,
-        today(),
-    );
-    let out = project::compile_inputs(&inputs).unwrap();
-    assert!(out.diagnostics.iter().all(|d| d.check().code != "E110"));
-    assert!(out.diagnostics.iter().any(|d| d.check().code == "L010"));
+    let out = compile_fleet(&policy, None);
+    assert!(!codes(&out).contains(&"E110"));
+    assert!(codes(&out).contains(&"L010"));
 }
 
 /// A finding about many lanes names a few and counts the rest: a rule
@@ -232,15 +217,8 @@ fn rules_past_the_limit_of_grants_are_one_error_and_are_not_resolved() {
 /// a thousand names.
 #[test]
 fn a_finding_over_many_lanes_names_five_and_counts_the_rest() {
-    let inventory = fleet(500);
     let policy = "allow deploy on */* until launch issue=#1 confirm=\"one {lane}\"\nallow deploy on */* until launch issue=#2 confirm=\"two {lane}\"\nallow restart on */* until launch issue=#3 confirm=\"restart\"\n";
-    let inputs = Inputs::from_texts(
-        ("lanes.yaml", &inventory),
-        &[("wide.policy", policy)],
-        None,
-        today(),
-    );
-    let out = project::compile_inputs(&inputs).unwrap();
+    let out = compile_fleet(policy, None);
     for code in ["L017", "L013"] {
         let d = out
             .diagnostics
@@ -258,7 +236,6 @@ fn a_finding_over_many_lanes_names_five_and_counts_the_rest() {
 /// that passes the limit, and the ones after it are not matched.
 #[test]
 fn equivalent_patterns_of_one_rule_each_count_toward_the_limit() {
-    let inventory = fleet(500);
     let patterns: Vec<String> = (1..=40)
         .flat_map(|a| (1..=25).map(move |b| format!("{}/{}", "*".repeat(a), "*".repeat(b))))
         .collect();
@@ -266,19 +243,14 @@ fn equivalent_patterns_of_one_rule_each_count_toward_the_limit() {
         "allow deploy on {} until launch issue=#1 confirm=\"go {{lane}}\"\n",
         patterns.join(", ")
     );
-    let inputs = Inputs::from_texts(
-        ("lanes.yaml", &inventory),
-        &[("wide.policy", &policy)],
-        Some(("lanepolicy.yaml", "max-grants: 2500\n")),
-        today(),
+    let out = compile_fleet(
+        &policy,
+        Some(
+            "max-grants: 2500
+",
+        ),
     );
-    let out = project::compile_inputs(&inputs).unwrap();
-    let codes: Vec<&str> = out
-        .diagnostics
-        .iter()
-        .map(|d| d.code.check().code)
-        .collect();
-    assert_eq!(codes, ["E110"], "{:?}", out.diagnostics);
+    assert_eq!(codes(&out), ["E110"], "{:?}", out.diagnostics);
     let e110 = &out.diagnostics[0];
     assert!(e110.message.contains("3000 grants"), "{}", e110.message);
     assert_eq!(e110.span.start, policy.find("*/***").unwrap());

@@ -68,7 +68,6 @@ impl From<&IssueLink> for Issue {
 }
 
 impl Term {
-    /// Whether two terms grant (or deny) the same: everything but the rule id.
     /// The term's fields in order, but the rule: what [`Term::same`]
     /// compares (the phrase as written).
     fn without_rule(&self) -> TermFields<'_> {
@@ -82,6 +81,7 @@ impl Term {
         )
     }
 
+    /// Whether two terms grant (or deny) the same: everything but the rule id.
     fn same(&self, other: &Term) -> bool {
         self.issue == other.issue
             && self.until == other.until
@@ -530,8 +530,7 @@ mod tests {
 
     #[test]
     fn a_change_of_guards_alone_is_a_change() {
-        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
-            .expect("the real bundle loads");
+        let real = crate::bundle::real_fixture();
         let mut new = real.clone();
         new.lowered_checks = vec![
             lowered("L001", "missing-issue", "error", "off"),
@@ -574,8 +573,7 @@ mod tests {
 
     #[test]
     fn a_grant_that_loses_a_guard_changes() {
-        let real = crate::bundle::load(include_bytes!("../../tests/fixtures/bundles/real.json"))
-            .expect("the real bundle loads");
+        let real = crate::bundle::real_fixture();
         let mut new = real.clone();
         new.rules[0]
             .lowered_findings

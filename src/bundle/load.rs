@@ -723,12 +723,7 @@ mod tests {
     use super::*;
 
     fn real() -> Bundle {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .expect("the real bundle");
-        load(&bytes).expect("it loads")
+        crate::bundle::real_fixture()
     }
 
     /// The bundle as `build` would write it, with its digest recomputed.

@@ -17,6 +17,13 @@ pub use canonical::{canonical_json, digest_of, to_pretty_json};
 pub use load::{BundleError, load};
 pub use signature::TrustedKeys;
 
+/// The bundle of the real policies (`tests/fixtures/bundles/real.json`),
+/// loaded: what unit tests start from and change.
+#[cfg(test)]
+pub(crate) fn real_fixture() -> Bundle {
+    load(include_bytes!("../../tests/fixtures/bundles/real.json")).expect("the real bundle loads")
+}
+
 use crate::model::{DataAuthority, DataSource, Effect, EventState, Phase};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

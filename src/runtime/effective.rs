@@ -929,12 +929,7 @@ mod tests {
     /// terms of that lane only.
     #[test]
     fn unchanged_lanes_are_passed_over_whatever_the_number_of_actions() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .expect("the real bundle");
-        let mut old = crate::bundle::load(&bytes).expect("it loads");
+        let mut old = crate::bundle::real_fixture();
         let base = old.actions.values().next().expect("an action").clone();
         for n in 0..300 {
             old.actions.insert(format!("extra{n:03}"), base.clone());

@@ -654,12 +654,7 @@ mod index_tests {
     }
 
     fn real() -> Bundle {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .expect("the real bundle");
-        bundle::load(&bytes).expect("it loads")
+        bundle::real_fixture()
     }
 
     fn entries(rt: &Runtime) -> usize {

@@ -252,12 +252,7 @@ mod tests {
 
     #[test]
     fn retirement_is_computed_once_per_rule_and_product_not_per_lane() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .expect("the real bundle");
-        let mut b = crate::bundle::load(&bytes).expect("it loads");
+        let mut b = crate::bundle::real_fixture();
         // One rule over n lanes of one product.
         let lane = b.lanes.values().next().cloned().expect("a lane");
         let n = 500;

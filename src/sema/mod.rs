@@ -280,14 +280,17 @@ pub struct LaneIndex<'a> {
     by_context: BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
     /// Instance -> (context, lane key), sorted by context.
     by_instance: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
-    /// What is left of the compilation's budget for "did you mean" lane
-    /// searches (E102), in distance cells and candidates looked at.
+    /// What is left of the compilation's budget for "did you mean"
+    /// searches (E101, E102, E103), in distance cells and bytes of
+    /// candidates looked at. The index is made once per compilation, so it
+    /// holds the budget.
     suggestion_work: std::cell::Cell<usize>,
 }
 
-/// The budget of "did you mean" lane searches in one compilation, in
-/// distance cells plus candidates (about a second of work): 2,000 unknown
-/// lanes against 20,000 took 26 s without it.
+/// The budget of "did you mean" searches for unknown lanes, actions and
+/// events in one compilation, in distance cells plus bytes of candidates
+/// (about a second of work): 2,000 unknown lanes against 20,000 took 26 s
+/// without it.
 pub const SUGGESTION_WORK: usize = 100_000_000;
 
 impl<'a> LaneIndex<'a> {
@@ -315,7 +318,7 @@ impl<'a> LaneIndex<'a> {
         }
     }
 
-    /// True while the budget of lane suggestions is not spent.
+    /// True while the budget of suggestions is not spent.
     pub(crate) fn suggestions_left(&self) -> bool {
         self.suggestion_work.get() > 0
     }
@@ -335,7 +338,7 @@ impl<'a> LaneIndex<'a> {
         found
     }
 
-    /// Spends `work` of the budget of lane suggestions.
+    /// Spends `work` of the budget of suggestions.
     pub(crate) fn charge_suggestions(&self, work: usize) {
         self.suggestion_work
             .set(self.suggestion_work.get().saturating_sub(work));

@@ -18,11 +18,11 @@
 //! allow empty_bootstrap on cm/testing until launch issue=#573 confirm="bootstrap cm testing"
 //! ```
 
+use super::LaneIndex;
 use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
 use crate::source::FileId;
-use super::LaneIndex;
 use crate::syntax::ast::Ident;
 
 fn diagnostic(file: FileId, action: &Ident, suggestion: Option<&str>) -> Diagnostic {

@@ -24,12 +24,11 @@
 
 use super::Rule;
 use crate::checks::Code;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, quoted_list};
 use crate::inventory::{Inventory, Lane, Product};
-use std::collections::{BTreeSet, HashSet};
-use crate::diagnostic::quoted_list;
 use crate::source::FileId;
 use crate::syntax::ast::{Ident, Retire};
+use std::collections::{BTreeSet, HashSet};
 
 /// Products named in an E103 message; the rest are counted.
 const NAMED_PRODUCTS: usize = 3;

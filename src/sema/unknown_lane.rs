@@ -26,7 +26,6 @@ use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::inventory::Inventory;
 use crate::source::FileId;
-use crate::suggest::did_you_mean_counted;
 use crate::syntax::ast::Pattern;
 
 fn diagnostic(file: FileId, pattern: &Pattern, suggestion: Option<&str>) -> Diagnostic {
@@ -50,23 +49,12 @@ pub(super) fn check(
     index: &LaneIndex,
     diags: &mut Vec<Diagnostic>,
 ) {
-    // A near lane of the same context first, then any lane (the search is
-    // bounded: see `suggest`).
-    // Each search is charged its cells and the bytes of its candidates.
+    // A near lane of the same context first, then any lane; both searches
+    // are charged to the compilation's budget (`LaneIndex::suggest`).
     let text = pattern.text();
-    let mut s = None;
-    if index.suggestions_left() {
-        let near = index.lanes_of(&pattern.context);
-        let (found, cells, scanned) = did_you_mean_counted(&text, near);
-        index.charge_suggestions(cells + scanned);
-        s = found;
-    }
-    if s.is_none() && index.suggestions_left() {
-        let (found, cells, scanned) =
-            did_you_mean_counted(&text, inv.lanes.keys().map(String::as_str));
-        index.charge_suggestions(cells + scanned);
-        s = found;
-    }
+    let s = index
+        .suggest(&text, index.lanes_of(&pattern.context))
+        .or_else(|| index.suggest(&text, inv.lanes.keys().map(String::as_str)));
     diags.push(diagnostic(file, pattern, s));
 }
 

@@ -90,7 +90,7 @@ impl Reports {
                 )
                 .label("the first of them")
                 .help(format!(
-                    "fix the first {}: a suppression is `lanepolicy: ignore CODE -- reason` on the line before a rule",
+                    "fix the first {}: a suppression is `lanepolicy: ignore CODE reason=\"...\"` on the line before what it is about",
                     crate::syntax::parser::MAX_SYNTAX_ERRORS
                 )),
             );

@@ -83,11 +83,10 @@ fn all_in<T: Ord>(part: impl Iterator<Item = T>, whole: impl Iterator<Item = T>)
 /// True when `outer` is active whenever `inner` is: each of `outer`'s
 /// `until` conditions is also one of `inner`'s (no conditions: never retires).
 pub(crate) fn retires_no_earlier(outer: &Rule, inner: &Rule) -> bool {
-    outer.until.is_empty()
-        || all_in(
-            outer.until.iter().map(condition),
-            inner.until.iter().map(condition),
-        )
+    all_in(
+        outer.until.iter().map(condition),
+        inner.until.iter().map(condition),
+    )
 }
 
 /// True when every request `inner` allows, `outer` allows too: the same or
