@@ -105,6 +105,66 @@ pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
     });
 }
 
+/// Diagnostics of one check shown per file (with suppressed ones counted
+/// apart): past it, one more diagnostic counts the rest, as the syntax
+/// errors of a file are counted past [`crate::syntax::parser::MAX_SYNTAX_ERRORS`]
+/// (clang's `-ferror-limit` does the same). A million unknown proofs on one
+/// line are 101 diagnostics, not a gigabyte of report.
+pub const MAX_PER_CHECK: usize = 100;
+
+/// Caps `diags` (sorted by [`sort`]) at [`MAX_PER_CHECK`] per file, check
+/// and suppression state, keeping the first by position: when a group
+/// holds more than `MAX_PER_CHECK + 1`, the first `MAX_PER_CHECK` stay and
+/// the rest become one diagnostic of the same check, severity and
+/// suppression, at the first left out, that counts them. A group of
+/// `MAX_PER_CHECK + 1` is kept whole, so a check that caps itself the same
+/// way (E001, E002) keeps its own summary. The exit code is unchanged: an
+/// error past the cap is still counted in an error. O(n) with a hash map.
+pub fn cap_per_check(diags: &mut Vec<Diagnostic>) {
+    use std::collections::HashMap;
+    type Group = (FileId, Code, bool);
+    let mut sizes: HashMap<Group, usize> = HashMap::new();
+    for d in diags.iter() {
+        *sizes
+            .entry((d.file, d.code, d.suppressed.is_some()))
+            .or_default() += 1;
+    }
+    if sizes.values().all(|&n| n <= MAX_PER_CHECK + 1) {
+        return;
+    }
+    let mut seen: HashMap<Group, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(diags.len().min(sizes.len() * (MAX_PER_CHECK + 1)));
+    for d in diags.drain(..) {
+        let group = (d.file, d.code, d.suppressed.is_some());
+        let size = sizes[&group];
+        let n = seen.entry(group).or_default();
+        *n += 1;
+        if size <= MAX_PER_CHECK + 1 || *n <= MAX_PER_CHECK {
+            out.push(d);
+        } else if *n == MAX_PER_CHECK + 1 {
+            let more = size - MAX_PER_CHECK;
+            let check = d.code.check();
+            let mut summary = Diagnostic::new(
+                d.code,
+                d.file,
+                d.span,
+                format!(
+                    "{more} more {} ({}) findings in this file are not shown",
+                    check.code, check.name
+                ),
+            )
+            .label("the first of them")
+            .help(format!(
+                "fix the first {MAX_PER_CHECK}: past that many findings of one check in one file, they usually share one cause"
+            ));
+            summary.severity = d.severity;
+            summary.suppressed = d.suppressed;
+            out.push(summary);
+        }
+    }
+    *diags = out;
+}
+
 /// Names given in one message before the rest are counted.
 pub const NAMED_IN_MESSAGE: usize = 5;
 

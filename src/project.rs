@@ -1000,6 +1000,10 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
         rule.suppressions = used;
     }
     diagnostic::sort(&mut diagnostics, &sources);
+    // What the bundle records (lowered findings, suppressions) was taken
+    // from every diagnostic above; what is reported is capped per check
+    // and file.
+    diagnostic::cap_per_check(&mut diagnostics);
     let has_errors = diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());

@@ -259,3 +259,50 @@ fn equivalent_patterns_of_one_rule_each_count_toward_the_limit() {
     assert_eq!(matched.iter().filter(|&&n| n > 0).count(), 0, "{matched:?}");
     assert!(rule.lanes.is_empty());
 }
+
+/// What one check reports in one file is capped: past a hundred, one more
+/// diagnostic of the same check counts the rest, and the compilation
+/// still fails. The bundle would have been refused all the same.
+#[test]
+fn findings_of_one_check_past_a_hundred_are_counted_in_one() {
+    let proofs: Vec<String> = (0..500).map(|n| format!("proof_{n}")).collect();
+    let policy = format!(
+        "allow deploy on c0/a until launch issue=#1 requires {}\n",
+        proofs.join(", ")
+    );
+    let out = compile_fleet(&policy, None);
+    let e106: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.check().code == "E106")
+        .collect();
+    assert_eq!(e106.len(), lanepolicy::diagnostic::MAX_PER_CHECK + 1);
+    let last = e106.last().expect("a summary");
+    assert_eq!(
+        last.message,
+        "400 more E106 (unknown-proof) findings in this file are not shown"
+    );
+    assert_eq!(last.severity, lanepolicy::diagnostic::Severity::Error);
+    // It points at the first proof not shown.
+    assert_eq!(&policy[last.span.start..last.span.end], "proof_100");
+    assert!(out.bundle.is_none());
+
+    // One more than the cap is shown whole: no summary that counts one.
+    let policy = format!(
+        "allow deploy on c0/a until launch issue=#1 requires {}\n",
+        proofs[..101].join(", ")
+    );
+    let out = compile_fleet(&policy, None);
+    let e106: Vec<_> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.check().code == "E106")
+        .collect();
+    assert_eq!(e106.len(), 101);
+    assert!(
+        e106.iter()
+            .all(|d| d.message.starts_with("unknown proof `proof_")),
+        "{:?}",
+        e106.last()
+    );
+}

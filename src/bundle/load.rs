@@ -4,8 +4,9 @@
 use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
 use crate::config::MAX_GRANTS_LIMIT;
+use crate::model::EventState;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (256 MiB: a bundle of 100,000
@@ -277,6 +278,12 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Sets of events the consistency check held a rule's events against.
+    static EVENT_SET_CHECKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Checks that the bundle agrees with itself: lanes with their products,
 /// rules with the lanes, actions and events they name.
 fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
@@ -325,7 +332,24 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     // Reused from rule to rule, so that a rule costs no allocation.
     let mut seen: HashSet<&str> = HashSet::new();
     let mut grants: u64 = 0;
-    let mut products: HashSet<&str> = HashSet::new();
+    // Products by their set of event names: products that declare the
+    // same events answer for each other, so a rule costs its lanes plus
+    // its events times the distinct sets among its products.
+    let mut numbers: HashMap<Vec<&str>, u32> = HashMap::new();
+    let mut event_sets: Vec<&BTreeMap<String, EventState>> = Vec::new();
+    let event_set: HashMap<&str, u32> = b
+        .products
+        .iter()
+        .map(|(name, p)| {
+            let names: Vec<&str> = p.events.keys().map(String::as_str).collect();
+            let n = *numbers.entry(names).or_insert_with(|| {
+                event_sets.push(&p.events);
+                event_sets.len() as u32 - 1
+            });
+            (name.as_str(), n)
+        })
+        .collect();
+    let mut sets: HashSet<u32> = HashSet::new();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
             return invalid(format!(
@@ -414,19 +438,22 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 crate::sema::MAX_PHRASE_CHARS
             ));
         }
-        // Each distinct product of the rule's lanes is checked once against
-        // the rule's events (an event the lane's product lacks could never
-        // retire the rule there): O(lanes + products x events), and the
-        // products x events part stops at the first event a product lacks.
-        products.clear();
+        // Each distinct set of events among the products of the rule's lanes
+        // is checked once against the rule's events (an event the lane's
+        // product lacks could never retire the rule there): O(lanes +
+        // sets x events), stopping at the first event a product lacks.
+        sets.clear();
         for l in &r.lanes {
             let Some(lane) = b.lanes.get(l) else {
                 return invalid(format!("{} names unknown lane `{l}`", at()));
             };
-            if !products.insert(lane.product.as_str()) {
+            let set = event_set.get(lane.product.as_str()).copied();
+            if set.is_some_and(|n| !sets.insert(n)) {
                 continue;
             }
-            let events = b.products.get(&lane.product).map(|p| &p.events);
+            let events = set.and_then(|n| event_sets.get(n as usize));
+            #[cfg(test)]
+            EVENT_SET_CHECKS.with(|c| c.set(c.get() + 1));
             if let Some(e) = r
                 .until
                 .events
@@ -1101,5 +1128,54 @@ mod tests {
         b.rules[0].confirm = None;
         b.rules[0].until.events = vec!["launch".into(), "nope".into()];
         assert!(refused(b).contains("retires at `nope`, which is not an event of lane"));
+    }
+
+    #[test]
+    fn products_with_the_same_events_are_checked_once_per_rule() {
+        // 2,000 products that declare the same 100 events, and a rule over
+        // a lane of each retiring at all of them: one check of the events
+        // per distinct set, not per product.
+        let mut b = real();
+        let (key, lane) = b
+            .lanes
+            .iter()
+            .next()
+            .map(|(k, l)| (k.clone(), l.clone()))
+            .expect("a lane");
+        let events: BTreeMap<String, EventState> = (0..100)
+            .map(|n| (format!("e{n}"), EventState::Pending))
+            .collect();
+        let mut lanes = vec![key];
+        for n in 0..2000 {
+            let (product, context) = (format!("p{n}"), format!("c{n}"));
+            b.products.insert(
+                product.clone(),
+                super::super::Product {
+                    context: context.clone(),
+                    events: events.clone(),
+                },
+            );
+            let mut l = lane.clone();
+            l.product = product;
+            l.context = context.clone();
+            let key = format!("{context}/{}", l.instance);
+            b.lanes.insert(key.clone(), l);
+            lanes.push(key);
+        }
+        let r = &mut b.rules[0];
+        r.lanes = lanes[1..].to_vec();
+        r.confirm = None;
+        r.until.events = events.keys().cloned().collect();
+        EVENT_SET_CHECKS.with(|c| c.set(0));
+        load(&sealed(b.clone())).expect("the bundle loads");
+        let checks = EVENT_SET_CHECKS.with(|c| c.get());
+        assert!(
+            checks <= b.rules.len() * 4,
+            "{checks} checks of a rule's events for {} rules",
+            b.rules.len()
+        );
+        // And the product that lacks them is still found.
+        b.rules[0].lanes = lanes;
+        assert!(refused(b).contains("retires at `e0`, which is not an event of lane"));
     }
 }

@@ -226,6 +226,32 @@ fn did_you_mean<'a>(word: &str, names: impl IntoIterator<Item = &'a str>) -> Opt
     crate::suggest::did_you_mean(word, names).map(|n| format!("did you mean `{n}`?"))
 }
 
+/// [`did_you_mean`] charged to `budget` (distance cells plus bytes of
+/// candidates looked at): a test file's searches share one budget, as a
+/// compilation's do ([`crate::sema::SUGGESTION_WORK`]), so a thousand
+/// cases naming unknown lanes against 20,000 long lane names cost about a
+/// second, not minutes. `None` once it is spent.
+fn did_you_mean_within<'a>(
+    budget: &std::cell::Cell<usize>,
+    word: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    if budget.get() == 0 {
+        return None;
+    }
+    let (found, cells, scanned) = crate::suggest::did_you_mean_counted(word, names);
+    budget.set(budget.get().saturating_sub(cells + scanned));
+    #[cfg(test)]
+    SUGGESTION_SPENT.with(|c| c.set(c.get() + cells + scanned));
+    found.map(|n| format!("did you mean `{n}`?"))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Suggestion work spent by [`did_you_mean_within`].
+    static SUGGESTION_SPENT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
     let at = pos(raw);
     let verdict = |word: &str| match word {
@@ -460,6 +486,7 @@ impl TestFile {
     pub fn check(&self, runtime: &Runtime) -> Result<(), Vec<CaseError>> {
         let mut errors = Vec::new();
         let bundle = runtime.bundle();
+        let budget = std::cell::Cell::new(crate::sema::SUGGESTION_WORK);
         for case in &self.cases {
             let expects = |code: ReasonCode| case.expect.reason == Some(code);
             let req = &case.request;
@@ -467,7 +494,7 @@ impl TestFile {
                 errors.push(error_at(
                     case.at.lane,
                     format!("unknown lane `{}` in the request", req.lane),
-                    did_you_mean(&req.lane, bundle.lanes.keys().map(String::as_str)).or_else(
+                    did_you_mean_within(&budget, &req.lane, bundle.lanes.keys().map(String::as_str)).or_else(
                         || {
                             Some(
                                 "to test that an unknown lane is denied, expect `{decision: deny, reason: unknown-lane}`"
@@ -481,7 +508,7 @@ impl TestFile {
                 errors.push(error_at(
                     case.at.action,
                     format!("unknown action `{}` in the request", req.action),
-                    did_you_mean(&req.action, bundle.actions.keys().map(String::as_str))
+                    did_you_mean_within(&budget, &req.action, bundle.actions.keys().map(String::as_str))
                         .or_else(|| {
                             Some(
                                 "to test that an unknown action is denied, expect `{decision: deny, reason: unknown-action}`"
@@ -507,7 +534,7 @@ impl TestFile {
             for ((product, event), at) in &case.occurred {
                 let facts = Facts::at(jiff::Timestamp::UNIX_EPOCH)
                     .with_occurred(product.clone(), event.clone());
-                if let Err(e) = runtime.check_facts(&facts) {
+                if let Err(e) = runtime.check_facts_within(&facts, &budget) {
                     // The suggestion goes in the help line, not the message.
                     let (message, suggestion) = match &e {
                         FactError::UnknownProduct {
@@ -548,7 +575,11 @@ impl TestFile {
                     None => errors.push(error_at(
                         *at,
                         format!("unknown lane `{lane}` in `phases`"),
-                        did_you_mean(lane, runtime.bundle().lanes.keys().map(String::as_str)),
+                        did_you_mean_within(
+                            &budget,
+                            lane,
+                            runtime.bundle().lanes.keys().map(String::as_str),
+                        ),
                     )),
                     Some(l) if l.phase == Phase::Live && *phase == Phase::Prelaunch => {
                         errors.push(error_at(
@@ -681,5 +712,46 @@ cases:
             );
             assert_eq!(parse(&text).unwrap().cases[0].expect.reason, Some(code));
         }
+    }
+
+    #[test]
+    fn the_suggestions_of_a_test_file_share_one_budget() {
+        // 300 cases naming unknown lanes of 60 characters against 20,000
+        // lanes of 60 characters: every case is still an error, and the
+        // searches together stop at the file's budget (plus the one search
+        // that crossed it), not 300 full searches.
+        let mut bundle = crate::bundle::real_fixture();
+        let lane = bundle.lanes.values().next().cloned().expect("a lane");
+        for n in 0..20_000 {
+            let mut l = lane.clone();
+            l.instance = format!("{}{n:08}", "i".repeat(52));
+            bundle
+                .lanes
+                .insert(format!("{}/{}", l.context, l.instance), l);
+        }
+        let runtime = Runtime::new(bundle);
+        let mut text = String::from("cases:\n");
+        for n in 0..300 {
+            text.push_str(&format!(
+                "  - name: c{n}\n    request: {{lane: {}/{}{n:08}, action: deploy}}\n    expect: allow\n",
+                lane.context,
+                "j".repeat(52)
+            ));
+        }
+        let file = parse(&text).expect("the file reads");
+        SUGGESTION_SPENT.with(|c| c.set(0));
+        let errors = file.check(&runtime).expect_err("unknown lanes");
+        let spent = SUGGESTION_SPENT.with(|c| c.get());
+        assert_eq!(
+            errors
+                .iter()
+                .filter(|e| e.message.starts_with("unknown lane"))
+                .count(),
+            300
+        );
+        assert!(
+            spent <= crate::sema::SUGGESTION_WORK + crate::suggest::MAX_WORK,
+            "{spent} of work for suggestions"
+        );
     }
 }

@@ -311,19 +311,21 @@ impl Runtime {
                 _ => Phrase::Unusable,
             },
         };
-        let mut proofs: Vec<(&str, ProofWhy)> = Vec::new();
-        for p in &r.requires {
-            if !proofs.iter().any(|(q, _)| q == p) {
-                proofs.push((p, ProofWhy::Rule));
-            }
-        }
+        // The rule's proofs are distinct (`Runtime::new` drops repeats,
+        // which the loader refuses anyway): a rule of n proofs costs n
+        // steps, and each implied proof (at most two) one pass over them.
+        let mut proofs: Vec<(&str, ProofWhy)> = r
+            .requires
+            .iter()
+            .map(|p| (p.as_str(), ProofWhy::Rule))
+            .collect();
         for p in implied_proofs(
             action.destructive,
             lane.production,
             phase,
             lane.data_authority,
         ) {
-            if !proofs.iter().any(|(q, _)| *q == p) {
+            if !r.requires.iter().any(|q| q == p) {
                 let why = if p == "restore_proof" {
                     ProofWhy::Authoritative
                 } else {

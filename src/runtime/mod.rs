@@ -102,7 +102,6 @@ pub use read_model::{DenyView, Grant, LaneView, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
 use crate::model::{Effect, Phase};
-use crate::suggest::did_you_mean;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What the caller knows that may be newer than the bundle.
@@ -168,10 +167,13 @@ impl Facts {
 
     /// Whether `event` of `product` has occurred according to these facts
     /// (the bundle's own event states are checked separately).
+    ///
+    /// A lookup in the sorted set: O(log n) in the facts, whatever their number.
     pub fn has_occurred(&self, product: &str, event: &str) -> bool {
-        self.occurred
-            .iter()
-            .any(|(p, e)| p == product && e == event)
+        !self.occurred.is_empty()
+            && self
+                .occurred
+                .contains(&(product.to_string(), event.to_string()))
     }
 
     /// Today's date in UTC, which `until DATE` conditions compare against.
@@ -467,7 +469,16 @@ impl Runtime {
     /// references to lanes or actions the bundle lacks are left out of the
     /// index, so they can never allow anything. Crate-private: a `Runtime`
     /// is only ever made from bytes that verified ([`Runtime::from_bytes`]).
-    pub(crate) fn new(bundle: Bundle) -> Runtime {
+    pub(crate) fn new(mut bundle: Bundle) -> Runtime {
+        // A rule's proofs once each, in order (the loader refuses repeats;
+        // this keeps the evaluator linear in a rule's proofs whatever it is
+        // given).
+        for r in &mut bundle.rules {
+            if r.requires.len() > 1 {
+                let mut seen = std::collections::HashSet::with_capacity(r.requires.len());
+                r.requires.retain(|p| seen.insert(p.clone()));
+            }
+        }
         let lane_ids: HashMap<String, u32> = bundle
             .lanes
             .keys()
@@ -529,15 +540,34 @@ impl Runtime {
     ///
     /// The first [`FactError`] found.
     pub fn check_facts(&self, facts: &Facts) -> Result<(), FactError> {
-        fn suggest<'a>(word: &str, names: impl Iterator<Item = &'a String>) -> Option<String> {
-            did_you_mean(word, names.map(String::as_str)).map(str::to_string)
-        }
+        self.check_facts_within(facts, &std::cell::Cell::new(usize::MAX))
+    }
+
+    /// [`Runtime::check_facts`], its "did you mean" searches charged to
+    /// `budget` (distance cells plus bytes of candidates, as
+    /// [`crate::suggest::did_you_mean_counted`] counts them) and skipped
+    /// once it is spent: a policy test file checks the facts of every case
+    /// against one budget.
+    pub(crate) fn check_facts_within(
+        &self,
+        facts: &Facts,
+        budget: &std::cell::Cell<usize>,
+    ) -> Result<(), FactError> {
+        let suggest = |word: &str, names: &mut dyn Iterator<Item = &String>| -> Option<String> {
+            if budget.get() == 0 {
+                return None;
+            }
+            let (found, cells, scanned) =
+                crate::suggest::did_you_mean_counted(word, names.map(String::as_str));
+            budget.set(budget.get().saturating_sub(cells + scanned));
+            found.map(str::to_string)
+        };
         for (product, event) in &facts.occurred {
             let Some(p) = self.bundle.products.get(product) else {
                 return Err(FactError::UnknownProduct {
                     product: product.clone(),
                     event: event.clone(),
-                    suggestion: suggest(product, self.bundle.products.keys()),
+                    suggestion: suggest(product, &mut self.bundle.products.keys()),
                 });
             };
             if !p.events.contains_key(event) {
@@ -545,7 +575,7 @@ impl Runtime {
                     product: product.clone(),
                     event: event.clone(),
                     known: p.events.keys().cloned().collect(),
-                    suggestion: suggest(event, p.events.keys()),
+                    suggestion: suggest(event, &mut p.events.keys()),
                 });
             }
         }
@@ -553,7 +583,7 @@ impl Runtime {
             let Some(l) = self.bundle.lanes.get(lane) else {
                 return Err(FactError::UnknownLane {
                     lane: lane.clone(),
-                    suggestion: suggest(lane, self.bundle.lanes.keys()),
+                    suggestion: suggest(lane, &mut self.bundle.lanes.keys()),
                 });
             };
             if l.phase == Phase::Live && *phase == Phase::Prelaunch {
@@ -651,6 +681,54 @@ mod index_tests {
             );
             assert!(!rt.rules_for(allow, lane, "nope").any(|k| k == 0), "{lane}");
         }
+    }
+
+    #[test]
+    fn a_rules_proofs_are_asked_once_each_in_order() {
+        // Repeated proofs (which the loader refuses) are asked once each, in
+        // the order first written: the evaluator walks a rule's proofs once.
+        let mut bundle = real();
+        let k = bundle
+            .rules
+            .iter()
+            .position(|r| r.effect == Effect::Allow)
+            .expect("an allow");
+        let mut requires: Vec<String> = (0..3000).map(|n| format!("p{}", n % 1000)).collect();
+        requires.insert(0, "first".into());
+        bundle.rules[k].requires = requires;
+        let (lane, action) = (
+            bundle.rules[k].lanes[0].clone(),
+            bundle.rules[k].actions[0].clone(),
+        );
+        let rt = Runtime::new(bundle);
+        let names: Vec<&str> = rt
+            .rule(k as u32)
+            .requires
+            .iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(names.len(), 1001);
+        assert_eq!(names[..3], ["first", "p0", "p1"]);
+        let l = &rt.bundle.lanes[&lane];
+        let a = &rt.bundle.actions[&action];
+        let needs = rt.requirements_at(k as u32, &lane, l, a, l.phase);
+        let asked: Vec<&str> = needs.proofs.iter().map(|(p, _)| *p).collect();
+        assert_eq!(asked[..1001], names[..]);
+        let distinct: std::collections::BTreeSet<&str> = asked.iter().copied().collect();
+        assert_eq!(distinct.len(), asked.len(), "a proof asked twice");
+    }
+
+    #[test]
+    fn occurred_facts_are_looked_up_not_scanned() {
+        let mut facts = Facts::at("2026-12-01T12:00:00Z".parse().unwrap());
+        for n in 0..10_000 {
+            facts = facts.with_occurred(format!("p{n}"), "launch");
+        }
+        assert!(facts.has_occurred("p9999", "launch"));
+        assert!(facts.has_occurred("p0", "launch"));
+        assert!(!facts.has_occurred("p0", "launc"));
+        assert!(!facts.has_occurred("p10000", "launch"));
+        assert!(!Facts::at("2026-12-01T12:00:00Z".parse().unwrap()).has_occurred("p0", "launch"));
     }
 
     fn real() -> Bundle {

@@ -280,11 +280,24 @@ pub struct LaneIndex<'a> {
     by_context: BTreeMap<&'a str, Vec<(&'a str, &'a str)>>,
     /// Instance -> (context, lane key), sorted by context.
     by_instance: HashMap<&'a str, Vec<(&'a str, &'a str)>>,
+    /// Product -> the number of its set of event names: products that
+    /// declare the same events (the usual case: every product has
+    /// `launch`) share a number, so E103 asks each distinct set once per
+    /// rule rather than each product.
+    event_set: HashMap<&'a str, u32>,
+    /// The events of each set, by its number.
+    event_sets: Vec<&'a BTreeMap<String, crate::model::EventState>>,
     /// What is left of the compilation's budget for "did you mean"
     /// searches (E101, E102, E103), in distance cells and bytes of
     /// candidates looked at. The index is made once per compilation, so it
     /// holds the budget.
     suggestion_work: std::cell::Cell<usize>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Lookups of an event in a set of events ([`LaneIndex::has_event`]).
+    pub(crate) static EVENT_LOOKUPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The budget of "did you mean" searches for unknown lanes, actions and
@@ -311,11 +324,51 @@ impl<'a> LaneIndex<'a> {
         for v in by_context.values_mut().chain(by_instance.values_mut()) {
             v.sort_unstable();
         }
+        let mut numbers: HashMap<Vec<&str>, u32> = HashMap::new();
+        let mut event_sets = Vec::new();
+        let event_set = inv
+            .products
+            .iter()
+            .map(|(name, p)| {
+                let names: Vec<&str> = p.events.keys().map(String::as_str).collect();
+                let n = *numbers.entry(names).or_insert_with(|| {
+                    event_sets.push(&p.events);
+                    event_sets.len() as u32 - 1
+                });
+                (name.as_str(), n)
+            })
+            .collect();
         LaneIndex {
             by_context,
             by_instance,
+            event_set,
+            event_sets,
             suggestion_work: std::cell::Cell::new(SUGGESTION_WORK),
         }
+    }
+
+    /// The number of `product`'s set of event names (see
+    /// [`LaneIndex::has_event`]), `None` for a product the inventory lacks.
+    pub(crate) fn event_set(&self, product: &str) -> Option<u32> {
+        self.event_set.get(product).copied()
+    }
+
+    /// Whether the products of event set `set` declare `event`.
+    pub(crate) fn has_event(&self, set: u32, event: &str) -> bool {
+        #[cfg(test)]
+        EVENT_LOOKUPS.with(|c| c.set(c.get() + 1));
+        self.event_sets
+            .get(set as usize)
+            .is_some_and(|e| e.contains_key(event))
+    }
+
+    /// The event names of the products of event set `set`, sorted.
+    pub(crate) fn events_of(&self, set: u32) -> impl Iterator<Item = &'a str> + use<'a> {
+        let events: Option<&'a BTreeMap<String, crate::model::EventState>> =
+            self.event_sets.get(set as usize).copied();
+        events
+            .into_iter()
+            .flat_map(|e| e.keys().map(String::as_str))
     }
 
     /// True while the budget of suggestions is not spent.

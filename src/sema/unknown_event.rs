@@ -25,7 +25,7 @@
 use super::Rule;
 use crate::checks::Code;
 use crate::diagnostic::{Diagnostic, quoted_list};
-use crate::inventory::{Inventory, Lane, Product};
+use crate::inventory::{Inventory, Lane};
 use crate::source::FileId;
 use crate::syntax::ast::{Ident, Retire};
 use std::collections::{BTreeSet, HashSet};
@@ -82,6 +82,12 @@ fn diagnostic(
 
 /// One E103 per written event that some product of the rule's lanes lacks,
 /// however many products lack it.
+///
+/// Products that declare the same events answer for each other
+/// ([`super::LaneIndex::event_set`]): a rule costs its lanes plus its
+/// events times the distinct sets of events among its products (one, when
+/// every product declares the same events), and an event some product
+/// lacks the rule's products once more to name them.
 pub(super) fn check(
     file: FileId,
     rule: &Rule,
@@ -92,47 +98,59 @@ pub(super) fn check(
     if !rule.until.iter().any(|c| matches!(c, Retire::Event(_))) {
         return;
     }
-    // The rule's products, each once, with the first lane that names it.
+    // The rule's products, each once, with the first lane that names it
+    // and the number of its set of events.
     let mut seen = HashSet::new();
-    let products: Vec<(&str, &Product, &Lane)> = rule
-        .lanes
-        .iter()
-        .filter_map(|l| inv.lanes.get(l))
-        .filter(|lane| seen.insert(lane.product.as_str()))
-        .filter_map(|lane| {
-            let product = inv.products.get(&lane.product)?;
-            Some((lane.product.as_str(), product, lane))
-        })
-        .collect();
-    for cond in &rule.until {
-        let Retire::Event(event) = cond else { continue };
-        let missing: Vec<&(&str, &Product, &Lane)> = products
-            .iter()
-            .filter(|(_, p, _)| !p.events.contains_key(&event.name))
-            .collect();
-        if missing.is_empty() {
+    let mut products: Vec<(&str, &Lane)> = Vec::new();
+    let mut sets: Vec<u32> = Vec::new();
+    for lane in rule.lanes.iter().filter_map(|l| inv.lanes.get(l)) {
+        if !seen.insert(lane.product.as_str()) {
             continue;
         }
+        if let Some(set) = index.event_set(&lane.product) {
+            products.push((lane.product.as_str(), lane));
+            sets.push(set);
+        }
+    }
+    let mut distinct = sets.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for cond in &rule.until {
+        let Retire::Event(event) = cond else { continue };
+        let lacking: Vec<u32> = distinct
+            .iter()
+            .copied()
+            .filter(|&set| !index.has_event(set, &event.name))
+            .collect();
+        if lacking.is_empty() {
+            continue;
+        }
+        let missing: Vec<(&str, &Lane)> = if lacking.len() == distinct.len() {
+            products.clone()
+        } else {
+            products
+                .iter()
+                .zip(&sets)
+                .filter(|(_, set)| lacking.binary_search(set).is_ok())
+                .map(|(p, _)| *p)
+                .collect()
+        };
         // A suggestion among the events of the products without it, offered
         // only when every one of them has it; gathering them and the
         // search share the compilation's budget of suggestions.
         let suggestion = if index.suggestions_left() {
-            let candidates: BTreeSet<&str> = missing
+            let candidates: BTreeSet<&str> = lacking
                 .iter()
-                .flat_map(|(_, p, _)| p.events.keys().map(String::as_str))
+                .flat_map(|&set| index.events_of(set))
                 .collect();
-            index.charge_suggestions(missing.len());
+            index.charge_suggestions(lacking.len());
             index
                 .suggest(&event.name, candidates.iter().copied())
-                .filter(|s| missing.iter().all(|(_, p, _)| p.events.contains_key(*s)))
+                .filter(|s| lacking.iter().all(|&set| index.has_event(set, s)))
         } else {
             None
         };
-        let lanes: Vec<(&str, &Lane)> = missing
-            .iter()
-            .map(|&&(name, _, lane)| (name, lane))
-            .collect();
-        diags.push(diagnostic(file, event, &lanes, suggestion));
+        diags.push(diagnostic(file, event, &missing, suggestion));
     }
 }
 
@@ -204,5 +222,24 @@ mod tests {
         let diags = check(3, policy);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `launch`?"));
+    }
+
+    #[test]
+    fn products_with_the_same_events_are_asked_once_per_rule() {
+        // 2,000 products that all declare `launch`, and a rule over all of
+        // them retiring at `launch` or at `lunch`, which none declares:
+        // each event asks the one set of events, not each product.
+        let policy = "allow deploy on */* until launch or lunch issue=#1 confirm=\"deploy {lane}\"\n";
+        super::super::EVENT_LOOKUPS.with(|c| c.set(0));
+        let diags = check(2000, policy);
+        let lookups = super::super::EVENT_LOOKUPS.with(|c| c.get());
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags[0].message,
+            "`lunch` is not an event of 2000 products: `p0`, `p1`, `p10` and 1997 more"
+        );
+        // `launch` and `lunch` against the one set, and the suggestion
+        // `launch` checked against it.
+        assert!(lookups <= 4, "{lookups} lookups of events");
     }
 }
