@@ -681,7 +681,7 @@ fn record_of(
                 );
                 n.rules = vec![g.rule.clone()];
                 n.issue = g.issue.as_ref().map(|i| i.reference.clone());
-                n.until = g.until.clone();
+                n.until = g.until.to_vec();
                 n.unguarded = g
                     .lowered
                     .iter()

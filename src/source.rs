@@ -58,6 +58,11 @@ pub struct SourceFile {
     /// SHA-256 of the file's raw bytes, as lowercase hex.
     pub sha256: String,
     line_starts: std::sync::Arc<[usize]>,
+    /// Whether each line is ASCII, by 0-based line: on such a line a column
+    /// is a byte count, found without counting characters (a YAML reader
+    /// reports a position per value, and a long line of values cost the
+    /// square of its length otherwise).
+    ascii_lines: std::sync::Arc<[bool]>,
     /// (byte offset, characters before it, UTF-16 code units before it)
     /// every [`MARK_STEP`] bytes or so,
     /// built the first time a column is asked on a long line.
@@ -75,12 +80,22 @@ impl SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let path = path.into();
+        let ascii_lines: Vec<bool> = if text.is_ascii() {
+            vec![true; line_starts.len()]
+        } else {
+            line_starts
+                .iter()
+                .zip(line_starts.iter().skip(1).chain([&text.len()]))
+                .map(|(&a, &b)| text.as_bytes()[a..b].is_ascii())
+                .collect()
+        };
         SourceFile {
             bundle_path: path.clone(),
             path,
             text: text.into(),
             sha256: raw_sha256,
             line_starts: line_starts.into(),
+            ascii_lines: ascii_lines.into(),
             marks: std::sync::OnceLock::new(),
         }
     }
@@ -98,6 +113,7 @@ impl SourceFile {
         let start = self.line_starts[line];
         let col = match self.text.get(start..offset) {
             None => offset - start,
+            Some(_) if self.ascii_lines[line] => offset - start,
             Some(s) if s.len() <= MARK_STEP => s.chars().count(),
             Some(_) => self.chars_before(offset) - self.chars_before(start),
         };
@@ -182,6 +198,9 @@ impl SourceFile {
             .get(line)
             .map_or(self.text.len(), |next| next - 1);
         let column = column.saturating_sub(1);
+        if self.ascii_lines[line.saturating_sub(1)] {
+            return (start + column).min(line_end);
+        }
         if column < MARK_STEP {
             return self.text[start..line_end]
                 .char_indices()
@@ -506,6 +525,25 @@ mod tests {
             assert_eq!(c, expected, "at {offset}");
             assert_eq!(f.offset_of(l, c), offset, "back from {l}:{c}");
         }
+    }
+
+    #[test]
+    fn ascii_lines_and_others_agree_on_columns() {
+        // ASCII lines take their columns from byte counts, others count
+        // characters; both round-trip, and a column past a line's end
+        // stops at that end (before a `\r\n`'s `\n`, as the count does).
+        let text = "ab cd\r\né x é\nplain line\n\nlast";
+        let f = SourceFile::new("t", text.into(), String::new());
+        for (offset, _) in text.char_indices() {
+            let start = text[..offset].rfind('\n').map_or(0, |k| k + 1);
+            let expected = text[start..offset].chars().count() + 1;
+            let (l, c) = f.line_col(offset);
+            assert_eq!(c, expected, "at {offset}");
+            assert_eq!(f.offset_of(l, c), offset, "back from {l}:{c}");
+        }
+        assert_eq!(f.offset_of(1, 99), 6);
+        assert_eq!(f.offset_of(3, 99), text.find("\n\nlast").unwrap());
+        assert_eq!(f.offset_of(5, 2), text.len() - 3);
     }
 
     #[test]

@@ -80,7 +80,7 @@ fn lane(v: &LaneView) -> String {
         if !g.requires.is_empty() {
             s.push_str(&format!("    requires {}\n", g.requires.join(", ")));
         }
-        for f in &g.suppressed {
+        for f in g.suppressed.iter() {
             s.push_str(&format!(
                 "    unguarded: {} {} is suppressed on the rule: {}\n",
                 f.code,
@@ -88,7 +88,7 @@ fn lane(v: &LaneView) -> String {
                 one_line(&f.reason)
             ));
         }
-        for f in &g.lowered {
+        for f in g.lowered.iter() {
             s.push_str(&format!(
                 "    unguarded: {} {} is {} by the configuration: {}\n",
                 f.code,

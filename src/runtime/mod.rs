@@ -249,6 +249,11 @@ pub struct Runtime {
     rule_actions: Vec<Box<[u32]>>,
     /// Parsed `until` dates per rule.
     dates: Vec<Vec<jiff::civil::Date>>,
+    /// Product -> the number of its events with their states: products
+    /// whose events are the same retire a rule the same way, unless facts
+    /// name them, so the read model asks a rule's retirement once per
+    /// number rather than once per product.
+    event_states: HashMap<String, u32>,
 }
 
 /// Rule numbers by lane number, each list in bundle order: one flat list
@@ -513,6 +518,18 @@ impl Runtime {
                     .collect(),
             );
         }
+        let mut numbers: HashMap<Vec<(&str, crate::model::EventState)>, u32> = HashMap::new();
+        let event_states = bundle
+            .products
+            .iter()
+            .map(|(name, p)| {
+                let states: Vec<(&str, crate::model::EventState)> =
+                    p.events.iter().map(|(e, s)| (e.as_str(), *s)).collect();
+                let next = numbers.len() as u32;
+                (name.clone(), *numbers.entry(states).or_insert(next))
+            })
+            .collect();
+        drop(numbers);
         Runtime {
             bundle,
             lane_ids,
@@ -521,6 +538,7 @@ impl Runtime {
             denies: RuleIndex::build(denies),
             rule_actions,
             dates,
+            event_states,
         }
     }
 

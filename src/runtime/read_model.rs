@@ -7,7 +7,8 @@ use super::{Facts, Runtime};
 use crate::bundle::IssueLink;
 use crate::model::{DataAuthority, Effect, Phase, is_protected};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 #[cfg(test)]
 thread_local! {
@@ -24,8 +25,9 @@ pub struct Grant {
     pub rule: String,
     /// The approval issue.
     pub issue: Option<IssueLink>,
-    /// Retirement conditions (events, then dates).
-    pub until: Vec<String>,
+    /// Retirement conditions (events, then dates). Shared by the grants of
+    /// one rule: a rule over many lanes holds its list once.
+    pub until: Arc<[String]>,
     /// The phrase to type, if one is asked.
     pub confirm: Option<String>,
     /// Proofs to present: the rule's and those the lane's protection implies.
@@ -33,13 +35,24 @@ pub struct Grant {
     /// The guards the grant shipped without: findings on its rule of checks
     /// the configuration lowered (the bundle's `lowered_findings`). Left
     /// out of the JSON when empty.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lowered: Vec<crate::bundle::LoweredFinding>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub lowered: Arc<[crate::bundle::LoweredFinding]>,
     /// The guards the grant shipped without by a suppression comment on its
     /// rule (the bundle's `suppressions`): the check and the reason given.
     /// Left out of the JSON when empty.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub suppressed: Vec<crate::bundle::SuppressionRecord>,
+    #[serde(skip_serializing_if = "is_empty")]
+    pub suppressed: Arc<[crate::bundle::SuppressionRecord]>,
+}
+
+fn is_empty<T>(list: &Arc<[T]>) -> bool {
+    list.is_empty()
+}
+
+/// The lists a rule's grants share (see [`Grant`]).
+struct Shared {
+    until: Arc<[String]>,
+    lowered: Arc<[crate::bundle::LoweredFinding]>,
+    suppressed: Arc<[crate::bundle::SuppressionRecord]>,
 }
 
 /// An action closed on this lane: by an active deny rule, or because the
@@ -117,7 +130,15 @@ impl Runtime {
         // What retires a rule depends on the lane only through its product:
         // asked once per (rule, product), so a rule over L lanes until E
         // events walks its events once per product, not L times.
-        let mut retired: BTreeMap<(u32, &str), Option<RetiredBy>> = BTreeMap::new();
+        // Products whose events (with their states) are the same, and that
+        // no fact names, answer for each other: asked once per (rule, set
+        // of events), then given the lane's product.
+        let named_by_facts: BTreeSet<&str> =
+            facts.occurred.iter().map(|(p, _)| p.as_str()).collect();
+        let mut retired: HashMap<(u32, Result<u32, &str>), Option<RetiredBy>> = HashMap::new();
+        // Each rule's `until`, lowered findings and suppressions, made once
+        // and shared by its grants.
+        let mut shared: HashMap<u32, Shared> = HashMap::new();
         self.bundle
             .lanes
             .iter()
@@ -155,17 +176,27 @@ impl Runtime {
                     .collect();
                 for action in actions {
                     let standing = self.standing_by(key, action, facts, |k, product| {
-                        retired
-                            .entry((k, product))
+                        let set = match self.event_states.get(product) {
+                            Some(&n) if !named_by_facts.contains(product) => Ok(n),
+                            _ => Err(product),
+                        };
+                        let mut by = retired
+                            .entry((k, set))
                             .or_insert_with(|| {
                                 #[cfg(test)]
                                 RETIREMENTS.with(|c| c.set(c.get() + 1));
                                 self.retirement(k, product, facts)
                             })
-                            .clone()
+                            .clone();
+                        if let Some(RetiredBy::Event { product: p, .. }) = &mut by
+                            && p != product
+                        {
+                            *p = product.to_string();
+                        }
+                        by
                     });
                     if let Ok(standing) = standing {
-                        self.project(action, &standing, &mut view);
+                        self.project(action, &standing, &mut view, &mut shared);
                     }
                 }
                 view.provisional = view
@@ -177,8 +208,15 @@ impl Runtime {
             .collect()
     }
 
-    /// One lane and action of the read model, from its standing.
-    fn project(&self, action: &str, s: &Standing, view: &mut LaneView) {
+    /// One lane and action of the read model, from its standing; `shared`
+    /// holds the lists each rule's grants share.
+    fn project(
+        &self,
+        action: &str,
+        s: &Standing,
+        view: &mut LaneView,
+        shared: &mut HashMap<u32, Shared>,
+    ) {
         for st in s.denies.iter().chain(&s.allows) {
             let r = self.rule(st.rule);
             match &st.retired {
@@ -223,10 +261,7 @@ impl Runtime {
                 });
                 continue;
             }
-            view.grants.push(Grant {
-                action: action.to_string(),
-                rule: r.id.clone(),
-                issue: r.issue.clone(),
+            let lists = shared.entry(k).or_insert_with(|| Shared {
                 until: r
                     .until
                     .events
@@ -234,13 +269,21 @@ impl Runtime {
                     .chain(&r.until.dates)
                     .cloned()
                     .collect(),
+                lowered: r.lowered_findings.as_slice().into(),
+                suppressed: r.suppressions.as_slice().into(),
+            });
+            view.grants.push(Grant {
+                action: action.to_string(),
+                rule: r.id.clone(),
+                issue: r.issue.clone(),
+                until: lists.until.clone(),
                 confirm: match needs.phrase {
                     Phrase::Asked(p) => Some(p.to_string()),
                     _ => None,
                 },
                 requires: needs.proofs.iter().map(|(p, _)| p.to_string()).collect(),
-                lowered: r.lowered_findings.clone(),
-                suppressed: r.suppressions.clone(),
+                lowered: lists.lowered.clone(),
+                suppressed: lists.suppressed.clone(),
             });
         }
     }
@@ -275,5 +318,58 @@ mod tests {
         let views = rt.lanes(&Facts::at("2026-12-01T12:00:00Z".parse().unwrap()));
         assert_eq!(views.len(), n);
         assert_eq!(RETIREMENTS.with(|c| c.get()), 1);
+    }
+
+    #[test]
+    fn products_with_the_same_events_share_a_retirement_and_keep_their_names() {
+        // One rule over a lane of each of n products whose events are the
+        // same (and have occurred): one retirement asked, each lane told
+        // its own product; a product that facts name is asked apart.
+        let mut b = crate::bundle::real_fixture();
+        let lane = b.lanes.values().next().cloned().expect("a lane");
+        let event = "launch".to_string();
+        let events: std::collections::BTreeMap<String, crate::model::EventState> =
+            [(event.clone(), crate::model::EventState::Occurred)].into();
+        let n = 300;
+        b.lanes.clear();
+        b.products.clear();
+        let mut r = b.rules[0].clone();
+        r.lanes.clear();
+        r.confirm = None;
+        r.until.events = vec![event.clone()];
+        r.until.dates.clear();
+        for k in 0..n {
+            let (product, context) = (format!("p{k}"), format!("c{k}"));
+            b.products.insert(
+                product.clone(),
+                crate::bundle::Product {
+                    context: context.clone(),
+                    events: events.clone(),
+                },
+            );
+            let mut l = lane.clone();
+            l.product = product;
+            l.context = context.clone();
+            let key = format!("{context}/{}", l.instance);
+            b.lanes.insert(key.clone(), l);
+            r.lanes.push(key);
+        }
+        b.rules = vec![r];
+        let rt = Runtime::new(b);
+        let now = "2026-12-01T12:00:00Z".parse().unwrap();
+        RETIREMENTS.with(|c| c.set(0));
+        let views = rt.lanes(&Facts::at(now));
+        assert_eq!(RETIREMENTS.with(|c| c.get()), 1);
+        for v in &views {
+            assert_eq!(v.retired.len(), 1, "{}", v.lane);
+            assert_eq!(
+                v.retired[0].why,
+                format!("`launch` of `{}` has occurred", v.product)
+            );
+        }
+        RETIREMENTS.with(|c| c.set(0));
+        let named = rt.lanes(&Facts::at(now).with_occurred("p7", "launch"));
+        assert_eq!(RETIREMENTS.with(|c| c.get()), 2);
+        assert_eq!(named, views);
     }
 }
