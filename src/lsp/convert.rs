@@ -59,6 +59,31 @@ pub fn position_to_offset(text: &str, pos: lt::Position) -> usize {
     line_end
 }
 
+/// The start of each line of a text, for many positions in one text:
+/// [`position_to_offset`] walks the lines before a position, which for
+/// every diagnostic of a large file is the text times the diagnostics.
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    /// Indexes the lines of `text`.
+    pub fn new(text: &str) -> Self {
+        LineStarts(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    /// [`position_to_offset`] for `text`, the text this was made from: the
+    /// line found in the index, the column counted on that line only.
+    pub fn offset(&self, text: &str, pos: lt::Position) -> usize {
+        let Some(&start) = self.0.get(pos.line as usize) else {
+            return text.len();
+        };
+        start + position_to_offset(&text[start..], lt::Position::new(0, pos.character))
+    }
+}
+
 /// The path of a `file://` URI (percent-decoded); `None` for other schemes.
 pub fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
     let s = uri.as_str().strip_prefix("file://")?;
@@ -112,6 +137,22 @@ mod tests {
             position_to_offset(text, lt::Position::new(9, 0)),
             text.len()
         );
+    }
+
+    #[test]
+    fn line_starts_give_the_offsets_a_scan_gives() {
+        let text = "allow x\r\n😀é=x\n\nlast";
+        let lines = LineStarts::new(text);
+        for line in 0..6 {
+            for character in 0..12 {
+                let pos = lt::Position::new(line, character);
+                assert_eq!(
+                    lines.offset(text, pos),
+                    position_to_offset(text, pos),
+                    "{pos:?}"
+                );
+            }
+        }
     }
 
     proptest::proptest! {

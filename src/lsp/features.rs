@@ -129,34 +129,47 @@ fn target_at(file: &ast::File, offset: usize) -> Option<(&ast::Rule, Target<'_>)
     None
 }
 
-/// Lane keys matching a pattern (`*` in a segment matches any run).
+/// Lane keys matching a pattern (`*` in a segment matches any run), in
+/// key order: the compiler's own segment matching
+/// ([`crate::sema::glob_match`]), nothing compiled, one pass over the lanes.
 fn matches(pattern: &ast::Pattern, inv: &Inventory) -> Vec<String> {
-    let glob = |g: &str, s: &str| {
-        globset::GlobBuilder::new(g)
-            .literal_separator(true)
-            .build()
-            .map(|g| g.compile_matcher().is_match(s))
-            .unwrap_or(false)
-    };
+    if !pattern.context.contains('*') && !pattern.instance.contains('*') {
+        let key = format!("{}/{}", pattern.context, pattern.instance);
+        return inv
+            .lanes
+            .get_key_value(&key)
+            .map(|(k, _)| k.clone())
+            .into_iter()
+            .collect();
+    }
     inv.lanes
         .iter()
-        .filter(|(_, l)| glob(&pattern.context, &l.context) && glob(&pattern.instance, &l.instance))
+        .filter(|(_, l)| {
+            crate::sema::glob_match(&pattern.context, &l.context)
+                && crate::sema::glob_match(&pattern.instance, &l.instance)
+        })
         .map(|(k, _)| k.clone())
         .collect()
 }
 
-/// The products of the lanes a rule touches.
+/// The products of the lanes a rule touches, sorted: the lanes through
+/// one index of the inventory ([`crate::sema::LaneIndex`]), so a rule of
+/// many patterns over many lanes costs what the compiler's resolution does.
 fn products(rule: &ast::Rule, inv: &Inventory) -> Vec<String> {
-    let mut out: Vec<String> = rule
+    let index = crate::sema::LaneIndex::new(inv);
+    let mut out: Vec<&str> = rule
         .patterns
         .iter()
-        .flat_map(|p| matches(p, inv))
-        .filter_map(|k| inv.lanes.get(&k).map(|l| l.product.clone()))
+        .flat_map(|p| index.matching(p))
+        .filter_map(|k| inv.lanes.get(&k).map(|l| l.product.as_str()))
         .collect();
-    out.sort();
+    out.sort_unstable();
     out.dedup();
-    out
+    out.into_iter().map(str::to_string).collect()
 }
+
+/// Lanes listed in a hover over a pattern; the rest are counted.
+const HOVER_LANES: usize = 50;
 
 /// The word (check code or name) at `offset` in a comment line.
 fn word_at(text: &str, offset: usize) -> &str {
@@ -217,9 +230,12 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
         Target::Pattern(p) => {
             let lanes = matches(p, &inv);
             let mut s = format!("**{}** matches {} lane(s)\n\n", p.text(), lanes.len());
-            for k in &lanes {
+            for k in lanes.iter().take(HOVER_LANES) {
                 s.push_str(&lane_facts(k, &inv));
                 s.push('\n');
+            }
+            if lanes.len() > HOVER_LANES {
+                s.push_str(&format!("- and {} more\n", lanes.len() - HOVER_LANES));
             }
             (s, p.span)
         }
@@ -382,10 +398,18 @@ fn completion(
         }
         // Events of the products the rule under the cursor touches (all when none).
         let file = parse_file(&text);
-        let prods = file
-            .rules
+        // The first rule that starts on the cursor's line, before the
+        // cursor (or ends the line before it): rules are in text order, so
+        // only those starting from that line are looked at.
+        let before = offset.min(text.len());
+        let line_start = text[..before.saturating_sub(1)]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let from = file.rules.partition_point(|r| r.span.start < line_start);
+        let prods = file.rules[from..]
             .iter()
-            .find(|r| r.span.start <= offset && text[r.span.start..offset].lines().count() <= 1)
+            .take_while(|r| r.span.start <= offset)
+            .find(|r| text[r.span.start..offset].lines().count() <= 1)
             .map(|r| products(r, &inv))
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| inv.products.keys().cloned().collect());
@@ -422,6 +446,7 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
         ),
         ..Default::default()
     };
+    let lines = super::convert::LineStarts::new(&text);
     for d in &p.context.diagnostics {
         let help = d
             .data
@@ -446,7 +471,7 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
             Some(lt::NumberOrString::String(c)) => c.clone(),
             _ => continue,
         };
-        let start = position_to_offset(&text, d.range.start);
+        let start = lines.offset(&text, d.range.start);
         let Some(rule) = file.rules.iter().find(|r| inside(r.span, start)) else {
             continue;
         };
