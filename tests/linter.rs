@@ -152,6 +152,15 @@ fn configuration_errors_point_into_lanepolicy_yaml() {
         ("expires-soon-days: -1\n", "between 0 and 3650", 1),
         ("max-grants: 0\n", "between 1 and 8388608", 1),
         ("\nmax-grants: 8388609\n", "found 8388609", 2),
+        (
+            "max-grants: 0b1000\n",
+            "`max-grants` must be written in decimal digits, found `0b1000`",
+            1,
+        ),
+        ("max-grants: \"8\"\n", "found `\"8\"`", 1),
+        ("max-grants: 1_000\n", "found `1_000`", 1),
+        ("expires-soon-days: +5\n", "found `+5`", 1),
+        ("expires-soon-days: 0x10\n", "found `0x10`", 1),
         ("exclude: [\"[\"]\n", "not a valid glob", 1),
         ("chekcs: {}\n", "unknown field `chekcs`", 1),
     ] {

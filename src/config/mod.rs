@@ -210,7 +210,26 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             );
         }
     }
-    if let Some(days) = &raw.expires_soon_days {
+    // YAML reads `"8"`, `0b1000`, `+5`, `1_000` and `0x10` as numbers too:
+    // a number here is written in decimal digits, as the docs show it, so
+    // that what a reviewer reads is what is configured.
+    let decimal = |key: &str, v: &Spanned<i64>, error: &mut dyn FnMut(Span, String, Option<String>)| {
+        let span = spans.of(v);
+        let written = &src.text[span.start..span.end];
+        let digits = written.strip_prefix('-').unwrap_or(written);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            error(
+                span,
+                format!("`{key}` must be written in decimal digits, found `{written}`"),
+                Some(format!("write `{key}: {}`", v.value)),
+            );
+            return false;
+        }
+        true
+    };
+    if let Some(days) = &raw.expires_soon_days
+        && decimal("expires-soon-days", days, &mut error)
+    {
         if (0..=3650).contains(&days.value) {
             config.expires_soon_days = days.value;
         } else {
@@ -224,7 +243,9 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             );
         }
     }
-    if let Some(grants) = &raw.max_grants {
+    if let Some(grants) = &raw.max_grants
+        && decimal("max-grants", grants, &mut error)
+    {
         match u64::try_from(grants.value) {
             Ok(n) if (1..=MAX_GRANTS_LIMIT).contains(&n) => config.max_grants = n,
             _ => error(
