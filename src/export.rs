@@ -797,7 +797,7 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> Result<LaunchplaneExport
     let mut apply_requests = Vec::new();
     let mut all_notes = Vec::new();
     let mut left_out = Vec::new();
-    for view in runtime.lanes(facts) {
+    for view in runtime.lanes_iter(facts) {
         let lane = &b.lanes[&view.lane];
         let mut notes = Notes {
             view: &view,

@@ -114,8 +114,8 @@ pub fn lanes(
     let runtime = reader.load(bundle)?;
     let facts = flags.facts(&runtime)?;
     let text = match format {
-        LanesFormat::Human => render::lanes(runtime.bundle(), &runtime.lanes(&facts)),
-        LanesFormat::Json => json(&runtime.lanes(&facts)),
+        LanesFormat::Human => render::lanes(runtime.bundle(), runtime.lanes_iter(&facts)),
+        LanesFormat::Json => render::json_seq(runtime.lanes_iter(&facts)),
         LanesFormat::Launchplane => {
             let export =
                 crate::export::launchplane(&runtime, &facts).map_err(|message| Error::Export {

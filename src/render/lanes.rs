@@ -9,7 +9,10 @@ use crate::source::one_line;
 /// configuration lowered and the policy files it left out (when any), then
 /// each lane: its facts, what it may do, on whose authority and until
 /// when, what is denied or retired.
-pub fn lanes(bundle: &Bundle, views: &[LaneView]) -> String {
+pub fn lanes<V: std::borrow::Borrow<LaneView>>(
+    bundle: &Bundle,
+    views: impl IntoIterator<Item = V>,
+) -> String {
     let mut s = String::new();
     if !bundle.lowered_checks.is_empty() {
         let list: Vec<String> = bundle
@@ -33,7 +36,13 @@ pub fn lanes(bundle: &Bundle, views: &[LaneView]) -> String {
             list.join(", ")
         ));
     }
-    s.push_str(&views.iter().map(lane).collect::<Vec<_>>().join("\n"));
+    // Lane after lane into the one text, a blank line between two.
+    for (k, v) in views.into_iter().enumerate() {
+        if k > 0 {
+            s.push('\n');
+        }
+        s.push_str(&lane(v.borrow()));
+    }
     s
 }
 

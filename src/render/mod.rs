@@ -39,6 +39,19 @@ pub use lanes::lanes;
 pub use sarif::{SARIF_FINGERPRINT, SARIF_ROOT, render_sarif};
 pub use tests::test_report;
 
+/// The items of `items` as [`json`] prints a list of them (the same
+/// bytes), serialized as they come: the list itself is never held.
+pub fn json_seq<T: serde::Serialize>(items: impl Iterator<Item = T>) -> String {
+    struct Seq<I>(std::cell::RefCell<Option<I>>);
+    impl<I: Iterator<Item = T>, T: serde::Serialize> serde::Serialize for Seq<I> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let items = self.0.borrow_mut().take();
+            s.collect_seq(items.into_iter().flatten())
+        }
+    }
+    json(&Seq(std::cell::RefCell::new(Some(items))))
+}
+
 /// `value` as pretty-printed JSON with a final newline: the form of every
 /// JSON output. A value that cannot be serialized (none of lanepolicy's
 /// can: their maps have string keys) gives `null`.
@@ -46,4 +59,23 @@ pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod json_tests {
+    #[test]
+    fn a_list_serialized_as_it_comes_is_the_list_serialized_whole() {
+        let rt = crate::runtime::Runtime::new(crate::bundle::real_fixture());
+        let facts = crate::runtime::Facts::at("2026-12-01T12:00:00Z".parse().unwrap());
+        let views = rt.lanes(&facts);
+        assert!(views.len() > 1);
+        assert_eq!(super::json_seq(rt.lanes_iter(&facts)), super::json(&views));
+        assert_eq!(
+            super::lanes(rt.bundle(), rt.lanes_iter(&facts)),
+            super::lanes(rt.bundle(), &views)
+        );
+        let none: Vec<u32> = Vec::new();
+        assert_eq!(super::json_seq(none.iter()), super::json(&none));
+        assert_eq!(super::json_seq([1, 2].iter()), super::json(&[1, 2]));
+    }
 }

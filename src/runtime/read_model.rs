@@ -127,6 +127,12 @@ impl Runtime {
     /// presented could satisfy (a data policy that refuses its source, a
     /// phrase the bundle lacks) is shown as closed.
     pub fn lanes(&self, facts: &Facts) -> Vec<LaneView> {
+        self.lanes_iter(facts).collect()
+    }
+
+    /// [`Runtime::lanes`], one lane at a time, in lane-key order: a report
+    /// over a large bundle holds one lane's view rather than every lane's.
+    pub fn lanes_iter<'s>(&'s self, facts: &'s Facts) -> impl Iterator<Item = LaneView> + 's {
         // What retires a rule depends on the lane only through its product:
         // asked once per (rule, product), so a rule over L lanes until E
         // events walks its events once per product, not L times.
@@ -139,73 +145,69 @@ impl Runtime {
         // Each rule's `until`, lowered findings and suppressions, made once
         // and shared by its grants.
         let mut shared: HashMap<u32, Shared> = HashMap::new();
-        self.bundle
-            .lanes
-            .iter()
-            .map(|(key, lane)| {
-                let phase = facts.phases.get(key).copied().unwrap_or(lane.phase);
-                let mut view = LaneView {
-                    lane: key.clone(),
-                    product: lane.product.clone(),
-                    context: lane.context.clone(),
-                    instance: lane.instance.clone(),
-                    production: lane.production,
-                    phase,
-                    data_authority: lane.data_authority,
-                    upstream_source: lane
-                        .extra
-                        .get("upstream_source")
-                        .and_then(|v| v.as_str())
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                    protected: is_protected(lane.production, phase, lane.data_authority),
-                    provisional: false,
-                    grants: Vec::new(),
-                    denies: Vec::new(),
-                    retired: Vec::new(),
-                };
-                // The actions the lane's rules name, each once, in order:
-                // the lane's rules x their actions, not every action of
-                // the bundle x the lane's rules.
-                let actions: std::collections::BTreeSet<&String> = [true, false]
-                    .into_iter()
-                    .flat_map(|allow| self.lane_rules(allow, key))
-                    .flat_map(|&k| &self.rule(k).actions)
-                    .filter(|a| self.bundle.actions.contains_key(*a))
-                    .collect();
-                for action in actions {
-                    let standing = self.standing_by(key, action, facts, |k, product| {
-                        let set = match self.event_states.get(product) {
-                            Some(&n) if !named_by_facts.contains(product) => Ok(n),
-                            _ => Err(product),
-                        };
-                        let mut by = retired
-                            .entry((k, set))
-                            .or_insert_with(|| {
-                                #[cfg(test)]
-                                RETIREMENTS.with(|c| c.set(c.get() + 1));
-                                self.retirement(k, product, facts)
-                            })
-                            .clone();
-                        if let Some(RetiredBy::Event { product: p, .. }) = &mut by
-                            && p != product
-                        {
-                            *p = product.to_string();
-                        }
-                        by
-                    });
-                    if let Ok(standing) = standing {
-                        self.project(action, &standing, &mut view, &mut shared);
+        self.bundle.lanes.iter().map(move |(key, lane)| {
+            let phase = facts.phases.get(key).copied().unwrap_or(lane.phase);
+            let mut view = LaneView {
+                lane: key.clone(),
+                product: lane.product.clone(),
+                context: lane.context.clone(),
+                instance: lane.instance.clone(),
+                production: lane.production,
+                phase,
+                data_authority: lane.data_authority,
+                upstream_source: lane
+                    .extra
+                    .get("upstream_source")
+                    .and_then(|v| v.as_str())
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                protected: is_protected(lane.production, phase, lane.data_authority),
+                provisional: false,
+                grants: Vec::new(),
+                denies: Vec::new(),
+                retired: Vec::new(),
+            };
+            // The actions the lane's rules name, each once, in order:
+            // the lane's rules x their actions, not every action of
+            // the bundle x the lane's rules.
+            let actions: std::collections::BTreeSet<&String> = [true, false]
+                .into_iter()
+                .flat_map(|allow| self.lane_rules(allow, key))
+                .flat_map(|&k| &self.rule(k).actions)
+                .filter(|a| self.bundle.actions.contains_key(*a))
+                .collect();
+            for action in actions {
+                let standing = self.standing_by(key, action, facts, |k, product| {
+                    let set = match self.event_states.get(product) {
+                        Some(&n) if !named_by_facts.contains(product) => Ok(n),
+                        _ => Err(product),
+                    };
+                    let mut by = retired
+                        .entry((k, set))
+                        .or_insert_with(|| {
+                            #[cfg(test)]
+                            RETIREMENTS.with(|c| c.set(c.get() + 1));
+                            self.retirement(k, product, facts)
+                        })
+                        .clone();
+                    if let Some(RetiredBy::Event { product: p, .. }) = &mut by
+                        && p != product
+                    {
+                        *p = product.to_string();
                     }
+                    by
+                });
+                if let Ok(standing) = standing {
+                    self.project(action, &standing, &mut view, &mut shared);
                 }
-                view.provisional = view
-                    .grants
-                    .iter()
-                    .any(|g| g.issue.is_some() && !g.until.is_empty());
-                view
-            })
-            .collect()
+            }
+            view.provisional = view
+                .grants
+                .iter()
+                .any(|g| g.issue.is_some() && !g.until.is_empty());
+            view
+        })
     }
 
     /// One lane and action of the read model, from its standing; `shared`
