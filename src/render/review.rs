@@ -9,22 +9,35 @@ use crate::runtime::effective::{EffectiveChange, EffectiveKind, Review};
 use crate::source::one_line;
 
 impl Review {
-    /// The effective changes grouped by their issues, in order of first
-    /// appearance of each group.
+    /// The effective changes grouped by their issues, the groups in order
+    /// of their names, each group's changes in their order: a stable sort
+    /// by group, not a search of the groups so far for each change (20,000
+    /// changes of distinct issues were 200 million comparisons).
     fn groups(&self) -> Vec<(String, Vec<&EffectiveChange>)> {
+        let mut keyed: Vec<(String, &EffectiveChange)> = self
+            .effective
+            .iter()
+            .map(|c| {
+                let key = if c.issues.is_empty() {
+                    "no issue".to_string()
+                } else {
+                    format!("issue {}", c.issues.join(", "))
+                };
+                (key, c)
+            })
+            .collect();
+        keyed.sort_by(|a, b| {
+            #[cfg(test)]
+            tests::GROUP_COMPARISONS.with(|n| n.set(n.get() + 1));
+            a.0.cmp(&b.0)
+        });
         let mut groups: Vec<(String, Vec<&EffectiveChange>)> = Vec::new();
-        for c in &self.effective {
-            let key = if c.issues.is_empty() {
-                "no issue".to_string()
-            } else {
-                format!("issue {}", c.issues.join(", "))
-            };
-            match groups.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(c),
-                None => groups.push((key, vec![c])),
+        for (key, c) in keyed {
+            match groups.last_mut() {
+                Some((k, list)) if *k == key => list.push(c),
+                _ => groups.push((key, vec![c])),
             }
         }
-        groups.sort_by(|a, b| a.0.cmp(&b.0));
         groups
     }
 
@@ -342,6 +355,63 @@ impl BundleDiff {
 
 #[cfg(test)]
 mod tests {
+    use crate::runtime::Runtime;
+    use crate::runtime::effective::Review;
+
+    thread_local! {
+        /// Comparisons of group names made grouping effective changes.
+        pub(super) static GROUP_COMPARISONS: std::cell::Cell<usize> =
+            const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn changes_are_grouped_by_sorting_not_by_searching_the_groups() {
+        // One real change, copied n times with m distinct issues (and none).
+        let old = crate::bundle::real_fixture();
+        let mut new = old.clone();
+        new.rules[0].requires = vec!["backup_proof".into()];
+        let mut review = Review::new(&Runtime::new(old), &Runtime::new(new));
+        let change = review.effective.first().expect("a change").clone();
+        let (n, m) = (8_000, 2_000);
+        review.effective = (0..n)
+            .map(|k| {
+                let mut c = change.clone();
+                c.lane = format!("c/l{k}");
+                c.issues = match k % (m + 1) {
+                    0 => Vec::new(),
+                    i => vec![format!("#{i}"), "#0".into()],
+                };
+                c
+            })
+            .collect();
+        GROUP_COMPARISONS.with(|c| c.set(0));
+        let groups = review.groups();
+        let comparisons = GROUP_COMPARISONS.with(std::cell::Cell::get);
+        // A sort: n log2 n comparisons at most (13 for 8,000), with room.
+        assert!(comparisons <= 14 * n, "{comparisons} comparisons");
+        // What grouping in order of first appearance, then sorting the
+        // groups by name, gives.
+        let mut wanted: Vec<(String, Vec<&str>)> = Vec::new();
+        for c in &review.effective {
+            let key = if c.issues.is_empty() {
+                "no issue".to_string()
+            } else {
+                format!("issue {}", c.issues.join(", "))
+            };
+            match wanted.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(&c.lane),
+                None => wanted.push((key, vec![&c.lane])),
+            }
+        }
+        wanted.sort_by(|a, b| a.0.cmp(&b.0));
+        let got: Vec<(String, Vec<&str>)> = groups
+            .iter()
+            .map(|(k, list)| (k.clone(), list.iter().map(|c| c.lane.as_str()).collect()))
+            .collect();
+        assert_eq!(got.len(), m + 1);
+        assert_eq!(got, wanted);
+    }
+
     #[test]
     fn an_issue_shows_as_its_reference_and_url() {
         let issue = serde_json::json!({"ref": "#573", "url": "https://example.com/573"});

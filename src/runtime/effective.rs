@@ -30,7 +30,26 @@
 //! Dates are compared over all time, not from today: a retirement moved
 //! from one past date to a later past date is reported as widened, since
 //! the policy now says more.
+//!
+//! Not every date is decided. With the rest of a situation fixed (the
+//! events, the phase, the phrase, the proofs), a bundle allows a pair on
+//! one run of consecutive dates: a date only ever retires a rule as time
+//! passes; an active deny closes the pair whatever is presented, so the
+//! denies close the earliest dates, until the last of them retires; and
+//! from there the pair is open while an active allow takes what is
+//! presented (its phrase and proofs do not depend on the date), until the
+//! last such allow retires. `Runtime::allowed_dates` finds each
+//! bundle's run by binary search, telling a deny's verdict by its reason
+//! (`denied-by-rule`): O(log n) decisions for n dates, not n. The first
+//! situation allowed by one bundle and not the other, in the order the
+//! situations are listed, is then the earliest date outside the other's
+//! run, and it alone is decided again for the evaluator's reason. The caps
+//! below count every representative situation as before, so what is
+//! compared exactly, and what is reported `changed` for being too large,
+//! does not change. A test holds the search to the decision of every
+//! situation on generated bundles.
 
+use super::decide::ReasonCode;
 use super::evaluate::{Phrase, Unknown};
 use super::{Facts, Request, Rule, Runtime};
 use crate::bundle::diff::BundleDiff;
@@ -39,16 +58,18 @@ use crate::source::one_line;
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 /// How many representative situations one pair may need before the
 /// comparison gives up on exactness and reports any difference in the
 /// rules as `changed` (which the widening gate counts as widening).
 const MAX_SITUATIONS: u64 = 1 << 18;
 
-/// How many representative situations one whole diff may decide (on both
+/// How many representative situations one whole diff may cover (on both
 /// bundles) before every further pair whose rules differ is reported
 /// `changed` without comparing: the diff's work is bounded whatever the
-/// number of lanes (about a second in a release build).
+/// number of lanes (about a second in a release build when every
+/// situation was decided; the dates are now searched, see the module).
 const MAX_TOTAL_SITUATIONS: u64 = 1 << 20;
 
 /// How the effective permission of one (lane, action) changed.
@@ -290,17 +311,61 @@ impl Runtime {
         self.check_facts(&facts).ok().map(|()| facts)
     }
 
-    /// Whether `s` is allowed, and the first deny reason when it is not.
-    fn allows_in(&self, s: &Situation<'_>) -> (bool, String) {
+    /// [`Runtime::decide`] on `s`.
+    fn allows_in(&self, s: &Situation<'_>) -> Decided {
+        #[cfg(test)]
+        tests::DECISIONS.with(|n| n.set(n.get() + 1));
         let Some(facts) = self.facts_for(&s.request.lane, s) else {
-            return (false, "these facts do not apply to this bundle".into());
+            return Decided {
+                allowed: false,
+                by_deny: false,
+                why: "these facts do not apply to this bundle".into(),
+            };
         };
         let d = self.decide(&s.request, &facts);
-        let why = d
-            .reasons
-            .first()
-            .map_or(String::new(), |r| r.message.clone());
-        (d.is_allow(), why)
+        let first = d.reasons.first();
+        Decided {
+            allowed: d.is_allow(),
+            by_deny: first.is_some_and(|r| r.code == ReasonCode::DeniedByRule),
+            why: first.map_or(String::new(), |r| r.message.clone()),
+        }
+    }
+
+    /// The positions in `dates` (sorted) of the dates on which `request`
+    /// is allowed, the events `occurred` and the lane at `phase`: one run
+    /// of consecutive dates (see the module's documentation), found by
+    /// binary search with O(log dates) decisions.
+    fn allowed_dates(
+        &self,
+        dates: &[Date],
+        dated: bool,
+        occurred: &[&(String, String)],
+        phase: Option<Phase>,
+        request: &Request,
+    ) -> Range<usize> {
+        // Each date decided at most once: the two searches may probe the
+        // same position.
+        let mut decided: Vec<(usize, bool, bool)> = Vec::new();
+        let mut at = |i: usize| -> (bool, bool) {
+            if let Some(&(_, allowed, by_deny)) = decided.iter().find(|(j, ..)| *j == i) {
+                return (allowed, by_deny);
+            }
+            let d = self.allows_in(&Situation {
+                occurred: occurred.to_vec(),
+                date: dates[i],
+                dated,
+                phase,
+                request: request.clone(),
+            });
+            decided.push((i, d.allowed, d.by_deny));
+            (d.allowed, d.by_deny)
+        };
+        // An active deny closes the pair on the first dates, until the
+        // last active deny retires; from there, an active allow that takes
+        // what is presented opens it, until the last such allow retires.
+        let open = first_false(0..dates.len(), |i| at(i).1);
+        let end = first_false(open..dates.len(), |i| at(i).0);
+        open..end
     }
 
     /// Rule numbers naming the pair: allows, then denies.
@@ -602,6 +667,186 @@ fn wrong_phrase(asked: &[Option<String>]) -> String {
     s
 }
 
+/// One decision of a representative situation.
+struct Decided {
+    allowed: bool,
+    /// Denied because an active deny rule matches (`denied-by-rule`).
+    by_deny: bool,
+    /// The first deny reason; empty when allowed.
+    why: String,
+}
+
+/// What the representative situations of one pair show.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Found {
+    /// Some situation is allowed by the old bundle.
+    any_old: bool,
+    /// Some situation is allowed by the new bundle.
+    any_new: bool,
+    /// The first situation allowed now and not before, in words.
+    opened: Option<String>,
+    /// The first situation allowed before and not now, in words.
+    closed: Option<String>,
+}
+
+/// The first position of `range` where `holds` is false, `holds` being
+/// true on a prefix of it (the end when it holds everywhere).
+fn first_false(range: Range<usize>, mut holds: impl FnMut(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (range.start, range.end);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// The first position of `b` that is not in `a`.
+fn first_outside(b: &Range<usize>, a: &Range<usize>) -> Option<usize> {
+    if b.is_empty() {
+        None
+    } else if !a.contains(&b.start) {
+        Some(b.start)
+    } else {
+        (a.end < b.end).then_some(a.end)
+    }
+}
+
+/// The request of a situation: `phrase`, and the proofs of `mask` (bit n
+/// for `proofs[n]`).
+fn request_for(
+    lane: &str,
+    action: &str,
+    phrase: &Option<String>,
+    proofs: &[String],
+    mask: u32,
+) -> Request {
+    let mut request = Request::new(lane, action);
+    request.confirm = phrase.clone();
+    for (n, p) in proofs.iter().enumerate() {
+        if mask & (1 << n) != 0 {
+            request = request.proof(p.clone(), format!("{p}-record"));
+        }
+    }
+    request
+}
+
+/// The events of `sp` that occur in mask `em` (bit n for `sp.events[n]`).
+fn occurred_in(sp: &Space, em: u32) -> Vec<&(String, String)> {
+    sp.events
+        .iter()
+        .enumerate()
+        .filter(|(n, _)| em & (1 << n) != 0)
+        .map(|(_, e)| e)
+        .collect()
+}
+
+/// What the representative situations of a pair show, in the order the
+/// situations are listed (event masks, then dates, phases, phrases and
+/// proof masks, each in its order): whether any is allowed by each bundle,
+/// and the first allowed by one only, with the other's reason. For each
+/// event mask, phase, phrase and proof mask, the dates each bundle allows
+/// are one run, found by [`Runtime::allowed_dates`]; the first situation
+/// allowed by one bundle only is then the earliest position outside the
+/// other's run, and only it is decided again for its words. A pair of n
+/// dates costs O(log n) decisions per rest of a situation, not n.
+fn search(
+    old: &Runtime,
+    new: &Runtime,
+    lane: &str,
+    action: &str,
+    sp: &Space,
+    dated: bool,
+) -> Found {
+    let mut found = Found::default();
+    let proof_masks = masks(sp.proofs.len());
+    for em in masks(sp.events.len()) {
+        let occurred = occurred_in(sp, em);
+        // (date, phase, phrase, proof mask) positions of the first
+        // situation of this event mask allowed by one bundle only.
+        type At = (usize, usize, usize, usize);
+        let earliest = |x: Option<At>, at: At| Some(x.map_or(at, |x| x.min(at)));
+        let mut opened: Option<At> = None;
+        let mut closed: Option<At> = None;
+        // Settled: found before, or at the first date, which no later
+        // phase, phrase or proof mask can precede.
+        let settled = |found: &Option<String>, at: Option<At>| {
+            found.is_some() || at.is_some_and(|at| at.0 == 0)
+        };
+        'rest: for (pi, &phase) in sp.phases.iter().enumerate() {
+            for (fi, phrase) in sp.phrases.iter().enumerate() {
+                for (mi, &pm) in proof_masks.iter().enumerate() {
+                    let request = request_for(lane, action, phrase, &sp.proofs, pm);
+                    let a = old.allowed_dates(&sp.dates, dated, &occurred, phase, &request);
+                    let b = new.allowed_dates(&sp.dates, dated, &occurred, phase, &request);
+                    found.any_old |= !a.is_empty();
+                    found.any_new |= !b.is_empty();
+                    if let Some(i) = first_outside(&b, &a) {
+                        opened = earliest(opened, (i, pi, fi, mi));
+                    }
+                    if let Some(i) = first_outside(&a, &b) {
+                        closed = earliest(closed, (i, pi, fi, mi));
+                    }
+                    if found.any_old
+                        && found.any_new
+                        && settled(&found.opened, opened)
+                        && settled(&found.closed, closed)
+                    {
+                        break 'rest;
+                    }
+                }
+            }
+        }
+        let situation = |(i, pi, fi, mi): At| Situation {
+            occurred: occurred.clone(),
+            date: sp.dates[i],
+            dated,
+            phase: sp.phases[pi],
+            request: request_for(lane, action, &sp.phrases[fi], &sp.proofs, proof_masks[mi]),
+        };
+        if let (None, Some(at)) = (&found.opened, opened) {
+            let s = situation(at);
+            let why_a = old.allows_in(&s).why;
+            found.opened = Some(format!(
+                "allowed now, not before: {}; before: {why_a}",
+                s.describe()
+            ));
+        }
+        if let (None, Some(at)) = (&found.closed, closed) {
+            let s = situation(at);
+            let why_b = new.allows_in(&s).why;
+            found.closed = Some(format!(
+                "allowed before, not now: {}; now: {why_b}",
+                s.describe()
+            ));
+        }
+        if found.any_old && found.any_new && found.opened.is_some() && found.closed.is_some() {
+            break;
+        }
+    }
+    found
+}
+
+/// [`search`]; in tests that ask for it, the scan of every situation that
+/// it replaces, to hold the two equal.
+fn found_in(
+    old: &Runtime,
+    new: &Runtime,
+    lane: &str,
+    action: &str,
+    sp: &Space,
+    dated: bool,
+) -> Found {
+    #[cfg(test)]
+    if tests::EVERY_SITUATION.with(std::cell::Cell::get) {
+        return tests::every_situation(old, new, lane, action, sp, dated);
+    }
+    search(old, new, lane, action, sp, dated)
+}
+
 /// Compares one pair exactly; `None` when it is allowed in the same
 /// situations in both bundles.
 fn compare_pair(
@@ -647,68 +892,18 @@ fn compare_pair(
         }
     }
 
-    let mut any_old = false;
-    let mut any_new = false;
-    let mut opened: Option<String> = None;
-    let mut closed: Option<String> = None;
     let exact = sp.size() <= MAX_SITUATIONS.min(*budget);
-    if exact {
+    let Found {
+        mut any_old,
+        mut any_new,
+        mut opened,
+        closed,
+    } = if exact {
         *budget -= sp.size();
-    }
-    if exact {
-        let event_masks = masks(sp.events.len());
-        let proof_masks = masks(sp.proofs.len());
-        'all: for em in &event_masks {
-            let occurred: Vec<&(String, String)> = sp
-                .events
-                .iter()
-                .enumerate()
-                .filter(|(n, _)| em & (1 << n) != 0)
-                .map(|(_, e)| e)
-                .collect();
-            for &date in &sp.dates {
-                for &phase in &sp.phases {
-                    for phrase in &sp.phrases {
-                        for pm in &proof_masks {
-                            let mut request = Request::new(lane, action);
-                            request.confirm = phrase.clone();
-                            for (n, p) in sp.proofs.iter().enumerate() {
-                                if pm & (1 << n) != 0 {
-                                    request = request.proof(p.clone(), format!("{p}-record"));
-                                }
-                            }
-                            let s = Situation {
-                                occurred: occurred.clone(),
-                                date,
-                                dated,
-                                phase,
-                                request,
-                            };
-                            let (a, why_a) = old.allows_in(&s);
-                            let (b, why_b) = new.allows_in(&s);
-                            any_old |= a;
-                            any_new |= b;
-                            if b && !a && opened.is_none() {
-                                opened = Some(format!(
-                                    "allowed now, not before: {}; before: {why_a}",
-                                    s.describe()
-                                ));
-                            }
-                            if a && !b && closed.is_none() {
-                                closed = Some(format!(
-                                    "allowed before, not now: {}; now: {why_b}",
-                                    s.describe()
-                                ));
-                            }
-                            if any_old && any_new && opened.is_some() && closed.is_some() {
-                                break 'all;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+        found_in(old, new, lane, action, &sp, dated)
+    } else {
+        Found::default()
+    };
     let change = if !exact {
         any_old = true;
         any_new = true;
@@ -921,6 +1116,279 @@ mod tests {
     thread_local! {
         /// How many (lane, action) pairs `compare_pair` was asked about.
         pub(super) static PAIRS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// How many situations were decided (on one bundle each).
+        pub(super) static DECISIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+        /// When set, every representative situation is decided, as before
+        /// the search: the reference the search is held to.
+        pub(super) static EVERY_SITUATION: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// What deciding every representative situation, in order, shows.
+    pub(super) fn every_situation(
+        old: &Runtime,
+        new: &Runtime,
+        lane: &str,
+        action: &str,
+        sp: &Space,
+        dated: bool,
+    ) -> Found {
+        let mut found = Found::default();
+        let proof_masks = masks(sp.proofs.len());
+        'all: for em in masks(sp.events.len()) {
+            let occurred = occurred_in(sp, em);
+            for &date in &sp.dates {
+                for &phase in &sp.phases {
+                    for phrase in &sp.phrases {
+                        for &pm in &proof_masks {
+                            let s = Situation {
+                                occurred: occurred.clone(),
+                                date,
+                                dated,
+                                phase,
+                                request: request_for(lane, action, phrase, &sp.proofs, pm),
+                            };
+                            let (a, b) = (old.allows_in(&s), new.allows_in(&s));
+                            found.any_old |= a.allowed;
+                            found.any_new |= b.allowed;
+                            if b.allowed && !a.allowed && found.opened.is_none() {
+                                found.opened = Some(format!(
+                                    "allowed now, not before: {}; before: {}",
+                                    s.describe(),
+                                    a.why
+                                ));
+                            }
+                            if a.allowed && !b.allowed && found.closed.is_none() {
+                                found.closed = Some(format!(
+                                    "allowed before, not now: {}; now: {}",
+                                    s.describe(),
+                                    b.why
+                                ));
+                            }
+                            if found.any_old
+                                && found.any_new
+                                && found.opened.is_some()
+                                && found.closed.is_some()
+                            {
+                                break 'all;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// The effective diff, and the number of situations it decided, by
+    /// the search or by deciding every situation.
+    fn diffed(old: &Runtime, new: &Runtime, every: bool) -> (Vec<EffectiveChange>, usize) {
+        EVERY_SITUATION.with(|e| e.set(every));
+        DECISIONS.with(|n| n.set(0));
+        let changes = effective_diff(old, new);
+        EVERY_SITUATION.with(|e| e.set(false));
+        (changes, DECISIONS.with(std::cell::Cell::get))
+    }
+
+    /// A rule of the real bundle's first allow, made over: `effect`,
+    /// `action` on `cm/testing`, retiring at `dates`, asking `phrase`.
+    fn rule(
+        id: &str,
+        effect: crate::model::Effect,
+        action: &str,
+        dates: Vec<String>,
+        phrase: Option<&str>,
+    ) -> crate::bundle::Rule {
+        let mut r = crate::bundle::real_fixture().rules[0].clone();
+        r.id = id.into();
+        r.effect = effect;
+        r.actions = vec![action.into()];
+        r.lanes = vec!["cm/testing".into()];
+        r.patterns = vec!["cm/testing".into()];
+        r.until = crate::bundle::Until {
+            events: Vec::new(),
+            dates,
+        };
+        r.confirm = phrase.map(|p| [("cm/testing".to_string(), p.to_string())].into());
+        r.requires = Vec::new();
+        r.reason = None;
+        r
+    }
+
+    fn day(k: usize) -> String {
+        jiff::civil::date(2030, 1, 1)
+            .checked_add(jiff::Span::new().days(k as i64))
+            .expect("a date")
+            .to_string()
+    }
+
+    /// Bundles of the real inventory with only `rules`.
+    fn with_rules(rules: Vec<crate::bundle::Rule>) -> Runtime {
+        let mut b = crate::bundle::real_fixture();
+        b.rules = rules;
+        Runtime::new(b)
+    }
+
+    #[test]
+    fn a_rule_of_many_dates_costs_a_search_not_a_decision_per_date() {
+        use crate::model::Effect::Allow;
+        for n in [10, 300, 4000] {
+            let dates: Vec<String> = (0..n).map(|k| day(n - 1 - k)).collect();
+            let a = rule("a", Allow, "deploy", dates.clone(), Some("go a"));
+            let mut b = a.clone();
+            b.id = "b".into();
+            b.requires = vec!["backup_proof".into()];
+            // Narrowed only: no situation opens, so no early stop.
+            let (old, new) = (with_rules(vec![a]), with_rules(vec![b]));
+            let (changes, decisions) = diffed(&old, &new, false);
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].change, EffectiveKind::Narrowed);
+            // 3 phases x 3 phrases (none, "go a", a wrong one) x 2 sets
+            // of proofs: 18 searches of n + 1 dates on each bundle, each
+            // O(log n) decisions, and one more for the words.
+            let searches = 2 * 18;
+            let log = (usize::BITS - (n + 1).leading_zeros()) as usize;
+            assert!(
+                decisions <= searches * (2 * log + 2) + 2,
+                "n={n}: {decisions} decisions"
+            );
+            if n <= 300 {
+                let (every, all) = diffed(&old, &new, true);
+                assert_eq!(changes, every);
+                assert_eq!(all, 2 * 18 * (n + 1));
+            }
+        }
+    }
+
+    #[test]
+    fn many_denies_and_allows_of_their_own_dates_cost_a_search() {
+        use crate::model::Effect::{Allow, Deny};
+        for m in [10, 100, 1000] {
+            let rules = |last: usize| {
+                let mut rules: Vec<crate::bundle::Rule> = (0..m)
+                    .map(|k| rule(&format!("d{k}"), Deny, "deploy", vec![day(k)], None))
+                    .collect();
+                rules.extend((0..m).map(|k| {
+                    let date = if k + 1 == m { last } else { m + k };
+                    rule(&format!("a{k}"), Allow, "deploy", vec![day(date)], None)
+                }));
+                rules
+            };
+            // The last allow retires later in the new bundle: widened.
+            let (old, new) = (with_rules(rules(2 * m - 1)), with_rules(rules(3 * m)));
+            let (changes, decisions) = diffed(&old, &new, false);
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].change, EffectiveKind::Widened);
+            // 3 phases x 2 phrases (none, a wrong one), no proofs: 6
+            // searches of 2m + 2 dates on each bundle.
+            let log = (usize::BITS - (2 * m + 2).leading_zeros()) as usize;
+            assert!(
+                decisions <= 2 * 6 * (2 * log + 2) + 2,
+                "m={m}: {decisions} decisions"
+            );
+            if m <= 100 {
+                let (every, _) = diffed(&old, &new, true);
+                assert_eq!(changes, every);
+            }
+        }
+    }
+
+    #[test]
+    fn the_search_finds_what_deciding_every_situation_finds() {
+        use crate::bundle::{IssueLink, Until};
+        use crate::model::{Effect, EventState};
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pool = ["2030-01-02", "2030-01-04", "2030-01-01", "2029-12-31"];
+        let mut base = crate::bundle::real_fixture();
+        base.products
+            .get_mut("odoo-tenant-cm")
+            .expect("the cm product")
+            .events
+            .insert("go".into(), EventState::Occurred);
+        let template = base.rules[0].clone();
+        let mut changed = 0;
+        let mut kinds = BTreeSet::new();
+        let mut whys = 0;
+        for case in 0..80 {
+            let mut bundles = Vec::new();
+            for side in 0..2 {
+                let mut b = base.clone();
+                b.rules = (0..1 + next(4))
+                    .map(|k| {
+                        let mut r = template.clone();
+                        r.id = format!("r{side}{k}");
+                        r.effect = if next(3) == 0 {
+                            Effect::Deny
+                        } else {
+                            Effect::Allow
+                        };
+                        r.actions = match next(3) {
+                            0 => vec!["deploy".into()],
+                            1 => vec!["empty_bootstrap".into()],
+                            _ => vec!["deploy".into(), "empty_bootstrap".into()],
+                        };
+                        r.lanes = match next(3) {
+                            0 => vec!["cm/prod".into()],
+                            1 => vec!["cm/testing".into()],
+                            _ => vec!["cm/prod".into(), "cm/testing".into()],
+                        };
+                        r.patterns = r.lanes.clone();
+                        let mut dates: Vec<String> = Vec::new();
+                        for _ in 0..next(4) {
+                            let d = pool[next(pool.len())].to_string();
+                            if !dates.contains(&d) {
+                                dates.push(d);
+                            }
+                        }
+                        let events = ["launch", "go"]
+                            .into_iter()
+                            .filter(|_| next(3) == 0)
+                            .map(String::from)
+                            .collect();
+                        r.until = Until { events, dates };
+                        r.requires = ["backup_proof", "restore_proof"]
+                            .into_iter()
+                            .filter(|_| next(4) == 0)
+                            .map(String::from)
+                            .collect();
+                        r.confirm = (r.effect == Effect::Allow && next(2) == 0).then(|| {
+                            r.lanes
+                                .iter()
+                                .map(|l| (l.clone(), ["go", "Go ", "stop"][next(3)].to_string()))
+                                .collect()
+                        });
+                        r.issue = (next(2) == 0).then(|| IssueLink {
+                            reference: format!("#{}", next(3)),
+                            url: String::new(),
+                        });
+                        r
+                    })
+                    .collect();
+                bundles.push(Runtime::new(b));
+            }
+            let (old, new) = (&bundles[0], &bundles[1]);
+            let (searched, _) = diffed(old, new, false);
+            let (every, _) = diffed(old, new, true);
+            assert_eq!(searched, every, "case {case}");
+            changed += searched.len();
+            kinds.extend(searched.iter().map(|c| c.change));
+            whys += searched.iter().map(|c| c.why.len()).sum::<usize>();
+        }
+        assert!(
+            changed > 30,
+            "only {changed} changes: the cases test little"
+        );
+        assert_eq!(kinds.len(), 5, "{kinds:?}: the cases test little");
+        // Some changes name a situation each way.
+        assert!(
+            whys > changed,
+            "{whys} situations named for {changed} changes"
+        );
     }
 
     /// One rule over every lane of the real bundle and 300 more actions,

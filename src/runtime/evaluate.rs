@@ -314,18 +314,23 @@ impl Runtime {
         // The rule's proofs are distinct (`Runtime::new` drops repeats,
         // which the loader refuses anyway): a rule of n proofs costs n
         // steps, and each implied proof (at most two) one pass over them.
-        let mut proofs: Vec<(&str, ProofWhy)> = r
-            .requires
-            .iter()
-            .map(|p| (p.as_str(), ProofWhy::Rule))
-            .collect();
+        let mut proofs: Vec<(&str, ProofWhy)> = Vec::with_capacity(r.requires.len() + 2);
+        for p in &r.requires {
+            #[cfg(test)]
+            PROOF_COMPARISONS.with(|n| n.set(n.get() + 1));
+            proofs.push((p.as_str(), ProofWhy::Rule));
+        }
         for p in implied_proofs(
             action.destructive,
             lane.production,
             phase,
             lane.data_authority,
         ) {
-            if !r.requires.iter().any(|q| q == p) {
+            if !r.requires.iter().any(|q| {
+                #[cfg(test)]
+                PROOF_COMPARISONS.with(|n| n.set(n.get() + 1));
+                q == p
+            }) {
                 let why = if p == "restore_proof" {
                     ProofWhy::Authoritative
                 } else {
@@ -597,5 +602,56 @@ fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
         needs,
         phrase,
         proofs,
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Proof-name comparisons (and set insertions) made listing a rule's
+    /// proofs once each.
+    static PROOF_COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PROOF_COMPARISONS;
+    use crate::runtime::{Facts, Request, Runtime};
+
+    #[test]
+    fn a_rule_of_many_proofs_lists_them_in_linear_work() {
+        let mut b = crate::bundle::real_fixture();
+        let k = b
+            .rules
+            .iter()
+            .position(|r| r.effect == crate::model::Effect::Allow)
+            .expect("an allow");
+        let n = 20_000;
+        // n distinct proofs, then the first again (which a loaded bundle
+        // would not hold, but the list is still made once each).
+        let mut requires: Vec<String> = (0..n).map(|i| format!("proof_{i}")).collect();
+        requires.push("proof_0".into());
+        b.rules[k].requires = requires;
+        let lane = b.rules[k].lanes[0].clone();
+        let action = b.rules[k].actions[0].clone();
+        let rt = Runtime::new(b);
+        let facts = Facts::at("2026-12-01T12:00:00Z".parse().unwrap());
+        let req = Request::new(lane, action);
+        PROOF_COMPARISONS.with(|c| c.set(0));
+        let trace = rt.trace(&req, &facts);
+        let comparisons = PROOF_COMPARISONS.with(std::cell::Cell::get);
+        let checked = trace.checked.first().expect("the allow was checked");
+        let rule_proofs: Vec<&str> = checked
+            .needs
+            .proofs
+            .iter()
+            .filter(|(_, why)| *why == super::ProofWhy::Rule)
+            .map(|(p, _)| *p)
+            .collect();
+        assert_eq!(rule_proofs.len(), n);
+        assert_eq!(rule_proofs[0], "proof_0");
+        assert_eq!(rule_proofs[n - 1], format!("proof_{}", n - 1));
+        // One insertion per proof, and each implied proof looked for once
+        // in the list: 3n at most, not n x n / 2.
+        assert!(comparisons <= 3 * n + 3, "{comparisons} comparisons");
     }
 }

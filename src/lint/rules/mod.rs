@@ -52,7 +52,7 @@ pub(crate) fn destructive_actions<'a>(
 
 /// An `until` condition as a key: two conditions are the same event or
 /// the same date when their keys are equal.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Condition<'a> {
     Event(&'a str),
     Date(jiff::civil::Date),
