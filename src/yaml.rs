@@ -166,12 +166,21 @@ impl Spans<'_> {
     /// The span of mapping key `key`: on the line of `value`, or the
     /// nearest line above it that writes `key:` (block mappings put the key
     /// above its value, perhaps with comments between); `value` when not found.
+    ///
+    /// On the value's own line the key is the last `key:` before the value
+    /// (in a flow mapping, `{a: {x: 1}, b: {x: 2}}`, the second `x` is
+    /// `b`'s), looked for backwards from the value: a line of many values
+    /// costs each the distance to its key, not the line.
     pub fn key(&self, key: &str, value: Span) -> Span {
         let (line, _) = self.src.line_col(value.start);
-        for l in (line.saturating_sub(64).max(1)..=line).rev() {
+        let own = self.src.line_span(value.start);
+        if let Some((k, len)) = find_key_before(&self.src.text[own.start..value.start], key) {
+            return Span::new(own.start + k, own.start + k + len);
+        }
+        for l in (line.saturating_sub(64).max(1)..line).rev() {
             let start = self.src.offset_of(l, 1);
-            let line_text = &self.src.text[start..];
-            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+            let span = self.src.line_span(start);
+            let line_text = &self.src.text[span.start..span.end];
             if let Some((k, len)) = find_key(line_text, key) {
                 return Span::new(start + k, start + k + len);
             }
@@ -190,8 +199,9 @@ impl Spans<'_> {
             if start >= self.src.text.len() {
                 break;
             }
-            let line_text = &self.src.text[start..];
-            let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+            // The line's end from the line index: a line of many
+            // mappings is not scanned to its end for each.
+            let line_text = &self.src.text[start..self.src.line_span(start).end.max(start)];
             if let Some((k, len)) = find_key(line_text, key) {
                 return Some(Span::new(start + k, start + k + len));
             }
@@ -236,6 +246,23 @@ fn find_key(line: &str, key: &str) -> Option<(usize, usize)> {
         from = at + key.len();
     }
     find_quoted_key(line, key)
+}
+
+/// The last `key` followed by `:` in `text` (the part of a line before a
+/// value): its byte offset and length, searched backwards so that the
+/// nearest is found first. Quoted keys with escapes as [`find_key`].
+fn find_key_before(text: &str, key: &str) -> Option<(usize, usize)> {
+    let mut to = text.len();
+    while let Some(at) = text[..to].rfind(key) {
+        let before_ok =
+            at == 0 || !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '-');
+        let after = text[at + key.len()..].trim_start_matches([' ', '"', '\'']);
+        if before_ok && after.starts_with(':') {
+            return Some((at, key.len()));
+        }
+        to = at;
+    }
+    find_quoted_key(text, key)
 }
 
 /// The quoted scalar on `line` that is followed by `:` and reads as `key`.

@@ -379,3 +379,38 @@ fn rule_prints_a_checks_documentation() {
             .all(|c| c["code"].is_string() && c["doc"].as_str().unwrap().contains("## Example"))
     );
 }
+
+/// In a one-line (flow) inventory, each lane's finding points at that
+/// lane's own key, not at the first key of the same name on the line.
+#[test]
+fn findings_in_a_one_line_inventory_point_at_their_own_lane() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let products: Vec<String> = (0..3)
+        .map(|k| {
+            format!("p{k}: {{context: c{k}, events: {{launch: pending}}, lanes: {{prod: {{production: false}}}}}}")
+        })
+        .collect();
+    let inventory = format!(
+        "issues: https://github.com/example/ops/issues/\nactions: {{deploy: {{operation: deploy, destructive: false}}}}\nproducts: {{{}}}\n",
+        products.join(", ")
+    );
+    std::fs::write(d.join("lanes.yaml"), &inventory).unwrap();
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c0/prod until launch issue=#1\n",
+    )
+    .unwrap();
+    let (_, diags) = json_check(&["check", d.to_str().unwrap()]);
+    let l006: Vec<&Value> = diags.iter().filter(|x| x["code"] == "L006").collect();
+    assert_eq!(l006.len(), 3, "{diags:?}");
+    let line = inventory.lines().nth(2).unwrap();
+    for (k, diag) in l006.iter().enumerate() {
+        let own = line.find(&format!("p{k}: ")).unwrap()
+            + line[line.find(&format!("p{k}: ")).unwrap()..]
+                .find("prod:")
+                .unwrap();
+        assert_eq!(diag["line"], 3);
+        assert_eq!(diag["column"], own + 1, "{}", diag["message"]);
+    }
+}

@@ -389,6 +389,23 @@ fn clause_skeletons_suppressions_and_check_docs() {
         json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 11}}),
     );
     assert_eq!(comp, json!([]));
+
+    // Just after a character of more than one byte, at every position of
+    // the line and the next: a list, never a crash.
+    let text = "deny deploy on cm/prod reason=\"é\nallow dé";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 5}, "contentChanges": [{"text": text}]}),
+    );
+    for (line, last) in [(0u32, 32u32), (1, 8)] {
+        for character in 0..=last {
+            let comp = c.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": p}, "position": {"line": line, "character": character}}),
+            );
+            assert!(comp.is_array(), "{line}:{character}: {comp}");
+        }
+    }
     c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));

@@ -401,8 +401,10 @@ fn completion(
         // The first rule that starts on the cursor's line, before the
         // cursor (or ends the line before it): rules are in text order, so
         // only those starting from that line are looked at.
-        let before = offset.min(text.len());
-        let line_start = text[..before.saturating_sub(1)]
+        let before = &text[..offset.min(text.len())];
+        let line_start = before
+            .strip_suffix('\n')
+            .unwrap_or(before)
             .rfind('\n')
             .map_or(0, |i| i + 1);
         let from = file.rules.partition_point(|r| r.span.start < line_start);

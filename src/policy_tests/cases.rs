@@ -484,9 +484,19 @@ impl TestFile {
     /// [`crate::model::PROOFS`]. A typo must not make a case pass by
     /// another reason than the one it tests.
     pub fn check(&self, runtime: &Runtime) -> Result<(), Vec<CaseError>> {
+        self.check_within(runtime, &std::cell::Cell::new(crate::sema::SUGGESTION_WORK))
+    }
+
+    /// [`TestFile::check`], its "did you mean" searches charged to
+    /// `budget` (distance cells plus bytes of candidates looked at), which
+    /// a run shares between its files; past it, errors come without one.
+    pub(crate) fn check_within(
+        &self,
+        runtime: &Runtime,
+        budget: &std::cell::Cell<usize>,
+    ) -> Result<(), Vec<CaseError>> {
         let mut errors = Vec::new();
         let bundle = runtime.bundle();
-        let budget = std::cell::Cell::new(crate::sema::SUGGESTION_WORK);
         for case in &self.cases {
             let expects = |code: ReasonCode| case.expect.reason == Some(code);
             let req = &case.request;
@@ -494,7 +504,7 @@ impl TestFile {
                 errors.push(error_at(
                     case.at.lane,
                     format!("unknown lane `{}` in the request", req.lane),
-                    did_you_mean_within(&budget, &req.lane, bundle.lanes.keys().map(String::as_str)).or_else(
+                    did_you_mean_within(budget, &req.lane, bundle.lanes.keys().map(String::as_str)).or_else(
                         || {
                             Some(
                                 "to test that an unknown lane is denied, expect `{decision: deny, reason: unknown-lane}`"
@@ -508,7 +518,7 @@ impl TestFile {
                 errors.push(error_at(
                     case.at.action,
                     format!("unknown action `{}` in the request", req.action),
-                    did_you_mean_within(&budget, &req.action, bundle.actions.keys().map(String::as_str))
+                    did_you_mean_within(budget, &req.action, bundle.actions.keys().map(String::as_str))
                         .or_else(|| {
                             Some(
                                 "to test that an unknown action is denied, expect `{decision: deny, reason: unknown-action}`"
@@ -534,7 +544,7 @@ impl TestFile {
             for ((product, event), at) in &case.occurred {
                 let facts = Facts::at(jiff::Timestamp::UNIX_EPOCH)
                     .with_occurred(product.clone(), event.clone());
-                if let Err(e) = runtime.check_facts_within(&facts, &budget) {
+                if let Err(e) = runtime.check_facts_within(&facts, budget) {
                     // The suggestion goes in the help line, not the message.
                     let (message, suggestion) = match &e {
                         FactError::UnknownProduct {
@@ -576,7 +586,7 @@ impl TestFile {
                         *at,
                         format!("unknown lane `{lane}` in `phases`"),
                         did_you_mean_within(
-                            &budget,
+                            budget,
                             lane,
                             runtime.bundle().lanes.keys().map(String::as_str),
                         ),

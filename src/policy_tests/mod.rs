@@ -204,12 +204,15 @@ pub fn run(opts: &Options) -> Result<Vec<FileReport>, Vec<SuiteError>> {
     }
 
     let mut reports = Vec::new();
+    // One budget of "did you mean" for the whole run, as a compilation
+    // has one: a run of many small files costs no more than one large one.
+    let budget = std::cell::Cell::new(crate::sema::SUGGESTION_WORK);
     for (path, path_shown, text, file) in parsed {
         let dir = policies_of(path, opts);
         let Some(Ok((policies, rt))) = runtimes.get(&dir) else {
             continue;
         };
-        if let Err(errs) = file.check(rt) {
+        if let Err(errs) = file.check_within(rt, &budget) {
             errors.push(SuiteError::TestFile {
                 path: path_shown,
                 text,
