@@ -318,7 +318,8 @@ fn definition(
         .into_iter()
         .map(|s| lt::Location {
             uri: uri.clone(),
-            range: span_to_range(&inv_src.text, s),
+            // Through the inventory's line index, not a scan per location.
+            range: source_range(&inv_src, s),
         })
         .collect();
     (!locations.is_empty()).then_some(lt::GotoDefinitionResponse::Array(locations))
@@ -449,6 +450,8 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
         ..Default::default()
     };
     let lines = super::convert::LineStarts::new(&text);
+    // The document as a source file: ranges through its line index.
+    let src = SourceFile::new("", text.to_string(), String::new());
     for d in &p.context.diagnostics {
         let help = d
             .data
@@ -474,11 +477,18 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
             _ => continue,
         };
         let start = lines.offset(&text, d.range.start);
-        let Some(rule) = file.rules.iter().find(|r| inside(r.span, start)) else {
+        // Rules are in text order: the last that starts at or before the
+        // diagnostic, if it holds it.
+        let before = file.rules.partition_point(|r| r.span.start <= start);
+        let Some(rule) = before
+            .checked_sub(1)
+            .map(|k| &file.rules[k])
+            .filter(|r| inside(r.span, start))
+        else {
             continue;
         };
         // A missing clause: a skeleton at the end of the rule.
-        let end = span_to_range(&text, Span::new(rule.span.end, rule.span.end));
+        let end = source_range(&src, Span::new(rule.span.end, rule.span.end));
         // The checks that ask for a clause: L001 no issue, L002 never
         // retires, L004 no confirmation phrase.
         let skeleton = match code.as_str() {
@@ -500,12 +510,12 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
         }
         // A suppression comment on the line before the rule (L-codes only).
         if code.starts_with('L') {
-            let line_start = text[..rule.span.start].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = src.line_span(rule.span.start).start;
             let indent: String = text[line_start..rule.span.start]
                 .chars()
                 .take_while(|c| c.is_whitespace())
                 .collect();
-            let at = span_to_range(&text, Span::new(line_start, line_start));
+            let at = source_range(&src, Span::new(line_start, line_start));
             out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
                 title: format!("Suppress {code} for this rule (give the reason)"),
                 kind: Some(lt::CodeActionKind::QUICKFIX),
