@@ -42,6 +42,10 @@ pub struct Diagnostic {
     pub notes: Vec<Note>,
     /// The reason of the suppression that silences it, if one does.
     pub suppressed: Option<String>,
+    /// How many findings past a cap this one stands for besides itself
+    /// (see [`cap_per_check`]); 0 for every other diagnostic. The summary
+    /// line counts them.
+    pub hidden: usize,
 }
 
 impl Diagnostic {
@@ -57,6 +61,7 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             suppressed: None,
+            hidden: 0,
         }
     }
 
@@ -159,6 +164,7 @@ pub fn cap_per_check(diags: &mut Vec<Diagnostic>) {
             ));
             summary.severity = d.severity;
             summary.suppressed = d.suppressed;
+            summary.hidden = more - 1;
             out.push(summary);
         }
     }

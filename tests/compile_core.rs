@@ -286,6 +286,18 @@ fn findings_of_one_check_past_a_hundred_are_counted_in_one() {
     // It points at the first proof not shown.
     assert_eq!(&policy[last.span.start..last.span.end], "proof_100");
     assert!(out.bundle.is_none());
+    // The summary line counts every finding, shown or not.
+    let errors = out
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.severity == lanepolicy::diagnostic::Severity::Error && d.check().code != "E106"
+        })
+        .count();
+    assert_eq!(
+        lanepolicy::render::summary_line(&out.diagnostics, 1),
+        format!("{} errors, 0 warnings in 1 file", 500 + errors)
+    );
 
     // One more than the cap is shown whole: no summary that counts one.
     let policy = format!(

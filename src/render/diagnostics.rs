@@ -348,16 +348,23 @@ pub fn render_errors(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> 
 }
 
 /// The closing line of human output: `N errors, M warnings in K files`,
-/// and how many findings suppressions silenced, if any.
+/// and how many findings suppressions silenced, if any. Findings past the
+/// cap of one check per file are counted (`Diagnostic::hidden`).
 pub fn summary_line(diags: &[Diagnostic], files: usize) -> String {
-    let live = |sev: Severity| {
+    // A diagnostic that counts findings past a cap stands for them all.
+    let live = |sev: Severity| -> usize {
         diags
             .iter()
             .filter(|d| d.severity == sev && d.suppressed.is_none())
-            .count()
+            .map(|d| 1 + d.hidden)
+            .sum()
     };
     let (errors, warnings) = (live(Severity::Error), live(Severity::Warning));
-    let suppressed = diags.iter().filter(|d| d.suppressed.is_some()).count();
+    let suppressed: usize = diags
+        .iter()
+        .filter(|d| d.suppressed.is_some())
+        .map(|d| 1 + d.hidden)
+        .sum();
     let mut line = format!(
         "{errors} error{}, {warnings} warning{} in {files} file{}",
         plural(errors),

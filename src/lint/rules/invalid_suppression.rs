@@ -77,8 +77,7 @@ impl Reports {
     pub(crate) fn finish(self, diags: &mut Vec<Diagnostic>) {
         if let Some(span) = self.first_more {
             let more = self.more;
-            diags.push(
-                Diagnostic::new(
+            let mut summary = Diagnostic::new(
                     Code::E002,
                     self.file,
                     span,
@@ -92,8 +91,9 @@ impl Reports {
                 .help(format!(
                     "fix the first {}: a suppression is `lanepolicy: ignore CODE reason=\"...\"` on the line before what it is about",
                     crate::syntax::parser::MAX_SYNTAX_ERRORS
-                )),
-            );
+                ));
+            summary.hidden = more.saturating_sub(1);
+            diags.push(summary);
         }
     }
 }
