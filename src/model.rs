@@ -3,6 +3,7 @@
 //! module and on [`crate::bundle`] only).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a lane is in its life. Launchplane: the lane's monitoring intent
 /// `prelaunch`; `live` once it serves real traffic.
@@ -355,6 +356,37 @@ pub const LAST_DATE: jiff::civil::Date = jiff::civil::date(9998, 12, 31);
 pub(crate) fn date_in_window(date: jiff::civil::Date) -> bool {
     (FIRST_DATE..=LAST_DATE).contains(&date)
 }
+
+/// Products (name, events) numbered by their set of event names: products
+/// that declare the same events share a number, so a check that asks
+/// whether a rule's products have its events asks each distinct set once
+/// (E103 in the compiler, the bundle loader's consistency check). Returns
+/// product -> number, and the events of each number. O(events) in all.
+pub(crate) fn number_event_sets<'a>(
+    products: impl IntoIterator<Item = (&'a String, &'a BTreeMap<String, EventState>)>,
+) -> EventSets<'a> {
+    let mut numbers: std::collections::HashMap<Vec<&str>, u32> = std::collections::HashMap::new();
+    let mut sets = Vec::new();
+    let by_product = products
+        .into_iter()
+        .map(|(name, events)| {
+            let names: Vec<&str> = events.keys().map(String::as_str).collect();
+            let n = *numbers.entry(names).or_insert_with(|| {
+                sets.push(events);
+                sets.len() as u32 - 1
+            });
+            (name.as_str(), n)
+        })
+        .collect();
+    (by_product, sets)
+}
+
+/// What [`number_event_sets`] returns: product -> number of its set of
+/// event names, and the events of each number.
+pub(crate) type EventSets<'a> = (
+    std::collections::HashMap<&'a str, u32>,
+    Vec<&'a BTreeMap<String, EventState>>,
+);
 
 #[cfg(test)]
 mod tests {

@@ -266,16 +266,23 @@ fn equivalent_patterns_of_one_rule_each_count_toward_the_limit() {
 #[test]
 fn findings_of_one_check_past_a_hundred_are_counted_in_one() {
     let proofs: Vec<String> = (0..500).map(|n| format!("proof_{n}")).collect();
-    let policy = format!(
-        "allow deploy on c0/a until launch issue=#1 requires {}\n",
-        proofs.join(", ")
-    );
-    let out = compile_fleet(&policy, None);
-    let e106: Vec<_> = out
-        .diagnostics
-        .iter()
-        .filter(|d| d.check().code == "E106")
-        .collect();
+    // A rule requiring the first `n` proofs, none of which exists: its
+    // policy, compilation and E106 findings.
+    let unknown = |n: usize| {
+        let policy = format!(
+            "allow deploy on c0/a until launch issue=#1 requires {}\n",
+            proofs[..n].join(", ")
+        );
+        let out = compile_fleet(&policy, None);
+        let e106: Vec<lanepolicy::diagnostic::Diagnostic> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.check().code == "E106")
+            .cloned()
+            .collect();
+        (policy, out, e106)
+    };
+    let (policy, out, e106) = unknown(500);
     assert_eq!(e106.len(), lanepolicy::diagnostic::MAX_PER_CHECK + 1);
     let last = e106.last().expect("a summary");
     assert_eq!(
@@ -300,16 +307,7 @@ fn findings_of_one_check_past_a_hundred_are_counted_in_one() {
     );
 
     // One more than the cap is shown whole: no summary that counts one.
-    let policy = format!(
-        "allow deploy on c0/a until launch issue=#1 requires {}\n",
-        proofs[..101].join(", ")
-    );
-    let out = compile_fleet(&policy, None);
-    let e106: Vec<_> = out
-        .diagnostics
-        .iter()
-        .filter(|d| d.check().code == "E106")
-        .collect();
+    let (_, _, e106) = unknown(101);
     assert_eq!(e106.len(), 101);
     assert!(
         e106.iter()

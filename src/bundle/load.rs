@@ -4,9 +4,8 @@
 use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
 use crate::config::MAX_GRANTS_LIMIT;
-use crate::model::EventState;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (256 MiB: a bundle of 100,000
@@ -335,20 +334,8 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     // Products by their set of event names: products that declare the
     // same events answer for each other, so a rule costs its lanes plus
     // its events times the distinct sets among its products.
-    let mut numbers: HashMap<Vec<&str>, u32> = HashMap::new();
-    let mut event_sets: Vec<&BTreeMap<String, EventState>> = Vec::new();
-    let event_set: HashMap<&str, u32> = b
-        .products
-        .iter()
-        .map(|(name, p)| {
-            let names: Vec<&str> = p.events.keys().map(String::as_str).collect();
-            let n = *numbers.entry(names).or_insert_with(|| {
-                event_sets.push(&p.events);
-                event_sets.len() as u32 - 1
-            });
-            (name.as_str(), n)
-        })
-        .collect();
+    let (event_set, event_sets) =
+        crate::model::number_event_sets(b.products.iter().map(|(name, p)| (name, &p.events)));
     let mut sets: HashSet<u32> = HashSet::new();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
@@ -748,6 +735,8 @@ fn repeated<'a>(list: &'a [String], seen: &mut HashSet<&'a str>) -> Option<&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EventState;
+    use std::collections::BTreeMap;
 
     fn real() -> Bundle {
         crate::bundle::real_fixture()

@@ -324,20 +324,9 @@ impl<'a> LaneIndex<'a> {
         for v in by_context.values_mut().chain(by_instance.values_mut()) {
             v.sort_unstable();
         }
-        let mut numbers: HashMap<Vec<&str>, u32> = HashMap::new();
-        let mut event_sets = Vec::new();
-        let event_set = inv
-            .products
-            .iter()
-            .map(|(name, p)| {
-                let names: Vec<&str> = p.events.keys().map(String::as_str).collect();
-                let n = *numbers.entry(names).or_insert_with(|| {
-                    event_sets.push(&p.events);
-                    event_sets.len() as u32 - 1
-                });
-                (name.as_str(), n)
-            })
-            .collect();
+        let (event_set, event_sets) = crate::model::number_event_sets(
+            inv.products.iter().map(|(name, p)| (name, &p.events)),
+        );
         LaneIndex {
             by_context,
             by_instance,
