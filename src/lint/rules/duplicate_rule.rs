@@ -283,23 +283,11 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
 mod tests {
     use super::covered;
     use crate::sema::Rule;
-    use crate::source::SourceFile;
 
     const INVENTORY: &str = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: ctx0\n    events: {launch: pending}\n    lanes:\n      lane0: {production: false, phase: prelaunch}\n      lane1: {production: false, phase: prelaunch}\n";
 
     fn rules(policy: &str) -> Vec<Rule> {
-        let src = SourceFile::new("lanes.yaml", INVENTORY.into(), String::new());
-        let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
-        let parsed = crate::syntax::parse_file(policy);
-        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-        crate::sema::resolve_indexed(
-            1,
-            parsed,
-            &inv,
-            &crate::sema::LaneIndex::new(&inv),
-            &mut crate::sema::GrantCount::new(crate::config::MAX_GRANTS),
-            &mut Vec::new(),
-        )
+        super::super::resolved(INVENTORY, policy)
     }
 
     /// (covered rule, by) pairs and the number of `covers` calls for n

@@ -112,6 +112,24 @@ pub(crate) fn covers(outer: &Rule, inner: &Rule) -> bool {
         && (outer.confirm.is_none() || inner.lanes.iter().all(same_phrase))
 }
 
+/// The rules of `policy` resolved against `inventory` (YAML text), for
+/// the checks' unit tests.
+#[cfg(test)]
+pub(crate) fn resolved(inventory: &str, policy: &str) -> Vec<Rule> {
+    let src = crate::source::SourceFile::new("lanes.yaml", inventory.into(), String::new());
+    let inv = crate::inventory::load(&src, 0).expect("the inventory loads");
+    let parsed = crate::syntax::parse_file(policy);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    crate::sema::resolve_indexed(
+        1,
+        parsed,
+        &inv,
+        &crate::sema::LaneIndex::new(&inv),
+        &mut crate::sema::GrantCount::new(crate::config::MAX_GRANTS),
+        &mut Vec::new(),
+    )
+}
+
 #[cfg(test)]
 mod subset_tests {
     use super::all_in;
