@@ -865,6 +865,10 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
         for e in &file.errors {
             diagnostics.push(syntax_error::diagnostic(id, e));
         }
+        // The last syntax error counts those past the cap, if any.
+        if let Some(last) = diagnostics.last_mut().filter(|_| file.hidden_errors > 0) {
+            last.hidden = file.hidden_errors;
+        }
         suppressions.extend(suppression::from_policy(
             id,
             &sources.get(id).text,

@@ -316,3 +316,18 @@ fn findings_of_one_check_past_a_hundred_are_counted_in_one() {
         e106.last()
     );
 }
+
+/// The human summary line counts the syntax errors past their cap too.
+#[test]
+fn the_summary_line_counts_syntax_errors_past_the_cap() {
+    let out = compile_fleet(&"allow\n".repeat(1000), None);
+    assert_eq!(out.diagnostics.len(), 101);
+    assert_eq!(
+        out.diagnostics[100].message,
+        "900 more syntax errors from here on are not shown"
+    );
+    assert_eq!(
+        lanepolicy::render::summary_line(&out.diagnostics, 1),
+        "1000 errors, 0 warnings in 1 file"
+    );
+}

@@ -15,6 +15,9 @@ pub struct File {
     pub comments: Vec<Comment>,
     /// Syntax errors, in source order.
     pub errors: Vec<SyntaxError>,
+    /// Syntax errors past the cap (`parser::MAX_SYNTAX_ERRORS`) that the
+    /// last of `errors` counts besides itself; 0 under the cap.
+    pub hidden_errors: usize,
 }
 
 /// A comment and where it is.

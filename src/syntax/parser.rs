@@ -374,6 +374,7 @@ impl<'a> Parser<'a> {
             let more = file.errors.len() - MAX_SYNTAX_ERRORS + more;
             let at = file.errors[MAX_SYNTAX_ERRORS].span;
             file.errors.truncate(MAX_SYNTAX_ERRORS);
+            file.hidden_errors = more - 1;
             file.errors.push(SyntaxError {
                 span: at,
                 message: format!(
