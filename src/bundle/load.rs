@@ -1125,32 +1125,12 @@ mod tests {
         // a lane of each retiring at all of them: one check of the events
         // per distinct set, not per product.
         let mut b = real();
-        let (key, lane) = b
-            .lanes
-            .iter()
-            .next()
-            .map(|(k, l)| (k.clone(), l.clone()))
-            .expect("a lane");
+        let key = b.lanes.keys().next().cloned().expect("a lane");
         let events: BTreeMap<String, EventState> = (0..100)
             .map(|n| (format!("e{n}"), EventState::Pending))
             .collect();
         let mut lanes = vec![key];
-        for n in 0..2000 {
-            let (product, context) = (format!("p{n}"), format!("c{n}"));
-            b.products.insert(
-                product.clone(),
-                super::super::Product {
-                    context: context.clone(),
-                    events: events.clone(),
-                },
-            );
-            let mut l = lane.clone();
-            l.product = product;
-            l.context = context.clone();
-            let key = format!("{context}/{}", l.instance);
-            b.lanes.insert(key.clone(), l);
-            lanes.push(key);
-        }
+        lanes.extend(super::super::add_products(&mut b, 2000, &events));
         let r = &mut b.rules[0];
         r.lanes = lanes[1..].to_vec();
         r.confirm = None;

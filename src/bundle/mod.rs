@@ -24,6 +24,36 @@ pub(crate) fn real_fixture() -> Bundle {
     load(include_bytes!("../../tests/fixtures/bundles/real.json")).expect("the real bundle loads")
 }
 
+/// Adds to `b` `n` products `p0..` (contexts `c0..`) that all declare
+/// `events`, each with one lane made from the bundle's first lane; returns
+/// the keys of the new lanes, in order. For tests of work per product.
+#[cfg(test)]
+pub(crate) fn add_products(
+    b: &mut Bundle,
+    n: usize,
+    events: &BTreeMap<String, EventState>,
+) -> Vec<String> {
+    let lane = b.lanes.values().next().cloned().expect("a lane");
+    (0..n)
+        .map(|k| {
+            let (product, context) = (format!("p{k}"), format!("c{k}"));
+            b.products.insert(
+                product.clone(),
+                Product {
+                    context: context.clone(),
+                    events: events.clone(),
+                },
+            );
+            let mut l = lane.clone();
+            l.product = product;
+            l.context = context.clone();
+            let key = format!("{context}/{}", l.instance);
+            b.lanes.insert(key.clone(), l);
+            key
+        })
+        .collect()
+}
+
 use crate::model::{DataAuthority, DataSource, Effect, EventState, Phase};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -328,34 +328,20 @@ mod tests {
         // same (and have occurred): one retirement asked, each lane told
         // its own product; a product that facts name is asked apart.
         let mut b = crate::bundle::real_fixture();
-        let lane = b.lanes.values().next().cloned().expect("a lane");
         let event = "launch".to_string();
         let events: std::collections::BTreeMap<String, crate::model::EventState> =
             [(event.clone(), crate::model::EventState::Occurred)].into();
-        let n = 300;
-        b.lanes.clear();
-        b.products.clear();
         let mut r = b.rules[0].clone();
-        r.lanes.clear();
         r.confirm = None;
         r.until.events = vec![event.clone()];
         r.until.dates.clear();
-        for k in 0..n {
-            let (product, context) = (format!("p{k}"), format!("c{k}"));
-            b.products.insert(
-                product.clone(),
-                crate::bundle::Product {
-                    context: context.clone(),
-                    events: events.clone(),
-                },
-            );
-            let mut l = lane.clone();
-            l.product = product;
-            l.context = context.clone();
-            let key = format!("{context}/{}", l.instance);
-            b.lanes.insert(key.clone(), l);
-            r.lanes.push(key);
-        }
+        let fresh = crate::bundle::add_products(&mut b, 300, &events);
+        // Only the new products and their lanes.
+        let keep: BTreeSet<&String> = fresh.iter().collect();
+        b.lanes.retain(|k, _| keep.contains(k));
+        let used: BTreeSet<String> = b.lanes.values().map(|l| l.product.clone()).collect();
+        b.products.retain(|p, _| used.contains(p));
+        r.lanes = fresh;
         b.rules = vec![r];
         let rt = Runtime::new(b);
         let now = "2026-12-01T12:00:00Z".parse().unwrap();
