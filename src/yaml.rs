@@ -177,11 +177,14 @@ impl Spans<'_> {
         if let Some((k, len)) = find_key_before(&self.src.text[own.start..value.start], key) {
             return Span::new(own.start + k, own.start + k + len);
         }
+        // On a line above, the last `key:` outside its comment: the one
+        // nearest the value (a flow mapping's value may start on the next
+        // line).
         for l in (line.saturating_sub(64).max(1)..line).rev() {
             let start = self.src.offset_of(l, 1);
             let span = self.src.line_span(start);
-            let line_text = &self.src.text[span.start..span.end];
-            if let Some((k, len)) = find_key(line_text, key) {
+            let line_text = uncommented(&self.src.text[span.start..span.end]);
+            if let Some((k, len)) = find_key_before(line_text, key) {
                 return Span::new(start + k, start + k + len);
             }
         }
@@ -201,7 +204,8 @@ impl Spans<'_> {
             }
             // The line's end from the line index: a line of many
             // mappings is not scanned to its end for each.
-            let line_text = &self.src.text[start..self.src.line_span(start).end.max(start)];
+            let line_text =
+                uncommented(&self.src.text[start..self.src.line_span(start).end.max(start)]);
             if let Some((k, len)) = find_key(line_text, key) {
                 return Some(Span::new(start + k, start + k + len));
             }
@@ -246,6 +250,43 @@ fn find_key(line: &str, key: &str) -> Option<(usize, usize)> {
         from = at + key.len();
     }
     find_quoted_key(line, key)
+}
+
+/// `line` without its comment: up to a `#` that starts the line or follows
+/// a space or tab, outside quoted scalars (YAML's rule for comments). A key
+/// written in a comment (`# the old prod: lane`) is not the key.
+fn uncommented(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(b'"') if b == b'\\' => i += 1,
+            Some(q) if b == q => {
+                // `''` inside a single-quoted scalar is a quote, not its end.
+                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            // A quote opens a quoted scalar only where a scalar starts
+            // (`don't` in a plain scalar is a letter).
+            None if (b == b'"' || b == b'\'')
+                && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{' | b',' | b':')) =>
+            {
+                quote = Some(b)
+            }
+            None if b == b'#' && (i == 0 || matches!(bytes[i - 1], b' ' | b'\t')) => {
+                return &line[..i];
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    line
 }
 
 /// The last `key` followed by `:` in `text` (the part of a line before a
@@ -487,5 +528,21 @@ fn check_merge_keys(text: &str, budget: serde_saphyr::Budget) -> Result<(), Yaml
             // Any other problem is the main reader's to report.
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uncommented;
+
+    #[test]
+    fn comments_are_cut_where_yaml_starts_them() {
+        assert_eq!(uncommented("prod: # the old prod: lane"), "prod: ");
+        assert_eq!(uncommented("# prod: gone"), "");
+        assert_eq!(uncommented("a: \"x # y\" # z"), "a: \"x # y\" ");
+        assert_eq!(uncommented("a: 'it''s # here' # z"), "a: 'it''s # here' ");
+        assert_eq!(uncommented("reason: don't # z"), "reason: don't ");
+        assert_eq!(uncommented("url: a#b"), "url: a#b");
+        assert_eq!(uncommented("a: \"esc \\\" # still\" # z"), "a: \"esc \\\" # still\" ");
     }
 }

@@ -414,3 +414,49 @@ fn findings_in_a_one_line_inventory_point_at_their_own_lane() {
         assert_eq!(diag["column"], own + 1, "{}", diag["message"]);
     }
 }
+
+/// A key written in a comment, or inside a quoted value, is not the key:
+/// inventory findings point at the real key or value.
+#[test]
+fn inventory_findings_skip_keys_in_comments_and_quoted_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n";
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c/x until launch issue=#1\n",
+    )
+    .unwrap();
+    let check = |lanes: &str| -> Vec<Value> {
+        std::fs::write(d.join("lanes.yaml"), format!("{head}{lanes}")).unwrap();
+        json_check(&["check", d.to_str().unwrap()]).1
+    };
+    // L006 on `prod`, whose block holds a comment naming `prod:`.
+    let diags = check(
+        "      x: {production: false}\n      prod:\n        # production: false because the old prod: lane was retired\n        production: false\n",
+    );
+    let l006: Vec<&Value> = diags.iter().filter(|x| x["code"] == "L006").collect();
+    assert_eq!(l006.len(), 1, "{diags:?}");
+    assert_eq!(
+        (&l006[0]["line"], &l006[0]["column"]),
+        (&serde_json::json!(10), &serde_json::json!(7))
+    );
+    // E201 on the value of `phase`, below a comment naming `phase:`.
+    let diags = check(
+        "      x:\n        production: false\n        # phase: prelaunch was the old value of phase: here\n        phase: bogus\n",
+    );
+    let e201: Vec<&Value> = diags.iter().filter(|x| x["code"] == "E201").collect();
+    assert_eq!(e201.len(), 1, "{diags:?}");
+    assert_eq!(
+        (&e201[0]["line"], &e201[0]["column"]),
+        (&serde_json::json!(12), &serde_json::json!(16))
+    );
+    // A flow mapping whose value starts on the next line, after a quoted
+    // value holding `prod:`.
+    let line = "      {x: {production: false, target: \"prod: x\"}, prod:\n";
+    let diags = check(&format!("{line}        {{production: false}}}}\n"));
+    let l006: Vec<&Value> = diags.iter().filter(|x| x["code"] == "L006").collect();
+    assert_eq!(l006.len(), 1, "{diags:?}");
+    assert_eq!(l006[0]["line"], 9);
+    assert_eq!(l006[0]["column"], line.rfind("prod:").unwrap() + 1);
+}
