@@ -142,6 +142,49 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// No phrase, or no condition, in a [`Key`].
+const NONE: usize = usize::MAX;
+
+/// An index entry's key: (lane, action id, phrase id or [`NONE`], rarest
+/// condition id or [`NONE`]).
+type Key<'a> = (&'a str, usize, usize, usize);
+
+/// Sorted (key, value) pairs looked up by binary search: the lookups of a
+/// hash map of vectors in one allocation without a vector per key (at
+/// 100,000 rules the index took 35 MB as a map, 10 MB as pairs).
+struct Sorted<K, V>(Vec<(K, V)>);
+
+impl<K: Ord, V: Ord> Sorted<K, V> {
+    fn new(mut pairs: Vec<(K, V)>) -> Self {
+        pairs.sort_unstable();
+        Sorted(pairs)
+    }
+
+    /// The values of `key`, in order. O(log n) to find the first.
+    fn get<'s>(&'s self, key: &'s K) -> impl Iterator<Item = &'s V> + 's {
+        let start = self.0.partition_point(|(k, _)| k < key);
+        self.0[start..]
+            .iter()
+            .take_while(move |(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+}
+
+impl<K: Ord> Sorted<K, usize> {
+    /// Each distinct key of `keys` with how many times it occurs.
+    fn counted(mut keys: Vec<K>) -> Self {
+        keys.sort_unstable();
+        let mut counted: Vec<(K, usize)> = Vec::new();
+        for k in keys {
+            match counted.last_mut() {
+                Some((last, n)) if *last == k => *n += 1,
+                _ => counted.push((k, 1)),
+            }
+        }
+        Sorted(counted)
+    }
+}
+
 /// For each allow covered by another, (its index, the index of the first
 /// rule that covers it); and how many times [`covers`] was called.
 ///
@@ -180,9 +223,20 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
     }
     drop(groups);
     let reps = || (0..allows.len()).filter(|&i| rep[i] == i);
+    // Actions by id, so the index's keys hold one string (the lane).
+    let mut action_names = Names::default();
+    let action_ids: Vec<Vec<usize>> = allows
+        .iter()
+        .map(|b| {
+            let mut ids: Vec<usize> = b.actions.iter().map(|a| action_names.id(a.name.as_str())).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
+        .collect();
     // How often each condition and each (lane, action) pair occurs.
     let mut condition_count: Vec<usize> = vec![0; condition_names.texts.len()];
-    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::default();
+    let mut pairs: Vec<(&str, usize)> = Vec::new();
     for j in reps() {
         let b = allows[j];
         let mut conds = names[j].conditions.clone();
@@ -191,17 +245,12 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         for c in conds {
             condition_count[c] += 1;
         }
-        let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
-        actions.sort_unstable();
-        actions.dedup();
         for lane in &b.lanes {
-            for action in &actions {
-                *pair_count.entry((lane.as_str(), action)).or_default() += 1;
-            }
+            pairs.extend(action_ids[j].iter().map(|&x| (lane.as_str(), x)));
         }
     }
-    type Key<'a> = (&'a str, &'a str, Option<usize>, Option<usize>);
-    let mut index: HashMap<Key, Vec<usize>> = HashMap::default();
+    let pair_count = Sorted::counted(pairs);
+    let mut index: Vec<(Key, usize)> = Vec::new();
     for j in reps() {
         let b = allows[j];
         // The rarest condition; of equally rare ones, the first in text order.
@@ -209,30 +258,26 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             .conditions
             .iter()
             .copied()
-            .min_by_key(|&c| (condition_count[c], &condition_names.texts[c]));
-        let mut actions: Vec<&str> = b.actions.iter().map(|a| a.name.as_str()).collect();
-        actions.sort_unstable();
-        actions.dedup();
+            .min_by_key(|&c| (condition_count[c], &condition_names.texts[c]))
+            .unwrap_or(NONE);
         let phrases = phrase_ids(b, &names[j], empty);
         for (k, lane) in b.lanes.iter().enumerate() {
-            let phrase = phrases.as_ref().map(|p| p[k]);
-            for action in &actions {
-                index
-                    .entry((lane.as_str(), action, phrase, rarest))
-                    .or_default()
-                    .push(j);
+            let phrase = phrases.as_ref().map_or(NONE, |p| p[k]);
+            for &action in &action_ids[j] {
+                index.push(((lane.as_str(), action, phrase, rarest), j));
             }
         }
     }
+    let index = Sorted::new(index);
     // The first rule that covers each representative (None: none does).
-    let mut first_cover: HashMap<usize, Option<usize>> = HashMap::default();
+    let mut first_cover: Vec<Option<usize>> = vec![None; allows.len()];
     let mut found = Vec::new();
     for (i, a) in allows.iter().enumerate() {
         let r = rep[i];
         if r != i {
             // A copy of an earlier rule: covered by whatever covers that
             // rule first, if earlier than it, else by that rule.
-            let by = first_cover.get(&r).copied().flatten().filter(|&j| j < r);
+            let by = first_cover[r].filter(|&j| j < r);
             found.push((i, by.unwrap_or(r)));
             continue;
         }
@@ -240,28 +285,23 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             .lanes
             .iter()
             .enumerate()
-            .flat_map(|(k, l)| {
-                a.actions
-                    .iter()
-                    .map(move |x| (k, l.as_str(), x.name.as_str()))
-            })
-            .min_by_key(|&(_, l, x)| pair_count.get(&(l, x)).copied().unwrap_or(0));
+            .flat_map(|(k, l)| action_ids[i].iter().map(move |&x| (k, l.as_str(), x)))
+            .min_by_key(|&(_, l, x)| pair_count.get(&(l, x)).next().copied().unwrap_or(0));
         let Some((k, lane, action)) = pair else {
-            first_cover.insert(i, None);
             continue;
         };
-        let phrases = [None, names[i].phrases[k]];
-        let conditions: Vec<Option<usize>> = std::iter::once(None)
-            .chain(names[i].conditions.iter().map(|&c| Some(c)))
+        let phrases = [NONE, names[i].phrases[k].unwrap_or(NONE)];
+        let conditions: Vec<usize> = std::iter::once(NONE)
+            .chain(names[i].conditions.iter().copied())
             .collect();
         let mut candidates: Vec<usize> = Vec::new();
         for phrase in phrases
             .iter()
-            .filter(|p| p.is_none() || a.confirm.is_some())
+            .filter(|&&p| p == NONE || a.confirm.is_some())
         {
             for cond in &conditions {
                 let key = (lane, action, *phrase, *cond);
-                candidates.extend(index.get(&key).into_iter().flatten());
+                candidates.extend(index.get(&key));
             }
         }
         candidates.sort_unstable();
@@ -271,7 +311,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             let b = allows[j];
             j != i && check(b, a) && (j < i || !check(a, b))
         });
-        first_cover.insert(i, by);
+        first_cover[i] = by;
         if let Some(j) = by {
             found.push((i, j));
         }
