@@ -95,6 +95,10 @@ pub fn is_blank(text: &str) -> bool {
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
 }
 
+/// The message for a value the reader could not take as a whole number
+/// (`05000`, `5e3`, `1.5`, one past `i64`).
+pub const NOT_A_WHOLE_NUMBER: &str = "expected a whole number";
+
 /// The reader's message, lower-cased at the start, without the location
 /// suffix (the caller shows the location) and in the file's own terms.
 fn clean_message(msg: &str) -> String {
@@ -121,7 +125,7 @@ fn clean_message(msg: &str) -> String {
     }
     let first = first.split("; use Option").next().unwrap_or(first);
     if first.starts_with("invalid i64") || first.starts_with("invalid u64") {
-        return "expected a whole number".into();
+        return NOT_A_WHOLE_NUMBER.into();
     }
     let cut = first.find(" at line ").map_or(first, |k| &first[..k]);
     let cut = cut.trim().trim_end_matches('.');
@@ -231,6 +235,113 @@ impl Spans<'_> {
             v
         }
     }
+}
+
+impl Spans<'_> {
+    /// The span of each item of the sequence whose value is at `list`: a
+    /// flow sequence's `[`, or the key of a block sequence written on the
+    /// lines below it (`- item`). Quoted items keep their quotes; an item
+    /// that is itself a collection spans its opening bracket. Empty when
+    /// `list` is neither. One pass over the sequence's text, so a finding
+    /// on each of n items costs O(n), not O(n^2).
+    pub fn items(&self, list: Span) -> Vec<Span> {
+        let text = &self.src.text;
+        if text[list.start..].starts_with('[') {
+            return flow_items(text, list.start);
+        }
+        // A block sequence: the `- ` lines after the key's line.
+        let mut items = Vec::new();
+        let mut at = self.src.line_span(list.start).end;
+        while at < text.len() {
+            let line = self.src.line_span(at + 1);
+            let body = uncommented(&text[line.start..line.end]);
+            let trimmed = body.trim_start();
+            at = line.end.max(at + 1);
+            if trimmed.trim().is_empty() {
+                continue;
+            }
+            let Some(item) = trimmed.strip_prefix('-').filter(|r| r.is_empty() || r.starts_with([' ', '\t'])) else {
+                break;
+            };
+            let lead = item.len() - item.trim_start().len();
+            let start = line.start + (body.len() - item.len()) + lead;
+            let len = if item.trim_start().starts_with(['[', '{']) { 1 } else { item.trim().len() };
+            items.push(Span::new(start, start + len));
+        }
+        items
+    }
+}
+
+/// The items of the flow sequence whose `[` is at `open`, to its `]`.
+fn flow_items(text: &str, open: usize) -> Vec<Span> {
+    let bytes = text.as_bytes();
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut start: Option<usize> = None;
+    let mut last = open;
+    let mut i = open;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if q == b'"' && b == b'\\' {
+                i += 1;
+            } else if b == q {
+                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quote = None;
+                    last = i + 1;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        match b {
+            b'#' if i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
+                // A comment runs to the end of its line.
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth == 2 {
+                    start.get_or_insert(i);
+                    last = i + 1;
+                }
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    if let Some(s) = start.take() {
+                        items.push(Span::new(s, last));
+                    }
+                    break;
+                }
+            }
+            b',' if depth == 1 => {
+                if let Some(s) = start.take() {
+                    items.push(Span::new(s, last));
+                }
+            }
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ if depth == 1 => {
+                if start.is_none() {
+                    start = Some(i);
+                    if b == b'"' || b == b'\'' {
+                        quote = Some(b);
+                    }
+                }
+                // A plain scalar ends at its last non-blank byte.
+                if quote.is_none() {
+                    last = i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    items
 }
 
 /// Finds `key` followed by `:` on a line (possibly inside a flow mapping):

@@ -154,13 +154,29 @@ fn configuration_errors_point_into_lanepolicy_yaml() {
         ("\nmax-grants: 8388609\n", "found 8388609", 2),
         (
             "max-grants: 0b1000\n",
-            "`max-grants` must be written in decimal digits, found `0b1000`",
+            "`max-grants` must be a whole number written in decimal digits, found `0b1000`",
             1,
         ),
         ("max-grants: \"8\"\n", "found `\"8\"`", 1),
         ("max-grants: 1_000\n", "found `1_000`", 1),
         ("expires-soon-days: +5\n", "found `+5`", 1),
         ("expires-soon-days: 0x10\n", "found `0x10`", 1),
+        // What the reader does not take as a number says which key it is.
+        (
+            "max-grants: 05000\n",
+            "`max-grants` must be a whole number written in decimal digits, found `05000`",
+            1,
+        ),
+        (
+            "\n{expires-soon-days: 5e1}\n",
+            "`expires-soon-days` must be a whole number",
+            2,
+        ),
+        (
+            "expires-soon-days: &a 40\nmax-grants: *a\n",
+            "written as the alias `*a`",
+            2,
+        ),
         ("exclude: [\"[\"]\n", "not a valid glob", 1),
         ("chekcs: {}\n", "unknown field `chekcs`", 1),
     ] {
@@ -180,6 +196,29 @@ fn configuration_errors_point_into_lanepolicy_yaml() {
                 .ends_with("lanepolicy.yaml")
         );
         assert_eq!(diags[0]["line"], line, "{config}");
+    }
+    // The help says what to write instead.
+    for (config, help) in [
+        ("max-grants: 05000\n", "write `max-grants: 5000`"),
+        ("max-grants: 00\n", "write `max-grants: 0`"),
+        (
+            "max-grants: 99999999999999999999\n",
+            "takes at most 8388608",
+        ),
+        (
+            "max-grants: 5e3\n",
+            "without a fraction or exponent: `max-grants: 5000`",
+        ),
+        ("max-grants: ten\n", "e.g. `max-grants: 1048576`"),
+        (
+            "expires-soon-days: &a 40\nmax-grants: *a\n",
+            "`*a` stands for 40",
+        ),
+    ] {
+        std::fs::write(d.join("lanepolicy.yaml"), config).unwrap();
+        let (_, diags) = json_check(&["check", d.to_str().unwrap()]);
+        let got = diags[0]["help"].as_str().unwrap_or_default();
+        assert!(got.contains(help), "{config}: {got}");
     }
 }
 
@@ -459,4 +498,48 @@ fn inventory_findings_skip_keys_in_comments_and_quoted_values() {
     assert_eq!(l006.len(), 1, "{diags:?}");
     assert_eq!(l006[0]["line"], 9);
     assert_eq!(l006[0]["column"], line.rfind("prod:").unwrap() + 1);
+}
+
+#[test]
+fn a_wrong_data_source_is_pointed_at_in_its_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n";
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c/x until launch issue=#1\n",
+    )
+    .unwrap();
+    let check = |sources: &str| -> Vec<(u64, u64)> {
+        std::fs::write(
+            d.join("lanes.yaml"),
+            format!("{head}        allowed_sources: {sources}\n"),
+        )
+        .unwrap();
+        let diags = json_check(&["check", d.to_str().unwrap()]).1;
+        diags
+            .iter()
+            .filter(|x| x["code"] == "E201")
+            .map(|x| (x["line"].as_u64().unwrap(), x["column"].as_u64().unwrap()))
+            .collect()
+    };
+    // A flow list: each wrong item where it is written, quoted or not,
+    // past a comma inside quotes, not at the `[`.
+    let flow = "[empty, bogus, 'a, b', \"nope\"]  # bogus";
+    let col = |needle: &str| 26 + flow.find(needle).unwrap() as u64;
+    assert_eq!(
+        check(flow),
+        vec![
+            (11, col("bogus")),
+            (11, col("'a, b'")),
+            (11, col("\"nope\""))
+        ]
+    );
+    // A block list, one item a line, comments and blank lines between.
+    assert_eq!(
+        check(
+            "\n          - empty\n\n          # a comment\n          - bogus  # here\n          - \"x y\""
+        ),
+        vec![(15, 13), (16, 13)]
+    );
 }

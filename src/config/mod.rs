@@ -130,6 +130,55 @@ struct RawConfig {
     exclude: Vec<Spanned<String>>,
 }
 
+/// The number key (`max-grants`, `expires-soon-days`) whose value starts
+/// at `value`, read from the text before it on its line.
+fn number_key_before(src: &SourceFile, value: Span) -> Option<&'static str> {
+    let line = src.line_span(value.start);
+    let before = src.text[line.start..value.start.max(line.start)].trim_end();
+    let before = before.strip_suffix(':')?.trim_end().trim_end_matches(['"', '\'']);
+    ["max-grants", "expires-soon-days"]
+        .into_iter()
+        .find(|k| before.ends_with(k))
+}
+
+/// The message for a number key whose value is not written in decimal
+/// digits.
+fn not_decimal(key: &str, written: &str) -> String {
+    format!("`{key}` must be a whole number written in decimal digits, found `{written}`")
+}
+
+/// What to write instead of `written`, a value the reader did not take as
+/// a whole number: the same number without leading zeros or a fraction
+/// of zero when it is one, else an example.
+fn number_help(key: &str, written: &str) -> String {
+    let digits = match written.trim_start_matches('0') {
+        "" => "0",
+        digits => digits,
+    };
+    if !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit()) {
+        return match digits.parse::<u64>() {
+            Ok(n) => format!("leading zeros are not read as decimal: write `{key}: {n}`"),
+            Err(_) => format!("the number is too large; `{key}` takes at most {}", number_limit(key)),
+        };
+    }
+    match written.parse::<f64>() {
+        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+            format!("write it without a fraction or exponent: `{key}: {}`", f as i64)
+        }
+        _ => format!("write a whole number, e.g. `{key}: {}`", number_default(key)),
+    }
+}
+
+/// The highest value `key` takes.
+fn number_limit(key: &str) -> u64 {
+    if key == "max-grants" { MAX_GRANTS_LIMIT } else { 3650 }
+}
+
+/// The value `key` takes when not written.
+fn number_default(key: &str) -> u64 {
+    if key == "max-grants" { MAX_GRANTS } else { DEFAULT_EXPIRES_SOON_DAYS.unsigned_abs() }
+}
+
 /// Loads the configuration from `src` (file id `file`, in directory `base`).
 /// Returns the configuration (defaults where it is wrong) and its E202s.
 pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnostic>) {
@@ -148,6 +197,16 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
     let raw: RawConfig = match yaml::read(&src.text) {
         Ok(r) => r,
         Err(e) => {
+            let span = spans.at(e.line, e.column);
+            if let Some(key) = number_key_before(src, span).filter(|_| e.message == yaml::NOT_A_WHOLE_NUMBER) {
+                let written = &src.text[span.start..span.end];
+                error(
+                    span,
+                    not_decimal(key, written),
+                    Some(number_help(key, written)),
+                );
+                return (config, diags);
+            }
             let help = e.message.contains("unknown field").then(|| {
                 "the configuration has `checks`, `expires-soon-days`, `max-grants`, `include` and `exclude`"
                     .to_string()
@@ -217,10 +276,18 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
         let span = spans.of(v);
         let written = &src.text[span.start..span.end];
         let digits = written.strip_prefix('-').unwrap_or(written);
+        if let Some(alias) = written.strip_prefix('*') {
+            error(
+                span,
+                format!("`{key}` is written as the alias `*{alias}`; write the number itself"),
+                Some(format!("`*{alias}` stands for {}: write `{key}: {}`", v.value, v.value)),
+            );
+            return false;
+        }
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             error(
                 span,
-                format!("`{key}` must be written in decimal digits, found `{written}`"),
+                not_decimal(key, written),
                 Some(format!("write `{key}: {}`", v.value)),
             );
             return false;
