@@ -1986,5 +1986,23 @@ mod tests {
                 c.why
             );
         }
+        // Likewise with no rule visits left.
+        let spent = effective_diff_within(
+            &a,
+            &b,
+            Budget {
+                situations: MAX_TOTAL_SITUATIONS,
+                visits: 0,
+            },
+        );
+        assert_eq!(spent.len(), exact.len());
+        for c in &spent {
+            assert_eq!(c.change, EffectiveKind::Changed);
+            assert!(
+                c.why[0].contains("more rule visits than this diff has left to compare"),
+                "{:?}",
+                c.why
+            );
+        }
     }
 }
