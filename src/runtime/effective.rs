@@ -21,8 +21,10 @@
 //! lane's phase as built, prelaunch or live, no phrase, each phrase either
 //! bundle asks for and a wrong one, and each set of the proofs either
 //! bundle may ask for. Every representative is decided by the one evaluator
-//! ([`Runtime::decide`]) on both bundles; nothing here re-walks deny ->
-//! allow -> phrase -> proofs -> data source. Facts are held against each
+//! on both bundles, through [`Runtime::decide`] or its batched form
+//! `Runtime::openings` (next to it in `evaluate.rs`, held to it by a
+//! test); nothing here re-walks deny -> allow -> phrase -> proofs -> data
+//! source. Facts are held against each
 //! bundle as that bundle would accept them: an event a bundle's product
 //! lacks never occurs there, and a phase fact that would make a lane live in
 //! the bundle prelaunch again is not given.
@@ -31,26 +33,44 @@
 //! from one past date to a later past date is reported as widened, since
 //! the policy now says more.
 //!
-//! Not every date is decided. With the rest of a situation fixed (the
-//! events, the phase, the phrase, the proofs), a bundle allows a pair on
-//! one run of consecutive dates: a date only ever retires a rule as time
-//! passes; an active deny closes the pair whatever is presented, so the
-//! denies close the earliest dates, until the last of them retires; and
+//! Not every situation is decided on its own. With the rest of a situation
+//! fixed (the events, the phase, the phrase, the proofs), a bundle allows a
+//! pair on one run of consecutive dates: a date only ever retires a rule as
+//! time passes; an active deny closes the pair whatever is presented, so
+//! the denies close the earliest dates, until the last of them retires; and
 //! from there the pair is open while an active allow takes what is
 //! presented (its phrase and proofs do not depend on the date), until the
-//! last such allow retires. `Runtime::allowed_dates` finds each
-//! bundle's run by binary search, telling a deny's verdict by its reason
-//! (`denied-by-rule`): O(log n) decisions for n dates, not n. The first
-//! situation allowed by one bundle and not the other, in the order the
-//! situations are listed, is then the earliest date outside the other's
-//! run, and it alone is decided again for the evaluator's reason. The caps
-//! below count every representative situation as before, so what is
-//! compared exactly, and what is reported `changed` for being too large,
-//! does not change. A test holds the search to the decision of every
-//! situation on generated bundles.
+//! last such allow retires. `Runtime::runs` finds each bundle's run by
+//! binary search, telling a deny's verdict by its reason
+//! (`denied-by-rule`): O(log n) probes for n dates, not n. A probe is one
+//! walk of the pair's rules for one date, phase and set of proofs that
+//! answers for every subset of the events and every phrase at once
+//! (`Runtime::openings`): each rule's retirement is looked up once and once
+//! per event, each active allow's proofs and data source checked once, its
+//! phrase found among the phrases by its normalized form, and each event
+//! subset combines the groups of rules the same events retire. The
+//! searches of one phase and set of proofs share their probes, so 5,000
+//! allows of 5,000 phrases cost a few walks of 5,000 rules, not a walk per
+//! phrase. The first situation allowed by one bundle and not the other, in
+//! the order the situations are listed, is then the earliest date outside
+//! the other's run, and it alone is decided again (by [`Runtime::decide`])
+//! for the evaluator's reason.
+//!
+//! The work is bounded twice over. The caps on situations
+//! ([`MAX_SITUATIONS`] for a pair, [`MAX_TOTAL_SITUATIONS`] for the diff)
+//! count every representative situation, searched or not, so what they
+//! let through is compared exactly as when each situation was decided. The
+//! caps on rule visits ([`MAX_PAIR_VISITS`], [`MAX_TOTAL_VISITS`]) count
+//! the evaluator's real work, probes x rules of the pair (plus the event
+//! subsets' groups), charged as the probes are made: a pair whose search
+//! passes them stops and is reported `changed`, as a pair over the caps on
+//! situations is, and once the diff's visits are spent every further pair
+//! whose rules differ is too. Tests hold the search to the decision of
+//! every situation on generated bundles, and count the rule visits of many
+//! phrases and many events.
 
 use super::decide::ReasonCode;
-use super::evaluate::{Phrase, Unknown};
+use super::evaluate::{Opening, Phrase, Unknown};
 use super::{Facts, Request, Rule, Runtime};
 use crate::bundle::diff::BundleDiff;
 use crate::model::{Phase, normalize_phrase};
@@ -67,10 +87,24 @@ const MAX_SITUATIONS: u64 = 1 << 18;
 
 /// How many representative situations one whole diff may cover (on both
 /// bundles) before every further pair whose rules differ is reported
-/// `changed` without comparing: the diff's work is bounded whatever the
-/// number of lanes (about a second in a release build when every
-/// situation was decided; the dates are now searched, see the module).
+/// `changed` without comparing: what the diff compares is bounded whatever
+/// the number of lanes (about a second in a release build when every
+/// situation was decided; the dates are now searched and the phrases and
+/// events batched, see the module, and [`MAX_TOTAL_VISITS`] bounds the
+/// work of the comparing).
 const MAX_TOTAL_SITUATIONS: u64 = 1 << 20;
+
+/// How many rules the evaluator may visit comparing one pair
+/// ([`Runtime::openings`] counts them) before the comparison gives up on
+/// exactness and reports any difference in the rules as `changed`, as
+/// [`MAX_SITUATIONS`] does.
+const MAX_PAIR_VISITS: u64 = 1 << 25;
+
+/// How many rules the evaluator may visit in one whole diff before every
+/// further pair whose rules differ is reported `changed` without
+/// comparing, as [`MAX_TOTAL_SITUATIONS`] does: the caps on situations
+/// bound what is compared, this one the work of comparing it.
+const MAX_TOTAL_VISITS: u64 = 1 << 27;
 
 /// How the effective permission of one (lane, action) changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -290,25 +324,42 @@ impl Situation<'_> {
 }
 
 impl Runtime {
-    /// Facts for `s` as this bundle accepts them.
-    fn facts_for(&self, lane: &str, s: &Situation<'_>) -> Option<Facts> {
-        let mut facts = Facts::at(noon(s.date)?);
-        for (p, e) in &s.occurred {
-            let known = self
-                .bundle
-                .products
-                .get(p)
-                .is_some_and(|prod| prod.events.contains_key(e));
-            if known {
+    /// True when this bundle's product `p` has event `e`: a fact that it
+    /// occurred is one this bundle accepts.
+    fn knows_event(&self, p: &str, e: &str) -> bool {
+        self.bundle
+            .products
+            .get(p)
+            .is_some_and(|prod| prod.events.contains_key(e))
+    }
+
+    /// Facts at noon on `date`, with `occurred` and the lane at `phase`,
+    /// as this bundle accepts them: events it does not know are left out,
+    /// and so is a phase fact that would make a live lane prelaunch again.
+    fn facts_with<'e>(
+        &self,
+        lane: &str,
+        date: Date,
+        phase: Option<Phase>,
+        occurred: impl IntoIterator<Item = &'e (String, String)>,
+    ) -> Option<Facts> {
+        let mut facts = Facts::at(noon(date)?);
+        for (p, e) in occurred {
+            if self.knows_event(p, e) {
                 facts = facts.with_occurred(p.clone(), e.clone());
             }
         }
-        if let (Some(phase), Some(l)) = (s.phase, self.bundle.lanes.get(lane))
+        if let (Some(phase), Some(l)) = (phase, self.bundle.lanes.get(lane))
             && !(l.phase == Phase::Live && phase == Phase::Prelaunch)
         {
             facts = facts.with_phase(lane, phase);
         }
         self.check_facts(&facts).ok().map(|()| facts)
+    }
+
+    /// Facts for `s` as this bundle accepts them.
+    fn facts_for(&self, lane: &str, s: &Situation<'_>) -> Option<Facts> {
+        self.facts_with(lane, s.date, s.phase, s.occurred.iter().copied())
     }
 
     /// [`Runtime::decide`] on `s`.
@@ -331,41 +382,69 @@ impl Runtime {
         }
     }
 
-    /// The positions in `dates` (sorted) of the dates on which `request`
-    /// is allowed, the events `occurred` and the lane at `phase`: one run
-    /// of consecutive dates (see the module's documentation), found by
-    /// binary search with O(log dates) decisions.
-    fn allowed_dates(
+    /// For every rest of a situation of `sp` (event mask, phase, phrase,
+    /// proof mask), the positions in `sp.dates` on which this bundle
+    /// allows the pair: one run of consecutive dates (see the module's
+    /// documentation), found by binary search. The searches of one phase
+    /// and proof mask share their probes: a probe of a date is one
+    /// [`Runtime::openings`], the verdict of every event mask and phrase
+    /// at once, made once per date. `None` when the probes' rule visits
+    /// pass `work` (what is left is charged as they are made).
+    fn runs(
         &self,
-        dates: &[Date],
-        dated: bool,
-        occurred: &[&(String, String)],
-        phase: Option<Phase>,
-        request: &Request,
-    ) -> Range<usize> {
-        // Each date decided at most once: the two searches may probe the
-        // same position.
-        let mut decided: Vec<(usize, bool, bool)> = Vec::new();
-        let mut at = |i: usize| -> (bool, bool) {
-            if let Some(&(_, allowed, by_deny)) = decided.iter().find(|(j, ..)| *j == i) {
-                return (allowed, by_deny);
-            }
-            let d = self.allows_in(&Situation {
-                occurred: occurred.to_vec(),
-                date: dates[i],
-                dated,
-                phase,
-                request: request.clone(),
-            });
-            decided.push((i, d.allowed, d.by_deny));
-            (d.allowed, d.by_deny)
+        lane: &str,
+        action: &str,
+        sp: &Space,
+        proof_masks: &[u32],
+        work: &mut u64,
+    ) -> Option<Runs> {
+        let subsets = 1usize << sp.events.len();
+        let events: Vec<Option<(String, String)>> = sp
+            .events
+            .iter()
+            .map(|(p, e)| self.knows_event(p, e).then(|| (p.clone(), e.clone())))
+            .collect();
+        let shape = Runs {
+            subsets,
+            phrases: sp.phrases.len(),
+            proof_masks: proof_masks.len(),
+            runs: Vec::new(),
         };
-        // An active deny closes the pair on the first dates, until the
-        // last active deny retires; from there, an active allow that takes
-        // what is presented opens it, until the last such allow retires.
-        let open = first_false(0..dates.len(), |i| at(i).1);
-        let end = first_false(open..dates.len(), |i| at(i).0);
-        open..end
+        let mut runs = vec![0..0; sp.phases.len() * shape.proof_masks * subsets * shape.phrases];
+        for (pi, &phase) in sp.phases.iter().enumerate() {
+            for (mi, &pm) in proof_masks.iter().enumerate() {
+                let request = request_for(lane, action, &None, &sp.proofs, pm);
+                let mut probes = Probes {
+                    rt: self,
+                    request: &request,
+                    dates: &sp.dates,
+                    phase,
+                    events: &events,
+                    phrases: &sp.phrases,
+                    probed: vec![None; sp.dates.len()],
+                    work: &mut *work,
+                    spent: false,
+                };
+                let n = sp.dates.len();
+                for em in 0..subsets {
+                    // An active deny closes the pair on the first dates,
+                    // until the last active deny retires; from there, an
+                    // active allow that takes what is presented opens it,
+                    // until the last such allow retires.
+                    let open = first_false(0..n, |i| probes.at(i).is_some_and(|o| o[em].by_deny));
+                    for fi in 0..shape.phrases {
+                        let end = first_false(open..n, |i| {
+                            probes.at(i).is_some_and(|o| o[em].admits[fi])
+                        });
+                        runs[shape.index(em, pi, fi, mi)] = open..end;
+                    }
+                }
+                if probes.spent {
+                    return None;
+                }
+            }
+        }
+        Some(Runs { runs, ..shape })
     }
 
     /// Rule numbers naming the pair: allows, then denies.
@@ -669,8 +748,11 @@ fn wrong_phrase(asked: &[Option<String>]) -> String {
 
 /// One decision of a representative situation.
 struct Decided {
+    /// Allowed (read by the tests that hold the search to it).
+    #[cfg_attr(not(test), allow(dead_code))]
     allowed: bool,
     /// Denied because an active deny rule matches (`denied-by-rule`).
+    #[cfg_attr(not(test), allow(dead_code))]
     by_deny: bool,
     /// The first deny reason; empty when allowed.
     why: String,
@@ -687,6 +769,93 @@ struct Found {
     opened: Option<String>,
     /// The first situation allowed before and not now, in words.
     closed: Option<String>,
+}
+
+/// One bundle's runs of allowed dates ([`Runtime::runs`]), by event
+/// mask, phase, phrase and proof mask.
+struct Runs {
+    subsets: usize,
+    phrases: usize,
+    proof_masks: usize,
+    runs: Vec<Range<usize>>,
+}
+
+impl Runs {
+    fn index(&self, em: usize, pi: usize, fi: usize, mi: usize) -> usize {
+        ((pi * self.proof_masks + mi) * self.subsets + em) * self.phrases + fi
+    }
+
+    /// The positions of the dates allowed with event mask `em`, phase
+    /// `pi`, phrase `fi` and proof mask `mi` (positions in their lists).
+    fn at(&self, em: usize, pi: usize, fi: usize, mi: usize) -> &Range<usize> {
+        &self.runs[self.index(em, pi, fi, mi)]
+    }
+}
+
+/// The probes of one phase and proof mask: [`Runtime::openings`] on each
+/// date asked, made once, charged to `work`.
+struct Probes<'a> {
+    rt: &'a Runtime,
+    request: &'a Request,
+    dates: &'a [Date],
+    phase: Option<Phase>,
+    events: &'a [Option<(String, String)>],
+    phrases: &'a [Option<String>],
+    probed: Vec<Option<Vec<Opening>>>,
+    work: &'a mut u64,
+    /// Set once a probe found `work` spent; every probe then answers
+    /// `None`.
+    spent: bool,
+}
+
+impl Probes<'_> {
+    /// The openings of every event mask on date `i`; `None` once the work
+    /// is spent.
+    fn at(&mut self, i: usize) -> Option<&[Opening]> {
+        if self.spent {
+            return None;
+        }
+        if self.probed[i].is_none() {
+            if *self.work == 0 {
+                self.spent = true;
+                return None;
+            }
+            #[cfg(test)]
+            tests::DECISIONS.with(|n| n.set(n.get() + 1));
+            let lane = &self.request.lane;
+            let subsets = 1usize << self.events.len();
+            let (openings, visits) =
+                match self
+                    .rt
+                    .facts_with(lane, self.dates[i], self.phase, std::iter::empty())
+                {
+                    Some(facts) => {
+                        self.rt
+                            .openings(self.request, &facts, self.events, self.phrases)
+                    }
+                    // Facts this bundle does not take: denied, and not by
+                    // a rule, whatever else.
+                    None => (
+                        vec![
+                            Opening {
+                                by_deny: false,
+                                admits: vec![false; self.phrases.len()],
+                            };
+                            subsets
+                        ],
+                        0,
+                    ),
+                };
+            if visits > *self.work {
+                *self.work = 0;
+                self.spent = true;
+                return None;
+            }
+            *self.work -= visits;
+            self.probed[i] = Some(openings);
+        }
+        self.probed[i].as_deref()
+    }
 }
 
 /// The first position of `range` where `holds` is false, `holds` being
@@ -749,10 +918,10 @@ fn occurred_in(sp: &Space, em: u32) -> Vec<&(String, String)> {
 /// proof masks, each in its order): whether any is allowed by each bundle,
 /// and the first allowed by one only, with the other's reason. For each
 /// event mask, phase, phrase and proof mask, the dates each bundle allows
-/// are one run, found by [`Runtime::allowed_dates`]; the first situation
-/// allowed by one bundle only is then the earliest position outside the
-/// other's run, and only it is decided again for its words. A pair of n
-/// dates costs O(log n) decisions per rest of a situation, not n.
+/// are one run, found by [`Runtime::runs`]; the first situation allowed by
+/// one bundle only is then the earliest position outside the other's run,
+/// and only it is decided again for its words. `None` when the rule visits
+/// of the search pass `work`.
 fn search(
     old: &Runtime,
     new: &Runtime,
@@ -760,9 +929,12 @@ fn search(
     action: &str,
     sp: &Space,
     dated: bool,
-) -> Found {
-    let mut found = Found::default();
+    work: &mut u64,
+) -> Option<Found> {
     let proof_masks = masks(sp.proofs.len());
+    let before = old.runs(lane, action, sp, &proof_masks, work)?;
+    let after = new.runs(lane, action, sp, &proof_masks, work)?;
+    let mut found = Found::default();
     for em in masks(sp.events.len()) {
         let occurred = occurred_in(sp, em);
         // (date, phase, phrase, proof mask) positions of the first
@@ -771,31 +943,18 @@ fn search(
         let earliest = |x: Option<At>, at: At| Some(x.map_or(at, |x| x.min(at)));
         let mut opened: Option<At> = None;
         let mut closed: Option<At> = None;
-        // Settled: found before, or at the first date, which no later
-        // phase, phrase or proof mask can precede.
-        let settled = |found: &Option<String>, at: Option<At>| {
-            found.is_some() || at.is_some_and(|at| at.0 == 0)
-        };
-        'rest: for (pi, &phase) in sp.phases.iter().enumerate() {
-            for (fi, phrase) in sp.phrases.iter().enumerate() {
-                for (mi, &pm) in proof_masks.iter().enumerate() {
-                    let request = request_for(lane, action, phrase, &sp.proofs, pm);
-                    let a = old.allowed_dates(&sp.dates, dated, &occurred, phase, &request);
-                    let b = new.allowed_dates(&sp.dates, dated, &occurred, phase, &request);
+        for pi in 0..sp.phases.len() {
+            for fi in 0..sp.phrases.len() {
+                for mi in 0..proof_masks.len() {
+                    let a = before.at(em as usize, pi, fi, mi);
+                    let b = after.at(em as usize, pi, fi, mi);
                     found.any_old |= !a.is_empty();
                     found.any_new |= !b.is_empty();
-                    if let Some(i) = first_outside(&b, &a) {
+                    if let Some(i) = first_outside(b, a) {
                         opened = earliest(opened, (i, pi, fi, mi));
                     }
-                    if let Some(i) = first_outside(&a, &b) {
+                    if let Some(i) = first_outside(a, b) {
                         closed = earliest(closed, (i, pi, fi, mi));
-                    }
-                    if found.any_old
-                        && found.any_new
-                        && settled(&found.opened, opened)
-                        && settled(&found.closed, closed)
-                    {
-                        break 'rest;
                     }
                 }
             }
@@ -827,7 +986,7 @@ fn search(
             break;
         }
     }
-    found
+    Some(found)
 }
 
 /// [`search`]; in tests that ask for it, the scan of every situation that
@@ -839,12 +998,13 @@ fn found_in(
     action: &str,
     sp: &Space,
     dated: bool,
-) -> Found {
+    work: &mut u64,
+) -> Option<Found> {
     #[cfg(test)]
     if tests::EVERY_SITUATION.with(std::cell::Cell::get) {
-        return tests::every_situation(old, new, lane, action, sp, dated);
+        return Some(tests::every_situation(old, new, lane, action, sp, dated));
     }
-    search(old, new, lane, action, sp, dated)
+    search(old, new, lane, action, sp, dated, work)
 }
 
 /// Compares one pair exactly; `None` when it is allowed in the same
@@ -854,7 +1014,7 @@ fn compare_pair(
     new: &Runtime,
     lane: &str,
     action: &str,
-    budget: &mut u64,
+    budget: &mut Budget,
 ) -> Option<EffectiveChange> {
     #[cfg(test)]
     tests::PAIRS.with(|n| n.set(n.get() + 1));
@@ -892,32 +1052,47 @@ fn compare_pair(
         }
     }
 
-    let exact = sp.size() <= MAX_SITUATIONS.min(*budget);
+    let size = sp.size();
+    let found = if size > MAX_SITUATIONS {
+        Err(format!(
+            "{size} situations are too many to compare exactly; the rules differ, so this counts as changed"
+        ))
+    } else if size > budget.situations {
+        Err(format!(
+            "{size} situations are more than this diff has left to compare (it decides at most {MAX_TOTAL_SITUATIONS} in all); the rules differ, so this counts as changed"
+        ))
+    } else {
+        budget.situations -= size;
+        let allowed = MAX_PAIR_VISITS.min(budget.visits);
+        let mut left = allowed;
+        let found = found_in(old, new, lane, action, &sp, dated, &mut left);
+        budget.visits -= allowed - left;
+        match found {
+            Some(found) => Ok(found),
+            None if allowed == MAX_PAIR_VISITS => Err(format!(
+                "{size} situations take more than {MAX_PAIR_VISITS} rule visits to compare exactly; the rules differ, so this counts as changed"
+            )),
+            None => Err(format!(
+                "{size} situations take more rule visits than this diff has left to compare (it visits at most {MAX_TOTAL_VISITS} rules in all); the rules differ, so this counts as changed"
+            )),
+        }
+    };
+    let exact = found.is_ok();
     let Found {
         mut any_old,
         mut any_new,
         mut opened,
         closed,
-    } = if exact {
-        *budget -= sp.size();
-        found_in(old, new, lane, action, &sp, dated)
-    } else {
-        Found::default()
+    } = match found {
+        Ok(found) => found,
+        Err(why) => Found {
+            opened: Some(why),
+            ..Found::default()
+        },
     };
     let change = if !exact {
         any_old = true;
         any_new = true;
-        opened = Some(if sp.size() <= MAX_SITUATIONS {
-            format!(
-                "{} situations are more than this diff has left to compare (it decides at most {MAX_TOTAL_SITUATIONS} in all); the rules differ, so this counts as changed",
-                sp.size()
-            )
-        } else {
-            format!(
-                "{} situations are too many to compare exactly; the rules differ, so this counts as changed",
-                sp.size()
-            )
-        });
         EffectiveKind::Changed
     } else {
         match (any_old, any_new, opened.is_some(), closed.is_some()) {
@@ -1045,11 +1220,26 @@ fn guards_dropped(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Opt
 /// Every (lane, action) of either bundle whose effective permission
 /// differs, by lane then action.
 pub fn effective_diff(old: &Runtime, new: &Runtime) -> Vec<EffectiveChange> {
-    effective_diff_within(old, new, MAX_TOTAL_SITUATIONS)
+    effective_diff_within(
+        old,
+        new,
+        Budget {
+            situations: MAX_TOTAL_SITUATIONS,
+            visits: MAX_TOTAL_VISITS,
+        },
+    )
 }
 
-/// [`effective_diff`] deciding at most `budget` situations in all.
-fn effective_diff_within(old: &Runtime, new: &Runtime, budget: u64) -> Vec<EffectiveChange> {
+/// What is left for the rest of a diff to compare.
+struct Budget {
+    /// Representative situations ([`MAX_TOTAL_SITUATIONS`] in all).
+    situations: u64,
+    /// Rule visits of the evaluator ([`MAX_TOTAL_VISITS`] in all).
+    visits: u64,
+}
+
+/// [`effective_diff`] comparing within `budget`.
+fn effective_diff_within(old: &Runtime, new: &Runtime, budget: Budget) -> Vec<EffectiveChange> {
     let lanes: BTreeSet<&String> = old
         .bundle
         .lanes
@@ -1391,6 +1581,320 @@ mod tests {
         );
     }
 
+    /// A generator of small numbers, the same on every run.
+    fn numbers(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        }
+    }
+
+    /// The real inventory with events `events` added to the cm product
+    /// (the first one already occurred), and `rules` random rules over its
+    /// two lanes, `deploy` and `empty_bootstrap`, among those events, four
+    /// dates, two proofs and `phrases`.
+    fn random_bundle(
+        next: &mut impl FnMut(usize) -> usize,
+        events: &[&str],
+        phrases: &[&str],
+        rules: usize,
+    ) -> Runtime {
+        use crate::bundle::{IssueLink, Until};
+        use crate::model::{Effect, EventState};
+        let pool = ["2030-01-02", "2030-01-04", "2030-01-01", "2029-12-31"];
+        let mut b = crate::bundle::real_fixture();
+        let cm = b
+            .products
+            .get_mut("odoo-tenant-cm")
+            .expect("the cm product");
+        for (n, e) in events.iter().enumerate() {
+            let state = if n == 0 {
+                EventState::Occurred
+            } else {
+                EventState::Pending
+            };
+            cm.events.insert((*e).into(), state);
+        }
+        let template = b.rules[0].clone();
+        b.rules = (0..rules)
+            .map(|k| {
+                let mut r = template.clone();
+                r.id = format!("r{k}");
+                r.effect = if next(3) == 0 {
+                    Effect::Deny
+                } else {
+                    Effect::Allow
+                };
+                r.actions = match next(3) {
+                    0 => vec!["deploy".into()],
+                    1 => vec!["empty_bootstrap".into()],
+                    _ => vec!["deploy".into(), "empty_bootstrap".into()],
+                };
+                r.lanes = match next(3) {
+                    0 => vec!["cm/prod".into()],
+                    1 => vec!["cm/testing".into()],
+                    _ => vec!["cm/prod".into(), "cm/testing".into()],
+                };
+                r.patterns = r.lanes.clone();
+                let mut dates: Vec<String> = Vec::new();
+                for _ in 0..next(3) {
+                    let d = pool[next(pool.len())].to_string();
+                    if !dates.contains(&d) {
+                        dates.push(d);
+                    }
+                }
+                let mut until_events: Vec<String> = Vec::new();
+                for _ in 0..next(3) {
+                    let e = events[next(events.len())].to_string();
+                    if !until_events.contains(&e) {
+                        until_events.push(e);
+                    }
+                }
+                r.until = Until {
+                    events: until_events,
+                    dates,
+                };
+                r.requires = ["backup_proof", "restore_proof"]
+                    .into_iter()
+                    .filter(|_| next(5) == 0)
+                    .map(String::from)
+                    .collect();
+                r.confirm = (r.effect == Effect::Allow && next(4) != 0).then(|| {
+                    r.lanes
+                        .iter()
+                        .map(|l| (l.clone(), phrases[next(phrases.len())].to_string()))
+                        .collect()
+                });
+                r.issue = (next(2) == 0).then(|| IssueLink {
+                    reference: format!("#{}", next(3)),
+                    url: String::new(),
+                });
+                r
+            })
+            .collect();
+        Runtime::new(b)
+    }
+
+    const MANY_EVENTS: [&str; 5] = ["go", "launch", "cutover", "freeze", "audit"];
+    const MANY_PHRASES: [&str; 8] = [
+        "go",
+        "Go ",
+        "stop",
+        "  STOP",
+        "deploy cm",
+        "wipe it",
+        "",
+        "ship",
+    ];
+
+    /// [`Runtime::openings`] is [`Runtime::decide`] on each situation it
+    /// stands for: every event subset (one event a bundle lacks among
+    /// them) and every phrase, at each date, phase and set of proofs.
+    #[test]
+    fn openings_are_the_decisions_of_each_situation() {
+        let mut next = numbers(0x2545_f491_4f6c_dd1d);
+        let mut allowed = 0;
+        let mut by_deny = 0;
+        let mut checked = 0;
+        for case in 0..40 {
+            let rules = 1 + next(8);
+            let rt = random_bundle(&mut next, &MANY_EVENTS[..4], &MANY_PHRASES, rules);
+            for lane in ["cm/prod", "cm/testing"] {
+                for action in ["deploy", "empty_bootstrap", "no_such_action"] {
+                    let mut sp = Space {
+                        events: Vec::new(),
+                        dates: Vec::new(),
+                        phases: [None, Some(Phase::Prelaunch), Some(Phase::Live)],
+                        phrases: vec![None, Some("  ".into())],
+                        proofs: Vec::new(),
+                    };
+                    let mut dates = BTreeSet::new();
+                    rt.gather(lane, action, &mut sp, &mut Seen::default(), &mut dates);
+                    sp.events
+                        .push(("odoo-tenant-cm".into(), "not_an_event".into()));
+                    sp.dates = dates.into_iter().collect();
+                    sp.dates.push(jiff::civil::date(2031, 1, 1));
+                    let wrong = wrong_phrase(&sp.phrases);
+                    sp.phrases.push(Some(wrong));
+                    let events: Vec<Option<(String, String)>> = sp
+                        .events
+                        .iter()
+                        .map(|(p, e)| rt.knows_event(p, e).then(|| (p.clone(), e.clone())))
+                        .collect();
+                    for &date in &sp.dates {
+                        for &phase in &sp.phases {
+                            for pm in masks(sp.proofs.len()) {
+                                let request = request_for(lane, action, &None, &sp.proofs, pm);
+                                let facts = rt
+                                    .facts_with(lane, date, phase, std::iter::empty())
+                                    .expect("facts");
+                                let (openings, _) =
+                                    rt.openings(&request, &facts, &events, &sp.phrases);
+                                assert_eq!(openings.len(), 1 << sp.events.len());
+                                for em in masks(sp.events.len()) {
+                                    let o = &openings[em as usize];
+                                    for (fi, phrase) in sp.phrases.iter().enumerate() {
+                                        let d = rt.allows_in(&Situation {
+                                            occurred: occurred_in(&sp, em),
+                                            date,
+                                            dated: true,
+                                            phase,
+                                            request: request_for(
+                                                lane, action, phrase, &sp.proofs, pm,
+                                            ),
+                                        });
+                                        assert_eq!(
+                                            (o.admits[fi], o.by_deny),
+                                            (d.allowed, d.by_deny),
+                                            "case {case}, {lane} {action} on {date}, {phase:?}, events {em:b}, phrase {phrase:?}, proofs {pm:b}"
+                                        );
+                                        checked += 1;
+                                        allowed += usize::from(d.allowed);
+                                        by_deny += usize::from(d.by_deny);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The cases test something each way.
+        assert!(
+            allowed > checked / 50 && by_deny > checked / 50 && allowed + by_deny < checked,
+            "{allowed} allowed and {by_deny} denied by a rule of {checked}"
+        );
+    }
+
+    /// The search against the decision of every situation, on bundles of
+    /// more rules among more events and phrases.
+    #[test]
+    fn the_search_finds_what_deciding_every_situation_finds_among_many_phrases_and_events() {
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15);
+        let mut changed = 0;
+        let mut kinds = BTreeSet::new();
+        for case in 0..60 {
+            let events = &MANY_EVENTS[..2 + next(4)];
+            let (a, b) = (1 + next(9), 1 + next(9));
+            let old = random_bundle(&mut next, events, &MANY_PHRASES, a);
+            let new = random_bundle(&mut next, events, &MANY_PHRASES, b);
+            let (searched, _) = diffed(&old, &new, false);
+            let (every, _) = diffed(&old, &new, true);
+            assert_eq!(searched, every, "case {case}");
+            changed += searched.len();
+            kinds.extend(searched.iter().map(|c| c.change));
+        }
+        assert!(
+            changed > 30,
+            "only {changed} changes: the cases test little"
+        );
+        assert_eq!(kinds.len(), 5, "{kinds:?}: the cases test little");
+    }
+
+    /// The evaluator's rule visits for the effective diff of `old` and
+    /// `new`, and the diff.
+    fn visits(old: &Runtime, new: &Runtime) -> (Vec<EffectiveChange>, usize) {
+        use crate::runtime::evaluate::RULE_VISITS;
+        RULE_VISITS.with(|n| n.set(0));
+        let changes = effective_diff(old, new);
+        (changes, RULE_VISITS.with(std::cell::Cell::get))
+    }
+
+    #[test]
+    fn many_phrases_cost_rule_visits_linear_in_the_rules() {
+        use crate::model::Effect::Allow;
+        // n allows of one lane, each with its own phrase, the last one's
+        // date moved later.
+        let bundles = |n: usize| {
+            let rules = |last: usize| -> Vec<crate::bundle::Rule> {
+                (0..n)
+                    .map(|k| {
+                        let date = if k + 1 == n { last } else { 0 };
+                        let phrase = format!("phrase {k}");
+                        rule(
+                            &format!("a{k}"),
+                            Allow,
+                            "deploy",
+                            vec![day(date)],
+                            Some(&phrase),
+                        )
+                    })
+                    .collect()
+            };
+            (with_rules(rules(0)), with_rules(rules(30)))
+        };
+        let mut counted = Vec::new();
+        for n in [20, 200, 2000] {
+            let (old, new) = bundles(n);
+            let (changes, visits) = visits(&old, &new);
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].change, EffectiveKind::Widened);
+            if n == 20 {
+                let (every, _) = diffed(&old, &new, true);
+                assert_eq!(changes, every);
+            }
+            counted.push((n, visits));
+        }
+        let (_, small) = counted[1];
+        let (n, large) = counted[2];
+        // Ten times the rules, about ten times the visits; a decision per
+        // phrase would be a hundred times.
+        assert!(large <= 12 * small, "{counted:?}");
+        assert!(large <= n * n / 20, "{counted:?}");
+    }
+
+    #[test]
+    fn many_events_cost_rule_visits_linear_in_the_rules() {
+        use crate::model::{Effect::Allow, EventState};
+        // n allows of one lane, each until one of 10 events or a date,
+        // the last one's date moved later.
+        let events: Vec<String> = (0..10).map(|e| format!("ev{e}")).collect();
+        let bundles = |n: usize| {
+            let runtime = |last: usize| {
+                let mut b = crate::bundle::real_fixture();
+                let cm = b
+                    .products
+                    .get_mut("odoo-tenant-cm")
+                    .expect("the cm product");
+                for e in &events {
+                    cm.events.insert(e.clone(), EventState::Pending);
+                }
+                b.rules = (0..n)
+                    .map(|k| {
+                        let date = if k + 1 == n { last } else { 0 };
+                        let mut r = rule(&format!("a{k}"), Allow, "deploy", vec![day(date)], None);
+                        r.until.events = vec![events[k % events.len()].clone()];
+                        r
+                    })
+                    .collect();
+                Runtime::new(b)
+            };
+            (runtime(0), runtime(30))
+        };
+        let mut counted = Vec::new();
+        for n in [20, 300, 3000] {
+            let (old, new) = bundles(n);
+            let (changes, visits) = visits(&old, &new);
+            assert_eq!(changes.len(), 1);
+            assert_eq!(changes[0].change, EffectiveKind::Widened);
+            if n == 20 {
+                let (every, _) = diffed(&old, &new, true);
+                assert_eq!(changes, every);
+            }
+            counted.push((n, visits));
+        }
+        let (_, small) = counted[1];
+        let (n, large) = counted[2];
+        // A probe (a date, a phase, a bundle) visits each rule once per
+        // event and twice more, then combines 10 groups per event subset;
+        // walking every rule for each of the 1,024 subsets would be 1,024
+        // visits per rule and probe.
+        assert!(large <= 12 * small, "{counted:?}");
+        assert!(large <= 200 * n, "{counted:?}");
+    }
+
     /// One rule over every lane of the real bundle and 300 more actions,
     /// against itself with one lane's phrase changed: the effective diff
     /// compares that lane's actions only, and the rule diff writes the
@@ -1465,12 +1969,37 @@ mod tests {
         );
         // With nothing left to decide, every pair whose rules differ is
         // reported changed, and says why.
-        let bounded = effective_diff_within(&a, &b, 0);
+        let bounded = effective_diff_within(
+            &a,
+            &b,
+            Budget {
+                situations: 0,
+                visits: MAX_TOTAL_VISITS,
+            },
+        );
         assert_eq!(bounded.len(), exact.len());
         for c in &bounded {
             assert_eq!(c.change, EffectiveKind::Changed);
             assert!(
                 c.why[0].contains("more than this diff has left to compare"),
+                "{:?}",
+                c.why
+            );
+        }
+        // Likewise with no rule visits left.
+        let spent = effective_diff_within(
+            &a,
+            &b,
+            Budget {
+                situations: MAX_TOTAL_SITUATIONS,
+                visits: 0,
+            },
+        );
+        assert_eq!(spent.len(), exact.len());
+        for c in &spent {
+            assert_eq!(c.change, EffectiveKind::Changed);
+            assert!(
+                c.why[0].contains("more rule visits than this diff has left to compare"),
                 "{:?}",
                 c.why
             );

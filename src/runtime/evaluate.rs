@@ -2,8 +2,10 @@
 //! action comes from here: [`Runtime::decide`] reads its verdict from a
 //! [`Trace`], [`Runtime::explain`] renders the same trace as steps, and the
 //! read model ([`Runtime::lanes`]) projects a [`Standing`], the part of the
-//! trace that does not depend on what a caller presents. No other code
-//! walks deny -> allow -> phrase -> proofs -> data source.
+//! trace that does not depend on what a caller presents, and the effective
+//! diff asks [`Runtime::openings`], the same walk for many situations at
+//! once. No other code walks deny -> allow -> phrase -> proofs -> data
+//! source.
 //!
 //! The walk follows the language spec ("Meaning"):
 //!
@@ -35,6 +37,7 @@ use crate::model::{
     source_allowed, upstream_source,
 };
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What retired a rule for one lane.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -214,11 +217,20 @@ pub(crate) struct Checked<'a> {
 
 impl Checked<'_> {
     pub(crate) fn passed(&self) -> bool {
-        matches!(
-            self.phrase,
-            PhraseOutcome::NotAsked | PhraseOutcome::Matched
-        ) && self.proofs.iter().all(|p| *p)
-            && self.needs.source.is_none_or(|(_, ok)| ok)
+        self.phrase.passes() && self.passed_but_phrase()
+    }
+
+    /// Steps 6 and 7 passed: every needed proof presented, and the data
+    /// source allowed.
+    pub(crate) fn passed_but_phrase(&self) -> bool {
+        self.proofs.iter().all(|p| *p) && self.needs.source.is_none_or(|(_, ok)| ok)
+    }
+}
+
+impl PhraseOutcome {
+    /// Step 5 passed: no phrase asked, or the one asked presented.
+    pub(crate) fn passes(&self) -> bool {
+        matches!(self, PhraseOutcome::NotAsked | PhraseOutcome::Matched)
     }
 }
 
@@ -229,6 +241,17 @@ pub(crate) enum Verdict {
     Allow(u32),
     /// Denied; the rule concerned, if any, and why (never empty).
     Deny(Option<u32>, Vec<Reason>),
+}
+
+/// What [`Runtime::decide`] says of one situation for each of some
+/// phrases: [`Runtime::openings`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Opening {
+    /// An active deny rule denies it (the decision's first reason is
+    /// `denied-by-rule`), whatever is presented.
+    pub(crate) by_deny: bool,
+    /// Per phrase, in the order given: allowed with that phrase presented.
+    pub(crate) admits: Vec<bool>,
 }
 
 /// The typed trace of one decision: where the walk stopped, the rules it
@@ -252,6 +275,8 @@ impl Runtime {
     /// while it is active. Events are checked before dates, each in the
     /// order written.
     pub(crate) fn retirement(&self, k: u32, product: &str, facts: &Facts) -> Option<RetiredBy> {
+        #[cfg(test)]
+        RULE_VISITS.with(|n| n.set(n.get() + 1));
         let rule = self.rule(k);
         let events = self.bundle.products.get(product).map(|p| &p.events);
         for e in &rule.until.events {
@@ -515,6 +540,149 @@ impl Runtime {
         Verdict::Deny(Some(first.needs.rule), self.reasons(req, first))
     }
 
+    /// The verdict of many situations at once, for the effective diff:
+    /// the request's lane, action and proofs (its phrase is not read),
+    /// `facts`, and each subset of `events` occurring on top of them, with
+    /// each of `phrases` presented. `events[n]` is the fact bit `n` of a
+    /// subset adds, `None` for one that never occurs in this bundle. The
+    /// [`Opening`] of subset `mask` (bit `n` for `events[n]`) says whether
+    /// [`Runtime::decide`] on that situation denies it by an active deny
+    /// rule, and, for each phrase, whether it allows it.
+    ///
+    /// The rules are walked once, not once per subset and phrase: each
+    /// rule's retirement under `facts` and under each event alone
+    /// ([`Runtime::retirement`]), and each active allow's presentation
+    /// ([`present`], whose phrase step is then held against the phrases
+    /// through [`phrase_outcome`], looked up by normalized phrase). It
+    /// rests on the walk's own shape: events only retire, and a rule is
+    /// retired by a set of events when it is by one of them (its `until`
+    /// is a list of alternatives); an active deny denies whatever is
+    /// presented; and the pair is allowed when some active allow passes,
+    /// which one only changing the reasons. The rules are then grouped by
+    /// the events that retire them, and each subset combines the groups it
+    /// leaves active. Returns the openings by subset and the rules
+    /// visited: rules x (events + 2), then groups and admitted phrases per
+    /// subset. With 32 events or more (more subsets than a diff ever
+    /// compares) it returns none. The effective diff's test
+    /// `openings_are_the_decisions_of_each_situation` holds it to
+    /// [`Runtime::decide`] on generated bundles.
+    pub(crate) fn openings(
+        &self,
+        req: &Request,
+        facts: &Facts,
+        events: &[Option<(String, String)>],
+        phrases: &[Option<String>],
+    ) -> (Vec<Opening>, u64) {
+        let Some(subsets) = u32::try_from(events.len())
+            .ok()
+            .filter(|&n| n < u32::BITS)
+            .map(|n| 1usize << n)
+        else {
+            return (Vec::new(), 0);
+        };
+        let closed = Opening {
+            by_deny: false,
+            admits: vec![false; phrases.len()],
+        };
+        let Ok(s) = self.standing(&req.lane, &req.action, facts) else {
+            return (vec![closed; subsets], 0);
+        };
+        let mut visits = (s.denies.len() + s.allows.len()) as u64;
+        let product = s.lane_def.product.as_str();
+        let alone: Vec<Option<Facts>> = events
+            .iter()
+            .map(|e| {
+                e.as_ref()
+                    .map(|(p, e)| facts.clone().with_occurred(p.clone(), e.clone()))
+            })
+            .collect();
+        // The events (bits) that retire rule `k`, active under `facts`.
+        let looked_up = std::cell::Cell::new(0u64);
+        let retired_by = |k: u32| -> u32 {
+            let mut bits = 0;
+            for (n, f) in alone.iter().enumerate() {
+                if let Some(f) = f {
+                    looked_up.set(looked_up.get() + 1);
+                    if self.retirement(k, product, f).is_some() {
+                        bits |= 1 << n;
+                    }
+                }
+            }
+            bits
+        };
+        let deny_groups: BTreeSet<u32> = s
+            .denies
+            .iter()
+            .filter(|d| d.retired.is_none())
+            .map(|d| retired_by(d.rule))
+            .collect();
+        // The phrases, by their normalized form (blank ones are none).
+        let mut by_phrase: HashMap<String, Vec<usize>> = HashMap::new();
+        for (n, p) in phrases.iter().enumerate() {
+            if let Some(g) = p.as_deref().filter(|g| !is_blank(g)) {
+                by_phrase.entry(normalize_phrase(g)).or_default().push(n);
+            }
+        }
+        // Per group of allows retired by the same events: whether one
+        // takes any phrase, and the phrases the others take.
+        let mut allow_groups: BTreeMap<u32, (bool, Vec<usize>)> = BTreeMap::new();
+        for a in s.allows.iter().filter(|a| a.retired.is_none()) {
+            visits += 1;
+            let c = present(req, self.requirements(&s, a.rule));
+            if !c.passed_but_phrase() {
+                continue;
+            }
+            let admitted: Option<Vec<usize>> = match c.needs.phrase {
+                Phrase::NotAsked => None,
+                Phrase::Unusable => Some(Vec::new()),
+                Phrase::Asked(p) => Some(
+                    by_phrase
+                        .get(&normalize_phrase(p))
+                        .into_iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&n| phrase_outcome(c.needs.phrase, phrases[n].as_deref()).passes())
+                        .collect(),
+                ),
+            };
+            let bits = retired_by(a.rule);
+            let group = allow_groups.entry(bits).or_default();
+            match admitted {
+                None => group.0 = true,
+                Some(ns) => group.1.extend(ns),
+            }
+        }
+        let mut out = Vec::with_capacity(subsets);
+        let mut combined: u64 = 0;
+        for mask in 0..subsets as u32 {
+            let mut o = closed.clone();
+            combined += deny_groups.len() as u64;
+            o.by_deny = deny_groups.iter().any(|g| g & mask == 0);
+            if !o.by_deny {
+                for (bits, (any, ns)) in &allow_groups {
+                    combined += 1;
+                    if bits & mask != 0 {
+                        continue;
+                    }
+                    if *any {
+                        o.admits.iter_mut().for_each(|a| *a = true);
+                    } else {
+                        combined += ns.len() as u64;
+                        for &n in ns {
+                            o.admits[n] = true;
+                        }
+                    }
+                }
+            }
+            out.push(o);
+        }
+        visits += looked_up.get() + combined;
+        // `retirement` and `present` count their own visits.
+        #[cfg(test)]
+        RULE_VISITS.with(|n| n.set(n.get() + combined as usize));
+        (out, visits)
+    }
+
     /// The deny reasons of a failed check, in step order.
     fn reasons(&self, req: &Request, c: &Checked) -> Vec<Reason> {
         let r = self.rule(c.needs.rule);
@@ -577,10 +745,11 @@ impl Runtime {
     }
 }
 
-/// Steps 5 to 7: a presentation held against one rule's requirements.
-fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
-    let given = req.confirm.as_deref().filter(|g| !is_blank(g));
-    let phrase = match (needs.phrase, given) {
+/// Step 5: the phrase `typed` (`None` when none) held against the one a
+/// rule asks for.
+fn phrase_outcome(asked: Phrase<'_>, typed: Option<&str>) -> PhraseOutcome {
+    let given = typed.filter(|g| !is_blank(g));
+    match (asked, given) {
         (Phrase::NotAsked, _) => PhraseOutcome::NotAsked,
         (Phrase::Unusable, _) => PhraseOutcome::Unusable,
         (Phrase::Asked(_), None) => PhraseOutcome::Missing,
@@ -588,7 +757,14 @@ fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
             PhraseOutcome::Matched
         }
         (Phrase::Asked(_), Some(_)) => PhraseOutcome::Mismatch,
-    };
+    }
+}
+
+/// Steps 5 to 7: a presentation held against one rule's requirements.
+fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
+    #[cfg(test)]
+    RULE_VISITS.with(|n| n.set(n.get() + 1));
+    let phrase = phrase_outcome(needs.phrase, req.confirm.as_deref());
     let proofs = needs
         .proofs
         .iter()
@@ -607,6 +783,10 @@ fn present<'a>(req: &Request, needs: Requirements<'a>) -> Checked<'a> {
 
 #[cfg(test)]
 thread_local! {
+    /// Rules visited by the evaluator: each rule's retirement looked up,
+    /// each allow's presentation checked, and each group of rules
+    /// [`Runtime::openings`] combines for one set of events.
+    pub(crate) static RULE_VISITS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Proof-name comparisons (and set insertions) made listing a rule's
     /// proofs once each.
     static PROOF_COMPARISONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
