@@ -357,20 +357,39 @@ pub(crate) fn date_in_window(date: jiff::civil::Date) -> bool {
     (FIRST_DATE..=LAST_DATE).contains(&date)
 }
 
+/// The event names of a product, as the inventory and the bundle each
+/// hold them: what [`number_event_sets`] numbers.
+pub trait EventNames {
+    /// The names, sorted.
+    fn names(&self) -> impl Iterator<Item = &str>;
+    /// Whether `name` is one of them.
+    fn has(&self, name: &str) -> bool;
+}
+
+impl EventNames for BTreeMap<String, EventState> {
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.keys().map(String::as_str)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.contains_key(name)
+    }
+}
+
 /// Products (name, events) numbered by their set of event names: products
 /// that declare the same events share a number, so a check that asks
 /// whether a rule's products have its events asks each distinct set once
 /// (E103 in the compiler, the bundle loader's consistency check). Returns
 /// product -> number, and the events of each number. O(events) in all.
-pub(crate) fn number_event_sets<'a>(
-    products: impl IntoIterator<Item = (&'a String, &'a BTreeMap<String, EventState>)>,
-) -> EventSets<'a> {
+pub(crate) fn number_event_sets<'a, E: EventNames>(
+    products: impl IntoIterator<Item = (&'a String, &'a E)>,
+) -> EventSets<'a, E> {
     let mut numbers: std::collections::HashMap<Vec<&str>, u32> = std::collections::HashMap::new();
     let mut sets = Vec::new();
     let by_product = products
         .into_iter()
         .map(|(name, events)| {
-            let names: Vec<&str> = events.keys().map(String::as_str).collect();
+            let names: Vec<&str> = events.names().collect();
             let n = *numbers.entry(names).or_insert_with(|| {
                 sets.push(events);
                 sets.len() as u32 - 1
@@ -383,10 +402,7 @@ pub(crate) fn number_event_sets<'a>(
 
 /// What [`number_event_sets`] returns: product -> number of its set of
 /// event names, and the events of each number.
-pub(crate) type EventSets<'a> = (
-    std::collections::HashMap<&'a str, u32>,
-    Vec<&'a BTreeMap<String, EventState>>,
-);
+pub(crate) type EventSets<'a, E> = (std::collections::HashMap<&'a str, u32>, Vec<&'a E>);
 
 #[cfg(test)]
 mod tests {

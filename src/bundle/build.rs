@@ -57,7 +57,7 @@ pub fn build(
                 name.clone(),
                 Product {
                     context: p.context.clone(),
-                    events: p.events.clone(),
+                    events: p.events.iter().map(|(e, s)| (e.clone(), *s)).collect(),
                 },
             )
         })

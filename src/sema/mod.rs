@@ -286,7 +286,7 @@ pub struct LaneIndex<'a> {
     /// rule rather than each product.
     event_set: HashMap<&'a str, u32>,
     /// The events of each set, by its number.
-    event_sets: Vec<&'a BTreeMap<String, crate::model::EventState>>,
+    event_sets: Vec<&'a crate::inventory::Events>,
     /// What is left of the compilation's budget for "did you mean"
     /// searches (E101, E102, E103), in distance cells and bytes of
     /// candidates looked at. The index is made once per compilation, so it
@@ -353,7 +353,7 @@ impl<'a> LaneIndex<'a> {
 
     /// The event names of the products of event set `set`, sorted.
     pub(crate) fn events_of(&self, set: u32) -> impl Iterator<Item = &'a str> + use<'a> {
-        let events: Option<&'a BTreeMap<String, crate::model::EventState>> =
+        let events: Option<&'a crate::inventory::Events> =
             self.event_sets.get(set as usize).copied();
         events
             .into_iter()
@@ -480,12 +480,29 @@ pub fn resolve_indexed(
     grants: &mut GrantCount,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<Rule> {
-    let mut out = Vec::with_capacity(parsed.rules.len());
-    for r in parsed.rules {
+    let mut parsed = parsed;
+    let mut rules = std::mem::take(&mut parsed.rules);
+    drop(parsed);
+    // Taken from the end of the reversed list, so that the list's own
+    // buffer can shrink as it empties: the trees still to resolve and the
+    // rules resolved so far then hold about one file's worth of rules
+    // between them, not two.
+    rules.reverse();
+    let mut out = Vec::with_capacity(rules.len());
+    while let Some(r) = rules.pop() {
         out.push(resolve_rule(file, &r, inv, index, grants, diags));
+        drop(r);
+        if rules.capacity() >= SHRINK_FROM && rules.len() < rules.capacity() / 2 {
+            rules.shrink_to_fit();
+        }
     }
     out
 }
+
+/// How many rules' trees a file's list must have room for before
+/// [`resolve_indexed`] gives back the part it has consumed: below it, the
+/// copy costs more than the memory.
+const SHRINK_FROM: usize = 4096;
 
 fn resolve_rule(
     file: FileId,
