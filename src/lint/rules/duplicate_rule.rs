@@ -29,6 +29,7 @@ use crate::lint::LintContext;
 use crate::model::normalized_phrase;
 use crate::sema::Rule;
 use crate::syntax::ast::Retire;
+use std::hash::BuildHasher;
 /// The index's maps hash with foldhash (randomly seeded, so keys written
 /// to collide cannot be chosen in advance): they are only looked up, never
 /// iterated, so the hasher cannot change what is reported.
@@ -67,23 +68,43 @@ struct Signature<'a> {
 }
 
 /// Conditions and normalized phrases by id, each text once: the index
-/// then compares and hashes numbers, and holds no text of its own.
+/// then compares and hashes numbers, and holds no text of its own. The
+/// texts by id are kept only where they are read again (`texts`: the
+/// conditions, whose text breaks ties of rarity).
 #[derive(Default)]
 struct Names {
     ids: HashMap<String, usize>,
-    texts: Vec<String>,
+    texts: Option<Vec<String>>,
 }
 
 impl Names {
+    /// Names whose texts are kept by id.
+    fn with_texts() -> Self {
+        Names {
+            ids: HashMap::default(),
+            texts: Some(Vec::new()),
+        }
+    }
+
     fn id(&mut self, text: impl AsRef<str> + Into<String>) -> usize {
         if let Some(&id) = self.ids.get(text.as_ref()) {
             return id;
         }
-        let id = self.texts.len();
+        let id = self.ids.len();
         let text: String = text.into();
-        self.texts.push(text.clone());
+        if let Some(texts) = &mut self.texts {
+            texts.push(text.clone());
+        }
         self.ids.insert(text, id);
         id
+    }
+
+    /// The text of `id` (kept by [`Names::with_texts`]; empty otherwise).
+    fn text(&self, id: usize) -> &str {
+        self.texts
+            .as_ref()
+            .and_then(|t| t.get(id))
+            .map_or("", String::as_str)
     }
 }
 
@@ -201,7 +222,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         comparisons += 1;
         covers(outer, inner)
     };
-    let mut condition_names = Names::default();
+    let mut condition_names = Names::with_texts();
     let mut phrase_names = Names::default();
     let empty = phrase_names.id(String::new());
     let names: Vec<Interned> = allows
@@ -209,7 +230,11 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         .map(|r| intern(r, &mut condition_names, &mut phrase_names))
         .collect();
     // Group identical rules under the first of them (its representative).
-    let mut groups: HashMap<Signature, usize> = HashMap::default();
+    // By a hash of the signature (foldhash, randomly seeded): a rule whose
+    // hash matches a representative whose signature differs (a collision)
+    // is its own representative, which costs comparisons, never a result.
+    let hasher = foldhash::fast::RandomState::default();
+    let mut groups: HashMap<u64, usize> = HashMap::default();
     let mut rep: Vec<usize> = Vec::with_capacity(allows.len());
     for (i, a) in allows.iter().enumerate() {
         // A rule that names no lane or no action is never reported.
@@ -217,7 +242,13 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             rep.push(i);
             continue;
         }
-        let r = *groups.entry(signature(a, &names[i], empty)).or_insert(i);
+        let sig = signature(a, &names[i], empty);
+        let r = *groups.entry(hasher.hash_one(&sig)).or_insert(i);
+        let r = if r == i || signature(allows[r], &names[r], empty) == sig {
+            r
+        } else {
+            i
+        };
         let same = r == i || (check(allows[r], a) && check(a, allows[r]));
         rep.push(if same { r } else { i });
     }
@@ -235,7 +266,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
         })
         .collect();
     // How often each condition and each (lane, action) pair occurs.
-    let mut condition_count: Vec<usize> = vec![0; condition_names.texts.len()];
+    let mut condition_count: Vec<usize> = vec![0; condition_names.ids.len()];
     let mut pairs: Vec<(&str, usize)> = Vec::new();
     for j in reps() {
         let b = allows[j];
@@ -258,7 +289,7 @@ fn covered(allows: &[&Rule]) -> (Vec<(usize, usize)>, usize) {
             .conditions
             .iter()
             .copied()
-            .min_by_key(|&c| (condition_count[c], &condition_names.texts[c]))
+            .min_by_key(|&c| (condition_count[c], condition_names.text(c)))
             .unwrap_or(NONE);
         let phrases = phrase_ids(b, &names[j], empty);
         for (k, lane) in b.lanes.iter().enumerate() {
