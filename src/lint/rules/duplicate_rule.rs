@@ -409,6 +409,74 @@ mod tests {
         }
     }
 
+    /// The index finds, for every rule, the rule that comparing it with
+    /// every other finds: the first that covers it (earlier, or later and
+    /// not covered back). On 500 generated programs of up to 10 rules over
+    /// three lanes, two actions, two events, two dates, phrases that
+    /// differ by case and spacing, and proofs.
+    #[test]
+    fn the_index_finds_what_comparing_every_pair_finds() {
+        const INV: &str = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\n  restart: {operation: restart, destructive: false}\nproducts:\n  p:\n    context: ctx0\n    events: {launch: pending, go: pending}\n    lanes:\n      lane0: {production: false, phase: prelaunch}\n      lane1: {production: false, phase: prelaunch}\n      lane2: {production: false, phase: prelaunch}\n";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let pick = |bits: u64, items: &[&str]| -> Vec<String> {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| bits & (1 << k) != 0)
+                .map(|(_, x)| x.to_string())
+                .collect()
+        };
+        let mut reported = 0;
+        for _ in 0..500 {
+            let n = 1 + next(10);
+            let mut text = String::new();
+            for _ in 0..n {
+                let actions = pick(1 + next(3), &["deploy", "restart"]);
+                let lanes = pick(1 + next(15), &["ctx0/*", "ctx0/lane0", "ctx0/lane1", "ctx0/lane2"]);
+                let until = pick(next(16), &["launch", "go", "2030-01-01", "2031-01-01"]);
+                let mut rule = format!("allow {} on {}", actions.join(","), lanes.join(","));
+                if !until.is_empty() {
+                    rule += &format!(" until {}", until.join(" or "));
+                }
+                rule += " issue=#1";
+                match next(4) {
+                    0 => rule += " confirm=\"deploy {lane}\"",
+                    1 => rule += " confirm=\"Deploy  {lane}\"",
+                    2 => rule += " confirm=\"other {instance}\"",
+                    _ => {}
+                }
+                let proofs = pick(next(4), &["backup", "ticket"]);
+                if !proofs.is_empty() {
+                    rule += &format!(" requires {}", proofs.join(","));
+                }
+                text += &rule;
+                text.push('\n');
+            }
+            let rules = super::super::resolved(INV, &text);
+            let refs: Vec<&Rule> = rules.iter().collect();
+            let expected: Vec<(usize, usize)> = (0..refs.len())
+                .filter(|&i| !refs[i].lanes.is_empty() && !refs[i].actions.is_empty())
+                .filter_map(|i| {
+                    (0..refs.len())
+                        .find(|&j| {
+                            j != i
+                                && super::covers(refs[j], refs[i])
+                                && (j < i || !super::covers(refs[i], refs[j]))
+                        })
+                        .map(|j| (i, j))
+                })
+                .collect();
+            assert_eq!(covered(&refs).0, expected, "{text}");
+            reported += expected.len();
+        }
+        // The programs do cover each other, often.
+        assert!(reported > 300, "{reported} covered rules");
+    }
+
     #[test]
     fn a_broader_earlier_rule_covers_every_copy() {
         let rules = rules(
