@@ -148,6 +148,13 @@ impl Spans<'_> {
         self.at(s.referenced.line() as usize, s.referenced.column() as usize)
     }
 
+    /// The span of the node a [`Spanned`] was read from: through an alias
+    /// (`*a`) or a merge key (`<<: *a`), the anchored node where the value
+    /// is written, not the alias.
+    pub fn defined<T>(&self, s: &Spanned<T>) -> Span {
+        self.at(s.defined.line() as usize, s.defined.column() as usize)
+    }
+
     /// The span of the scalar (or the opening bracket) at 1-based `line`
     /// and `column`; an empty span at the start when the line is 0 (unknown).
     pub fn at(&self, line: usize, column: usize) -> Span {
@@ -238,34 +245,64 @@ impl Spans<'_> {
 }
 
 impl Spans<'_> {
-    /// The span of each item of the sequence whose value is at `list`: a
-    /// flow sequence's `[`, or the key of a block sequence written on the
-    /// lines below it (`- item`). Quoted items keep their quotes; an item
-    /// that is itself a collection spans its opening bracket. Empty when
-    /// `list` is neither. One pass over the sequence's text, so a finding
-    /// on each of n items costs O(n), not O(n^2).
+    /// The span of each item of the sequence whose node starts at `list`
+    /// (where the reader places it: a flow sequence's `[`, a block
+    /// sequence's first `-`, or an anchor or tag before either). Quoted
+    /// items keep their quotes; an item that is a collection or a block
+    /// scalar spans its first character. Empty when `list` starts no
+    /// sequence. One pass over the sequence's text, so a finding on each
+    /// of n items costs O(n), not O(n^2).
     pub fn items(&self, list: Span) -> Vec<Span> {
         let text = &self.src.text;
-        if text[list.start..].starts_with('[') {
-            return flow_items(text, list.start);
+        let mut at = list.start.min(text.len());
+        // Anchors and tags (`&l`, `!!seq`) before the sequence.
+        while text[at..].starts_with(['&', '!']) {
+            let token = text[at..].find(char::is_whitespace).unwrap_or(text.len() - at);
+            let rest = &text[at + token..];
+            at += token + (rest.len() - rest.trim_start().len());
         }
-        // A block sequence: the `- ` lines after the key's line.
+        if text[at..].starts_with('[') {
+            return flow_items(text, at);
+        }
+        if !text[at..].starts_with('-') {
+            return Vec::new();
+        }
+        // A block sequence: the `-` lines at the first one's indentation;
+        // lines indented further continue an item.
+        let column = at - self.src.line_span(at).start;
         let mut items = Vec::new();
-        let mut at = self.src.line_span(list.start).end;
-        while at < text.len() {
-            let line = self.src.line_span(at + 1);
+        let mut line_start = self.src.line_span(at).start;
+        while line_start < text.len() {
+            let line = self.src.line_span(line_start);
+            line_start = line.end + 1;
             let body = uncommented(&text[line.start..line.end]);
-            let trimmed = body.trim_start();
-            at = line.end.max(at + 1);
-            if trimmed.trim().is_empty() {
+            if body.trim().is_empty() {
                 continue;
             }
-            let Some(item) = trimmed.strip_prefix('-').filter(|r| r.is_empty() || r.starts_with([' ', '\t'])) else {
+            let lead = body.len() - body.trim_start_matches([' ', '\t']).len();
+            if lead > column {
+                continue;
+            }
+            let Some(rest) = body[lead..]
+                .strip_prefix('-')
+                .filter(|r| r.is_empty() || r.starts_with([' ', '\t', '\r']))
+            else {
                 break;
             };
-            let lead = item.len() - item.trim_start().len();
-            let start = line.start + (body.len() - item.len()) + lead;
-            let len = if item.trim_start().starts_with(['[', '{']) { 1 } else { item.trim().len() };
+            if lead < column {
+                break;
+            }
+            let item = rest.trim_start();
+            let start = line.start + body.len() - item.len();
+            let len = if item.trim().is_empty() {
+                // An empty item: its `-`.
+                items.push(Span::new(line.start + lead, line.start + lead + 1));
+                continue;
+            } else if item.starts_with(['[', '{', '|', '>']) {
+                1
+            } else {
+                item.trim_end().len()
+            };
             items.push(Span::new(start, start + len));
         }
         items

@@ -200,25 +200,34 @@ fn configuration_errors_point_into_lanepolicy_yaml() {
     // The help says what to write instead.
     for (config, help) in [
         ("max-grants: 05000\n", "write `max-grants: 5000`"),
-        ("max-grants: 00\n", "write `max-grants: 0`"),
-        (
-            "max-grants: 99999999999999999999\n",
-            "takes at most 8388608",
-        ),
-        (
-            "max-grants: 5e3\n",
-            "without a fraction or exponent: `max-grants: 5000`",
-        ),
-        ("max-grants: ten\n", "e.g. `max-grants: 1048576`"),
+        ("max-grants:\n  05000\n", "write `max-grants: 5000`"),
+        ("max-grants: &n 007\n", "write `max-grants: 7`"),
+        ("max-grants: 99999999999999999999\n", "from 1 to 8388608"),
+        ("max-grants: 5e3\n", "an exponent: write `max-grants: 5000`"),
+        ("max-grants: ten\n", "the default is 1048576"),
         (
             "expires-soon-days: &a 40\nmax-grants: *a\n",
-            "`*a` stands for 40",
+            "`*a` stands for 40: write `max-grants: 40`",
+        ),
+        ("expires-soon-days: 3651\n", "from 0 to 3650"),
+        // A number that would be refused in turn is never suggested.
+        ("max-grants: 00\n", "from 1 to 8388608"),
+        ("max-grants: 1e7\n", "from 1 to 8388608"),
+        ("max-grants: 0x1000000\n", "from 1 to 8388608"),
+        ("expires-soon-days: 05000\n", "from 0 to 3650"),
+        ("expires-soon-days: \"-1\"\n", "from 0 to 3650"),
+        (
+            "max-grants: &a 7000\nexpires-soon-days: *a\n",
+            "from 0 to 3650",
         ),
     ] {
         std::fs::write(d.join("lanepolicy.yaml"), config).unwrap();
         let (_, diags) = json_check(&["check", d.to_str().unwrap()]);
         let got = diags[0]["help"].as_str().unwrap_or_default();
         assert!(got.contains(help), "{config}: {got}");
+        if help.starts_with("from") {
+            assert!(!got.contains("write `"), "{config}: {got}");
+        }
     }
 }
 
@@ -542,4 +551,26 @@ fn a_wrong_data_source_is_pointed_at_in_its_list() {
         ),
         vec![(15, 13), (16, 13)]
     );
+    // Items that take more than a line, and an empty one (its `-`).
+    assert_eq!(
+        check(
+            "\n          - kind: empty\n            note: x\n          - |\n            multi\n          -\n          - bogus"
+        ),
+        vec![(12, 13), (14, 13), (16, 11), (17, 13)]
+    );
+    // An anchor and a tag before a flow list.
+    assert_eq!(check("&l !!seq [empty, bogus]"), vec![(11, 43)]);
+    // A list that comes through a merge key is pointed at where it is
+    // written, not at the next `allowed_sources:` in the file.
+    let merged = format!(
+        "{head}        allowed_sources: &s [empty, bogus]\n      y:\n        <<: {{allowed_sources: *s}}\n        production: false\n      z:\n        production: false\n        allowed_sources: [empty]\n"
+    );
+    std::fs::write(d.join("lanes.yaml"), merged).unwrap();
+    let diags = json_check(&["check", d.to_str().unwrap()]).1;
+    let places: Vec<(u64, u64)> = diags
+        .iter()
+        .filter(|x| x["code"] == "E201")
+        .map(|x| (x["line"].as_u64().unwrap(), x["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(places, vec![(11, 37), (11, 37)], "{diags:?}");
 }

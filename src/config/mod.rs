@@ -134,7 +134,18 @@ struct RawConfig {
 /// at `value`, read from the text before it on its line.
 fn number_key_before(src: &SourceFile, value: Span) -> Option<&'static str> {
     let line = src.line_span(value.start);
-    let before = src.text[line.start..value.start.max(line.start)].trim_end();
+    let mut before = src.text[line.start..value.start.max(line.start)].trim_end();
+    // A value on the line below its key (`max-grants:` then `  05000`).
+    if before.is_empty() && line.start > 0 {
+        let above = src.line_span(line.start - 1);
+        before = src.text[above.start..above.end].trim_end();
+    }
+    // An anchor or a tag between the key and its value (`&n`, `!!int`).
+    while let Some((rest, last)) = before.rsplit_once([' ', '\t'])
+        && last.starts_with(['&', '!'])
+    {
+        before = rest.trim_end();
+    }
     let before = before.strip_suffix(':')?.trim_end().trim_end_matches(['"', '\'']);
     ["max-grants", "expires-soon-days"]
         .into_iter()
@@ -147,36 +158,57 @@ fn not_decimal(key: &str, written: &str) -> String {
     format!("`{key}` must be a whole number written in decimal digits, found `{written}`")
 }
 
-/// What to write instead of `written`, a value the reader did not take as
-/// a whole number: the same number without leading zeros or a fraction
-/// of zero when it is one, else an example.
-fn number_help(key: &str, written: &str) -> String {
-    let digits = match written.trim_start_matches('0') {
-        "" => "0",
-        digits => digits,
+/// The range of `key`'s values, inclusive.
+fn number_range(key: &str) -> (i128, i128) {
+    if key == "max-grants" {
+        (1, i128::from(MAX_GRANTS_LIMIT))
+    } else {
+        (0, 3650)
+    }
+}
+
+/// "write `key: n`" when `n` is a value `key` takes (so the help never
+/// suggests a value that is refused in turn), else the range it takes.
+fn write_instead(key: &str, n: i128, why: &str) -> String {
+    let (lo, hi) = number_range(key);
+    if (lo..=hi).contains(&n) {
+        format!("{why}write `{key}: {n}`")
+    } else {
+        range_help(key)
+    }
+}
+
+/// The values `key` takes, and its default.
+fn range_help(key: &str) -> String {
+    let (lo, hi) = number_range(key);
+    let default = if key == "max-grants" {
+        MAX_GRANTS.to_string()
+    } else {
+        DEFAULT_EXPIRES_SOON_DAYS.to_string()
     };
-    if !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit()) {
-        return match digits.parse::<u64>() {
-            Ok(n) => format!("leading zeros are not read as decimal: write `{key}: {n}`"),
-            Err(_) => format!("the number is too large; `{key}` takes at most {}", number_limit(key)),
+    format!("`{key}` takes a whole number from {lo} to {hi}, written in decimal digits; the default is {default}")
+}
+
+/// What to write instead of `written`, a value the reader did not take as
+/// a whole number: the same number without leading zeros, or without a
+/// fraction of zero, when it is one `key` takes; else the range.
+fn number_help(key: &str, written: &str) -> String {
+    let (sign, unsigned) = match written.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, written.strip_prefix('+').unwrap_or(written)),
+    };
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        return match unsigned.parse::<i128>() {
+            Ok(n) => write_instead(key, sign * n, "leading zeros are not read as decimal: "),
+            Err(_) => range_help(key),
         };
     }
     match written.parse::<f64>() {
         Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
-            format!("write it without a fraction or exponent: `{key}: {}`", f as i64)
+            write_instead(key, f as i128, "it has a fraction or an exponent: ")
         }
-        _ => format!("write a whole number, e.g. `{key}: {}`", number_default(key)),
+        _ => range_help(key),
     }
-}
-
-/// The highest value `key` takes.
-fn number_limit(key: &str) -> u64 {
-    if key == "max-grants" { MAX_GRANTS_LIMIT } else { 3650 }
-}
-
-/// The value `key` takes when not written.
-fn number_default(key: &str) -> u64 {
-    if key == "max-grants" { MAX_GRANTS } else { DEFAULT_EXPIRES_SOON_DAYS.unsigned_abs() }
 }
 
 /// Loads the configuration from `src` (file id `file`, in directory `base`).
@@ -204,6 +236,14 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
                     span,
                     not_decimal(key, written),
                     Some(number_help(key, written)),
+                );
+                return (config, diags);
+            }
+            if e.message == yaml::NOT_A_WHOLE_NUMBER {
+                error(
+                    span,
+                    "invalid configuration: expected a whole number written in decimal digits".into(),
+                    Some(format!("{}; {}", range_help("max-grants"), range_help("expires-soon-days"))),
                 );
                 return (config, diags);
             }
@@ -280,7 +320,11 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             error(
                 span,
                 format!("`{key}` is written as the alias `*{alias}`; write the number itself"),
-                Some(format!("`*{alias}` stands for {}: write `{key}: {}`", v.value, v.value)),
+                Some(format!(
+                    "`*{alias}` stands for {}: {}",
+                    v.value,
+                    write_instead(key, i128::from(v.value), "")
+                )),
             );
             return false;
         }
@@ -288,7 +332,7 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             error(
                 span,
                 not_decimal(key, written),
-                Some(format!("write `{key}: {}`", v.value)),
+                Some(write_instead(key, i128::from(v.value), "")),
             );
             return false;
         }
@@ -306,7 +350,7 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
                     "`expires-soon-days` must be between 0 and 3650, found {}",
                     days.value
                 ),
-                None,
+                Some(range_help("expires-soon-days")),
             );
         }
     }

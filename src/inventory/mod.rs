@@ -222,7 +222,7 @@ struct RawProduct {
     #[serde(default)]
     events: Entries<Spanned<String>>,
     #[serde(default)]
-    lanes: Entries<Spanned<Entries<serde_json::Value>>>,
+    lanes: Entries<Spanned<Entries<Spanned<serde_json::Value>>>>,
 }
 
 /// A YAML mapping with text keys, read as a map is (sorted by key, the
@@ -311,14 +311,35 @@ impl Loader<'_> {
         Spans { src: self.src }.key(key, value)
     }
 
-    /// The span of lane field `key`'s value, found from the lane's name.
+    /// The span of lane field `key`'s value, found from the lane's name:
+    /// for a field known only from the loaded lane (`target`, `domains`).
     fn field_span(&self, key: &str, lane: Span) -> Span {
         Spans { src: self.src }.value_after(key, lane)
     }
 
-    /// The span of lane field `key` itself.
-    fn field_key_span(&self, key: &str, lane: Span) -> Span {
-        Spans { src: self.src }.key_after(key, lane).unwrap_or(lane)
+    /// The span of a lane field's value where it is written: the reader's
+    /// position of the node (through an alias or a merge key, the
+    /// anchored node), or, when the reader gives none, the first `key:`
+    /// after the lane's name.
+    fn value_span(&self, key: &str, v: &Spanned<serde_json::Value>, lane: Span) -> Span {
+        let at = Spans { src: self.src }.defined(v);
+        if at.is_empty() && at.start == 0 {
+            self.field_span(key, lane)
+        } else {
+            at
+        }
+    }
+
+    /// The span of lane field `key` itself: the nearest `key:` before its
+    /// value.
+    fn field_key_span(&self, key: &str, v: &Spanned<serde_json::Value>, lane: Span) -> Span {
+        let value = self.value_span(key, v, lane);
+        let k = self.key_span(key, value);
+        if k == value {
+            Spans { src: self.src }.key_after(key, lane).unwrap_or(lane)
+        } else {
+            k
+        }
     }
 
     fn error(&mut self, span: Span, message: String, help: Option<String>) {
@@ -682,7 +703,7 @@ impl Loader<'_> {
         product: &str,
         context: &str,
         instance: &str,
-        fields: &Entries<serde_json::Value>,
+        fields: &Entries<Spanned<serde_json::Value>>,
         span: Span,
     ) -> Option<Lane> {
         let key = format!("{context}/{instance}");
@@ -696,10 +717,10 @@ impl Loader<'_> {
                 );
                 false
             }
-            Some(v) => match *v {
+            Some(v) => match v.value {
                 serde_json::Value::Bool(b) => b,
                 ref other => {
-                    let s = self.field_span("production", span);
+                    let s = self.value_span("production", v, span);
                     self.error(
                         s,
                         format!(
@@ -731,8 +752,8 @@ impl Loader<'_> {
             .unwrap_or_default();
         let mut allowed_sources = Vec::new();
         if let Some(v) = fields.get("allowed_sources") {
-            let s = self.field_span("allowed_sources", span);
-            match v {
+            let s = self.value_span("allowed_sources", v, span);
+            match &v.value {
                 serde_json::Value::Array(items) => {
                     // Each item's position, found once the first is wrong.
                     let mut places: Option<Vec<Span>> = None;
@@ -769,7 +790,7 @@ impl Loader<'_> {
                 continue;
             }
             if DERIVED_LANE_KEYS.contains(&k.as_str()) {
-                let s = self.field_key_span(k, span);
+                let s = self.field_key_span(k, v, span);
                 self.error(
                     s,
                     format!("a lane cannot set `{k}`"),
@@ -784,7 +805,7 @@ impl Loader<'_> {
             // that writes it means `monitoring_intent`, which would otherwise
             // silently default.
             if k == "monitoring" {
-                let s = self.field_key_span(k, span);
+                let s = self.field_key_span(k, v, span);
                 self.error(
                     s,
                     format!("unknown lane key `{k}`"),
@@ -805,7 +826,7 @@ impl Loader<'_> {
                         .chain(std::iter::once(MONITORING_INTENT)),
                 )
             {
-                let s = self.field_key_span(k, span);
+                let s = self.field_key_span(k, v, span);
                 self.error(
                     s,
                     format!("unknown lane key `{k}`"),
@@ -818,7 +839,8 @@ impl Loader<'_> {
                 self.visible_text(span, "a lane key", k);
                 continue;
             }
-            let s = self.field_span(k, span);
+            let s = self.value_span(k, v, span);
+            let v = &v.value;
             self.visible_value(s, k, v);
             if self.diags.len() > before_value {
                 continue;
@@ -855,7 +877,12 @@ impl Loader<'_> {
     /// Checks the optional `monitoring_intent`: one of Launchplane's three
     /// values, and never `prelaunch` on a live lane (Launchplane would let a
     /// prelaunch rebuild record be enabled on it).
-    fn monitoring_intent(&mut self, fields: &Entries<serde_json::Value>, lane: Span, phase: Phase) {
+    fn monitoring_intent(
+        &mut self,
+        fields: &Entries<Spanned<serde_json::Value>>,
+        lane: Span,
+        phase: Phase,
+    ) {
         let Some(intent) = self.enum_field(
             fields,
             lane,
@@ -865,8 +892,11 @@ impl Loader<'_> {
         ) else {
             return;
         };
-        if intent == MonitoringIntent::Prelaunch && phase == Phase::Live {
-            let s = self.field_span(MONITORING_INTENT, lane);
+        if intent == MonitoringIntent::Prelaunch
+            && phase == Phase::Live
+            && let Some(v) = fields.get(MONITORING_INTENT)
+        {
+            let s = self.value_span(MONITORING_INTENT, v, lane);
             let written = if fields.contains_key("phase") {
                 "`phase: live`"
             } else {
@@ -884,16 +914,17 @@ impl Loader<'_> {
 
     fn enum_field<T>(
         &mut self,
-        fields: &Entries<serde_json::Value>,
+        fields: &Entries<Spanned<serde_json::Value>>,
         lane: Span,
         name: &str,
         all: &[&str],
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
-        let v = fields.get(name)?;
+        let spanned = fields.get(name)?;
+        let v = &spanned.value;
         let parsed = v.as_str().and_then(parse);
         if parsed.is_none() {
-            let s = self.field_span(name, lane);
+            let s = self.value_span(name, spanned, lane);
             self.error(
                 s,
                 format!("`{name}` must be one of {}, found {}", list(all), show(v)),
