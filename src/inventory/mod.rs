@@ -197,13 +197,14 @@ impl Lane {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawInventory {
+#[serde(bound = "F: Field")]
+struct RawInventory<F> {
     #[serde(default)]
     issues: Option<Spanned<String>>,
     #[serde(default)]
     actions: BTreeMap<String, Spanned<RawAction>>,
     #[serde(default)]
-    products: BTreeMap<String, Spanned<RawProduct>>,
+    products: BTreeMap<String, Spanned<RawProduct<F>>>,
 }
 
 #[derive(Deserialize)]
@@ -217,12 +218,13 @@ struct RawAction {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawProduct {
+#[serde(bound = "F: Field")]
+struct RawProduct<F> {
     context: Spanned<String>,
     #[serde(default)]
     events: Entries<Spanned<String>>,
     #[serde(default)]
-    lanes: Entries<Spanned<Entries<Spanned<serde_json::Value>>>>,
+    lanes: Entries<Spanned<Entries<F>>>,
 }
 
 /// A YAML mapping with text keys, read as a map is (sorted by key, the
@@ -321,18 +323,15 @@ impl Loader<'_> {
     /// position of the node (through an alias or a merge key, the
     /// anchored node), or, when the reader gives none, the first `key:`
     /// after the lane's name.
-    fn value_span(&self, key: &str, v: &Spanned<serde_json::Value>, lane: Span) -> Span {
-        let at = Spans { src: self.src }.defined(v);
-        if at.is_empty() && at.start == 0 {
-            self.field_span(key, lane)
-        } else {
-            at
-        }
+    fn value_span<F: Field>(&self, key: &str, v: &F, lane: Span) -> Span {
+        v.place(self.src)
+            .filter(|at| !(at.is_empty() && at.start == 0))
+            .unwrap_or_else(|| self.field_span(key, lane))
     }
 
     /// The span of lane field `key` itself: the nearest `key:` before its
     /// value.
-    fn field_key_span(&self, key: &str, v: &Spanned<serde_json::Value>, lane: Span) -> Span {
+    fn field_key_span<F: Field>(&self, key: &str, v: &F, lane: Span) -> Span {
         let value = self.value_span(key, v, lane);
         let k = self.key_span(key, value);
         if k == value {
@@ -455,6 +454,51 @@ fn escaped(s: &str) -> String {
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
 /// Returns the inventory, or the E201 diagnostics that make it unusable.
 pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>> {
+    // Lane fields are read without their positions, which would cost
+    // every field of every lane its reader's locations (about 40 MB at
+    // 200,000 lanes); an inventory with findings is read again with them,
+    // so that each finding points at where its value is written.
+    match load_as::<serde_json::Value>(src, file) {
+        Err(first) => match load_as::<Spanned<serde_json::Value>>(src, file) {
+            Err(placed) => Err(placed),
+            // Both readings find the same; should they not, the first stands.
+            Ok(_) => Err(first),
+        },
+        loaded => loaded,
+    }
+}
+
+/// A lane field's value as read: plain, or with the reader's position of
+/// its node ([`load`] reads positions only for an inventory with findings).
+trait Field: for<'de> Deserialize<'de> {
+    /// The value.
+    fn value(&self) -> &serde_json::Value;
+    /// Where its node is written, when read with positions.
+    fn place(&self, src: &SourceFile) -> Option<Span>;
+}
+
+impl Field for serde_json::Value {
+    fn value(&self) -> &serde_json::Value {
+        self
+    }
+
+    fn place(&self, _: &SourceFile) -> Option<Span> {
+        None
+    }
+}
+
+impl Field for Spanned<serde_json::Value> {
+    fn value(&self) -> &serde_json::Value {
+        &self.value
+    }
+
+    fn place(&self, src: &SourceFile) -> Option<Span> {
+        Some(Spans { src }.defined(self))
+    }
+}
+
+/// [`load`], reading lane fields as `F`.
+fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>> {
     let mut l = Loader {
         src,
         file,
@@ -472,7 +516,7 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     if !l.diags.is_empty() {
         return Err(l.diags);
     }
-    let raw: RawInventory = match yaml::read(&src.text) {
+    let raw: RawInventory<F> = match yaml::read(&src.text) {
         Ok(r) => r,
         Err(e) => {
             let span = l.span_at(e.line, e.column);
@@ -698,12 +742,12 @@ impl Loader<'_> {
         }
     }
 
-    fn lane(
+    fn lane<F: Field>(
         &mut self,
         product: &str,
         context: &str,
         instance: &str,
-        fields: &Entries<Spanned<serde_json::Value>>,
+        fields: &Entries<F>,
         span: Span,
     ) -> Option<Lane> {
         let key = format!("{context}/{instance}");
@@ -717,7 +761,7 @@ impl Loader<'_> {
                 );
                 false
             }
-            Some(v) => match v.value {
+            Some(v) => match *v.value() {
                 serde_json::Value::Bool(b) => b,
                 ref other => {
                     let s = self.value_span("production", v, span);
@@ -753,7 +797,7 @@ impl Loader<'_> {
         let mut allowed_sources = Vec::new();
         if let Some(v) = fields.get("allowed_sources") {
             let s = self.value_span("allowed_sources", v, span);
-            match &v.value {
+            match v.value() {
                 serde_json::Value::Array(items) => {
                     // Each item's position, found once the first is wrong.
                     let mut places: Option<Vec<Span>> = None;
@@ -840,7 +884,7 @@ impl Loader<'_> {
                 continue;
             }
             let s = self.value_span(k, v, span);
-            let v = &v.value;
+            let v = v.value();
             self.visible_value(s, k, v);
             if self.diags.len() > before_value {
                 continue;
@@ -877,9 +921,9 @@ impl Loader<'_> {
     /// Checks the optional `monitoring_intent`: one of Launchplane's three
     /// values, and never `prelaunch` on a live lane (Launchplane would let a
     /// prelaunch rebuild record be enabled on it).
-    fn monitoring_intent(
+    fn monitoring_intent<F: Field>(
         &mut self,
-        fields: &Entries<Spanned<serde_json::Value>>,
+        fields: &Entries<F>,
         lane: Span,
         phase: Phase,
     ) {
@@ -912,16 +956,16 @@ impl Loader<'_> {
         }
     }
 
-    fn enum_field<T>(
+    fn enum_field<T, F: Field>(
         &mut self,
-        fields: &Entries<Spanned<serde_json::Value>>,
+        fields: &Entries<F>,
         lane: Span,
         name: &str,
         all: &[&str],
         parse: fn(&str) -> Option<T>,
     ) -> Option<T> {
         let spanned = fields.get(name)?;
-        let v = &spanned.value;
+        let v = spanned.value();
         let parsed = v.as_str().and_then(parse);
         if parsed.is_none() {
             let s = self.value_span(name, spanned, lane);
