@@ -384,7 +384,7 @@ impl EventNames for BTreeMap<String, EventState> {
 pub(crate) fn number_event_sets<'a, E: EventNames>(
     products: impl IntoIterator<Item = (&'a String, &'a E)>,
 ) -> EventSets<'a, E> {
-    let mut numbers: std::collections::HashMap<Vec<&str>, u32> = std::collections::HashMap::new();
+    let mut numbers: foldhash::HashMap<Vec<&str>, u32> = foldhash::HashMap::default();
     let mut sets = Vec::new();
     let by_product = products
         .into_iter()
@@ -401,8 +401,9 @@ pub(crate) fn number_event_sets<'a, E: EventNames>(
 }
 
 /// What [`number_event_sets`] returns: product -> number of its set of
-/// event names, and the events of each number.
-pub(crate) type EventSets<'a, E> = (std::collections::HashMap<&'a str, u32>, Vec<&'a E>);
+/// event names (hashed with foldhash, randomly seeded: only looked up,
+/// never iterated), and the events of each number.
+pub(crate) type EventSets<'a, E> = (foldhash::HashMap<&'a str, u32>, Vec<&'a E>);
 
 #[cfg(test)]
 mod tests {

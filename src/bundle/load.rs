@@ -5,7 +5,9 @@ use super::canonical::{Top, digest_of, parse_hashed};
 use super::{Bundle, FORMAT, VERSION};
 use crate::config::MAX_GRANTS_LIMIT;
 use serde_json::Value;
-use std::collections::HashSet;
+/// Sets that are only looked up, never iterated: foldhash, randomly
+/// seeded, so keys written to collide cannot be chosen in advance.
+type HashSet<T> = foldhash::HashSet<T>;
 use std::fmt;
 
 /// The largest bundle accepted, in bytes (256 MiB: a bundle of 100,000
@@ -327,16 +329,17 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             ));
         }
     }
-    let mut ids: HashSet<&str> = HashSet::with_capacity(b.rules.len());
+    let mut ids: HashSet<&str> =
+        HashSet::with_capacity_and_hasher(b.rules.len(), Default::default());
     // Reused from rule to rule, so that a rule costs no allocation.
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen: HashSet<&str> = HashSet::default();
     let mut grants: u64 = 0;
     // Products by their set of event names: products that declare the
     // same events answer for each other, so a rule costs its lanes plus
     // its events times the distinct sets among its products.
     let (event_set, event_sets) =
         crate::model::number_event_sets(b.products.iter().map(|(name, p)| (name, &p.events)));
-    let mut sets: HashSet<u32> = HashSet::new();
+    let mut sets: HashSet<u32> = HashSet::default();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
             return invalid(format!(

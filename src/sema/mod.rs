@@ -284,7 +284,7 @@ pub struct LaneIndex<'a> {
     /// declare the same events (the usual case: every product has
     /// `launch`) share a number, so E103 asks each distinct set once per
     /// rule rather than each product.
-    event_set: HashMap<&'a str, u32>,
+    event_set: foldhash::HashMap<&'a str, u32>,
     /// The events of each set, by its number.
     event_sets: Vec<&'a crate::inventory::Events>,
     /// What is left of the compilation's budget for "did you mean"
