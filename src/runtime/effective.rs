@@ -1063,14 +1063,15 @@ fn compare_pair(
         ))
     } else {
         budget.situations -= size;
-        let allowed = MAX_PAIR_VISITS.min(budget.visits);
+        let allowed = budget.pair_visits.min(budget.visits);
         let mut left = allowed;
         let found = found_in(old, new, lane, action, &sp, dated, &mut left);
         budget.visits -= allowed - left;
         match found {
             Some(found) => Ok(found),
-            None if allowed == MAX_PAIR_VISITS => Err(format!(
-                "{size} situations take more than {MAX_PAIR_VISITS} rule visits to compare exactly; the rules differ, so this counts as changed"
+            None if allowed == budget.pair_visits => Err(format!(
+                "{size} situations take more than {} rule visits to compare exactly; the rules differ, so this counts as changed",
+                budget.pair_visits
             )),
             None => Err(format!(
                 "{size} situations take more rule visits than this diff has left to compare (it visits at most {MAX_TOTAL_VISITS} rules in all); the rules differ, so this counts as changed"
@@ -1226,6 +1227,7 @@ pub fn effective_diff(old: &Runtime, new: &Runtime) -> Vec<EffectiveChange> {
         Budget {
             situations: MAX_TOTAL_SITUATIONS,
             visits: MAX_TOTAL_VISITS,
+            pair_visits: MAX_PAIR_VISITS,
         },
     )
 }
@@ -1236,6 +1238,8 @@ struct Budget {
     situations: u64,
     /// Rule visits of the evaluator ([`MAX_TOTAL_VISITS`] in all).
     visits: u64,
+    /// Rule visits one pair may take ([`MAX_PAIR_VISITS`]).
+    pair_visits: u64,
 }
 
 /// [`effective_diff`] comparing within `budget`.
@@ -1975,6 +1979,7 @@ mod tests {
             Budget {
                 situations: 0,
                 visits: MAX_TOTAL_VISITS,
+                pair_visits: MAX_PAIR_VISITS,
             },
         );
         assert_eq!(bounded.len(), exact.len());
@@ -1993,6 +1998,7 @@ mod tests {
             Budget {
                 situations: MAX_TOTAL_SITUATIONS,
                 visits: 0,
+                pair_visits: MAX_PAIR_VISITS,
             },
         );
         assert_eq!(spent.len(), exact.len());
@@ -2000,6 +2006,26 @@ mod tests {
             assert_eq!(c.change, EffectiveKind::Changed);
             assert!(
                 c.why[0].contains("more rule visits than this diff has left to compare"),
+                "{:?}",
+                c.why
+            );
+        }
+        // And with too few rule visits for one pair: each pair says so,
+        // and the diff goes on to the next.
+        let costly = effective_diff_within(
+            &a,
+            &b,
+            Budget {
+                situations: MAX_TOTAL_SITUATIONS,
+                visits: MAX_TOTAL_VISITS,
+                pair_visits: 1,
+            },
+        );
+        assert_eq!(costly.len(), exact.len());
+        for c in &costly {
+            assert_eq!(c.change, EffectiveKind::Changed);
+            assert!(
+                c.why[0].contains("take more than 1 rule visits to compare exactly"),
                 "{:?}",
                 c.why
             );
