@@ -669,3 +669,46 @@ fn a_proof_name_that_is_no_proof_gets_a_hint_not_a_silent_deny() {
     ]);
     assert!(!json.contains("names no proof"), "{json}");
 }
+
+/// A rule whose lowered check found something on each of its lanes: each
+/// grant names the check once, with its first finding and how many more
+/// there are, not every finding of the rule (which was lanes^2 lines).
+#[test]
+fn lanes_names_each_lowered_check_of_a_rule_once_per_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 30;
+    let lanes: String = (0..n)
+        .map(|k| format!("      l{k}: {{production: true, phase: prelaunch, data_authority: resettable, allowed_sources: [empty]}}\n"))
+        .collect();
+    std::fs::write(
+        d.join("lanes.yaml"),
+        format!("issues: https://github.com/example/ops/issues/\nactions:\n  wipe: {{operation: stable_bootstrap, data_source: empty, destructive: true}}\nproducts:\n  p:\n    context: c\n    events: {{launch: pending}}\n    lanes:\n{lanes}"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("a.policy"),
+        "allow wipe on c/* until 2099-01-01 issue=#1 confirm=\"wipe {lane}\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("lanepolicy.yaml"),
+        "checks: {L003: off, L012: off, L005: off, L006: off}\n",
+    )
+    .unwrap();
+    let bundle = d.join("b.json");
+    let (code, _, err) = run(&["build", d.to_str().unwrap(), "-o", bundle.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&["lanes", "--bundle", bundle.to_str().unwrap(), NOW]);
+    assert_eq!(code, 0, "{err}");
+    let l003: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("unguarded: L003"))
+        .collect();
+    assert_eq!(l003.len(), n, "{out}");
+    assert!(
+        l003.iter()
+            .all(|l| l.ends_with(&format!("(and {} more of L003 on the rule)", n - 1))),
+        "{out}"
+    );
+}

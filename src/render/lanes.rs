@@ -37,16 +37,72 @@ pub fn lanes<V: std::borrow::Borrow<LaneView>>(
         ));
     }
     // Lane after lane into the one text, a blank line between two.
+    let mut unguarded = Unguarded::default();
     for (k, v) in views.into_iter().enumerate() {
         if k > 0 {
             s.push('\n');
         }
-        s.push_str(&lane(v.borrow()));
+        s.push_str(&lane(v.borrow(), &mut unguarded));
     }
     s
 }
 
-fn lane(v: &LaneView) -> String {
+/// The `unguarded:` lines of each rule's lowered findings, made once per
+/// rule (its grants share the list): one line per check, with its first
+/// finding and how many more there are. A rule whose lowered check found
+/// something on each of its n lanes has n findings; printing them all
+/// under each of its n grants was n^2 lines.
+#[derive(Default)]
+/// Keyed by the list's address; the list is held, so that no other list
+/// can take its address while the text is made.
+struct Unguarded(
+    std::collections::HashMap<
+        *const crate::bundle::LoweredFinding,
+        (std::sync::Arc<[crate::bundle::LoweredFinding]>, String),
+    >,
+);
+
+impl Unguarded {
+    fn lines(&mut self, lowered: &std::sync::Arc<[crate::bundle::LoweredFinding]>) -> &str {
+        if lowered.is_empty() {
+            return "";
+        }
+        let (_, text) = self.0.entry(lowered.as_ptr()).or_insert_with(|| {
+            let mut checks: Vec<(&crate::bundle::LoweredFinding, usize)> = Vec::new();
+            let mut at: std::collections::HashMap<(&str, &str), usize> =
+                std::collections::HashMap::new();
+            for f in lowered.iter() {
+                match at.get(&(f.code.as_str(), f.severity.as_str())) {
+                    Some(&k) => checks[k].1 += 1,
+                    None => {
+                        at.insert((f.code.as_str(), f.severity.as_str()), checks.len());
+                        checks.push((f, 0));
+                    }
+                }
+            }
+            let text = checks
+                .iter()
+                .map(|(f, more)| {
+                    let more = match more {
+                        0 => String::new(),
+                        n => format!(" (and {n} more of {} on the rule)", f.code),
+                    };
+                    format!(
+                        "    unguarded: {} {} is {} by the configuration: {}{more}\n",
+                        f.code,
+                        f.name,
+                        f.severity,
+                        one_line(&f.message)
+                    )
+                })
+                .collect();
+            (lowered.clone(), text)
+        });
+        text
+    }
+}
+
+fn lane(v: &LaneView, unguarded: &mut Unguarded) -> String {
     let mut flags = vec![
         if v.production {
             "production"
@@ -97,15 +153,7 @@ fn lane(v: &LaneView) -> String {
                 one_line(&f.reason)
             ));
         }
-        for f in g.lowered.iter() {
-            s.push_str(&format!(
-                "    unguarded: {} {} is {} by the configuration: {}\n",
-                f.code,
-                f.name,
-                f.severity,
-                one_line(&f.message)
-            ));
-        }
+        s.push_str(unguarded.lines(&g.lowered));
     }
     for d in &v.denies {
         s.push_str(&format!("  denied {}", d.action));

@@ -612,27 +612,18 @@ impl Runtime {
         {
             return false;
         }
-        let guards = |r: &Rule| -> Vec<String> {
-            r.lowered_findings
-                .iter()
-                .map(|f| f.code.clone())
-                .chain(r.suppressions.iter().map(|f| f.code.clone()))
-                .collect()
-        };
-        let same_rule = |a: &Rule, b: &Rule| {
+        let same_rule = |i: u32, j: u32| {
+            let (a, b): (&Rule, &Rule) = (self.rule(i), other.rule(j));
             a.until == b.until
                 && a.confirm.as_ref().map(|m| m.get(lane))
                     == b.confirm.as_ref().map(|m| m.get(lane))
                 && a.requires == b.requires
                 && a.actions == b.actions
-                && guards(a) == guards(b)
+                && self.guards(i) == other.guards(j)
         };
         [true, false].into_iter().all(|allow| {
             let (x, y) = (self.lane_rules(allow, lane), other.lane_rules(allow, lane));
-            x.len() == y.len()
-                && x.iter()
-                    .zip(y)
-                    .all(|(&i, &j)| same_rule(self.rule(i), other.rule(j)))
+            x.len() == y.len() && x.iter().zip(y).all(|(&i, &j)| same_rule(i, j))
         })
     }
 
@@ -645,17 +636,11 @@ impl Runtime {
         let (allows, denies) = self.naming(lane, action);
         let rule = |k: &u32| {
             let r = self.rule(*k);
-            let guards: Vec<&str> = r
-                .lowered_findings
-                .iter()
-                .map(|f| f.code.as_str())
-                .chain(r.suppressions.iter().map(|f| f.code.as_str()))
-                .collect();
             serde_json::json!([
                 r.until,
                 r.confirm.as_ref().map(|m| m.get(lane)),
                 r.requires,
-                guards
+                self.guards(*k)
             ])
         };
         serde_json::json!({
@@ -1186,17 +1171,7 @@ fn what_it_acts_on(old: &Runtime, new: &Runtime, lane: &str, action: &str) -> Op
 /// guards its grants shipped without.
 fn unguarded(rt: &Runtime, lane: &str, action: &str) -> BTreeSet<String> {
     rt.rules_for(true, lane, action)
-        .flat_map(|k| {
-            let r = rt.rule(k);
-            r.lowered_findings
-                .iter()
-                .map(|f| format!("{} {}", f.code, f.name))
-                .chain(
-                    r.suppressions
-                        .iter()
-                        .map(|f| format!("{} {}", f.code, f.name)),
-                )
-        })
+        .flat_map(|k| rt.guards(k).iter().cloned())
         .collect()
 }
 
@@ -1952,6 +1927,38 @@ mod tests {
         let mut v = value.clone();
         v["digest"] = serde_json::Value::from(crate::bundle::digest_of(&v));
         Runtime::from_bytes(&serde_json::to_vec(&v).unwrap()).unwrap()
+    }
+
+    /// A rule whose lowered checks found something on each of its lanes
+    /// has as many findings as lanes; its guards are read once per
+    /// bundle, not once per (lane, action) of the diff.
+    #[test]
+    fn a_rules_guards_are_read_once_per_bundle() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .unwrap();
+        let mut old: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let n = 2000;
+        old["rules"][0]["lowered_findings"] = (0..n)
+            .map(|k| {
+                serde_json::json!({
+                    "code": "L003",
+                    "name": "production-lane",
+                    "severity": "off",
+                    "message": format!("finding {k:05}")
+                })
+            })
+            .collect();
+        let mut new = old.clone();
+        new["rules"][0]["until"]["dates"] = serde_json::json!(["2099-01-01"]);
+        let (a, b) = (runtime(&old), runtime(&new));
+        crate::runtime::GUARD_READS.with(|c| c.set(0));
+        let changes = effective_diff(&a, &b);
+        assert!(!changes.is_empty());
+        let reads = crate::runtime::GUARD_READS.with(|c| c.get());
+        assert!(reads <= 2 * (n + 10), "{reads} reads of {n} findings");
     }
 
     #[test]

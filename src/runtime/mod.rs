@@ -254,6 +254,15 @@ pub struct Runtime {
     /// name them, so the read model asks a rule's retirement once per
     /// number rather than once per product.
     event_states: HashMap<String, u32>,
+    /// Each rule's guards, made on first use (see [`Runtime::guards`]).
+    guards: std::sync::OnceLock<Vec<Box<[String]>>>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Lowered findings and suppressions read to make rules' guards
+    /// ([`Runtime::guards`]).
+    pub(crate) static GUARD_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Rule numbers by lane number, each list in bundle order: one flat list
@@ -539,7 +548,41 @@ impl Runtime {
             rule_actions,
             dates,
             event_states,
+            guards: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The guards rule `k`'s grants ship without: the checks (`CODE
+    /// name`), sorted, once each, that the configuration lowered or a
+    /// comment suppressed and that found something on the rule. A rule
+    /// whose lowered check found something on each of its n lanes has n
+    /// findings but one guard; the effective diff compares guards for
+    /// every (lane, action) of the rule, so they are made once, on first
+    /// use: O(findings) in all, not per pair.
+    pub(crate) fn guards(&self, k: u32) -> &[String] {
+        let all = self.guards.get_or_init(|| {
+            self.bundle
+                .rules
+                .iter()
+                .map(|r| {
+                    #[cfg(test)]
+                    GUARD_READS
+                        .with(|n| n.set(n.get() + r.lowered_findings.len() + r.suppressions.len()));
+                    let set: std::collections::BTreeSet<String> = r
+                        .lowered_findings
+                        .iter()
+                        .map(|f| format!("{} {}", f.code, f.name))
+                        .chain(
+                            r.suppressions
+                                .iter()
+                                .map(|f| format!("{} {}", f.code, f.name)),
+                        )
+                        .collect();
+                    set.into_iter().collect()
+                })
+                .collect()
+        });
+        all.get(k as usize).map_or(&[], |g| g)
     }
 
     /// The bundle.
