@@ -1463,82 +1463,20 @@ mod tests {
 
     #[test]
     fn the_search_finds_what_deciding_every_situation_finds() {
-        use crate::bundle::{IssueLink, Until};
-        use crate::model::{Effect, EventState};
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
-        let pool = ["2030-01-02", "2030-01-04", "2030-01-01", "2029-12-31"];
-        let mut base = crate::bundle::real_fixture();
-        base.products
-            .get_mut("odoo-tenant-cm")
-            .expect("the cm product")
-            .events
-            .insert("go".into(), EventState::Occurred);
-        let template = base.rules[0].clone();
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15);
         let mut changed = 0;
         let mut kinds = BTreeSet::new();
         let mut whys = 0;
         for case in 0..80 {
             let mut bundles = Vec::new();
-            for side in 0..2 {
-                let mut b = base.clone();
-                b.rules = (0..1 + next(4))
-                    .map(|k| {
-                        let mut r = template.clone();
-                        r.id = format!("r{side}{k}");
-                        r.effect = if next(3) == 0 {
-                            Effect::Deny
-                        } else {
-                            Effect::Allow
-                        };
-                        r.actions = match next(3) {
-                            0 => vec!["deploy".into()],
-                            1 => vec!["empty_bootstrap".into()],
-                            _ => vec!["deploy".into(), "empty_bootstrap".into()],
-                        };
-                        r.lanes = match next(3) {
-                            0 => vec!["cm/prod".into()],
-                            1 => vec!["cm/testing".into()],
-                            _ => vec!["cm/prod".into(), "cm/testing".into()],
-                        };
-                        r.patterns = r.lanes.clone();
-                        let mut dates: Vec<String> = Vec::new();
-                        for _ in 0..next(4) {
-                            let d = pool[next(pool.len())].to_string();
-                            if !dates.contains(&d) {
-                                dates.push(d);
-                            }
-                        }
-                        let events = ["launch", "go"]
-                            .into_iter()
-                            .filter(|_| next(3) == 0)
-                            .map(String::from)
-                            .collect();
-                        r.until = Until { events, dates };
-                        r.requires = ["backup_proof", "restore_proof"]
-                            .into_iter()
-                            .filter(|_| next(4) == 0)
-                            .map(String::from)
-                            .collect();
-                        r.confirm = (r.effect == Effect::Allow && next(2) == 0).then(|| {
-                            r.lanes
-                                .iter()
-                                .map(|l| (l.clone(), ["go", "Go ", "stop"][next(3)].to_string()))
-                                .collect()
-                        });
-                        r.issue = (next(2) == 0).then(|| IssueLink {
-                            reference: format!("#{}", next(3)),
-                            url: String::new(),
-                        });
-                        r
-                    })
-                    .collect();
-                bundles.push(Runtime::new(b));
+            for _ in 0..2 {
+                let rules = 1 + next(4);
+                bundles.push(random_bundle(
+                    &mut next,
+                    &["go", "launch"],
+                    &["go", "Go ", "stop"],
+                    rules,
+                ));
             }
             let (old, new) = (&bundles[0], &bundles[1]);
             let (searched, _) = diffed(old, new, false);
@@ -1804,24 +1742,36 @@ mod tests {
             };
             (with_rules(rules(0)), with_rules(rules(30)))
         };
-        let mut counted = Vec::new();
-        for n in [20, 200, 2000] {
-            let (old, new) = bundles(n);
-            let (changes, visits) = visits(&old, &new);
-            assert_eq!(changes.len(), 1);
-            assert_eq!(changes[0].change, EffectiveKind::Widened);
-            if n == 20 {
-                let (every, _) = diffed(&old, &new, true);
-                assert_eq!(changes, every);
-            }
-            counted.push((n, visits));
-        }
+        let counted = counted_visits([20, 200, 2000], bundles);
         let (_, small) = counted[1];
         let (n, large) = counted[2];
         // Ten times the rules, about ten times the visits; a decision per
         // phrase would be a hundred times.
         assert!(large <= 12 * small, "{counted:?}");
         assert!(large <= n * n / 20, "{counted:?}");
+    }
+
+    /// (n, rule visits) of diffing `bundles(n)` for each of `sizes`: each
+    /// diff finds one widened pair, and the first is held to deciding
+    /// every situation.
+    fn counted_visits(
+        sizes: [usize; 3],
+        bundles: impl Fn(usize) -> (Runtime, Runtime),
+    ) -> Vec<(usize, usize)> {
+        sizes
+            .into_iter()
+            .map(|n| {
+                let (old, new) = bundles(n);
+                let (changes, visits) = visits(&old, &new);
+                assert_eq!(changes.len(), 1);
+                assert_eq!(changes[0].change, EffectiveKind::Widened);
+                if n == sizes[0] {
+                    let (every, _) = diffed(&old, &new, true);
+                    assert_eq!(changes, every);
+                }
+                (n, visits)
+            })
+            .collect()
     }
 
     #[test]
@@ -1852,18 +1802,7 @@ mod tests {
             };
             (runtime(0), runtime(30))
         };
-        let mut counted = Vec::new();
-        for n in [20, 300, 3000] {
-            let (old, new) = bundles(n);
-            let (changes, visits) = visits(&old, &new);
-            assert_eq!(changes.len(), 1);
-            assert_eq!(changes[0].change, EffectiveKind::Widened);
-            if n == 20 {
-                let (every, _) = diffed(&old, &new, true);
-                assert_eq!(changes, every);
-            }
-            counted.push((n, visits));
-        }
+        let counted = counted_visits([20, 300, 3000], bundles);
         let (_, small) = counted[1];
         let (n, large) = counted[2];
         // A probe (a date, a phase, a bundle) visits each rule once per
