@@ -362,17 +362,11 @@ pub(crate) fn date_in_window(date: jiff::civil::Date) -> bool {
 pub trait EventNames {
     /// The names, sorted.
     fn names(&self) -> impl Iterator<Item = &str>;
-    /// Whether `name` is one of them.
-    fn has(&self, name: &str) -> bool;
 }
 
 impl EventNames for BTreeMap<String, EventState> {
     fn names(&self) -> impl Iterator<Item = &str> {
         self.keys().map(String::as_str)
-    }
-
-    fn has(&self, name: &str) -> bool {
-        self.contains_key(name)
     }
 }
 

@@ -159,10 +159,6 @@ impl crate::model::EventNames for Events {
     fn names(&self) -> impl Iterator<Item = &str> {
         self.keys().map(String::as_str)
     }
-
-    fn has(&self, name: &str) -> bool {
-        self.contains_key(name)
-    }
 }
 
 /// One lane.
