@@ -14,6 +14,7 @@ use lsp_server::Request;
 use lsp_types as lt;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Why a request got no result: JSON-RPC's error code and a message.
 pub(super) type Refusal = (lsp_server::ErrorCode, String);
@@ -74,13 +75,32 @@ fn document(server: &Server, uri: &lt::Uri) -> Option<(PathBuf, String)> {
 }
 
 /// The inventory of `path`'s project (the unsaved buffer if open), with
-/// its text; `None` when there is none or it does not load.
-fn inventory_for(server: &Server, path: &Path) -> Option<(PathBuf, SourceFile, Inventory)> {
+/// its text; `None` when there is none or it does not load. Loaded again
+/// only when its text differs from the last one loaded (`Server::inventories`).
+fn inventory_for(server: &Server, path: &Path) -> Option<(PathBuf, Rc<(SourceFile, Inventory)>)> {
     let inv_path = server.inventory_of(path)?;
     let text = server.text(&inv_path)?;
+    if let Some(hit) = server.inventories.borrow().get(&inv_path)
+        && *hit.0.text == *text
+    {
+        return Some((inv_path, hit.clone()));
+    }
+    #[cfg(test)]
+    INVENTORY_LOADS.with(|n| n.set(n.get() + 1));
     let src = SourceFile::new(inv_path.display().to_string(), text, String::new());
     let inv = inventory::load(&src, 0).ok()?;
-    Some((inv_path, src, inv))
+    let loaded = Rc::new((src, inv));
+    server
+        .inventories
+        .borrow_mut()
+        .insert(inv_path.clone(), loaded.clone());
+    Some((inv_path, loaded))
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Inventories loaded by [`inventory_for`].
+    pub(crate) static INVENTORY_LOADS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// What the cursor is on in a policy file.
@@ -225,13 +245,14 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
     }
     let file = parse_file(&text);
     let (rule, target) = target_at(&file, offset)?;
-    let (_, _, inv) = inventory_for(server, &path)?;
+    let (_, loaded) = inventory_for(server, &path)?;
+    let inv = &loaded.1;
     let (value, span) = match target {
         Target::Pattern(p) => {
-            let lanes = matches(p, &inv);
+            let lanes = matches(p, inv);
             let mut s = format!("**{}** matches {} lane(s)\n\n", p.text(), lanes.len());
             for k in lanes.iter().take(HOVER_LANES) {
-                s.push_str(&lane_facts(k, &inv));
+                s.push_str(&lane_facts(k, inv));
                 s.push('\n');
             }
             if lanes.len() > HOVER_LANES {
@@ -260,7 +281,7 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
         },
         Target::Event(e) => {
             let mut s = format!("**{}**", e.name);
-            for prod in products(rule, &inv) {
+            for prod in products(rule, inv) {
                 if let Some(state) = inv.products.get(&prod).and_then(|p| p.events.get(&e.name)) {
                     s.push_str(&format!("\n\n- product `{prod}`: {state:?}"));
                 }
@@ -295,7 +316,8 @@ fn definition(
     let offset = position_to_offset(&text, at.position);
     let file = parse_file(&text);
     let (rule, target) = target_at(&file, offset)?;
-    let (inv_path, inv_src, inv) = inventory_for(server, &path)?;
+    let (inv_path, loaded) = inventory_for(server, &path)?;
+    let (inv_src, inv) = (&loaded.0, &loaded.1);
     let spans: Vec<Span> = match target {
         Target::Action(a) => inv
             .actions
@@ -303,11 +325,11 @@ fn definition(
             .map(|a| a.span)
             .into_iter()
             .collect(),
-        Target::Pattern(p) => matches(p, &inv)
+        Target::Pattern(p) => matches(p, inv)
             .iter()
             .filter_map(|k| inv.lanes.get(k).map(|l| l.span))
             .collect(),
-        Target::Event(_) => products(rule, &inv)
+        Target::Event(_) => products(rule, inv)
             .iter()
             .filter_map(|p| inv.products.get(p).map(|p| p.span))
             .collect(),
@@ -319,7 +341,7 @@ fn definition(
         .map(|s| lt::Location {
             uri: uri.clone(),
             // Through the inventory's line index, not a scan per location.
-            range: source_range(&inv_src, s),
+            range: source_range(inv_src, s),
         })
         .collect();
     (!locations.is_empty()).then_some(lt::GotoDefinitionResponse::Array(locations))
@@ -369,7 +391,8 @@ fn completion(
     for k in KEYWORDS {
         items.push(item(k.to_string(), lt::CompletionItemKind::KEYWORD, None));
     }
-    if let Some((_, _, inv)) = inventory_for(server, &path) {
+    if let Some((_, loaded)) = inventory_for(server, &path) {
+        let inv = &loaded.1;
         for (k, a) in &inv.actions {
             items.push(item(
                 k.clone(),
@@ -413,7 +436,7 @@ fn completion(
             .iter()
             .take_while(|r| r.span.start <= offset)
             .find(|r| text[r.span.start..offset].lines().count() <= 1)
-            .map(|r| products(r, &inv))
+            .map(|r| products(r, inv))
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| inv.products.keys().cloned().collect());
         let mut events = std::collections::BTreeSet::new();
@@ -572,4 +595,49 @@ fn symbols(server: &Server, uri: &lt::Uri) -> Option<lt::DocumentSymbolResponse>
         })
         .collect();
     Some(lt::DocumentSymbolResponse::Nested(symbols))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{INVENTORY_LOADS, inventory_for};
+    use crate::lsp::Server;
+
+    /// Requests on one project load its inventory once, and again only
+    /// when its text (the open buffer) changes.
+    #[test]
+    fn an_unchanged_inventory_is_loaded_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().canonicalize().unwrap();
+        let lanes = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x: {production: false, phase: prelaunch}\n";
+        std::fs::write(d.join("lanes.yaml"), lanes).unwrap();
+        std::fs::write(
+            d.join("a.policy"),
+            "allow deploy on c/x until launch issue=#1\n",
+        )
+        .unwrap();
+        let mut server = Server {
+            docs: Default::default(),
+            dirty: Default::default(),
+            published: Default::default(),
+            docs_url: String::new(),
+            today: None,
+            inventories: Default::default(),
+        };
+        let policy = d.join("a.policy");
+        INVENTORY_LOADS.with(|n| n.set(0));
+        for _ in 0..5 {
+            let (_, loaded) = inventory_for(&server, &policy).expect("the inventory loads");
+            assert!(loaded.1.lanes.contains_key("c/x"));
+        }
+        assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 1);
+        // An edited, unsaved inventory is loaded again, once.
+        server
+            .docs
+            .insert(d.join("lanes.yaml"), lanes.replace("x:", "y:"));
+        for _ in 0..3 {
+            let (_, loaded) = inventory_for(&server, &policy).expect("the inventory loads");
+            assert!(loaded.1.lanes.contains_key("c/y"));
+        }
+        assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 2);
+    }
 }

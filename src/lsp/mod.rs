@@ -105,6 +105,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         published: BTreeMap::new(),
         docs_url,
         today: None,
+        inventories: Default::default(),
     };
     if let Some(today) = params
         .initialization_options
@@ -146,6 +147,14 @@ pub(crate) struct Server {
     pub(crate) docs_url: String,
     /// Fixed date for date-based lints (tests); today (UTC) otherwise.
     today: Option<jiff::civil::Date>,
+    /// The inventory last loaded for each project, by its file's path,
+    /// with the text it was loaded from: a hover, a completion or a
+    /// definition reads the inventory's text (the buffer or the file) and
+    /// loads it again only when that text changed (loading a 24 MB
+    /// inventory took seconds on every request).
+    pub(crate) inventories: std::cell::RefCell<
+        BTreeMap<PathBuf, std::rc::Rc<(crate::source::SourceFile, crate::inventory::Inventory)>>,
+    >,
 }
 
 fn canonical(p: &Path) -> PathBuf {
