@@ -166,6 +166,8 @@ impl Spans<'_> {
         let rest = &text[off..];
         let len = if rest.starts_with(['{', '[']) {
             1
+        } else if rest.starts_with(['"', '\'']) {
+            quoted_len(rest)
         } else {
             let end = rest.find(['\n', '#', ',', '}', ']']).unwrap_or(rest.len());
             rest[..end].trim_end().len()
@@ -307,6 +309,33 @@ impl Spans<'_> {
         }
         items
     }
+}
+
+/// The length of the quoted scalar that `rest` starts with, its quotes
+/// included (a `,`, `#`, `}` or `]` inside it is text); to the end of the
+/// line when it does not close there.
+fn quoted_len(rest: &str) -> usize {
+    let b = rest.as_bytes();
+    let q = b[0];
+    let mut i = 1;
+    while i < b.len() && b[i] != b'\n' {
+        if q == b'"' && b[i] == b'\\' {
+            i += 2;
+            continue;
+        }
+        if b[i] == q {
+            // `''` inside a single-quoted scalar is a quote, not its end.
+            if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    let end = i.min(b.len());
+    // `i` stops at a line feed or the end, both character boundaries.
+    rest.get(..end).map_or(b.len(), |line| line.trim_end().len())
 }
 
 /// The items of the flow sequence whose `[` is at `open`, to its `]`.
@@ -682,6 +711,24 @@ fn check_merge_keys(text: &str, budget: serde_saphyr::Budget) -> Result<(), Yaml
 #[cfg(test)]
 mod tests {
     use super::uncommented;
+
+    #[test]
+    fn a_quoted_value_spans_its_quotes() {
+        let src = crate::source::SourceFile::new(
+            "t.yaml",
+            "a: \"x, y # z\" # c\nb: 'it''s, here'\nc: \"esc \\\" q, r\"\nd: \"open, line\n".into(),
+            String::new(),
+        );
+        let spans = super::Spans { src: &src };
+        let text = |line, column| {
+            let s = spans.at(line, column);
+            src.text[s.start..s.end].to_string()
+        };
+        assert_eq!(text(1, 4), "\"x, y # z\"");
+        assert_eq!(text(2, 4), "'it''s, here'");
+        assert_eq!(text(3, 4), "\"esc \\\" q, r\"");
+        assert_eq!(text(4, 4), "\"open, line");
+    }
 
     #[test]
     fn comments_are_cut_where_yaml_starts_them() {
