@@ -142,16 +142,7 @@ impl FromIterator<(String, EventState)> for Events {
     /// Sorted by name; of a name given twice, the last state is kept (as
     /// a `BTreeMap` keeps it).
     fn from_iter<I: IntoIterator<Item = (String, EventState)>>(iter: I) -> Self {
-        let mut v: Vec<(String, EventState)> = iter.into_iter().collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out: Vec<(String, EventState)> = Vec::with_capacity(v.len());
-        for (k, st) in v {
-            match out.last_mut() {
-                Some(last) if last.0 == k => last.1 = st,
-                _ => out.push((k, st)),
-            }
-        }
-        Events(out.into_boxed_slice())
+        Events(sorted_last_kept(iter.into_iter().collect()).into_boxed_slice())
     }
 }
 

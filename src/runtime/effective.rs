@@ -1862,6 +1862,16 @@ mod tests {
         assert!(crate::bundle::diff::diff(&old, &old).is_empty());
     }
 
+    /// The committed real bundle, as JSON.
+    fn real_bundle() -> serde_json::Value {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/bundles/real.json"
+        ))
+        .unwrap();
+        serde_json::from_slice(&text).unwrap()
+    }
+
     fn runtime(value: &serde_json::Value) -> Runtime {
         let mut v = value.clone();
         v["digest"] = serde_json::Value::from(crate::bundle::digest_of(&v));
@@ -1873,12 +1883,7 @@ mod tests {
     /// bundle, not once per (lane, action) of the diff.
     #[test]
     fn a_rules_guards_are_read_once_per_bundle() {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .unwrap();
-        let mut old: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let mut old = real_bundle();
         let n = 2000;
         old["rules"][0]["lowered_findings"] = (0..n)
             .map(|k| {
@@ -1902,12 +1907,7 @@ mod tests {
 
     #[test]
     fn the_whole_diff_decides_a_bounded_number_of_situations() {
-        let text = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/bundles/real.json"
-        ))
-        .unwrap();
-        let old: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        let old = real_bundle();
         let mut new = old.clone();
         new["rules"][0]["requires"] = serde_json::json!(["backup_proof"]);
         let (a, b) = (runtime(&old), runtime(&new));
@@ -1917,64 +1917,41 @@ mod tests {
             exact.iter().all(|c| c.change == EffectiveKind::Narrowed),
             "{exact:?}"
         );
-        // With nothing left to decide, every pair whose rules differ is
-        // reported changed, and says why.
-        let bounded = effective_diff_within(
-            &a,
-            &b,
-            Budget {
-                situations: 0,
-                visits: MAX_TOTAL_VISITS,
-                pair_visits: MAX_PAIR_VISITS,
-            },
-        );
-        assert_eq!(bounded.len(), exact.len());
-        for c in &bounded {
-            assert_eq!(c.change, EffectiveKind::Changed);
-            assert!(
-                c.why[0].contains("more than this diff has left to compare"),
-                "{:?}",
-                c.why
-            );
-        }
-        // Likewise with no rule visits left.
-        let spent = effective_diff_within(
-            &a,
-            &b,
-            Budget {
-                situations: MAX_TOTAL_SITUATIONS,
-                visits: 0,
-                pair_visits: MAX_PAIR_VISITS,
-            },
-        );
-        assert_eq!(spent.len(), exact.len());
-        for c in &spent {
-            assert_eq!(c.change, EffectiveKind::Changed);
-            assert!(
-                c.why[0].contains("more rule visits than this diff has left to compare"),
-                "{:?}",
-                c.why
-            );
-        }
-        // And with too few rule visits for one pair: each pair says so,
-        // and the diff goes on to the next.
-        let costly = effective_diff_within(
-            &a,
-            &b,
-            Budget {
-                situations: MAX_TOTAL_SITUATIONS,
-                visits: MAX_TOTAL_VISITS,
-                pair_visits: 1,
-            },
-        );
-        assert_eq!(costly.len(), exact.len());
-        for c in &costly {
-            assert_eq!(c.change, EffectiveKind::Changed);
-            assert!(
-                c.why[0].contains("take more than 1 rule visits to compare exactly"),
-                "{:?}",
-                c.why
-            );
+        // With nothing left to decide, with no rule visits left, or with
+        // too few rule visits for one pair, every pair whose rules differ
+        // is reported changed, and says why; the diff goes on to the next.
+        for (budget, why) in [
+            (
+                Budget {
+                    situations: 0,
+                    visits: MAX_TOTAL_VISITS,
+                    pair_visits: MAX_PAIR_VISITS,
+                },
+                "more than this diff has left to compare",
+            ),
+            (
+                Budget {
+                    situations: MAX_TOTAL_SITUATIONS,
+                    visits: 0,
+                    pair_visits: MAX_PAIR_VISITS,
+                },
+                "more rule visits than this diff has left to compare",
+            ),
+            (
+                Budget {
+                    situations: MAX_TOTAL_SITUATIONS,
+                    visits: MAX_TOTAL_VISITS,
+                    pair_visits: 1,
+                },
+                "take more than 1 rule visits to compare exactly",
+            ),
+        ] {
+            let bounded = effective_diff_within(&a, &b, budget);
+            assert_eq!(bounded.len(), exact.len());
+            for c in &bounded {
+                assert_eq!(c.change, EffectiveKind::Changed);
+                assert!(c.why[0].contains(why), "{why}: {:?}", c.why);
+            }
         }
     }
 }
