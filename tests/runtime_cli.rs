@@ -711,4 +711,22 @@ fn lanes_names_each_lowered_check_of_a_rule_once_per_grant() {
             .all(|l| l.ends_with(&format!("(and {} more of L003 on the rule)", n - 1))),
         "{out}"
     );
+    // The JSON lists each lowered check once per grant, with its count:
+    // the rule's n findings under each of its n grants were n^2 entries.
+    let (code, out, err) = run(&["lanes", "--bundle", bundle.to_str().unwrap(), NOW, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let lanes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lanes = lanes.as_array().unwrap();
+    assert_eq!(lanes.len(), n);
+    for lane in lanes {
+        let lowered = lane["grants"][0]["lowered"].as_array().unwrap();
+        let l003: Vec<_> = lowered.iter().filter(|g| g["code"] == "L003").collect();
+        assert_eq!(l003.len(), 1, "{lane}");
+        assert_eq!(l003[0]["count"], n, "{lane}");
+        assert_eq!(l003[0]["severity"], "off", "{lane}");
+        assert!(
+            l003[0]["message"].as_str().unwrap().contains("`c/l0`"),
+            "{lane}"
+        );
+    }
 }

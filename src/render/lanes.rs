@@ -2,7 +2,7 @@
 //! is printed with control characters escaped (`one_line`).
 
 use crate::bundle::Bundle;
-use crate::runtime::LaneView;
+use crate::runtime::{LaneView, LoweredGuard};
 use crate::source::one_line;
 
 /// The read model for a person, as `lanes` prints it: the checks the
@@ -47,52 +47,35 @@ pub fn lanes<V: std::borrow::Borrow<LaneView>>(
     s
 }
 
-/// The `unguarded:` lines of each rule's lowered findings, made once per
+/// The `unguarded:` lines of each rule's lowered checks, made once per
 /// rule (its grants share the list): one line per check, with its first
-/// finding and how many more there are. A rule whose lowered check found
-/// something on each of its n lanes has n findings; printing them all
-/// under each of its n grants was n^2 lines.
+/// finding and how many more there are.
 #[derive(Default)]
 /// Keyed by the list's address; the list is held, so that no other list
 /// can take its address while the text is made.
 struct Unguarded(
-    std::collections::HashMap<
-        *const crate::bundle::LoweredFinding,
-        (std::sync::Arc<[crate::bundle::LoweredFinding]>, String),
-    >,
+    std::collections::HashMap<*const LoweredGuard, (std::sync::Arc<[LoweredGuard]>, String)>,
 );
 
 impl Unguarded {
-    fn lines(&mut self, lowered: &std::sync::Arc<[crate::bundle::LoweredFinding]>) -> &str {
+    fn lines(&mut self, lowered: &std::sync::Arc<[LoweredGuard]>) -> &str {
         if lowered.is_empty() {
             return "";
         }
         let (_, text) = self.0.entry(lowered.as_ptr()).or_insert_with(|| {
-            let mut checks: Vec<(&crate::bundle::LoweredFinding, usize)> = Vec::new();
-            let mut at: std::collections::HashMap<(&str, &str), usize> =
-                std::collections::HashMap::new();
-            for f in lowered.iter() {
-                match at.get(&(f.code.as_str(), f.severity.as_str())) {
-                    Some(&k) => checks[k].1 += 1,
-                    None => {
-                        at.insert((f.code.as_str(), f.severity.as_str()), checks.len());
-                        checks.push((f, 0));
-                    }
-                }
-            }
-            let text = checks
+            let text = lowered
                 .iter()
-                .map(|(f, more)| {
-                    let more = match more {
-                        0 => String::new(),
-                        n => format!(" (and {n} more of {} on the rule)", f.code),
+                .map(|g| {
+                    let more = match g.count {
+                        0 | 1 => String::new(),
+                        n => format!(" (and {} more of {} on the rule)", n - 1, g.code),
                     };
                     format!(
                         "    unguarded: {} {} is {} by the configuration: {}{more}\n",
-                        f.code,
-                        f.name,
-                        f.severity,
-                        one_line(&f.message)
+                        g.code,
+                        g.name,
+                        g.severity,
+                        one_line(&g.message)
                     )
                 })
                 .collect();

@@ -98,7 +98,7 @@ mod read_model;
 pub use decide::{Decision, FactsUsed, Reason, ReasonCode, RetiredRule, RuleRef};
 pub use evaluate::{FactSource, RetiredBy};
 pub use explain::{Explanation, Presentation, Step, StepCheck, StepOutcome};
-pub use read_model::{DenyView, Grant, LaneView, RetiredView};
+pub use read_model::{DenyView, Grant, LaneView, LoweredGuard, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
 use crate::model::{Effect, Phase};

@@ -32,11 +32,12 @@ pub struct Grant {
     pub confirm: Option<String>,
     /// Proofs to present: the rule's and those the lane's protection implies.
     pub requires: Vec<String>,
-    /// The guards the grant shipped without: findings on its rule of checks
-    /// the configuration lowered (the bundle's `lowered_findings`). Left
-    /// out of the JSON when empty.
+    /// The guards the grant shipped without: each check the configuration
+    /// lowered that found something on its rule, once, with its first
+    /// finding and how many it found (the bundle's `lowered_findings`,
+    /// grouped). Left out of the JSON when empty.
     #[serde(skip_serializing_if = "is_empty")]
-    pub lowered: Arc<[crate::bundle::LoweredFinding]>,
+    pub lowered: Arc<[LoweredGuard]>,
     /// The guards the grant shipped without by a suppression comment on its
     /// rule (the bundle's `suppressions`): the check and the reason given.
     /// Left out of the JSON when empty.
@@ -48,10 +49,56 @@ fn is_empty<T>(list: &Arc<[T]>) -> bool {
     list.is_empty()
 }
 
+/// A check the configuration lowered that found something on a rule: the
+/// rule's findings of one check at one severity, as one entry. A `*/*`
+/// rule whose lowered L003 found each of its n production lanes has n
+/// findings; listing them all under each of its n grants was n^2 entries
+/// (gigabytes of `lanes --json` at a few thousand lanes), so a grant lists
+/// each check once, with the first finding and the count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LoweredGuard {
+    /// The check's code, e.g. `L003`.
+    pub code: String,
+    /// The check's name.
+    pub name: String,
+    /// Its configured severity: `warning` or `off`.
+    pub severity: String,
+    /// The check's first finding on the rule (in the bundle's order).
+    pub message: String,
+    /// How many findings of this check, at this severity, the rule has: 1
+    /// or more.
+    pub count: usize,
+}
+
+impl LoweredGuard {
+    /// A rule's lowered findings grouped by check and severity, in the
+    /// order of each group's first finding: O(findings).
+    pub fn group(findings: &[crate::bundle::LoweredFinding]) -> Vec<LoweredGuard> {
+        let mut guards: Vec<LoweredGuard> = Vec::new();
+        let mut at: HashMap<(&str, &str), usize> = HashMap::new();
+        for f in findings {
+            match at.get(&(f.code.as_str(), f.severity.as_str())) {
+                Some(&k) => guards[k].count += 1,
+                None => {
+                    at.insert((f.code.as_str(), f.severity.as_str()), guards.len());
+                    guards.push(LoweredGuard {
+                        code: f.code.clone(),
+                        name: f.name.clone(),
+                        severity: f.severity.clone(),
+                        message: f.message.clone(),
+                        count: 1,
+                    });
+                }
+            }
+        }
+        guards
+    }
+}
+
 /// The lists a rule's grants share (see [`Grant`]).
 struct Shared {
     until: Arc<[String]>,
-    lowered: Arc<[crate::bundle::LoweredFinding]>,
+    lowered: Arc<[LoweredGuard]>,
     suppressed: Arc<[crate::bundle::SuppressionRecord]>,
 }
 
@@ -271,7 +318,7 @@ impl Runtime {
                     .chain(&r.until.dates)
                     .cloned()
                     .collect(),
-                lowered: r.lowered_findings.as_slice().into(),
+                lowered: LoweredGuard::group(&r.lowered_findings).into(),
                 suppressed: r.suppressions.as_slice().into(),
             });
             view.grants.push(Grant {
