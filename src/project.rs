@@ -1070,38 +1070,159 @@ fn lowered_checks(config: &Config) -> Vec<bundle::LoweredCheck> {
 /// renamed over it, so a reader sees the old file or the new one, never
 /// half of one. A symbolic link is followed: its target is replaced.
 pub(crate) fn write_atomic(path: &Path, text: &str, shown: &str) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let fail = |message: String| Failure {
-        path: shown.to_string(),
-        message,
-    };
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .ok_or_else(|| fail("not a file name".into()))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
+    Staged::write(path, shown, |f| {
+        std::io::Write::write_all(f, text.as_bytes())
+            .map_err(|e| format!("cannot write: {}", io_message(&e)))
+    })?
+    .commit()
+}
+
+/// A file being replaced atomically ([`write_atomic`]): its new content
+/// is in a temporary file beside it, which [`Staged::commit`] renames
+/// over it; dropped uncommitted, the temporary file is removed and the
+/// file is left as it was.
+pub(crate) struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+    shown: String,
+    committed: bool,
+}
+
+impl Staged {
+    /// Creates the temporary file for `path` (a symbolic link is followed),
+    /// lets `fill` write it through a buffer, gives it the permissions of
+    /// the file it replaces and syncs it to disk.
+    ///
+    /// # Errors
+    ///
+    /// `fill`'s message, or `cannot write: ...` for an I/O error; the
+    /// temporary file is then removed.
+    pub(crate) fn write(
+        path: &Path,
+        shown: &str,
+        fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
+    ) -> Result<Staged, Failure> {
+        let fail = |message: String| Failure {
+            path: shown.to_string(),
+            message,
+        };
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = target
+            .file_name()
+            .ok_or_else(|| fail("not a file name".into()))?;
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        let io = |e: std::io::Error| format!("cannot write: {}", io_message(&e));
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        if let Ok(meta) = std::fs::metadata(&target) {
-            f.set_permissions(meta.permissions())?;
+            .open(&tmp)
+            .map_err(|e| fail(io(e)))?;
+        // From here on the temporary file exists: dropping `staged`
+        // removes it.
+        let staged = Staged {
+            tmp,
+            target,
+            shown: shown.to_string(),
+            committed: false,
+        };
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+        fill(&mut w).map_err(fail)?;
+        let f = w.into_inner().map_err(|e| fail(io(e.into_error())))?;
+        if let Ok(meta) = std::fs::metadata(&staged.target) {
+            f.set_permissions(meta.permissions())
+                .map_err(|e| fail(io(e)))?;
         }
-        f.sync_all()?;
-        std::fs::rename(&tmp, &target)
-    })();
-    written.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(format!("cannot write: {}", io_message(&e)))
-    })
+        f.sync_all().map_err(|e| fail(io(e)))?;
+        Ok(staged)
+    }
+
+    /// The temporary file, complete, to read back before it is committed.
+    pub(crate) fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Renames the temporary file over the target.
+    ///
+    /// # Errors
+    ///
+    /// `cannot write: ...`; the temporary file is then removed.
+    pub(crate) fn commit(mut self) -> Result<(), Failure> {
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| Failure {
+            path: self.shown.clone(),
+            message: format!("cannot write: {}", io_message(&e)),
+        })?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod staged_tests {
+    use super::Staged;
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_file_as_it_was_and_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.json");
+        std::fs::write(&path, "old").unwrap();
+        let failed = Staged::write(&path, "bundle.json", |w| {
+            std::io::Write::write_all(w, b"half of a new one").unwrap();
+            Err("the bundle would be too large".into())
+        });
+        let f = failed.err().expect("the fill's error");
+        assert_eq!(f.message, "the bundle would be too large");
+        assert_eq!(f.path, "bundle.json");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(names(dir.path()), ["bundle.json"]);
+    }
+
+    #[test]
+    fn an_uncommitted_file_is_removed_and_a_committed_one_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.json");
+        std::fs::write(&path, "old").unwrap();
+        let staged = Staged::write(&path, "bundle.json", |w| {
+            std::io::Write::write_all(w, b"new").map_err(|e| e.to_string())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(staged.path()).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        drop(staged);
+        assert_eq!(names(dir.path()), ["bundle.json"]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        Staged::write(&path, "bundle.json", |w| {
+            std::io::Write::write_all(w, b"new").map_err(|e| e.to_string())
+        })
+        .unwrap()
+        .commit()
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(names(dir.path()), ["bundle.json"]);
+    }
 }

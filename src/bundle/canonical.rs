@@ -357,16 +357,84 @@ pub fn bundle_digest(b: &super::Bundle) -> String {
 /// The pretty-printed JSON of `b` with sorted keys and a final newline:
 /// what [`to_pretty_json`] gives for the bundle's `Value`, written part by
 /// part.
+#[cfg(test)]
 pub fn bundle_pretty(b: &super::Bundle) -> String {
+    let mut out = Vec::new();
+    let _ = write_bundle_pretty(b, &mut out, u64::MAX);
+    // Only UTF-8 text and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes what [`bundle_pretty`] gives to `w`, in chunks of about 64 KiB,
+/// so that the text is never held whole (144 MB at 100,000 rules).
+/// Returns the text's length in bytes. Past `limit` bytes nothing more is
+/// written, but the length is still counted and returned.
+///
+/// # Errors
+///
+/// The first error `w` returned; nothing is written after it.
+pub(crate) fn write_bundle_pretty<W: std::io::Write>(
+    b: &super::Bundle,
+    w: W,
+    limit: u64,
+) -> std::io::Result<u64> {
     let mut json = Json {
-        out: Vec::new(),
+        out: WriteSink {
+            w,
+            buf: Vec::with_capacity(WriteSink::<W>::CHUNK + 1024),
+            len: 0,
+            limit,
+            error: None,
+        },
         pretty: true,
         depth: 0,
     };
     json.bundle(b, true);
-    json.out.push(b'\n');
-    // Only UTF-8 text and ASCII punctuation were written.
-    String::from_utf8(json.out).unwrap_or_default()
+    json.out.buf.push(b'\n');
+    json.out.pass();
+    match json.out.error {
+        Some(e) => Err(e),
+        None => json.out.w.flush().map(|()| json.out.len),
+    }
+}
+
+/// A sink that passes its bytes on to a writer in chunks and counts them;
+/// it stops writing past `limit` bytes, or after the writer's first error
+/// (kept in `error`), and goes on counting.
+struct WriteSink<W> {
+    w: W,
+    buf: Vec<u8>,
+    len: u64,
+    limit: u64,
+    error: Option<std::io::Error>,
+}
+
+impl<W: std::io::Write> WriteSink<W> {
+    const CHUNK: usize = 64 * 1024;
+
+    /// Passes the buffer on and empties it.
+    fn pass(&mut self) {
+        self.len += self.buf.len() as u64;
+        if self.error.is_none()
+            && self.len <= self.limit
+            && let Err(e) = self.w.write_all(&self.buf)
+        {
+            self.error = Some(e);
+        }
+        self.buf.clear();
+    }
+}
+
+impl<W: std::io::Write> Sink for WriteSink<W> {
+    fn bytes(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    fn drain(&mut self) {
+        if self.buf.len() >= Self::CHUNK {
+            self.pass();
+        }
+    }
 }
 
 /// Lowercase hex of bytes.
@@ -981,6 +1049,92 @@ mod tests {
             assert_eq!(bundle_digest(&b), b.digest);
             assert_streamed_as_whole_value(&b);
         }
+    }
+
+    /// A writer that records the size of each write and fails once it has
+    /// taken `fail_after` bytes.
+    struct Recorder {
+        writes: Vec<usize>,
+        taken: usize,
+        fail_after: usize,
+    }
+
+    impl std::io::Write for Recorder {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.taken >= self.fail_after {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.writes.push(buf.len());
+            self.taken += buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A fixture bundle grown to `n` rules (copies of its first).
+    fn large_bundle(n: usize) -> crate::bundle::Bundle {
+        let (_, mut b) = fixture_bundles().remove(0);
+        let rule = b.rules[0].clone();
+        b.rules = (0..n).map(|_| rule.clone()).collect();
+        b
+    }
+
+    #[test]
+    fn the_bundle_is_written_in_chunks_never_whole() {
+        let b = large_bundle(2_000);
+        let whole = bundle_pretty(&b);
+        let mut w = Recorder {
+            writes: Vec::new(),
+            taken: 0,
+            fail_after: usize::MAX,
+        };
+        let len = write_bundle_pretty(&b, &mut w, u64::MAX).unwrap();
+        assert_eq!(len, whole.len() as u64);
+        assert_eq!(w.taken, whole.len());
+        assert!(w.writes.len() > 10, "{} writes", w.writes.len());
+        // A chunk is a little over 64 KiB: one string past the threshold.
+        let largest = w.writes.iter().max().copied().unwrap_or(0);
+        assert!(largest < 2 * 64 * 1024, "a write of {largest} bytes");
+    }
+
+    #[test]
+    fn past_the_limit_nothing_more_is_written_but_the_length_is_counted() {
+        let b = large_bundle(2_000);
+        let whole = bundle_pretty(&b).len();
+        let limit = (whole / 2) as u64;
+        let mut w = Recorder {
+            writes: Vec::new(),
+            taken: 0,
+            fail_after: usize::MAX,
+        };
+        assert_eq!(
+            write_bundle_pretty(&b, &mut w, limit).unwrap(),
+            whole as u64
+        );
+        assert!(
+            w.taken as u64 <= limit && w.taken > 0,
+            "{} bytes taken",
+            w.taken
+        );
+    }
+
+    #[test]
+    fn the_writers_first_error_is_returned_and_nothing_is_written_after_it() {
+        let b = large_bundle(2_000);
+        let mut w = Recorder {
+            writes: Vec::new(),
+            taken: 0,
+            fail_after: 100_000,
+        };
+        let e = write_bundle_pretty(&b, &mut w, u64::MAX).unwrap_err();
+        assert_eq!(e.to_string(), "disk full");
+        let taken = w.taken;
+        assert!((100_000..100_000 + 2 * 64 * 1024).contains(&taken), "{taken}");
+        // `write_all` tried once more and failed; nothing after that.
+        assert_eq!(w.writes.iter().sum::<usize>(), taken);
     }
 
     #[test]

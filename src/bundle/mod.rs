@@ -64,19 +64,59 @@ use std::collections::BTreeMap;
 ///
 /// # Errors
 ///
-/// A message when the bundle cannot be serialized, or when its text would
-/// be larger than [`load::MAX_BUNDLE_BYTES`] (the runtime would refuse it).
+/// A message when the text would be larger than [`load::MAX_BUNDLE_BYTES`]
+/// (the runtime would refuse it).
 pub fn to_text(b: &Bundle) -> Result<String, String> {
-    let text = canonical::bundle_pretty(b);
-    if text.len() > load::MAX_BUNDLE_BYTES {
-        return Err(format!(
-            "the bundle would be {} bytes, over the {} bytes the runtime loads",
-            text.len(),
-            load::MAX_BUNDLE_BYTES
-        ));
-    }
-    Ok(text)
+    let mut out = Vec::new();
+    write_text(b, &mut out).map_err(|e| e.to_string())?;
+    // Only UTF-8 text and ASCII punctuation were written.
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
+
+/// Writes the bytes [`to_text`] gives to `w` as they are made, without
+/// holding the text (144 MB at 100,000 rules); returns how many bytes.
+///
+/// # Errors
+///
+/// [`TextError::TooLarge`] when the text is larger than
+/// [`load::MAX_BUNDLE_BYTES`]: the first that many bytes may have been
+/// written, so the writer's output must then be discarded.
+/// [`TextError::Io`] for the first error of `w`.
+pub fn write_text<W: std::io::Write>(b: &Bundle, w: W) -> Result<u64, TextError> {
+    let max = load::MAX_BUNDLE_BYTES as u64;
+    match canonical::write_bundle_pretty(b, w, max) {
+        Ok(bytes) if bytes > max => Err(TextError::TooLarge { bytes }),
+        Ok(bytes) => Ok(bytes),
+        Err(e) => Err(TextError::Io(e)),
+    }
+}
+
+/// Why [`write_text`] did not write a bundle.
+#[derive(Debug)]
+pub enum TextError {
+    /// The text would be this many bytes, more than the runtime loads.
+    TooLarge {
+        /// The text's length in bytes.
+        bytes: u64,
+    },
+    /// The writer failed.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for TextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextError::TooLarge { bytes } => write!(
+                f,
+                "the bundle would be {bytes} bytes, over the {} bytes the runtime loads",
+                load::MAX_BUNDLE_BYTES
+            ),
+            TextError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for TextError {}
 
 /// The value of `format`.
 pub const FORMAT: &str = "lanepolicy-bundle";

@@ -148,7 +148,8 @@ fn key_id(keynum: &[u8]) -> String {
     format!("{:016X}", u64::from_le_bytes(n))
 }
 
-/// Signs `bytes` (a bundle file's exact content) with a minisign secret key
+/// Signs `data` (a bundle file's exact content, read to its end in chunks:
+/// the bytes, or the file) with a minisign secret key
 /// (the text of the `.key` file), and returns the text of the `.minisig`
 /// file. An encrypted key needs its `password`; nothing is ever asked on
 /// the terminal. `digest` goes into the signed trusted comment.
@@ -156,9 +157,10 @@ fn key_id(keynum: &[u8]) -> String {
 /// # Errors
 ///
 /// A [`KeyError`] when the key does not parse, is encrypted and no
-/// password (or a wrong one) is given, or signing fails.
+/// password (or a wrong one) is given, or signing (reading `data`
+/// included) fails.
 pub fn sign(
-    bytes: &[u8],
+    data: impl std::io::Read,
     secret_key: &str,
     password: Option<String>,
     digest: &str,
@@ -199,7 +201,7 @@ pub fn sign(
     let sig = minisign::sign(
         None,
         &key,
-        Cursor::new(bytes),
+        data,
         Some(&format!("lanepolicy bundle {digest}")),
         Some("signature from lanepolicy secret key"),
     )

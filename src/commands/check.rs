@@ -2,11 +2,11 @@
 //! for `build` write the bundle (and its signature) when there is no error.
 
 use super::{Console, Error, Exit, Result, one_project, print};
-use crate::bundle::{self, Bundle};
+use crate::bundle;
 use crate::checks::Severity;
 use crate::project::{self, Compilation, Failure, Options};
 use crate::render::diagnostics::{DiagnosticFormat, Project, render_projects};
-use crate::source::{display_path, read_limited};
+use crate::source::{display_path, io_message, read_limited};
 use std::path::{Path, PathBuf};
 
 /// What `check` and `build` were asked.
@@ -103,16 +103,36 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
         .map(|f| f.path.as_str())
         .chain(issues.as_deref())
         .collect();
-    let written = bundle_text(&out.output, b, &inputs)
+    // The bundle goes to a temporary file as it is written, never whole in
+    // memory (144 MB of text at 100,000 rules); it is signed from that
+    // file, and renamed over the output only once both are done.
+    let shown = out.output.display().to_string();
+    let written = writable(&out.output, &inputs)
+        .and_then(|()| {
+            project::Staged::write(&out.output, &shown, |w| {
+                bundle::write_text(b, w).map(drop).map_err(|e| match e {
+                    bundle::TextError::Io(e) => format!("cannot write: {}", io_message(&e)),
+                    too_large => too_large.to_string(),
+                })
+            })
+        })
         .map_err(Error::from)
-        .and_then(|text| {
+        .and_then(|staged| {
             let sig = match &out.sign_key {
-                Some(key) => Some(sign(key, &text, &b.digest)?),
+                Some(key) => {
+                    let file = std::fs::File::open(staged.path()).map_err(|e| {
+                        Error::from(Failure {
+                            path: shown.clone(),
+                            message: format!("cannot read back: {}", io_message(&e)),
+                        })
+                    })?;
+                    Some(sign(key, std::io::BufReader::new(file), &b.digest)?)
+                }
                 None => None,
             };
-            Ok((text, sig))
+            Ok((staged, sig))
         });
-    let (text, signature) = match written {
+    let (staged, signature) = match written {
         Ok(pair) => pair,
         Err(e) => {
             // The report still tells what the policies hold.
@@ -125,8 +145,7 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
     if let Some(sig) = &signature {
         project::write_atomic(&sig_path, sig, &sig_path.display().to_string())?;
     }
-    let shown = out.output.display().to_string();
-    if let Err(f) = project::write_atomic(&out.output, &text, &shown) {
+    if let Err(f) = staged.commit() {
         if signature.is_some() {
             let _ = std::fs::remove_file(&sig_path);
         }
@@ -138,10 +157,9 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
     Ok(Exit::Ok)
 }
 
-/// The bundle's text, after checking that it may be written to `path`: a
-/// regular file or nothing (not a link, a device, a directory, or one of the
-/// inputs), and no larger than the runtime will load.
-fn bundle_text(path: &Path, b: &Bundle, inputs: &[&str]) -> std::result::Result<String, Failure> {
+/// Checks that the bundle may be written to `path`: a regular file or
+/// nothing (not a link, a device, a directory, or one of the inputs).
+fn writable(path: &Path, inputs: &[&str]) -> std::result::Result<(), Failure> {
     let fail = |message: String| Failure {
         path: path.display().to_string(),
         message,
@@ -165,17 +183,18 @@ fn bundle_text(path: &Path, b: &Bundle, inputs: &[&str]) -> std::result::Result<
             ));
         }
     }
-    bundle::to_text(b).map_err(fail)
+    Ok(())
 }
 
-/// Signs the bundle's text with the minisign secret key in `key_path`.
-fn sign(key_path: &Path, bundle_text: &str, digest: &str) -> Result<String> {
+/// Signs the bundle's bytes, read from `data`, with the minisign secret
+/// key in `key_path`.
+fn sign(key_path: &Path, data: impl std::io::Read, digest: &str) -> Result<String> {
     let shown = key_path.display();
     let bytes = read_limited(key_path, super::MAX_KEY_BYTES)
         .map_err(|e| Error::Sign(format!("{shown}: cannot read key: {e}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Sign(format!("{shown}: key is not UTF-8 text")))?;
     let password = std::env::var("LANEPOLICY_SIGN_PASSWORD").ok();
-    bundle::signature::sign(bundle_text.as_bytes(), &text, password, digest)
+    bundle::signature::sign(data, &text, password, digest)
         .map_err(|e| Error::Sign(format!("{shown}: {e}")))
 }
