@@ -363,7 +363,20 @@ impl CheckArgs {
     }
 }
 
+/// mimalloc's option number for its purge delay (`mi_option_purge_delay`
+/// in mimalloc.h, which libmimalloc-sys does not name).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long, in milliseconds, mimalloc keeps memory freed before it gives
+/// it back to the system. Its default, 1,000, kept the freed syntax trees
+/// and reader buffers of a large project resident beside what replaced
+/// them: 100,000 rules peaked at about 350 MB rather than about 300 MB.
+const PURGE_DELAY_MS: std::ffi::c_long = 1;
+
 fn main() -> ExitCode {
+    // SAFETY: sets one of mimalloc's options, a plain integer it reads
+    // when it decides whether to purge; no memory is touched.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     // Before anything is opened: a closed standard output would otherwise
     // be taken by the next file opened (a bundle's temporary file).
     let mut console = match StdConsole::open() {
@@ -556,4 +569,19 @@ enum ExportTarget {
         #[command(flatten)]
         facts: FactArgs,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MI_OPTION_PURGE_DELAY;
+
+    /// The option number is mimalloc's purge delay: the only option whose
+    /// default is 1,000 (ms). A mimalloc that numbers its options otherwise
+    /// fails here rather than having another option set.
+    #[test]
+    fn the_option_set_is_the_purge_delay() {
+        // SAFETY: reads one of mimalloc's options.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 1_000);
+    }
 }

@@ -1132,7 +1132,10 @@ mod tests {
         let e = write_bundle_pretty(&b, &mut w, u64::MAX).unwrap_err();
         assert_eq!(e.to_string(), "disk full");
         let taken = w.taken;
-        assert!((100_000..100_000 + 2 * 64 * 1024).contains(&taken), "{taken}");
+        assert!(
+            (100_000..100_000 + 2 * 64 * 1024).contains(&taken),
+            "{taken}"
+        );
         // `write_all` tried once more and failed; nothing after that.
         assert_eq!(w.writes.iter().sum::<usize>(), taken);
     }
