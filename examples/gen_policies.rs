@@ -84,12 +84,22 @@ fn main() {
         );
         std::process::exit(2);
     };
-    let Some(dir) = args.first() else { usage() };
+    // A first argument that looks like a flag (`--help`) is not a
+    // directory to write into.
+    let Some(dir) = args.first().filter(|d| !d.starts_with('-')) else {
+        usage()
+    };
     let dir = Path::new(dir);
-    std::fs::create_dir_all(dir).expect("create the directory");
     if args.len() < 2 || !args[1].starts_with("--") {
-        let rules = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
-        let lanes = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(500);
+        let count = |k: usize, default: usize| match args.get(k) {
+            None => default,
+            Some(s) => s.parse().unwrap_or_else(|_| usage()),
+        };
+        if args.len() > 3 {
+            usage();
+        }
+        let (rules, lanes) = (count(1, 1000), count(2, 500));
+        std::fs::create_dir_all(dir).expect("create the directory");
         let (inventory, policy) = lanepolicy_bench_project(rules, lanes);
         std::fs::write(dir.join("lanes.yaml"), inventory).expect("write lanes.yaml");
         std::fs::write(dir.join("generated.policy"), policy).expect("write the policy");
@@ -121,6 +131,7 @@ fn main() {
         }
     }
     let g = generate(w);
+    std::fs::create_dir_all(dir).expect("create the directory");
     std::fs::write(dir.join("lanes.yaml"), &g.inventory).expect("write lanes.yaml");
     std::fs::write(dir.join("generated.policy"), &g.policy).expect("write the policy");
     let (lane, action, phrase) = &g.request;
