@@ -75,26 +75,40 @@ fn document(server: &Server, uri: &lt::Uri) -> Option<(PathBuf, String)> {
 }
 
 /// The inventory of `path`'s project (the unsaved buffer if open), with
-/// its text; `None` when there is none or it does not load. Loaded again
-/// only when its text differs from the last one loaded (`Server::inventories`).
-fn inventory_for(server: &Server, path: &Path) -> Option<(PathBuf, Rc<(SourceFile, Inventory)>)> {
+/// its source; `None` when there is none or it does not load. A leading
+/// byte order mark is left out, as `check` leaves it out. Read again only
+/// when its text differs from the last one read, whether that one loaded
+/// or not (`Server::inventories`).
+fn inventory_for(server: &Server, path: &Path) -> Option<(PathBuf, crate::lsp::ReadInventory)> {
     let inv_path = server.inventory_of(path)?;
     let text = server.text(&inv_path)?;
-    if let Some(hit) = server.inventories.borrow().get(&inv_path)
-        && *hit.0.text == *text
-    {
-        return Some((inv_path, hit.clone()));
-    }
-    #[cfg(test)]
-    INVENTORY_LOADS.with(|n| n.set(n.get() + 1));
-    let src = SourceFile::new(inv_path.display().to_string(), text, String::new());
-    let inv = inventory::load(&src, 0).ok()?;
-    let loaded = Rc::new((src, inv));
-    server
+    let body = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let cached = server
         .inventories
-        .borrow_mut()
-        .insert(inv_path.clone(), loaded.clone());
-    Some((inv_path, loaded))
+        .borrow()
+        .get(&inv_path)
+        .filter(|hit| *hit.0.text == *body)
+        .cloned();
+    let loaded = match cached {
+        Some(hit) => hit,
+        None => {
+            #[cfg(test)]
+            INVENTORY_LOADS.with(|n| n.set(n.get() + 1));
+            let src = SourceFile::new(
+                inv_path.display().to_string(),
+                body.to_string(),
+                String::new(),
+            );
+            let inv = inventory::load(&src, 0).ok();
+            let loaded = Rc::new((src, inv));
+            server
+                .inventories
+                .borrow_mut()
+                .insert(inv_path.clone(), loaded.clone());
+            loaded
+        }
+    };
+    loaded.1.is_some().then_some((inv_path, loaded))
 }
 
 #[cfg(test)]
@@ -246,7 +260,7 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
     let file = parse_file(&text);
     let (rule, target) = target_at(&file, offset)?;
     let (_, loaded) = inventory_for(server, &path)?;
-    let inv = &loaded.1;
+    let inv = loaded.1.as_ref()?;
     let (value, span) = match target {
         Target::Pattern(p) => {
             let lanes = matches(p, inv);
@@ -317,7 +331,7 @@ fn definition(
     let file = parse_file(&text);
     let (rule, target) = target_at(&file, offset)?;
     let (inv_path, loaded) = inventory_for(server, &path)?;
-    let (inv_src, inv) = (&loaded.0, &loaded.1);
+    let (inv_src, inv) = (&loaded.0, loaded.1.as_ref()?);
     let spans: Vec<Span> = match target {
         Target::Action(a) => inv
             .actions
@@ -391,8 +405,9 @@ fn completion(
     for k in KEYWORDS {
         items.push(item(k.to_string(), lt::CompletionItemKind::KEYWORD, None));
     }
-    if let Some((_, loaded)) = inventory_for(server, &path) {
-        let inv = &loaded.1;
+    if let Some((_, loaded)) = inventory_for(server, &path)
+        && let Some(inv) = &loaded.1
+    {
         for (k, a) in &inv.actions {
             items.push(item(
                 k.clone(),
@@ -627,7 +642,7 @@ mod tests {
         INVENTORY_LOADS.with(|n| n.set(0));
         for _ in 0..5 {
             let (_, loaded) = inventory_for(&server, &policy).expect("the inventory loads");
-            assert!(loaded.1.lanes.contains_key("c/x"));
+            assert!(loaded.1.as_ref().unwrap().lanes.contains_key("c/x"));
         }
         assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 1);
         // An edited, unsaved inventory is loaded again, once.
@@ -636,8 +651,25 @@ mod tests {
             .insert(d.join("lanes.yaml"), lanes.replace("x:", "y:"));
         for _ in 0..3 {
             let (_, loaded) = inventory_for(&server, &policy).expect("the inventory loads");
-            assert!(loaded.1.lanes.contains_key("c/y"));
+            assert!(loaded.1.as_ref().unwrap().lanes.contains_key("c/y"));
         }
         assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 2);
+        // A broken inventory gives nothing, and is read once while it
+        // stays as it is.
+        server.docs.insert(
+            d.join("lanes.yaml"),
+            lanes.replace("phase: prelaunch", "phase: prelaunched"),
+        );
+        for _ in 0..3 {
+            assert!(inventory_for(&server, &policy).is_none());
+        }
+        assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 3);
+        // A byte order mark is left out, as `check` leaves it out.
+        server
+            .docs
+            .insert(d.join("lanes.yaml"), format!("\u{FEFF}{lanes}"));
+        let (_, loaded) = inventory_for(&server, &policy).expect("the inventory loads");
+        assert!(loaded.1.as_ref().unwrap().lanes.contains_key("c/x"));
+        assert_eq!(INVENTORY_LOADS.with(|n| n.get()), 4);
     }
 }

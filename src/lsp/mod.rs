@@ -147,15 +147,22 @@ pub(crate) struct Server {
     pub(crate) docs_url: String,
     /// Fixed date for date-based lints (tests); today (UTC) otherwise.
     today: Option<jiff::civil::Date>,
-    /// The inventory last loaded for each project, by its file's path,
-    /// with the text it was loaded from: a hover, a completion or a
-    /// definition reads the inventory's text (the buffer or the file) and
-    /// loads it again only when that text changed (loading a 24 MB
-    /// inventory took seconds on every request).
-    pub(crate) inventories: std::cell::RefCell<
-        BTreeMap<PathBuf, std::rc::Rc<(crate::source::SourceFile, crate::inventory::Inventory)>>,
-    >,
+    /// The inventory last read for each project, by its file's path, with
+    /// the source it was read from, and `None` for one that did not load:
+    /// a hover, a completion or a definition reads the inventory's text
+    /// (the buffer or the file) and loads it again only when that text
+    /// changed (loading a 24 MB inventory took seconds on every request,
+    /// and an inventory with one typo was read twice, with positions the
+    /// second time, on every request while it stayed broken).
+    pub(crate) inventories: std::cell::RefCell<BTreeMap<PathBuf, ReadInventory>>,
 }
+
+/// An inventory as the server last read it: the source it was read from,
+/// and the inventory, `None` when it did not load.
+pub(crate) type ReadInventory = std::rc::Rc<(
+    crate::source::SourceFile,
+    Option<crate::inventory::Inventory>,
+)>;
 
 fn canonical(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
