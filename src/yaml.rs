@@ -238,7 +238,8 @@ impl Spans<'_> {
             k.end + skip + rest[skip..].len() - rest[skip..].trim_start_matches([' ', '\t']).len();
         let (line, col) = self.src.line_col(value_start);
         let v = self.at(line, col);
-        if v.is_empty() || self.src.text[v.start..].starts_with('\n') {
+        // Nothing on the key's line but a comment: the value is below.
+        if v.is_empty() || self.src.text[v.start..].starts_with(['\n', '\r', '#']) {
             k
         } else {
             v
@@ -247,6 +248,36 @@ impl Spans<'_> {
 }
 
 impl Spans<'_> {
+    /// Where the node after the mapping key at `key` starts, on its line or
+    /// a later one (a block sequence's first `-`): the first character
+    /// after the `:` that is neither blank nor in a comment; `key` when
+    /// nothing follows. For [`Spans::items`] of a list that
+    /// [`Spans::value_after`] gives as its key.
+    pub fn node_after(&self, key: Span) -> Span {
+        let text = &self.src.text;
+        let Some(colon) = text[key.end.min(text.len())..].find(':') else {
+            return key;
+        };
+        let mut at = key.end + colon + 1;
+        while at < text.len() {
+            let rest = &text[at..];
+            let blank = rest.len() - rest.trim_start().len();
+            at += blank;
+            if text[at..].starts_with('#') {
+                at += text[at..].find('\n').unwrap_or(text.len() - at);
+                continue;
+            }
+            if blank == 0 {
+                break;
+            }
+        }
+        if at >= text.len() {
+            return key;
+        }
+        let len = text[at..].chars().next().map_or(0, char::len_utf8);
+        Span::new(at, at + len)
+    }
+
     /// The span of each item of the sequence whose node starts at `list`
     /// (where the reader places it: a flow sequence's `[`, a block
     /// sequence's first `-`, or an anchor or tag before either). Quoted

@@ -574,3 +574,72 @@ fn a_wrong_data_source_is_pointed_at_in_its_list() {
         .collect();
     assert_eq!(places, vec![(11, 37), (11, 37)], "{diags:?}");
 }
+
+#[test]
+fn a_shared_domain_is_pointed_at_in_its_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let head = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      a: {production: false, domains: [a.example.com, d0.example.com]}\n      x:\n        production: false\n";
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c/x until launch issue=#1\n",
+    )
+    .unwrap();
+    let check = |domains: &str| -> Vec<(u64, u64, String)> {
+        std::fs::write(
+            d.join("lanes.yaml"),
+            format!("{head}        domains: {domains}\n"),
+        )
+        .unwrap();
+        let diags = json_check(&["check", d.to_str().unwrap()]).1;
+        diags
+            .iter()
+            .filter(|x| x["code"] == "E201")
+            .map(|x| {
+                (
+                    x["line"].as_u64().unwrap(),
+                    x["column"].as_u64().unwrap(),
+                    x["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let message = "lane `c/x` has the domain `d0.example.com` of lane `c/a`".to_string();
+    // A flow list: the repeated domain, not the `[`.
+    let flow = "[x.example.com, D0.example.com]";
+    assert_eq!(
+        check(flow),
+        vec![(12, 18 + flow.find("D0").unwrap() as u64, message.clone())]
+    );
+    // A block list, after a comment: the item on its own line.
+    assert_eq!(
+        check("  # the lane's domains\n          - x.example.com\n          - d0.example.com"),
+        vec![(14, 13, message.clone())]
+    );
+}
+
+#[test]
+fn a_line_break_in_a_wrong_value_is_shown_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("lanes.yaml"),
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        allowed_sources: |\n          empty, x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c/x until launch issue=#1\n",
+    )
+    .unwrap();
+    let diags = json_check(&["check", d.to_str().unwrap()]).1;
+    let messages: Vec<&str> = diags
+        .iter()
+        .filter(|x| x["code"] == "E201")
+        .map(|x| x["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["`allowed_sources` must be a list, found `empty, x\\n`"]
+    );
+}

@@ -696,18 +696,20 @@ impl Loader<'_> {
         let mut seen: BTreeMap<(&str, String), &str> = BTreeMap::new();
         for (key, lane) in lanes {
             let target = lane.extra.get("target").and_then(|v| v.as_str());
+            // A domain with its place in the list, to point at it.
             let domains = lane
                 .extra
                 .get("domains")
                 .and_then(|v| v.as_array())
                 .into_iter()
                 .flatten()
-                .filter_map(|d| d.as_str());
+                .enumerate()
+                .filter_map(|(k, d)| Some((k, d.as_str()?)));
             let places = target
-                .map(|t| ("target", t.to_string()))
+                .map(|t| ("target", t.to_string(), None))
                 .into_iter()
-                .chain(domains.map(|d| ("domains", d.trim().to_lowercase())));
-            for (what, place) in places {
+                .chain(domains.map(|(k, d)| ("domains", d.trim().to_lowercase(), Some(k))));
+            for (what, place, item) in places {
                 match seen.entry((what, place.clone())) {
                     std::collections::btree_map::Entry::Vacant(e) => {
                         e.insert(key);
@@ -715,6 +717,18 @@ impl Loader<'_> {
                     std::collections::btree_map::Entry::Occupied(e) => {
                         let first = *e.get();
                         let s = self.field_span(what, lane.span);
+                        let spans = Spans { src: self.src };
+                        let s = item
+                            .and_then(|k| {
+                                let mut items = spans.items(s);
+                                if items.is_empty() {
+                                    // A block list: its items start on the
+                                    // lines after its key.
+                                    items = spans.items(spans.node_after(s));
+                                }
+                                items.get(k).copied()
+                            })
+                            .unwrap_or(s);
                         let noun = if what == "target" { "target" } else { "domain" };
                         self.error(
                             s,
@@ -1037,7 +1051,9 @@ fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "nothing".into(),
         serde_json::Value::String(s) if s.is_empty() => "an empty string".into(),
-        serde_json::Value::String(s) => format!("`{s}`"),
+        // Control characters escaped: a block scalar's line break must not
+        // start a line of its own in the message.
+        serde_json::Value::String(s) => format!("`{}`", crate::source::one_line(s)),
         other => format!("`{other}`"),
     }
 }
