@@ -87,6 +87,12 @@ pub struct LaunchplaneExport {
     /// bundle's `lowered_checks`). Left out when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lowered_checks: Vec<crate::bundle::LoweredCheck>,
+    /// The policy files the configuration left out (the bundle's
+    /// `excluded_policies`, project-relative, sorted): their rules, denies
+    /// included, do not apply, so a lane a left-out deny would close may
+    /// have an enabled record. Left out when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub excluded_policies: Vec<String>,
     /// lanepolicy's side: where each record comes from, and why one is
     /// disabled or a value differs from the inventory. Lane-key order.
     pub notes: Vec<Note>,
@@ -911,6 +917,7 @@ pub fn launchplane(runtime: &Runtime, facts: &Facts) -> Result<LaunchplaneExport
         left_out,
         apply_requests,
         lowered_checks: b.lowered_checks.clone(),
+        excluded_policies: b.excluded_policies.clone(),
         notes: all_notes,
     })
 }

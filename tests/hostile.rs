@@ -892,6 +892,14 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
         "{}",
         r.stdout
     );
+    // The Launchplane export says so too.
+    let r = run_in(p, &["export", "launchplane", "--bundle", "b.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let export: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        export["excluded_policies"],
+        serde_json::json!(["drafts/idea.policy", "shared/guard.policy"])
+    );
     // Nothing left out: the field is absent, so bundles without it are unchanged.
     std::fs::remove_file(p.join("lanepolicy.yaml")).unwrap();
     std::fs::remove_dir_all(p.join("shared")).unwrap();
