@@ -175,37 +175,50 @@ pub struct Repeat {
     pub what: &'static str,
     /// The entry, as text.
     pub name: String,
-    /// Where it is written again.
+    /// Where it is first written again.
     pub again: Span,
     /// Where it is first written.
     pub first: Span,
+    /// How many more times it is written after `again`: an entry listed n
+    /// times is one record (with `more` n - 2), so a list that names one
+    /// thing a million times costs one record, not a million.
+    pub more: usize,
 }
 
-/// `items` once each, by `key`, in the order first written; the repeats go
-/// to `repeats`. One pass with a map: O(n) whatever the repeats.
+/// `items` once each, by `key`, in the order first written; each entry
+/// written more than once is one record in `repeats` (in the order of its
+/// first repeat), counting the rest. One pass with a map: O(n) whatever
+/// the repeats.
 fn once_each<T: Clone>(
     items: &[T],
     what: &'static str,
     key: impl Fn(&T) -> (String, Span),
     repeats: &mut Vec<Repeat>,
 ) -> Vec<T> {
-    let mut first: HashMap<String, Span> = HashMap::with_capacity(items.len());
+    // Each entry: where it is first written, and its record once repeated.
+    let mut first: HashMap<String, (Span, Option<usize>)> = HashMap::with_capacity(items.len());
     let mut out = Vec::with_capacity(items.len());
     for item in items {
         let (name, span) = key(item);
-        match first.get(&name) {
-            Some(f) => repeats.push(Repeat {
-                what,
-                name,
-                again: span,
-                first: *f,
-            }),
+        match first.get_mut(&name) {
+            Some((_, Some(k))) => repeats[*k].more += 1,
+            Some((f, record)) => {
+                *record = Some(repeats.len());
+                repeats.push(Repeat {
+                    what,
+                    name,
+                    again: span,
+                    first: *f,
+                    more: 0,
+                });
+            }
             None => {
-                first.insert(name, span);
+                first.insert(name, (span, None));
                 out.push(item.clone());
             }
         }
     }
+    out.shrink_to_fit();
     out
 }
 
@@ -658,7 +671,35 @@ pub fn expand(template: &str, product: &str, context: &str, instance: &str) -> S
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match;
+    use super::{Repeat, glob_match, once_each};
+    use crate::source::Span;
+
+    #[test]
+    fn each_repeated_entry_is_one_record_with_its_count() {
+        // `a` six times, `b` twice, `c` once, `d` three times: the records
+        // are one per repeated entry, in the order of its first repeat, so
+        // a million repeats cost one record, not a million.
+        let names = ["a", "b", "a", "c", "a", "d", "b", "d", "a", "a", "a", "d"];
+        let items: Vec<(String, Span)> = names
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (n.to_string(), Span::new(k, k + 1)))
+            .collect();
+        let mut repeats: Vec<Repeat> = Vec::new();
+        let once = once_each(&items, "proof", |i| i.clone(), &mut repeats);
+        let kept: Vec<&str> = once.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(kept, ["a", "b", "c", "d"]);
+        let records: Vec<(&str, usize, usize, usize)> = repeats
+            .iter()
+            .map(|r| (r.name.as_str(), r.first.start, r.again.start, r.more))
+            .collect();
+        assert_eq!(records, [("a", 0, 2, 4), ("b", 1, 6, 0), ("d", 5, 7, 1)]);
+        let mut big: Vec<Repeat> = Vec::new();
+        let many = vec![("x".to_string(), Span::new(0, 1)); 100_000];
+        once_each(&many, "proof", |i| i.clone(), &mut big);
+        assert_eq!(big.len(), 1);
+        assert_eq!(big[0].more, 100_000 - 2);
+    }
 
     #[test]
     fn glob_segments_match_whole_names() {

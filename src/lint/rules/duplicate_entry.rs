@@ -57,27 +57,12 @@ fn diagnostic(rule: &Rule, r: &Repeat, more: usize) -> Diagnostic {
 }
 
 /// The repeats are found while names are resolved (`sema`), in one pass
-/// with a map per list, and the rule keeps each entry once. One finding per
-/// repeated entry (not per repeat): a list that names one thing 100,000
-/// times is one finding, so the report stays as small as the mistake.
+/// with a map per list, and the rule keeps each entry once, and each
+/// repeated entry once with its count. One finding per repeated entry (not
+/// per repeat): a list that names one thing 100,000 times is one finding,
+/// so the report stays as small as the mistake.
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     for rule in &ctx.program.rules {
-        let mut first_repeat: std::collections::HashMap<(&str, &str), usize> =
-            std::collections::HashMap::new();
-        let mut groups: Vec<(&Repeat, usize)> = Vec::new();
-        for r in &rule.repeats {
-            match first_repeat.entry((r.what, r.name.as_str())) {
-                std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1 += 1,
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(groups.len());
-                    groups.push((r, 0));
-                }
-            }
-        }
-        out.extend(
-            groups
-                .into_iter()
-                .map(|(r, more)| diagnostic(rule, r, more)),
-        );
+        out.extend(rule.repeats.iter().map(|r| diagnostic(rule, r, r.more)));
     }
 }
