@@ -1114,17 +1114,9 @@ impl Staged {
         let name = target
             .file_name()
             .ok_or_else(|| fail("not a file name".into()))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
         let io = |e: std::io::Error| format!("cannot write: {}", io_message(&e));
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| fail(io(e)))?;
+        let (tmp, file) =
+            temporary_beside(dir, &name.to_string_lossy()).map_err(|e| fail(io(e)))?;
         // From here on the temporary file exists: dropping `staged`
         // removes it.
         let staged = Staged {
@@ -1162,6 +1154,40 @@ impl Staged {
         self.committed = true;
         Ok(())
     }
+}
+
+/// A new file beside the target `name` in `dir`, for [`Staged`]: named
+/// `.NAME.tmp-PID-N` (the name cut to 150 bytes, so that a target name
+/// near the system's limit still leaves room), with N chosen among many
+/// so that a file left by a killed run, or by another process of the same
+/// PID (another container), is never taken nor in the way.
+fn temporary_beside(dir: &Path, name: &str) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut cut = name.len().min(150);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut last = None;
+    for attempt in 0..64u32 {
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}-{:x}",
+            &name[..cut],
+            std::process::id(),
+            seed.wrapping_add(attempt.wrapping_mul(0x9e37_79b9))
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::AlreadyExists)))
 }
 
 impl Drop for Staged {

@@ -642,4 +642,21 @@ fn a_line_break_in_a_wrong_value_is_shown_escaped() {
         messages,
         ["`allowed_sources` must be a list, found `empty, x\\n`"]
     );
+    // A line separator and a direction override are escaped too.
+    std::fs::write(
+        d.join("lanes.yaml"),
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        phase: \"pre\\u2028launch\\u202ex\"\n",
+    )
+    .unwrap();
+    let diags = json_check(&["check", d.to_str().unwrap()]).1;
+    let message = diags
+        .iter()
+        .find(|x| x["code"] == "E201")
+        .and_then(|x| x["message"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        message.contains("`pre\\u{2028}launch\\u{202e}x`"),
+        "{message}"
+    );
 }

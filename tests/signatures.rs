@@ -280,3 +280,96 @@ fn reload_signed_keeps_the_last_good_bundle() {
         .unwrap();
     rt.reload_signed(&bytes, Some(&other_sig), &keys).unwrap();
 }
+
+#[test]
+fn the_key_and_the_inputs_are_never_written_over() {
+    let dir = project();
+    let d = dir.path();
+    let key = std::fs::read(d.join("a.key")).unwrap();
+    let inventory = std::fs::read(d.join("policies/lanes.yaml")).unwrap();
+    // The signing key as the output: refused, the key kept.
+    let r = run_in(
+        d,
+        &["build", "policies", "-o", "a.key", "--sign-key", "a.key"],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is one of the input files"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(d.join("a.key")).unwrap(), key);
+    // The signature's file a link to an input: refused before anything is
+    // written, the input kept.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(d.join("policies/lanes.yaml"), d.join("bundle.json.minisig"))
+            .unwrap();
+        let r = run_in(
+            d,
+            &[
+                "build",
+                "policies",
+                "-o",
+                "bundle.json",
+                "--sign-key",
+                "a.key",
+            ],
+        );
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("bundle.json.minisig"), "{}", r.stderr);
+        assert_eq!(
+            std::fs::read(d.join("policies/lanes.yaml")).unwrap(),
+            inventory
+        );
+        assert!(!d.join("bundle.json").exists());
+        std::fs::remove_file(d.join("bundle.json.minisig")).unwrap();
+    }
+    // Temporary files left by killed runs (of any process id) are not in
+    // the way, and are not taken for this run's.
+    let stale: Vec<String> = (0..4)
+        .map(|k| format!(".bundle.json.tmp-{k}"))
+        .chain([".bundle.json.minisig.tmp-1".to_string()])
+        .collect();
+    for s in &stale {
+        std::fs::write(d.join(s), "left by a killed run").unwrap();
+    }
+    let r = run_in(
+        d,
+        &[
+            "build",
+            "policies",
+            "-o",
+            "bundle.json",
+            "--sign-key",
+            "a.key",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(decide(d, &["a.pub"]).0, 0);
+    let mut names: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    names.sort();
+    let mut expected = stale.clone();
+    expected.sort();
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn an_output_name_near_the_systems_limit_is_written() {
+    let dir = project();
+    let d = dir.path();
+    // 245 bytes, its signature's name 253, under the usual limit of 255
+    // for one name: the temporary files beside them must fit too.
+    let name = format!("{}.json", "b".repeat(240));
+    let r = run_in(
+        d,
+        &["build", "policies", "-o", &name, "--sign-key", "a.key"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(d.join(&name).is_file());
+    assert!(d.join(format!("{name}.minisig")).is_file());
+}

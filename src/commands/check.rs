@@ -96,18 +96,35 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
         .issues
         .as_ref()
         .map(|p| p.to_string_lossy().into_owned());
+    // The signing key is an input too: the bundle or its signature must
+    // not be written over it.
+    let key = out
+        .sign_key
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned());
     let inputs: Vec<&str> = compiled
         .sources
         .files()
         .iter()
         .map(|f| f.path.as_str())
         .chain(issues.as_deref())
+        .chain(key.as_deref())
         .collect();
     // The bundle goes to a temporary file as it is written, never whole in
     // memory (144 MB of text at 100,000 rules); it is signed from that
-    // file, and renamed over the output only once both are done.
+    // file, and the signature staged the same way. Both are renamed over
+    // their files only once both are made: the bundle first, then the
+    // signature, so that a failure leaves both old files as they were
+    // (or, should the second rename fail, a new bundle whose old
+    // signature does not verify: refused, never trusted).
     let shown = out.output.display().to_string();
+    let sig_path = bundle::signature::signature_path(&out.output);
+    let sig_shown = sig_path.display().to_string();
     let written = writable(&out.output, &inputs)
+        .and_then(|()| match &out.sign_key {
+            Some(_) => writable(&sig_path, &inputs),
+            None => Ok(()),
+        })
         .and_then(|()| {
             project::Staged::write(&out.output, &shown, |w| {
                 bundle::write_text(b, w).map(drop).map_err(|e| match e {
@@ -126,7 +143,11 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
                             message: format!("cannot read back: {}", io_message(&e)),
                         })
                     })?;
-                    Some(sign(key, std::io::BufReader::new(file), &b.digest)?)
+                    let text = sign(key, std::io::BufReader::new(file), &b.digest)?;
+                    Some(project::Staged::write(&sig_path, &sig_shown, |w| {
+                        std::io::Write::write_all(w, text.as_bytes())
+                            .map_err(|e| format!("cannot write: {}", io_message(&e)))
+                    })?)
                 }
                 None => None,
             };
@@ -141,15 +162,9 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
         }
     };
     print(console, &report)?;
-    let sig_path = bundle::signature::signature_path(&out.output);
-    if let Some(sig) = &signature {
-        project::write_atomic(&sig_path, sig, &sig_path.display().to_string())?;
-    }
-    if let Err(f) = staged.commit() {
-        if signature.is_some() {
-            let _ = std::fs::remove_file(&sig_path);
-        }
-        return Err(f.into());
+    staged.commit()?;
+    if let Some(sig) = signature {
+        sig.commit()?;
     }
     if req.format == DiagnosticFormat::Human {
         console.err(&format!("wrote {shown}\n"));
@@ -157,8 +172,9 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
     Ok(Exit::Ok)
 }
 
-/// Checks that the bundle may be written to `path`: a regular file or
-/// nothing (not a link, a device, a directory, or one of the inputs).
+/// Checks that the bundle or its signature may be written to `path`: a
+/// regular file or nothing (not a link, a device, a directory, or one of
+/// the inputs, the signing key included).
 fn writable(path: &Path, inputs: &[&str]) -> std::result::Result<(), Failure> {
     let fail = |message: String| Failure {
         path: path.display().to_string(),

@@ -1051,9 +1051,10 @@ fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "nothing".into(),
         serde_json::Value::String(s) if s.is_empty() => "an empty string".into(),
-        // Control characters escaped: a block scalar's line break must not
-        // start a line of its own in the message.
-        serde_json::Value::String(s) => format!("`{}`", crate::source::one_line(s)),
+        // Control and invisible characters escaped: a block scalar's line
+        // break must not start a line of its own in the message, nor a
+        // line separator or a direction override reorder it.
+        serde_json::Value::String(s) => format!("`{}`", escaped(&crate::source::one_line(s))),
         other => format!("`{other}`"),
     }
 }
