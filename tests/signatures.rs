@@ -281,6 +281,16 @@ fn reload_signed_keeps_the_last_good_bundle() {
     rt.reload_signed(&bytes, Some(&other_sig), &keys).unwrap();
 }
 
+/// `build` of `policies` into `bundle.json`, signed with `a.key`.
+const SIGNED_BUILD: [&str; 6] = [
+    "build",
+    "policies",
+    "-o",
+    "bundle.json",
+    "--sign-key",
+    "a.key",
+];
+
 #[test]
 fn the_key_and_the_inputs_are_never_written_over() {
     let dir = project();
@@ -305,17 +315,7 @@ fn the_key_and_the_inputs_are_never_written_over() {
     {
         std::os::unix::fs::symlink(d.join("policies/lanes.yaml"), d.join("bundle.json.minisig"))
             .unwrap();
-        let r = run_in(
-            d,
-            &[
-                "build",
-                "policies",
-                "-o",
-                "bundle.json",
-                "--sign-key",
-                "a.key",
-            ],
-        );
+        let r = run_in(d, &SIGNED_BUILD);
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(r.stderr.contains("bundle.json.minisig"), "{}", r.stderr);
         assert_eq!(
@@ -334,17 +334,7 @@ fn the_key_and_the_inputs_are_never_written_over() {
     for s in &stale {
         std::fs::write(d.join(s), "left by a killed run").unwrap();
     }
-    let r = run_in(
-        d,
-        &[
-            "build",
-            "policies",
-            "-o",
-            "bundle.json",
-            "--sign-key",
-            "a.key",
-        ],
-    );
+    let r = run_in(d, &SIGNED_BUILD);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(decide(d, &["a.pub"]).0, 0);
     let mut names: Vec<String> = std::fs::read_dir(d)

@@ -130,28 +130,9 @@ where
     K: Ord + Deserialize<'de>,
     V: Deserialize<'de>,
 {
-    struct Entries<K, V>(std::marker::PhantomData<(K, V)>);
-    impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Entries<K, V> {
-        type Value = Vec<(K, V)>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut a: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
-            while let Some(entry) = a.next_entry()? {
-                out.push(entry);
-            }
-            Ok(out)
-        }
-    }
     // `from_iter` sorts the entries (stably: one pass when sorted) and
     // keeps the last of equal keys.
-    Ok(d.deserialize_map(Entries(std::marker::PhantomData))?
-        .into_iter()
-        .collect())
+    Ok(crate::inventory::map_entries(d)?.into_iter().collect())
 }
 
 /// The value of `format`.

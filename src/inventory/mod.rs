@@ -244,26 +244,35 @@ impl<V> Entries<V> {
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<V>(std::marker::PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
-            type Value = Entries<V>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                // As `BTreeMap` says it, so that messages do not change.
-                f.write_str("a map")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut out: Vec<(String, V)> = Vec::new();
-                while let Some((k, v)) = a.next_entry()? {
-                    out.push((k, v));
-                }
-                Ok(Entries(sorted_last_kept(out)))
-            }
-        }
-        d.deserialize_map(Visit(std::marker::PhantomData))
+        map_entries(d).map(|entries| Entries(sorted_last_kept(entries)))
     }
+}
+
+/// A map's entries as they are written, in one vector: what a map type
+/// that is built in one step is read from (the inventory's [`Entries`],
+/// the bundle's maps). Expects what `BTreeMap` expects ("a map"), so
+/// that messages do not change.
+pub(crate) fn map_entries<'de, D, K, V>(d: D) -> Result<Vec<(K, V)>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: Deserialize<'de>,
+    V: Deserialize<'de>,
+{
+    struct Visit<K, V>(std::marker::PhantomData<(K, V)>);
+    impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<K, V> {
+        type Value = Vec<(K, V)>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
+            while let Some(entry) = a.next_entry()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Visit(std::marker::PhantomData))
 }
 
 /// `entries` sorted by key, the last of equal keys kept (as
