@@ -660,3 +660,50 @@ fn a_line_break_in_a_wrong_value_is_shown_escaped() {
         "{message}"
     );
 }
+
+#[test]
+fn an_invisible_character_in_a_list_is_pointed_at_in_its_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("lanes.yaml"),
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        domains:\n          - q.com\n          - \"y.com\\u2028evil\"\n      y: {production: false, domains: [a.com, \"b\\u202ec.com\"]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.policy"),
+        "allow deploy on c/x until launch issue=#1\n",
+    )
+    .unwrap();
+    let diags = json_check(&["check", d.to_str().unwrap()]).1;
+    let at: Vec<(u64, u64)> = diags
+        .iter()
+        .filter(|x| x["code"] == "E201")
+        .map(|x| (x["line"].as_u64().unwrap(), x["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(at, [(13, 13), (14, 47)]);
+}
+
+#[test]
+fn lone_carriage_returns_are_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("lanes.yaml"),
+        "issues: https://github.com/example/ops/issues/\ractions:\r  deploy: {operation: deploy, destructive: false}\rproducts: {}\r",
+    )
+    .unwrap();
+    std::fs::write(d.join("p.policy"), "").unwrap();
+    let diags = json_check(&["check", d.to_str().unwrap()]).1;
+    let messages: Vec<&str> = diags
+        .iter()
+        .filter(|x| x["code"] == "E201")
+        .map(|x| x["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "4 line ends are a lone carriage return (`\\r`): the inventory's line ends are `\\n` or `\\r\\n`"
+        ]
+    );
+}

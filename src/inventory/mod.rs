@@ -368,12 +368,32 @@ impl Loader<'_> {
     /// extra lane field, `operation`, `issues`), including one written
     /// through a YAML escape (`"\u200b"`), which the text scan cannot see.
     /// `what` names the field. Keys of nested mappings are checked too.
+    /// The span of each item of the list at `list`: the list's node, or
+    /// its key when the list is a block below it.
+    fn list_items(&self, list: Span) -> Vec<Span> {
+        let spans = Spans { src: self.src };
+        match spans.items(list) {
+            items if items.is_empty() => spans.items(spans.node_after(list)),
+            items => items,
+        }
+    }
+
     fn visible_value(&mut self, span: Span, what: &str, v: &serde_json::Value) {
         match v {
             serde_json::Value::String(s) => self.visible_text(span, what, s),
             serde_json::Value::Array(items) => {
-                for item in items {
-                    self.visible_value(span, what, item);
+                // Each item where it is written, once one is wrong.
+                let mut places: Option<Vec<Span>> = None;
+                for (k, item) in items.iter().enumerate() {
+                    if !holds_invisible(item) {
+                        continue;
+                    }
+                    let at = places
+                        .get_or_insert_with(|| self.list_items(span))
+                        .get(k)
+                        .copied()
+                        .unwrap_or(span);
+                    self.visible_value(at, what, item);
                 }
             }
             serde_json::Value::Object(map) => {
@@ -410,12 +430,31 @@ impl Loader<'_> {
 fn scan_text(l: &mut Loader<'_>) {
     let text = &l.src.text;
     let mut found = Vec::new();
+    // Line ends written as a lone `\r` (old Mac files), which lanepolicy
+    // does not take (columns and editors would disagree on the lines):
+    // one finding for all of them, at the first, not one per line.
+    let mut lone_returns: Option<(usize, usize)> = None;
     for (k, c) in text.char_indices() {
         let line_end = c == '\n' || (c == '\r' && text[k + 1..].starts_with('\n'));
         if c == '\t' || line_end || !is_invisible(c) {
             continue;
         }
+        if c == '\r' {
+            let (_, n) = lone_returns.get_or_insert((k, 0));
+            *n += 1;
+            continue;
+        }
         found.push((k, c));
+    }
+    if let Some((k, n)) = lone_returns {
+        l.error(
+            Span::new(k, k + 1),
+            format!(
+                "{n} line end{} a lone carriage return (`\\r`): the inventory's line ends are `\\n` or `\\r\\n`",
+                if n == 1 { " is" } else { "s are" }
+            ),
+            Some("write line ends as `\\n` (or `\\r\\n`): convert the file's line endings".into()),
+        );
     }
     for (k, c) in found {
         l.error(
@@ -426,6 +465,19 @@ fn scan_text(l: &mut Loader<'_>) {
             ),
             Some(invisible_help()),
         );
+    }
+}
+
+/// True when a text of `v` (a string, a key, or one within) holds an
+/// invisible character: what [`Loader::visible_value`] reports.
+fn holds_invisible(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => first_invisible(s, |_| false).is_some(),
+        serde_json::Value::Array(items) => items.iter().any(holds_invisible),
+        serde_json::Value::Object(map) => map
+            .iter()
+            .any(|(k, item)| first_invisible(k, |_| false).is_some() || holds_invisible(item)),
+        _ => false,
     }
 }
 
@@ -726,17 +778,8 @@ impl Loader<'_> {
                     std::collections::btree_map::Entry::Occupied(e) => {
                         let first = *e.get();
                         let s = self.field_span(what, lane.span);
-                        let spans = Spans { src: self.src };
                         let s = item
-                            .and_then(|k| {
-                                let mut items = spans.items(s);
-                                if items.is_empty() {
-                                    // A block list: its items start on the
-                                    // lines after its key.
-                                    items = spans.items(spans.node_after(s));
-                                }
-                                items.get(k).copied()
-                            })
+                            .and_then(|k| self.list_items(s).get(k).copied())
                             .unwrap_or(s);
                         let noun = if what == "target" { "target" } else { "domain" };
                         self.error(
