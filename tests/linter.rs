@@ -575,34 +575,42 @@ fn a_wrong_data_source_is_pointed_at_in_its_list() {
     assert_eq!(places, vec![(11, 37), (11, 37)], "{diags:?}");
 }
 
-#[test]
-fn a_shared_domain_is_pointed_at_in_its_list() {
+/// The start of an inventory with one product `p` (context `c`) and the
+/// action `deploy`; a lane list follows.
+const INVENTORY_HEAD: &str = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n";
+
+/// `check --format json` of `lanes.yaml` written as given, beside a policy
+/// that allows `deploy` on `c/x`: the inventory's findings (E201), as
+/// (line, column, message).
+fn inventory_findings(lanes: &str) -> Vec<(u64, u64, String)> {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let head = "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      a: {production: false, domains: [a.example.com, d0.example.com]}\n      x:\n        production: false\n";
+    std::fs::write(d.join("lanes.yaml"), lanes).unwrap();
     std::fs::write(
         d.join("p.policy"),
         "allow deploy on c/x until launch issue=#1\n",
     )
     .unwrap();
-    let check = |domains: &str| -> Vec<(u64, u64, String)> {
-        std::fs::write(
-            d.join("lanes.yaml"),
-            format!("{head}        domains: {domains}\n"),
-        )
-        .unwrap();
-        let diags = json_check(&["check", d.to_str().unwrap()]).1;
-        diags
-            .iter()
-            .filter(|x| x["code"] == "E201")
-            .map(|x| {
-                (
-                    x["line"].as_u64().unwrap(),
-                    x["column"].as_u64().unwrap(),
-                    x["message"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
+    json_check(&["check", d.to_str().unwrap()])
+        .1
+        .iter()
+        .filter(|x| x["code"] == "E201")
+        .map(|x| {
+            (
+                x["line"].as_u64().unwrap(),
+                x["column"].as_u64().unwrap(),
+                x["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_shared_domain_is_pointed_at_in_its_list() {
+    let check = |domains: &str| {
+        inventory_findings(&format!(
+            "{INVENTORY_HEAD}      a: {{production: false, domains: [a.example.com, d0.example.com]}}\n      x:\n        production: false\n        domains: {domains}\n"
+        ))
     };
     let message = "lane `c/x` has the domain `d0.example.com` of lane `c/a`".to_string();
     // A flow list: the repeated domain, not the `[`.
@@ -614,96 +622,52 @@ fn a_shared_domain_is_pointed_at_in_its_list() {
     // A block list, after a comment: the item on its own line.
     assert_eq!(
         check("  # the lane's domains\n          - x.example.com\n          - d0.example.com"),
-        vec![(14, 13, message.clone())]
+        vec![(14, 13, message)]
     );
 }
 
 #[test]
-fn a_line_break_in_a_wrong_value_is_shown_escaped() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("lanes.yaml"),
-        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        allowed_sources: |\n          empty, x\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("p.policy"),
-        "allow deploy on c/x until launch issue=#1\n",
-    )
-    .unwrap();
-    let diags = json_check(&["check", d.to_str().unwrap()]).1;
-    let messages: Vec<&str> = diags
-        .iter()
-        .filter(|x| x["code"] == "E201")
-        .map(|x| x["message"].as_str().unwrap())
-        .collect();
+fn a_wrong_values_line_breaks_and_invisible_characters_are_shown_escaped() {
+    let lane = |field: &str| {
+        inventory_findings(&format!(
+            "{INVENTORY_HEAD}      x:\n        production: false\n        {field}\n"
+        ))
+    };
+    let messages = |found: Vec<(u64, u64, String)>| -> Vec<String> {
+        found.into_iter().map(|(_, _, m)| m).collect()
+    };
     assert_eq!(
-        messages,
+        messages(lane("allowed_sources: |\n          empty, x")),
         ["`allowed_sources` must be a list, found `empty, x\\n`"]
     );
     // A line separator and a direction override are escaped too.
-    std::fs::write(
-        d.join("lanes.yaml"),
-        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        phase: \"pre\\u2028launch\\u202ex\"\n",
-    )
-    .unwrap();
-    let diags = json_check(&["check", d.to_str().unwrap()]).1;
-    let message = diags
-        .iter()
-        .find(|x| x["code"] == "E201")
-        .and_then(|x| x["message"].as_str())
-        .unwrap()
-        .to_string();
+    let found = messages(lane("phase: \"pre\\u2028launch\\u202ex\""));
     assert!(
-        message.contains("`pre\\u{2028}launch\\u{202e}x`"),
-        "{message}"
+        found[0].contains("`pre\\u{2028}launch\\u{202e}x`"),
+        "{found:?}"
     );
 }
 
 #[test]
 fn an_invisible_character_in_a_list_is_pointed_at_in_its_item() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("lanes.yaml"),
-        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n  p:\n    context: c\n    events: {launch: pending}\n    lanes:\n      x:\n        production: false\n        domains:\n          - q.com\n          - \"y.com\\u2028evil\"\n      y: {production: false, domains: [a.com, \"b\\u202ec.com\"]}\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("p.policy"),
-        "allow deploy on c/x until launch issue=#1\n",
-    )
-    .unwrap();
-    let diags = json_check(&["check", d.to_str().unwrap()]).1;
-    let at: Vec<(u64, u64)> = diags
-        .iter()
-        .filter(|x| x["code"] == "E201")
-        .map(|x| (x["line"].as_u64().unwrap(), x["column"].as_u64().unwrap()))
-        .collect();
+    let found = inventory_findings(&format!(
+        "{INVENTORY_HEAD}      x:\n        production: false\n        domains:\n          - q.com\n          - \"y.com\\u2028evil\"\n      y: {{production: false, domains: [a.com, \"b\\u202ec.com\"]}}\n"
+    ));
+    let at: Vec<(u64, u64)> = found.iter().map(|(l, c, _)| (*l, *c)).collect();
     assert_eq!(at, [(13, 13), (14, 47)]);
 }
 
 #[test]
 fn lone_carriage_returns_are_one_finding() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    std::fs::write(
-        d.join("lanes.yaml"),
+    let found = inventory_findings(
         "issues: https://github.com/example/ops/issues/\ractions:\r  deploy: {operation: deploy, destructive: false}\rproducts: {}\r",
-    )
-    .unwrap();
-    std::fs::write(d.join("p.policy"), "").unwrap();
-    let diags = json_check(&["check", d.to_str().unwrap()]).1;
-    let messages: Vec<&str> = diags
-        .iter()
-        .filter(|x| x["code"] == "E201")
-        .map(|x| x["message"].as_str().unwrap())
-        .collect();
+    );
     assert_eq!(
-        messages,
-        [
-            "4 line ends are a lone carriage return (`\\r`): the inventory's line ends are `\\n` or `\\r\\n`"
-        ]
+        found,
+        [(
+            1,
+            47,
+            "4 line ends are a lone carriage return (`\\r`): the inventory's line ends are `\\n` or `\\r\\n`".to_string()
+        )]
     );
 }
