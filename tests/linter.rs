@@ -646,6 +646,10 @@ fn a_wrong_values_line_breaks_and_invisible_characters_are_shown_escaped() {
         found[0].contains("`pre\\u{2028}launch\\u{202e}x`"),
         "{found:?}"
     );
+    // Within a value that is not text, too.
+    let found = messages(lane("allowed_sources: [[\"empty\\u202e\"]]"));
+    assert!(found[0].contains("\\u{202e}"), "{found:?}");
+    assert!(!found[0].contains('\u{202e}'), "{found:?}");
 }
 
 #[test]
@@ -669,5 +673,15 @@ fn lone_carriage_returns_are_one_finding() {
             47,
             "4 line ends are a lone carriage return (`\\r`): the inventory's line ends are `\\n` or `\\r\\n`".to_string()
         )]
+    ); // A first line that is a comment does not make the file read as empty.
+    let found = inventory_findings(
+        "# the lanes\rissues: https://github.com/example/ops/issues/\rproducts: {}\r",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0]
+            .2
+            .starts_with("3 line ends are a lone carriage return"),
+        "{found:?}"
     );
 }

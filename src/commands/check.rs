@@ -163,8 +163,17 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
     };
     print(console, &report)?;
     staged.commit()?;
-    if let Some(sig) = signature {
-        sig.commit()?;
+    if let Some(sig) = signature
+        && let Err(f) = sig.commit()
+    {
+        return Err(Failure {
+            message: format!(
+                "{}; {shown} was written, and a signature beside it from before does not verify it",
+                f.message
+            ),
+            ..f
+        }
+        .into());
     }
     if req.format == DiagnosticFormat::Human {
         console.err(&format!("wrote {shown}\n"));
@@ -182,9 +191,7 @@ fn writable(path: &Path, inputs: &[&str]) -> std::result::Result<(), Failure> {
     };
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if meta.file_type().is_symlink() {
-            return Err(fail(
-                "is a symbolic link; write the bundle to a regular file".into(),
-            ));
+            return Err(fail("is a symbolic link; write to a regular file".into()));
         }
         if !meta.is_file() {
             return Err(fail("exists and is not a regular file".into()));

@@ -552,16 +552,19 @@ fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Di
         file,
         diags: Vec::new(),
     };
+    // Invisible characters first: a file whose line ends are lone
+    // carriage returns is one line, which reads as blank when it starts
+    // with a comment.
+    scan_text(&mut l);
+    if !l.diags.is_empty() {
+        return Err(l.diags);
+    }
     if yaml::is_blank(&src.text) {
         l.error(
             Span::new(0, 0),
             "the inventory is empty".into(),
             Some("declare `issues`, `actions` and `products` with their `lanes`".into()),
         );
-        return Err(l.diags);
-    }
-    scan_text(&mut l);
-    if !l.diags.is_empty() {
         return Err(l.diags);
     }
     let raw: RawInventory<F> = match yaml::read(&src.text) {
@@ -1107,7 +1110,7 @@ fn show(v: &serde_json::Value) -> String {
         // break must not start a line of its own in the message, nor a
         // line separator or a direction override reorder it.
         serde_json::Value::String(s) => format!("`{}`", escaped(&crate::source::one_line(s))),
-        other => format!("`{other}`"),
+        other => format!("`{}`", escaped(&other.to_string())),
     }
 }
 
