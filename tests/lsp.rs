@@ -541,3 +541,22 @@ fn a_message_before_initialized_does_not_stop_the_server() {
     );
     assert!(stdout.contains(r#""id":2,"result":null"#), "{stdout}");
 }
+
+/// The server, like every command that reads no large bundle, runs
+/// without transparent huge pages: the flag is set before the first
+/// allocation (see `SMALL_PAGES_FIRST` in `src/main.rs`). Read from the
+/// running process's `/proc/PID/status`; a kernel that does not report
+/// the flag has nothing to check.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_runs_without_huge_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Client::start(dir.path());
+    let status = std::fs::read_to_string(format!("/proc/{}/status", c.child.id())).unwrap();
+    if let Some(line) = status.lines().find(|l| l.starts_with("THP_enabled:")) {
+        assert_eq!(line.split_whitespace().nth(1), Some("0"), "{line}");
+    }
+    drop(c.stdin);
+    // Closed without `shutdown`: the server exits (with 1, as the protocol says).
+    c.child.wait().unwrap();
+}
