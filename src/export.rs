@@ -370,15 +370,6 @@ fn text_field(lane: &Lane, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A domain as Launchplane stores it: trimmed, lower-cased, without
-/// `https://` or `http://`, without trailing `/`.
-pub(crate) fn normalize_domain(raw: &str) -> String {
-    let d = raw.trim().to_lowercase();
-    let d = d.strip_prefix("https://").unwrap_or(&d);
-    let d = d.strip_prefix("http://").unwrap_or(d);
-    d.trim_end_matches('/').to_string()
-}
-
 /// A domain as a key of a set of domains: the key of [`domains`] and
 /// [`check_record`], which find repeats with a set, not by comparing each
 /// domain with every one before it (60,000 domains were 1.8 billion
@@ -410,7 +401,7 @@ fn domains(lane: &Lane) -> Result<Vec<String>, String> {
         let Some(s) = v.as_str() else {
             return Err(format!("its `domains` has `{v}`, which is not a domain"));
         };
-        let d = normalize_domain(s);
+        let d = crate::model::normalize_domain(s);
         if d.is_empty() {
             return Err(format!(
                 "its `domains` has `{s}`, which is empty once its scheme and `/` are removed"
@@ -982,7 +973,7 @@ pub fn check_record(kind: &str, r: &RebuildRecord) -> Result<(), String> {
         if d.is_empty() {
             return Err(format!("{kind}: an expected domain is empty"));
         }
-        if normalize_domain(d) != *d {
+        if crate::model::normalize_domain(d) != *d {
             return Err(format!("{kind}: expected domain `{d}` is not normalised"));
         }
         if !seen.insert(DomainKey(d)) {
@@ -1335,7 +1326,7 @@ mod tests {
         r.enabled = false;
         assert!(check_record("r", &r).unwrap_err().contains("defaults"));
         assert_eq!(
-            normalize_domain(" HTTPS://CM.Example.com// "),
+            crate::model::normalize_domain(" HTTPS://CM.Example.com// "),
             "cm.example.com"
         );
     }

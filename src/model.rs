@@ -399,6 +399,25 @@ pub(crate) fn number_event_sets<'a, E: EventNames>(
 /// never iterated), and the events of each number.
 pub(crate) type EventSets<'a, E> = (foldhash::HashMap<&'a str, u32>, Vec<&'a E>);
 
+/// A domain as Launchplane stores it: trimmed, lower-cased, without
+/// `https://` or `http://`, without trailing `/`.
+pub(crate) fn normalize_domain(raw: &str) -> String {
+    let d = raw.trim().to_lowercase();
+    let d = d.strip_prefix("https://").unwrap_or(&d);
+    let d = d.strip_prefix("http://").unwrap_or(d);
+    d.trim_end_matches('/').to_string()
+}
+
+/// A domain as a host, to find two lanes that share one:
+/// [`normalize_domain`] without the trailing `.` of a fully qualified name
+/// (`A.Example.COM.` and `https://a.example.com/` are one host, as DNS
+/// reads them).
+pub(crate) fn host_of_domain(raw: &str) -> String {
+    let mut d = normalize_domain(raw);
+    d.truncate(d.trim_end_matches('.').len());
+    d
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -331,6 +331,9 @@ impl Spans<'_> {
                 // An empty item: its `-`.
                 items.push(Span::new(line.start + lead, line.start + lead + 1));
                 continue;
+            } else if item.starts_with(['[', '{']) && item.trim_end().ends_with([']', '}']) {
+                // A flow list or mapping on the item's line: all of it.
+                item.trim_end().len()
             } else if item.starts_with(['[', '{', '|', '>']) {
                 1
             } else {
@@ -409,6 +412,10 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
             }
             b']' | b'}' => {
                 depth = depth.saturating_sub(1);
+                // A nested list or mapping ends at its closing bracket.
+                if depth == 1 {
+                    last = i + 1;
+                }
                 if depth == 0 {
                     if let Some(s) = start.take() {
                         items.push(Span::new(s, last));
@@ -432,6 +439,14 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
                 // A plain scalar ends at its last non-blank byte.
                 if quote.is_none() {
                     last = i + 1;
+                }
+            }
+            // A quoted scalar inside a nested list or mapping: its
+            // brackets and commas are text.
+            b'"' | b'\'' if depth > 1 => {
+                let before = text[..i].trim_end_matches([' ', '\t', '\r', '\n']);
+                if before.ends_with(['[', '{', ',', ':']) {
+                    quote = Some(b);
                 }
             }
             _ => {}
@@ -759,6 +774,28 @@ mod tests {
         assert_eq!(text(2, 4), "'it''s, here'");
         assert_eq!(text(3, 4), "\"esc \\\" q, r\"");
         assert_eq!(text(4, 4), "\"open, line");
+    }
+
+    #[test]
+    fn a_nested_item_spans_to_its_closing_bracket() {
+        let text = "l: [a, [\"b], c\", 'd'], {e: \"}\"}, f]\nm:\n  - [g, h]\n  - {i: j} # k\n  - [open\n";
+        let src = crate::source::SourceFile::new("t.yaml", text.into(), String::new());
+        let spans = super::Spans { src: &src };
+        let items = |at: &str| -> Vec<&str> {
+            let start = text.find(at).unwrap();
+            spans
+                .items(crate::source::Span::new(start, start + 1))
+                .iter()
+                .map(|s| &text[s.start..s.end])
+                .collect()
+        };
+        assert_eq!(
+            items("[a"),
+            ["a", "[\"b], c\", 'd']", "{e: \"}\"}", "f"]
+        );
+        // Block items: a flow list or mapping closed on its line is whole;
+        // one that goes on is its bracket.
+        assert_eq!(items("- [g"), ["[g, h]", "{i: j}", "["]);
     }
 
     #[test]

@@ -783,11 +783,11 @@ fn launchplane_lane_fields_have_launchplane_types() {
         ),
         (
             "domains: [1]",
-            "`domains` must be a list of non-empty strings",
+            "`domains` has `1`, which is not a domain: each is a non-empty string",
         ),
         (
             "domains: [' ']",
-            "`domains` must be a list of non-empty strings",
+            "`domains` has a blank string, which is not a domain",
         ),
         (
             "upstream_source: {a: b}",
@@ -980,6 +980,16 @@ fn two_lanes_never_share_a_target_or_a_domain() {
             "domains: [cm-testing.example.com]",
             "domains: [HQ.example.com ]",
             "has the domain `hq.example.com` of lane",
+        ),
+        (
+            "domains: [cm-testing.example.com]",
+            "domains: ['https://HQ.Example.com./']",
+            "has the domain `hq.example.com` of lane",
+        ),
+        (
+            "target: cm-testing",
+            "target: ' hq-prod'",
+            "has the target `hq-prod` of lane",
         ),
     ] {
         let d = project("allow deploy on hq/staging until 2099-06-30 issue=#1\n");

@@ -627,6 +627,76 @@ fn a_shared_domain_is_pointed_at_in_its_list() {
 }
 
 #[test]
+fn a_domain_or_target_is_shared_however_it_is_written() {
+    let check = |second: &str| {
+        inventory_findings(&format!(
+            "{INVENTORY_HEAD}      a: {{production: false, target: t-a, domains: [a.example.com]}}\n      x: {{production: false, {second}}}\n"
+        ))
+        .into_iter()
+        .map(|(_, _, m)| m)
+        .collect::<Vec<_>>()
+    };
+    let shared = ["lane `c/x` has the domain `a.example.com` of lane `c/a`"];
+    // Case, scheme, trailing `/` and the root `.` name one host, as
+    // Launchplane stores domains and as DNS reads them.
+    for written in [
+        "A.Example.COM",
+        "A.Example.COM.",
+        "https://a.example.com/",
+        "\"  http://A.example.com./ \"",
+    ] {
+        assert_eq!(check(&format!("domains: [{written}]")), shared, "{written}");
+    }
+    assert!(check("domains: [b.example.com, a.example.co]").is_empty());
+    // A target is compared as it is exported: trimmed.
+    assert_eq!(
+        check("target: \" t-a \""),
+        ["lane `c/x` has the target `t-a` of lane `c/a`"]
+    );
+    assert!(check("target: T-A").is_empty());
+}
+
+#[test]
+fn a_wrong_item_in_a_list_is_pointed_at_whole() {
+    let lane = |field: &str| {
+        inventory_findings(&format!(
+            "{INVENTORY_HEAD}      x:\n        production: false\n        {field}\n"
+        ))
+    };
+    let line = "domains: [a.example.com, [\"b],\", c], {c: d}]";
+    let item = "[\"b],\", c]";
+    assert_eq!(
+        lane(line),
+        vec![(
+            11,
+            9 + line.find(item).unwrap() as u64,
+            "`domains` has `[\"b],\",\"c\"]`, which is not a domain: each is a non-empty string"
+                .to_string()
+        )]
+    );
+    // In a block list, the item on its line; a blank one is not a domain either.
+    assert_eq!(
+        lane("domains:\n          - a.example.com\n          - {c: d}"),
+        vec![(
+            13,
+            13,
+            "`domains` has `{\"c\":\"d\"}`, which is not a domain: each is a non-empty string"
+                .to_string()
+        )]
+    );
+    assert_eq!(
+        lane("domains: [a.example.com, \" \"]")[0].2,
+        "`domains` has a blank string, which is not a domain: each is a non-empty string"
+    );
+    let sources = "allowed_sources: [empty, [upstream_restore]]";
+    let found = lane(sources);
+    assert_eq!(
+        (found[0].0, found[0].1),
+        (11, 9 + sources.find("[upstream").unwrap() as u64)
+    );
+}
+
+#[test]
 fn a_wrong_values_line_breaks_and_invisible_characters_are_shown_escaped() {
     let lane = |field: &str| {
         inventory_findings(&format!(

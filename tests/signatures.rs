@@ -194,6 +194,17 @@ fn bad_keys_are_refused_and_nothing_is_written() {
         r.stderr
     );
 
+    // The public key given as the secret key: named as such.
+    let r = run_in(d, &["build", "-o", "out.json", "--sign-key", "a.pub"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("this is a minisign public key (the `.pub` file)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("out.json").exists() && !d.join("out.json.minisig").exists());
+
     // An unencrypted key as `minisign -G -W` writes it (no KDF): named as such.
     std::fs::write(
         d.join("w.key"),

@@ -182,6 +182,16 @@ pub fn sign(
             key_error("not a minisign secret key", e)
         }
     };
+    // The `.pub` beside the `.key`, given by mistake: said so, rather
+    // than asking for a password it does not have.
+    if PublicKeyBox::from_string(secret_key.trim())
+        .and_then(PublicKeyBox::into_public_key)
+        .is_ok()
+    {
+        return Err(KeyError {
+            message: "this is a minisign public key (the `.pub` file): sign with the secret key (the `.key` file)".into(),
+        });
+    }
     let boxed = SecretKeyBox::from_string(secret_key.trim()).map_err(unreadable)?;
     let key = match password {
         Some(p) => boxed

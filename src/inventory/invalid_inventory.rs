@@ -20,7 +20,8 @@
 //! types (`target` and `upstream_source` non-empty strings, `domains` a
 //! list of them, the `requires_*` flags booleans), and no two lanes share
 //! a `target` or a domain (a rebuild of one would replace the other's
-//! data). Other lane keys are kept and carried into the bundle, unless
+//! data; a target is compared trimmed, a domain as a host: case, scheme,
+//! trailing `/` and the root `.` aside). Other lane keys are kept and carried into the bundle, unless
 //! they look like a typo of a known key (`monitoring` for
 //! `monitoring_intent` included).
 //!

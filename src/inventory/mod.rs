@@ -364,10 +364,6 @@ impl Loader<'_> {
         }
     }
 
-    /// Refuses an invisible character in a value shown to operators (an
-    /// extra lane field, `operation`, `issues`), including one written
-    /// through a YAML escape (`"\u200b"`), which the text scan cannot see.
-    /// `what` names the field. Keys of nested mappings are checked too.
     /// The span of each item of the list at `list`: the list's node, or
     /// its key when the list is a block below it.
     fn list_items(&self, list: Span) -> Vec<Span> {
@@ -378,6 +374,10 @@ impl Loader<'_> {
         }
     }
 
+    /// Refuses an invisible character in a value shown to operators (an
+    /// extra lane field, `operation`, `issues`), including one written
+    /// through a YAML escape (`"\u200b"`), which the text scan cannot see.
+    /// `what` names the field. Keys of nested mappings are checked too.
     fn visible_value(&mut self, span: Span, what: &str, v: &serde_json::Value) {
         match v {
             serde_json::Value::String(s) => self.visible_text(span, what, s),
@@ -769,10 +769,12 @@ impl Loader<'_> {
                 .flatten()
                 .enumerate()
                 .filter_map(|(k, d)| Some((k, d.as_str()?)));
+            // Compared as they are exported: the target trimmed, each
+            // domain as a host (`crate::model::host_of_domain`).
             let places = target
-                .map(|t| ("target", t.to_string(), None))
+                .map(|t| ("target", t.trim().to_string(), None))
                 .into_iter()
-                .chain(domains.map(|(k, d)| ("domains", d.trim().to_lowercase(), Some(k))));
+                .chain(domains.map(|(k, d)| ("domains", crate::model::host_of_domain(d), Some(k))));
             for (what, place, item) in places {
                 match seen.entry((what, place.clone())) {
                     std::collections::btree_map::Entry::Vacant(e) => {
@@ -943,6 +945,29 @@ impl Loader<'_> {
             let v = v.value();
             self.visible_value(s, k, v);
             if self.diags.len() > before_value {
+                continue;
+            }
+            // A list of domains with one that is not: that item.
+            if k == "domains"
+                && let Some((i, bad)) = v.as_array().and_then(|items| {
+                    items.iter().enumerate().find(|(_, d)| {
+                        !matches!(d, serde_json::Value::String(s) if !crate::model::is_blank(s))
+                    })
+                })
+            {
+                let at = self.list_items(s).get(i).copied().unwrap_or(s);
+                let found = match bad {
+                    serde_json::Value::String(_) => "a blank string".to_string(),
+                    other => show(other),
+                };
+                self.error(
+                    at,
+                    format!("`domains` has {found}, which is not a domain: each is a non-empty string"),
+                    Some(
+                        "Launchplane reads `domains` as a list of non-empty strings: write e.g. `domains: [cm-testing.example.com]`"
+                            .into(),
+                    ),
+                );
                 continue;
             }
             if let Some((expected, example)) = launchplane_type_error(k, v) {
