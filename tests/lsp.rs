@@ -560,3 +560,59 @@ fn the_server_runs_without_huge_pages() {
     // Closed without `shutdown`: the server exits (with 1, as the protocol says).
     c.child.wait().unwrap();
 }
+
+/// Completion offers what starts with the word being typed, and at most a
+/// thousand items: an inventory of 3,000 lanes gives an incomplete list
+/// at the start of a word, and every matching lane once the word narrows.
+#[test]
+fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let mut inv = String::from(
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+    );
+    for p in 0..300 {
+        inv.push_str(&format!(
+            "  p{p}:\n    context: c{p}\n    events: {{launch: pending}}\n    lanes:\n"
+        ));
+        for l in 0..10 {
+            inv.push_str(&format!("      l{l}: {{production: false}}\n"));
+        }
+    }
+    std::fs::write(root.join("lanes.yaml"), inv).unwrap();
+    let policy = root.join("a.policy");
+    std::fs::write(&policy, "").unwrap();
+    let mut c = Client::start(&root);
+    let p = uri(&policy);
+    let mut complete = |text: &str| {
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+        );
+        let at =
+            json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": text.len()}});
+        c.request("textDocument/completion", at)
+    };
+    let labels = |items: &Value| -> Vec<String> {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let all = complete("allow deploy on ");
+    assert_eq!(all["isIncomplete"], json!(true), "{all}");
+    let items = labels(&all["items"]);
+    assert!(items.len() <= 1_000 + 10, "{}", items.len());
+    assert!(items.contains(&"c0/l0".to_string()));
+
+    let narrowed = complete("allow deploy on C12/");
+    let items = labels(&narrowed);
+    let want: Vec<String> = (0..10).map(|l| format!("c12/l{l}")).collect();
+    assert_eq!(items, [vec!["c12/*".to_string()], want].concat());
+
+    let keyword = complete("allow deploy on c1/l0 unt");
+    assert_eq!(labels(&keyword), ["until"]);
+}

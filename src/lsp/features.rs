@@ -365,6 +365,12 @@ const KEYWORDS: &[&str] = &[
     "allow", "deny", "on", "until", "issue=", "confirm=", "requires", "reason=",
 ];
 
+/// The most completion items one answer gives. Past it the answer is
+/// marked incomplete (`isIncomplete`), so that the editor asks again as
+/// more is typed: an inventory of 200,000 lanes would otherwise send every
+/// lane, megabytes of JSON, on each keystroke.
+const COMPLETION_LIMIT: usize = 1_000;
+
 fn completion(
     server: &Server,
     at: &lt::TextDocumentPositionParams,
@@ -402,13 +408,25 @@ fn completion(
         }
         return Some(lt::CompletionResponse::Array(items));
     }
-    for k in KEYWORDS {
+    // The word being typed: only what starts with it is offered, at most
+    // COMPLETION_LIMIT items.
+    let typed = &line[line
+        .trim_end_matches(|c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '*'))
+        .len()..];
+    let offered = |label: &str| {
+        label
+            .as_bytes()
+            .get(..typed.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(typed.as_bytes()))
+    };
+    let mut incomplete = false;
+    for k in KEYWORDS.iter().filter(|k| offered(k)) {
         items.push(item(k.to_string(), lt::CompletionItemKind::KEYWORD, None));
     }
     if let Some((_, loaded)) = inventory_for(server, &path)
         && let Some(inv) = &loaded.1
     {
-        for (k, a) in &inv.actions {
+        for (k, a) in inv.actions.iter().filter(|(k, _)| offered(k)) {
             items.push(item(
                 k.clone(),
                 lt::CompletionItemKind::FUNCTION,
@@ -419,20 +437,35 @@ fn completion(
                 )),
             ));
         }
-        let mut contexts = std::collections::BTreeSet::new();
-        for (k, l) in &inv.lanes {
-            contexts.insert(l.context.clone());
+        // Lanes and contexts can be many (a fleet's inventory): past the
+        // limit the list is incomplete, and the editor asks again as more
+        // is typed.
+        let contexts: std::collections::BTreeSet<String> = inv
+            .products
+            .values()
+            .map(|p| format!("{}/*", p.context))
+            .filter(|c| offered(c))
+            .collect();
+        for c in contexts {
+            if items.len() >= COMPLETION_LIMIT {
+                incomplete = true;
+                break;
+            }
+            items.push(item(
+                c,
+                lt::CompletionItemKind::CONSTANT,
+                Some("every lane of the context".into()),
+            ));
+        }
+        for (k, l) in inv.lanes.iter().filter(|(k, _)| offered(k)) {
+            if items.len() >= COMPLETION_LIMIT {
+                incomplete = true;
+                break;
+            }
             items.push(item(
                 k.clone(),
                 lt::CompletionItemKind::CONSTANT,
                 Some(format!("product {}", l.product)),
-            ));
-        }
-        for c in contexts {
-            items.push(item(
-                format!("{c}/*"),
-                lt::CompletionItemKind::CONSTANT,
-                Some("every lane of the context".into()),
             ));
         }
         // Events of the products the rule under the cursor touches (all when none).
@@ -460,18 +493,29 @@ fn completion(
                 events.extend(prod.events.keys().cloned());
             }
         }
-        for e in events {
+        for e in events.into_iter().filter(|e| offered(e)) {
+            if items.len() >= COMPLETION_LIMIT {
+                incomplete = true;
+                break;
+            }
             items.push(item(e, lt::CompletionItemKind::EVENT, Some("event".into())));
         }
     }
-    for proof in crate::model::PROOFS {
+    for proof in crate::model::PROOFS.iter().filter(|p| offered(p)) {
         items.push(item(
             proof.to_string(),
             lt::CompletionItemKind::VALUE,
             Some("proof".into()),
         ));
     }
-    Some(lt::CompletionResponse::Array(items))
+    Some(if incomplete {
+        lt::CompletionResponse::List(lt::CompletionList {
+            is_incomplete: true,
+            items,
+        })
+    } else {
+        lt::CompletionResponse::Array(items)
+    })
 }
 
 fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeActionResponse> {
