@@ -99,7 +99,9 @@ pub struct Compilation {
     pub sources: SourceMap,
     /// Diagnostics, sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
-    /// The resolved program.
+    /// The resolved program; empty when the bundle was built (`bundle` is
+    /// `Some`), which took its parts rather than copying them. Compile
+    /// with [`Options::build`] off to keep it.
     pub program: Program,
     /// The bundle, when no diagnostic is an error and it was asked for.
     pub bundle: Option<Bundle>,
@@ -1011,9 +1013,11 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
     let has_errors = diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
-    let bundle = match (&inventory, has_errors) {
-        (Some(inv), false) if inputs.build => Some(bundle::build(
-            &program,
+    // The bundle takes the program's and the inventory's parts as it is
+    // built (see `bundle::build`): the program left is empty.
+    let bundle = match inventory {
+        Some(inv) if inputs.build && !has_errors => Some(bundle::build(
+            std::mem::take(&mut program),
             inv,
             &sources,
             &bundle_sources,

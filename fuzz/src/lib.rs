@@ -260,8 +260,8 @@ pub fn policy_utf8(text: &str) -> String {
         return format!("not built; codes {codes:?}");
     }
     let b = bundle::build(
-        &program,
-        inv,
+        program,
+        inv.clone(),
         &sources,
         &[inv_id, id],
         Vec::new(),
@@ -306,8 +306,8 @@ pub fn inventory(text: &str) -> String {
     check_diagnostics(&diags, &sources);
     // No rules at all.
     let empty = bundle::build(
-        &Program::default(),
-        &inv,
+        Program::default(),
+        inv.clone(),
         &sources,
         &[inv_id],
         Vec::new(),
@@ -346,19 +346,17 @@ pub fn inventory(text: &str) -> String {
             inv.lanes.len()
         );
     }
+    let lanes = inv.lanes.len();
     let b = bundle::build(
-        &program,
-        &inv,
+        program,
+        inv,
         &sources,
         &[inv_id, id],
         Vec::new(),
         Vec::new(),
     );
     load_built(&b);
-    format!(
-        "loaded, {} lanes; policy built; codes {codes:?}",
-        inv.lanes.len()
-    )
+    format!("loaded, {lanes} lanes; policy built; codes {codes:?}")
 }
 
 /// A `lanepolicy.yaml` text through `config::load`: its diagnostics are all

@@ -14,9 +14,14 @@ use sha2::{Digest, Sha256};
 /// `excluded` the policy files it left out (project-relative). The
 /// caller has checked that there are no errors.
 /// Returns the bundle with its `digest` filled in.
+///
+/// The program and the inventory are taken, not borrowed: each lane and
+/// rule gives its names and phrases to the bundle and is freed as it is
+/// converted, so the two are never held whole beside the bundle (`build`
+/// of 100,000 rules peaked at 497 MB when they were copied).
 pub fn build(
-    program: &Program,
-    inv: &Inventory,
+    program: Program,
+    inv: Inventory,
     sources: &SourceMap,
     inputs: &[FileId],
     lowered: Vec<LoweredCheck>,
@@ -37,12 +42,12 @@ pub fn build(
 
     let actions = inv
         .actions
-        .iter()
+        .into_iter()
         .map(|(name, a)| {
             (
-                name.clone(),
+                name,
                 Action {
-                    operation: a.operation.clone(),
+                    operation: a.operation,
                     data_source: a.data_source,
                     destructive: a.destructive,
                 },
@@ -51,12 +56,12 @@ pub fn build(
         .collect();
     let products = inv
         .products
-        .iter()
+        .into_iter()
         .map(|(name, p)| {
             (
-                name.clone(),
+                name,
                 Product {
-                    context: p.context.clone(),
+                    context: p.context,
                     events: p.events.iter().map(|(e, s)| (e.clone(), *s)).collect(),
                 },
             )
@@ -64,19 +69,19 @@ pub fn build(
         .collect();
     let lanes = inv
         .lanes
-        .iter()
+        .into_iter()
         .map(|(key, l)| {
             (
-                key.clone(),
+                key,
                 Lane {
-                    product: l.product.clone(),
-                    context: l.context.clone(),
-                    instance: l.instance.clone(),
+                    product: l.product,
+                    context: l.context,
+                    instance: l.instance,
                     production: l.production,
                     phase: l.phase,
                     data_authority: l.data_authority,
-                    allowed_sources: l.allowed_sources.clone(),
-                    extra: l.extra.clone(),
+                    allowed_sources: l.allowed_sources,
+                    extra: l.extra,
                 },
             )
         })
@@ -84,10 +89,12 @@ pub fn build(
 
     let mut rules: Vec<(String, usize, String, Rule)> = program
         .rules
-        .iter()
+        .into_iter()
         .map(|r| {
             let file = sources.get(r.file);
             let (line, column) = file.line_col(r.keyword_span.start);
+            // Before the rule gives its parts to the bundle's.
+            let (base, start) = (rule_id(&r), r.span.start);
             // A list written with a repeat (L016) is written once each, in
             // the order first written: the loader refuses repeats.
             let mut until = Until::default();
@@ -104,38 +111,36 @@ pub fn build(
                 effect: r.effect,
                 actions: once_each(r.actions.iter().map(|a| a.name.clone()).collect()),
                 patterns: r.patterns.iter().map(|p| p.pattern.text()).collect(),
-                lanes: r.lanes.clone(),
+                lanes: r.lanes,
                 until,
                 issue: r.issue.as_ref().map(|i| IssueLink {
                     reference: i.reference.clone(),
                     url: i.url.clone(),
                 }),
-                confirm: r.confirm.as_ref().map(|_| {
-                    r.phrases
-                        .iter()
-                        .map(|(l, p)| (l.clone(), p.clone()))
-                        .collect()
-                }),
+                confirm: r
+                    .confirm
+                    .as_ref()
+                    .map(|_| r.phrases.into_vec().into_iter().collect()),
                 requires: once_each(r.requires.iter().map(|p| p.name.clone()).collect()),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
                 suppressions: r
                     .suppressions
-                    .iter()
+                    .into_iter()
                     .map(|(code, reason)| SuppressionRecord {
                         code: code.check().code.to_string(),
                         name: code.check().name.to_string(),
-                        reason: reason.clone(),
+                        reason,
                     })
                     .collect(),
                 lowered_findings: r
                     .lowered
-                    .iter()
+                    .into_iter()
                     .map(|(code, severity, message)| LoweredFinding {
                         code: code.check().code.to_string(),
                         name: code.check().name.to_string(),
                         severity: severity.map_or("off", |s| s.as_str()).to_string(),
-                        message: message.clone(),
+                        message,
                     })
                     .collect(),
                 source: SourcePos {
@@ -144,7 +149,7 @@ pub fn build(
                     column,
                 },
             };
-            (file.bundle_path.clone(), r.span.start, rule_id(r), rule)
+            (file.bundle_path.clone(), start, base, rule)
         })
         .collect();
     rules.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));

@@ -133,6 +133,11 @@ impl Phrases {
         })
     }
 
+    /// (lane, phrase) in lane order, taken.
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.0
+    }
+
     /// (lane, phrase) in lane order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.into_iter()
