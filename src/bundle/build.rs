@@ -152,7 +152,9 @@ pub fn build(
             (file.bundle_path.clone(), start, base, rule)
         })
         .collect();
-    rules.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    // No two rules start at one place of one file, so an unstable sort
+    // gives the one order, without a stable sort's buffer of half the rules.
+    rules.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let rules: Vec<Rule> = rules
         .into_iter()
