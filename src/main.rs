@@ -393,12 +393,24 @@ const PURGE_DELAY_MS: std::ffi::c_long = 1;
 #[unsafe(link_section = ".init_array")]
 static SMALL_PAGES_FIRST: extern "C" fn() = small_pages_first;
 
-/// See [`SMALL_PAGES_FIRST`]: one system call, no allocation. An error
-/// (a kernel without the flag) leaves the pages as they were.
+/// See [`SMALL_PAGES_FIRST`]: two system calls, no allocation. A process
+/// started with the flag already set (by its parent, which wants no huge
+/// pages) is left as it is, and [`SET_HERE`] stays false, so that `main`
+/// never clears a flag it did not set. An error (a kernel without the
+/// flag) leaves the pages as they were.
 #[cfg(target_os = "linux")]
 extern "C" fn small_pages_first() {
-    let _ = rustix::thread::disable_transparent_huge_pages(true);
+    if rustix::thread::transparent_huge_pages_are_disabled() == Ok(false)
+        && rustix::thread::disable_transparent_huge_pages(true).is_ok()
+    {
+        SET_HERE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
+
+/// True when [`small_pages_first`] set the flag, which only then may be
+/// cleared again.
+#[cfg(target_os = "linux")]
+static SET_HERE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// From this many bytes of bundles read, a command gets transparent huge
 /// pages back ([`large_pages_for`]). `decide` on the bundle of 10,000
@@ -442,6 +454,14 @@ fn large_pages_for(command: &Command) -> bool {
     bytes >= LARGE_BUNDLE_BYTES
 }
 
+/// Whether `main` clears the flag again: only when this process set it
+/// (`set_here`, see [`small_pages_first`]) and `command` reads a large
+/// bundle ([`large_pages_for`]).
+#[cfg(target_os = "linux")]
+fn gives_huge_pages_back(set_here: bool, command: &Command) -> bool {
+    set_here && large_pages_for(command)
+}
+
 fn main() -> ExitCode {
     // Before anything is opened: a closed standard output would otherwise
     // be taken by the next file opened (a bundle's temporary file).
@@ -479,7 +499,10 @@ fn main() -> ExitCode {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     }
     #[cfg(target_os = "linux")]
-    if large_pages_for(&cli.command) {
+    if gives_huge_pages_back(
+        SET_HERE.load(std::sync::atomic::Ordering::Relaxed),
+        &cli.command,
+    ) {
         let _ = rustix::thread::disable_transparent_huge_pages(false);
     }
     let exit = match run(cli, &mut console) {
@@ -659,7 +682,7 @@ enum ExportTarget {
 mod tests {
     use super::MI_OPTION_PURGE_DELAY;
     #[cfg(target_os = "linux")]
-    use super::{Cli, LARGE_BUNDLE_BYTES, bundles_read, large_pages_for};
+    use super::{Cli, LARGE_BUNDLE_BYTES, bundles_read, gives_huge_pages_back, large_pages_for};
     #[cfg(target_os = "linux")]
     use clap::Parser;
 
@@ -703,6 +726,10 @@ mod tests {
             assert_eq!(paths, reads, "{args:?}");
             assert_eq!(large_pages_for(&c.command), !reads.is_empty(), "{args:?}");
         }
+        // A flag the parent set (no huge pages wanted) is never cleared.
+        let big = cli(&["lanes", "--bundle", l]);
+        assert!(gives_huge_pages_back(true, &big.command));
+        assert!(!gives_huge_pages_back(false, &big.command));
         let small_only = cli(&["diff", s, s]);
         assert!(!large_pages_for(&small_only.command));
         let missing = cli(&["lanes", "--bundle", "/nonexistent/bundle.json"]);
