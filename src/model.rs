@@ -418,6 +418,16 @@ pub(crate) fn host_of_domain(raw: &str) -> String {
     d
 }
 
+/// Whether `host` ([`host_of_domain`]) can name a host: not empty (`.`,
+/// `/`, `https://`), with no blank or control character (`https:// a.com`
+/// would be exported as ` a.com`) and no second scheme
+/// (`http://https://a.com`).
+pub(crate) fn is_host(host: &str) -> bool {
+    !host.is_empty()
+        && !host.contains("://")
+        && !host.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

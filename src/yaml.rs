@@ -331,9 +331,13 @@ impl Spans<'_> {
                 // An empty item: its `-`.
                 items.push(Span::new(line.start + lead, line.start + lead + 1));
                 continue;
-            } else if item.starts_with(['[', '{']) && item.trim_end().ends_with([']', '}']) {
-                // A flow list or mapping on the item's line: all of it.
-                item.trim_end().len()
+            } else if let Some(end) = item
+                .starts_with(['[', '{'])
+                .then(|| flow_scan(text, start, line.end).1)
+                .flatten()
+            {
+                // A flow list or mapping closed on the item's line: all of it.
+                end - start
             } else if item.starts_with(['[', '{', '|', '>']) {
                 1
             } else {
@@ -374,7 +378,30 @@ fn quoted_len(rest: &str) -> usize {
 
 /// The items of the flow sequence whose `[` is at `open`, to its `]`.
 fn flow_items(text: &str, open: usize) -> Vec<Span> {
-    let bytes = text.as_bytes();
+    flow_scan(text, open, text.len()).0
+}
+
+/// Whether the quote at `i` opens a quoted scalar: one that starts a value
+/// (after `[`, `{`, `,` or `:`) or follows a tag or an anchor (`!!str
+/// "x"`, `&a 'x'`). A quote inside a plain scalar (`it's`) does not. Each
+/// call looks back over blanks and one token only, so a scan stays linear.
+fn opens_quote(text: &str, i: usize) -> bool {
+    let before = text[..i].trim_end_matches([' ', '\t', '\r', '\n']);
+    if before.ends_with(['[', '{', ',', ':']) {
+        return true;
+    }
+    before.len() < i
+        && before
+            .rsplit([' ', '\t', '\r', '\n', '[', '{', ','])
+            .next()
+            .is_some_and(|token| token.starts_with(['!', '&']))
+}
+
+/// [`flow_items`], and the offset just after the closing bracket of the
+/// flow collection at `open` (`None` when `limit`, at most the text's
+/// length, comes first).
+fn flow_scan(text: &str, open: usize, limit: usize) -> (Vec<Span>, Option<usize>) {
+    let bytes = &text.as_bytes()[..limit];
     let mut items = Vec::new();
     let mut depth = 0usize;
     let mut quote: Option<u8> = None;
@@ -420,7 +447,7 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
                     if let Some(s) = start.take() {
                         items.push(Span::new(s, last));
                     }
-                    break;
+                    return (items, Some(i + 1));
                 }
             }
             b',' if depth == 1 => {
@@ -430,11 +457,10 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
             }
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ if depth == 1 => {
-                if start.is_none() {
-                    start = Some(i);
-                    if b == b'"' || b == b'\'' {
-                        quote = Some(b);
-                    }
+                let first = start.is_none();
+                start.get_or_insert(i);
+                if matches!(b, b'"' | b'\'') && (first || opens_quote(text, i)) {
+                    quote = Some(b);
                 }
                 // A plain scalar ends at its last non-blank byte.
                 if quote.is_none() {
@@ -443,17 +469,12 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
             }
             // A quoted scalar inside a nested list or mapping: its
             // brackets and commas are text.
-            b'"' | b'\'' if depth > 1 => {
-                let before = text[..i].trim_end_matches([' ', '\t', '\r', '\n']);
-                if before.ends_with(['[', '{', ',', ':']) {
-                    quote = Some(b);
-                }
-            }
+            b'"' | b'\'' if depth > 1 && opens_quote(text, i) => quote = Some(b),
             _ => {}
         }
         i += 1;
     }
-    items
+    (items, None)
 }
 
 /// Finds `key` followed by `:` on a line (possibly inside a flow mapping):
@@ -796,6 +817,24 @@ mod tests {
         // Block items: a flow list or mapping closed on its line is whole;
         // one that goes on is its bracket.
         assert_eq!(items("- [g"), ["[g, h]", "{i: j}", "["]);
+        // A quote after a tag or an anchor opens a quoted scalar; one
+        // inside a plain scalar does not.
+        let text = "t: [!!str \"a,b\", 7]\nu: [&x \" #\", 7]\nv: [a, [&q \"]\", z], 7]\nw: [it's, b, 'c]']\nx:\n  - [a, {b: c}\n    ]\n  - [d]\n";
+        let src = crate::source::SourceFile::new("t.yaml", text.into(), String::new());
+        let spans = super::Spans { src: &src };
+        let items = |at: &str| -> Vec<&str> {
+            let start = text.find(at).unwrap();
+            spans
+                .items(crate::source::Span::new(start, start + 1))
+                .iter()
+                .map(|s| &text[s.start..s.end])
+                .collect()
+        };
+        assert_eq!(items("[!!"), ["!!str \"a,b\"", "7"]);
+        assert_eq!(items("[&x"), ["&x \" #\"", "7"]);
+        assert_eq!(items("[a, [&q"), ["a", "[&q \"]\", z]", "7"]);
+        assert_eq!(items("[it's"), ["it's", "b", "'c]'"]);
+        assert_eq!(items("- [a, {b"), ["[", "[d]"]);
     }
 
     #[test]

@@ -781,10 +781,7 @@ fn launchplane_lane_fields_have_launchplane_types() {
             "domains: cm-testing.example.com",
             "`domains` must be a list of non-empty strings",
         ),
-        (
-            "domains: [1]",
-            "`domains` has `1`, which is not a domain: each is a non-empty string",
-        ),
+        ("domains: [1]", "`domains` has `1`, which is not a domain"),
         (
             "domains: [' ']",
             "`domains` has a blank string, which is not a domain",

@@ -648,6 +648,8 @@ fn a_domain_or_target_is_shared_however_it_is_written() {
         assert_eq!(check(&format!("domains: [{written}]")), shared, "{written}");
     }
     assert!(check("domains: [b.example.com, a.example.co]").is_empty());
+    // A repeat within one lane is dropped, as Launchplane drops it.
+    assert!(check("domains: [x.example.com, X.Example.COM.]").is_empty());
     // A target is compared as it is exported: trimmed.
     assert_eq!(
         check("target: \" t-a \""),
@@ -670,8 +672,7 @@ fn a_wrong_item_in_a_list_is_pointed_at_whole() {
         vec![(
             11,
             9 + line.find(item).unwrap() as u64,
-            "`domains` has `[\"b],\",\"c\"]`, which is not a domain: each is a non-empty string"
-                .to_string()
+            "`domains` has `[\"b],\",\"c\"]`, which is not a domain".to_string()
         )]
     );
     // In a block list, the item on its line; a blank one is not a domain either.
@@ -680,14 +681,35 @@ fn a_wrong_item_in_a_list_is_pointed_at_whole() {
         vec![(
             13,
             13,
-            "`domains` has `{\"c\":\"d\"}`, which is not a domain: each is a non-empty string"
-                .to_string()
+            "`domains` has `{\"c\":\"d\"}`, which is not a domain".to_string()
         )]
     );
     assert_eq!(
         lane("domains: [a.example.com, \" \"]")[0].2,
-        "`domains` has a blank string, which is not a domain: each is a non-empty string"
+        "`domains` has a blank string, which is not a domain"
     );
+    // A long wrong value is cut.
+    let long: Vec<String> = (0..2000).map(|k| format!("d{k}.example.com")).collect();
+    let message = &lane(&format!("domains: [[{}]]", long.join(", ")))[0].2;
+    assert!(message.chars().count() < 200, "{message}");
+    assert!(message.ends_with("…`, which is not a domain"), "{message}");
+    // Names no host once normalised, or would be exported as no host.
+    for (written, shown) in [
+        ("'.'", "`.`"),
+        ("/", "`/`"),
+        ("'https://'", "`https://`"),
+        ("'https:// a.example.com'", "`https:// a.example.com`"),
+        (
+            "'http://https://a.example.com'",
+            "`http://https://a.example.com`",
+        ),
+    ] {
+        assert_eq!(
+            lane(&format!("domains: [a.example.com, {written}]"))[0].2,
+            format!("`domains` has {shown}, which is not a domain"),
+            "{written}"
+        );
+    }
     let sources = "allowed_sources: [empty, [upstream_restore]]";
     let found = lane(sources);
     assert_eq!(

@@ -194,16 +194,41 @@ fn bad_keys_are_refused_and_nothing_is_written() {
         r.stderr
     );
 
-    // The public key given as the secret key: named as such.
-    let r = run_in(d, &["build", "-o", "out.json", "--sign-key", "a.pub"]);
+    // The public key or a signature given as the secret key, and the
+    // secret key given as a trusted key: each named as such.
+    assert_eq!(
+        run_in(d, &["build", "-o", "bundle.json", "--sign-key", "a.key"]).code,
+        0
+    );
+    let public_line = std::fs::read_to_string(d.join("a.pub")).unwrap();
+    std::fs::write(d.join("line.pub"), public_line.lines().nth(1).unwrap()).unwrap();
+    for (key, says) in [
+        ("a.pub", "this is a minisign public key, not a secret key"),
+        (
+            "line.pub",
+            "this is a minisign public key, not a secret key",
+        ),
+        (
+            "bundle.json.minisig",
+            "this is a minisign signature (a `.minisig` file), not a secret key",
+        ),
+    ] {
+        let r = run_in(d, &["build", "-o", "out.json", "--sign-key", key]);
+        assert_eq!(r.code, 2, "{key}");
+        assert!(r.stderr.contains(says), "{key}: {}", r.stderr);
+        assert!(!d.join("out.json").exists() && !d.join("out.json.minisig").exists());
+    }
+    let r = run_in(
+        d,
+        &["lanes", "--bundle", "bundle.json", "--trusted-key", "a.key"],
+    );
     assert_eq!(r.code, 2);
     assert!(
         r.stderr
-            .contains("this is a minisign public key (the `.pub` file)"),
+            .contains("this is a minisign secret key, not a public key: trust the public key"),
         "{}",
         r.stderr
     );
-    assert!(!d.join("out.json").exists() && !d.join("out.json.minisig").exists());
 
     // An unencrypted key as `minisign -G -W` writes it (no KDF): named as such.
     std::fs::write(

@@ -78,6 +78,13 @@ impl TrustedKeys {
     /// A [`KeyError`] when the text is not a minisign public key.
     pub fn add(&mut self, text: &str) -> Result<(), KeyError> {
         let text = text.trim();
+        if let Some(what) = other_minisign_file(text).filter(|w| *w != "a minisign public key") {
+            return Err(KeyError {
+                message: format!(
+                    "this is {what}, not a public key: trust the public key (the `.pub` file)"
+                ),
+            });
+        }
         let key = if text.starts_with("untrusted comment:") {
             PublicKeyBox::from_string(text)
                 .and_then(PublicKeyBox::into_public_key)
@@ -141,6 +148,44 @@ fn encrypted() -> KeyError {
     }
 }
 
+/// What kind of minisign file `text` (trimmed) is, when it reads as one:
+/// a public key (the `.pub` file or its `RW...` line alone), a secret key
+/// (the `.key` file) or a signature (the `.minisig` file). Names the file
+/// given in the wrong place; `None` for anything else.
+fn other_minisign_file(text: &str) -> Option<&'static str> {
+    let public = PublicKeyBox::from_string(text)
+        .and_then(PublicKeyBox::into_public_key)
+        .is_ok()
+        || PublicKey::from_base64(text).is_ok();
+    if public {
+        Some("a minisign public key")
+    } else if SignatureBox::from_string(text).is_ok() {
+        Some("a minisign signature (a `.minisig` file)")
+    } else if looks_like_secret_key(text) {
+        Some("a minisign secret key")
+    } else {
+        None
+    }
+}
+
+/// Whether `text` has the layout of a minisign secret key file: an
+/// untrusted comment, then one base64 line of a secret key's length (158
+/// bytes, 212 characters; a public key's is 56). `SecretKeyBox` reads a key
+/// only with its password, so the layout is what can be told without it.
+fn looks_like_secret_key(text: &str) -> bool {
+    let mut lines = text.lines();
+    lines
+        .next()
+        .is_some_and(|l| l.starts_with("untrusted comment:"))
+        && lines.next().is_some_and(|l| {
+            let l = l.trim();
+            l.starts_with("RW")
+                && l.len() >= 200
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        })
+}
+
 /// A key id as minisign prints it: 16 uppercase hex digits.
 fn key_id(keynum: &[u8]) -> String {
     let mut n = [0u8; 8];
@@ -182,14 +227,15 @@ pub fn sign(
             key_error("not a minisign secret key", e)
         }
     };
-    // The `.pub` beside the `.key`, given by mistake: said so, rather
-    // than asking for a password it does not have.
-    if PublicKeyBox::from_string(secret_key.trim())
-        .and_then(PublicKeyBox::into_public_key)
-        .is_ok()
+    // The `.pub` beside the `.key`, or a signature, given by mistake: said
+    // so, rather than asking for a password it does not have.
+    if let Some(what) =
+        other_minisign_file(secret_key.trim()).filter(|w| *w != "a minisign secret key")
     {
         return Err(KeyError {
-            message: "this is a minisign public key (the `.pub` file): sign with the secret key (the `.key` file)".into(),
+            message: format!(
+                "this is {what}, not a secret key: sign with the secret key (the `.key` file)"
+            ),
         });
     }
     let boxed = SecretKeyBox::from_string(secret_key.trim()).map_err(unreadable)?;

@@ -780,6 +780,9 @@ impl Loader<'_> {
                     std::collections::btree_map::Entry::Vacant(e) => {
                         e.insert(key);
                     }
+                    // A repeat within one lane is dropped, as Launchplane
+                    // drops it: one lane cannot replace its own data.
+                    std::collections::btree_map::Entry::Occupied(e) if *e.get() == key => {}
                     std::collections::btree_map::Entry::Occupied(e) => {
                         let first = *e.get();
                         let s = self.field_span(what, lane.span);
@@ -951,20 +954,22 @@ impl Loader<'_> {
             if k == "domains"
                 && let Some((i, bad)) = v.as_array().and_then(|items| {
                     items.iter().enumerate().find(|(_, d)| {
-                        !matches!(d, serde_json::Value::String(s) if !crate::model::is_blank(s))
+                        !matches!(d, serde_json::Value::String(s) if crate::model::is_host(&crate::model::host_of_domain(s)))
                     })
                 })
             {
                 let at = self.list_items(s).get(i).copied().unwrap_or(s);
                 let found = match bad {
-                    serde_json::Value::String(_) => "a blank string".to_string(),
+                    serde_json::Value::String(s) if crate::model::is_blank(s) => {
+                        "a blank string".to_string()
+                    }
                     other => show(other),
                 };
                 self.error(
                     at,
-                    format!("`domains` has {found}, which is not a domain: each is a non-empty string"),
+                    format!("`domains` has {found}, which is not a domain"),
                     Some(
-                        "Launchplane reads `domains` as a list of non-empty strings: write e.g. `domains: [cm-testing.example.com]`"
+                        "Launchplane reads `domains` as a list of host names, each trimmed, lower-cased, without `https://` and a trailing `/`: write e.g. `domains: [cm-testing.example.com]`"
                             .into(),
                     ),
                 );
@@ -1127,17 +1132,26 @@ fn launchplane_type_error(
     })
 }
 
+/// A wrong value as a message shows it: at most [`SHOWN_CHARS`]
+/// characters, so that a list of thousands of items is not repeated whole.
 fn show(v: &serde_json::Value) -> String {
+    let cut = |text: String| match text.char_indices().nth(SHOWN_CHARS) {
+        Some((end, _)) => format!("`{}…`", &text[..end]),
+        None => format!("`{text}`"),
+    };
     match v {
         serde_json::Value::Null => "nothing".into(),
         serde_json::Value::String(s) if s.is_empty() => "an empty string".into(),
         // Control and invisible characters escaped: a block scalar's line
         // break must not start a line of its own in the message, nor a
         // line separator or a direction override reorder it.
-        serde_json::Value::String(s) => format!("`{}`", escaped(&crate::source::one_line(s))),
-        other => format!("`{}`", escaped(&other.to_string())),
+        serde_json::Value::String(s) => cut(escaped(&crate::source::one_line(s))),
+        other => cut(escaped(&other.to_string())),
     }
 }
+
+/// The most characters of a wrong value a message shows.
+const SHOWN_CHARS: usize = 120;
 
 #[cfg(test)]
 mod tests {
