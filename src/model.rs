@@ -418,6 +418,23 @@ pub(crate) fn host_of_domain(raw: &str) -> String {
     d
 }
 
+/// The host as DNS looks it up, to compare two lanes' domains: its
+/// [IDNA](https://www.unicode.org/reports/tr46/) ASCII form (the `idna`
+/// crate's `domain_to_ascii`), so that `bücher.example`,
+/// `xn--bcher-kva.example`, fullwidth letters and the ideographic full stop
+/// `。` name the host they stand for. A host IDNA refuses (an underscore
+/// label, say) is compared as [`host_of_domain`] writes it.
+pub(crate) fn dns_host(host: &str) -> String {
+    match idna::domain_to_ascii(host) {
+        Ok(ascii) => {
+            let mut ascii = ascii;
+            ascii.truncate(ascii.trim_end_matches('.').len());
+            ascii
+        }
+        Err(_) => host.to_string(),
+    }
+}
+
 /// Whether `host` ([`host_of_domain`]) can name a host: not empty (`.`,
 /// `/`, `https://`), with no blank or control character (`https:// a.com`
 /// would be exported as ` a.com`) and no second scheme

@@ -797,44 +797,37 @@ mod tests {
         assert_eq!(text(4, 4), "\"open, line");
     }
 
+    /// The items of the list that starts where `at` is first found in
+    /// `text`, as text.
+    fn items_at<'t>(text: &'t str, at: &str) -> Vec<&'t str> {
+        let src = crate::source::SourceFile::new("t.yaml", text.into(), String::new());
+        let spans = super::Spans { src: &src };
+        let start = text.find(at).unwrap();
+        spans
+            .items(crate::source::Span::new(start, start + 1))
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect()
+    }
+
     #[test]
     fn a_nested_item_spans_to_its_closing_bracket() {
         let text = "l: [a, [\"b], c\", 'd'], {e: \"}\"}, f]\nm:\n  - [g, h]\n  - {i: j} # k\n  - [open\n";
-        let src = crate::source::SourceFile::new("t.yaml", text.into(), String::new());
-        let spans = super::Spans { src: &src };
-        let items = |at: &str| -> Vec<&str> {
-            let start = text.find(at).unwrap();
-            spans
-                .items(crate::source::Span::new(start, start + 1))
-                .iter()
-                .map(|s| &text[s.start..s.end])
-                .collect()
-        };
         assert_eq!(
-            items("[a"),
+            items_at(text, "[a"),
             ["a", "[\"b], c\", 'd']", "{e: \"}\"}", "f"]
         );
         // Block items: a flow list or mapping closed on its line is whole;
         // one that goes on is its bracket.
-        assert_eq!(items("- [g"), ["[g, h]", "{i: j}", "["]);
+        assert_eq!(items_at(text, "- [g"), ["[g, h]", "{i: j}", "["]);
         // A quote after a tag or an anchor opens a quoted scalar; one
         // inside a plain scalar does not.
         let text = "t: [!!str \"a,b\", 7]\nu: [&x \" #\", 7]\nv: [a, [&q \"]\", z], 7]\nw: [it's, b, 'c]']\nx:\n  - [a, {b: c}\n    ]\n  - [d]\n";
-        let src = crate::source::SourceFile::new("t.yaml", text.into(), String::new());
-        let spans = super::Spans { src: &src };
-        let items = |at: &str| -> Vec<&str> {
-            let start = text.find(at).unwrap();
-            spans
-                .items(crate::source::Span::new(start, start + 1))
-                .iter()
-                .map(|s| &text[s.start..s.end])
-                .collect()
-        };
-        assert_eq!(items("[!!"), ["!!str \"a,b\"", "7"]);
-        assert_eq!(items("[&x"), ["&x \" #\"", "7"]);
-        assert_eq!(items("[a, [&q"), ["a", "[&q \"]\", z]", "7"]);
-        assert_eq!(items("[it's"), ["it's", "b", "'c]'"]);
-        assert_eq!(items("- [a, {b"), ["[", "[d]"]);
+        assert_eq!(items_at(text, "[!!"), ["!!str \"a,b\"", "7"]);
+        assert_eq!(items_at(text, "[&x"), ["&x \" #\"", "7"]);
+        assert_eq!(items_at(text, "[a, [&q"), ["a", "[&q \"]\", z]", "7"]);
+        assert_eq!(items_at(text, "[it's"), ["it's", "b", "'c]'"]);
+        assert_eq!(items_at(text, "- [a, {b"), ["[", "[d]"]);
     }
 
     #[test]

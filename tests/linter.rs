@@ -647,6 +647,25 @@ fn a_domain_or_target_is_shared_however_it_is_written() {
     ] {
         assert_eq!(check(&format!("domains: [{written}]")), shared, "{written}");
     }
+    // As DNS looks them up (IDNA): fullwidth letters, the ideographic full
+    // stop, and a name and its punycode are one host.
+    for written in ["ａ.example.com", "a.example.com。"] {
+        assert_eq!(
+            check(&format!("domains: [\"{written}\"]")),
+            [format!(
+                "lane `c/x` has the domain `{}` of lane `c/a`",
+                written.trim_end_matches('.').to_lowercase()
+            )],
+            "{written}"
+        );
+    }
+    let idn = inventory_findings(&format!(
+        "{INVENTORY_HEAD}      a: {{production: false, domains: [bücher.example]}}\n      x: {{production: false, domains: [xn--bcher-kva.example]}}\n"
+    ));
+    assert_eq!(
+        idn.into_iter().map(|(_, _, m)| m).collect::<Vec<_>>(),
+        ["lane `c/x` has the domain `xn--bcher-kva.example` of lane `c/a`"]
+    );
     assert!(check("domains: [b.example.com, a.example.co]").is_empty());
     // A repeat within one lane is dropped, as Launchplane drops it.
     assert!(check("domains: [x.example.com, X.Example.COM.]").is_empty());

@@ -22,8 +22,9 @@
 //! the `requires_*` flags booleans), and no two lanes share a `target` or
 //! a domain (a rebuild of one would replace the other's data; a target is
 //! compared trimmed, a domain as a host: case, scheme, trailing `/` and the
-//! root `.` aside; a repeat within one lane is dropped, as Launchplane
-//! drops it). Other lane keys are kept and carried into the bundle, unless
+//! root `.` aside, and as DNS looks it up, so `bücher.example` is
+//! `xn--bcher-kva.example`; a repeat within one lane is dropped, as
+//! Launchplane drops it). Other lane keys are kept and carried into the bundle, unless
 //! they look like a typo of a known key (`monitoring` for
 //! `monitoring_intent` included).
 //!

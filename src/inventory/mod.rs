@@ -770,13 +770,20 @@ impl Loader<'_> {
                 .enumerate()
                 .filter_map(|(k, d)| Some((k, d.as_str()?)));
             // Compared as they are exported: the target trimmed, each
-            // domain as a host (`crate::model::host_of_domain`).
+            // domain as DNS looks it up (`crate::model::dns_host`); shown
+            // as exported.
             let places = target
                 .map(|t| ("target", t.trim().to_string(), None))
                 .into_iter()
-                .chain(domains.map(|(k, d)| ("domains", crate::model::host_of_domain(d), Some(k))));
+                .chain(domains.map(|(k, d)| {
+                    ("domains", crate::model::host_of_domain(d), Some(k))
+                }));
             for (what, place, item) in places {
-                match seen.entry((what, place.clone())) {
+                let compared = match what {
+                    "domains" => crate::model::dns_host(&place),
+                    _ => place.clone(),
+                };
+                match seen.entry((what, compared)) {
                     std::collections::btree_map::Entry::Vacant(e) => {
                         e.insert(key);
                     }
