@@ -414,7 +414,9 @@ pub(crate) fn normalize_domain(raw: &str) -> String {
 /// reads them).
 pub(crate) fn host_of_domain(raw: &str) -> String {
     let mut d = normalize_domain(raw);
-    d.truncate(d.trim_end_matches('.').len());
+    if d.ends_with('.') {
+        d.pop();
+    }
     d
 }
 
@@ -426,22 +428,26 @@ pub(crate) fn host_of_domain(raw: &str) -> String {
 /// label, say) is compared as [`host_of_domain`] writes it.
 pub(crate) fn dns_host(host: &str) -> String {
     match idna::domain_to_ascii(host) {
-        Ok(ascii) => {
-            let mut ascii = ascii;
-            ascii.truncate(ascii.trim_end_matches('.').len());
+        // The root `.` written as another full stop (`a.com。`); an
+        // ASCII one was taken off already, and a second is an empty label.
+        Ok(mut ascii) => {
+            if ascii.ends_with('.') && !host.ends_with('.') {
+                ascii.pop();
+            }
             ascii
         }
         Err(_) => host.to_string(),
     }
 }
 
-/// Whether `host` ([`host_of_domain`]) can name a host: not empty (`.`,
-/// `/`, `https://`), with no blank or control character (`https:// a.com`
-/// would be exported as ` a.com`) and no second scheme
-/// (`http://https://a.com`).
+/// Whether `host` ([`dns_host`] of [`host_of_domain`]) can name a host:
+/// not empty (`.`, `/`, `https://`, `。`), no empty label (`a.com..`),
+/// no blank or control character (`https:// a.com` would be exported as
+/// ` a.com`) and no second scheme (`http://https://a.com`).
 pub(crate) fn is_host(host: &str) -> bool {
     !host.is_empty()
         && !host.contains("://")
+        && !host.split(['.', '。', '．', '｡']).any(str::is_empty)
         && !host.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 

@@ -382,19 +382,34 @@ fn flow_items(text: &str, open: usize) -> Vec<Span> {
 }
 
 /// Whether the quote at `i` opens a quoted scalar: one that starts a value
-/// (after `[`, `{`, `,` or `:`) or follows a tag or an anchor (`!!str
-/// "x"`, `&a 'x'`). A quote inside a plain scalar (`it's`) does not. Each
-/// call looks back over blanks and one token only, so a scan stays linear.
+/// (after `[`, `{` or `,`; after a `:` followed by a blank or written
+/// after a quoted key, `"k":"v"`), or follows a tag or an anchor that
+/// starts one (`!!str "x"`, `&a 'x'`). A quote inside a plain scalar
+/// (`it's`, `a:'b`, `x !t 'y`) does not. Each call looks back over blanks
+/// and one token only, so a scan stays linear.
 fn opens_quote(text: &str, i: usize) -> bool {
-    let before = text[..i].trim_end_matches([' ', '\t', '\r', '\n']);
-    if before.ends_with(['[', '{', ',', ':']) {
+    const BLANKS: [char; 4] = [' ', '\t', '\r', '\n'];
+    let starts_value = |before: &str, spaced: bool| {
+        before.ends_with(['[', '{', ','])
+            || before.strip_suffix(':').is_some_and(|key| {
+                spaced || key.ends_with(['"', '\''])
+            })
+    };
+    let before = text[..i].trim_end_matches(BLANKS);
+    let spaced = before.len() < i;
+    if starts_value(before, spaced) {
         return true;
     }
-    before.len() < i
-        && before
-            .rsplit([' ', '\t', '\r', '\n', '[', '{', ','])
-            .next()
-            .is_some_and(|token| token.starts_with(['!', '&']))
+    if !spaced {
+        return false;
+    }
+    let token_start = before
+        .rfind(|c: char| BLANKS.contains(&c) || matches!(c, '[' | '{' | ','))
+        .map_or(0, |k| k + 1);
+    let prefix = &before[..token_start];
+    let trimmed = prefix.trim_end_matches(BLANKS);
+    before[token_start..].starts_with(['!', '&'])
+        && starts_value(trimmed, trimmed.len() < prefix.len())
 }
 
 /// [`flow_items`], and the offset just after the closing bracket of the
@@ -828,6 +843,12 @@ mod tests {
         assert_eq!(items_at(text, "[a, [&q"), ["a", "[&q \"]\", z]", "7"]);
         assert_eq!(items_at(text, "[it's"), ["it's", "b", "'c]'"]);
         assert_eq!(items_at(text, "- [a, {b"), ["[", "[d]"]);
+        // Quotes inside plain scalars, after a `:` or a token that is not
+        // a tag of the value.
+        let text = "y: [a:'c, x', b, z]\nz: [empty, x !t 'y, bogus', e]\nj: [{\"k\":\"v,w\"}, 1]\n";
+        assert_eq!(items_at(text, "[a:"), ["a:'c", "x'", "b", "z"]);
+        assert_eq!(items_at(text, "[empty"), ["empty", "x !t 'y", "bogus'", "e"]);
+        assert_eq!(items_at(text, "[{"), ["{\"k\":\"v,w\"}", "1"]);
     }
 
     #[test]

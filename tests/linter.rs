@@ -722,6 +722,10 @@ fn a_wrong_item_in_a_list_is_pointed_at_whole() {
             "'http://https://a.example.com'",
             "`http://https://a.example.com`",
         ),
+        ("'。'", "`。`"),
+        ("a.example.com..", "`a.example.com..`"),
+        ("'a.example.com。。'", "`a.example.com。。`"),
+        ("a..example.com", "`a..example.com`"),
     ] {
         assert_eq!(
             lane(&format!("domains: [a.example.com, {written}]"))[0].2,

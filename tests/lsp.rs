@@ -569,8 +569,14 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap();
     let mut inv = String::from(
-        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
+        "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\n",
     );
+    for a in 0..1_200 {
+        inv.push_str(&format!(
+            "  act{a}: {{operation: deploy, destructive: false}}\n"
+        ));
+    }
+    inv.push_str("products:\n");
     for p in 0..300 {
         inv.push_str(&format!(
             "  p{p}:\n    context: c{p}\n    events: {{launch: pending}}\n    lanes:\n"
@@ -605,7 +611,7 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
     let all = complete("allow deploy on ");
     assert_eq!(all["isIncomplete"], json!(true), "{all}");
     let items = labels(&all["items"]);
-    assert!(items.len() <= 1_000 + 10, "{}", items.len());
+    assert!(items.len() <= 3 * 1_000 + 10, "{}", items.len());
     assert!(items.contains(&"c0/l0".to_string()));
 
     let narrowed = complete("allow deploy on C12/");
@@ -615,4 +621,14 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
 
     let keyword = complete("allow deploy on c1/l0 unt");
     assert_eq!(labels(&keyword), ["until"]);
+
+    // Actions are bounded too.
+    let actions = complete("allow a");
+    assert_eq!(actions["isIncomplete"], json!(true));
+    assert!(labels(&actions["items"]).len() <= 1_000 + 10);
+
+    // Inside a phrase, after an escaped quote: the placeholders that start
+    // with what is typed.
+    let phrase = complete("allow deploy on c1/l0 until launch issue=#1 confirm=\"a \\\" b {la");
+    assert_eq!(labels(&phrase), ["{lane}"]);
 }

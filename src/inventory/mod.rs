@@ -367,6 +367,8 @@ impl Loader<'_> {
     /// The span of each item of the list at `list`: the list's node, or
     /// its key when the list is a block below it.
     fn list_items(&self, list: Span) -> Vec<Span> {
+        #[cfg(test)]
+        LIST_READS.with(|c| c.set(c.get() + 1));
         let spans = Spans { src: self.src };
         match spans.items(list) {
             items if items.is_empty() => spans.items(spans.node_after(list)),
@@ -778,6 +780,9 @@ impl Loader<'_> {
                 .chain(domains.map(|(k, d)| {
                     ("domains", crate::model::host_of_domain(d), Some(k))
                 }));
+            // The list's items, found once per lane when one is shared: a
+            // lane sharing n domains would otherwise read its list n times.
+            let mut items: Option<(Span, Vec<Span>)> = None;
             for (what, place, item) in places {
                 let compared = match what {
                     "domains" => crate::model::dns_host(&place),
@@ -792,10 +797,16 @@ impl Loader<'_> {
                     std::collections::btree_map::Entry::Occupied(e) if *e.get() == key => {}
                     std::collections::btree_map::Entry::Occupied(e) => {
                         let first = *e.get();
-                        let s = self.field_span(what, lane.span);
-                        let s = item
-                            .and_then(|k| self.list_items(s).get(k).copied())
-                            .unwrap_or(s);
+                        let s = match item {
+                            None => self.field_span(what, lane.span),
+                            Some(k) => {
+                                let (list, at) = items.get_or_insert_with(|| {
+                                    let list = self.field_span(what, lane.span);
+                                    (list, self.list_items(list))
+                                });
+                                at.get(k).copied().unwrap_or(*list)
+                            }
+                        };
                         let noun = if what == "target" { "target" } else { "domain" };
                         self.error(
                             s,
@@ -961,7 +972,7 @@ impl Loader<'_> {
             if k == "domains"
                 && let Some((i, bad)) = v.as_array().and_then(|items| {
                     items.iter().enumerate().find(|(_, d)| {
-                        !matches!(d, serde_json::Value::String(s) if crate::model::is_host(&crate::model::host_of_domain(s)))
+                        !matches!(d, serde_json::Value::String(s) if crate::model::is_host(&crate::model::dns_host(&crate::model::host_of_domain(s))))
                     })
                 })
             {
@@ -1161,9 +1172,32 @@ fn show(v: &serde_json::Value) -> String {
 const SHOWN_CHARS: usize = 120;
 
 #[cfg(test)]
+thread_local! {
+    /// How many times a list was read for its items' places.
+    static LIST_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[cfg(test)]
 mod tests {
     use super::Entries;
     use std::collections::BTreeMap;
+
+    /// A lane sharing n domains with another has its list read once for
+    /// the places of all n findings, not once per finding.
+    #[test]
+    fn a_lane_sharing_many_domains_reads_its_list_once() {
+        let domains: Vec<String> = (0..200).map(|k| format!("d{k}.example.com")).collect();
+        let list = domains.join(", ");
+        let text = format!(
+            "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {{operation: deploy, destructive: false}}\nproducts:\n  p:\n    context: c\n    events: {{launch: pending}}\n    lanes:\n      a: {{production: false, domains: [{list}]}}\n      x: {{production: false, domains: [{list}]}}\n"
+        );
+        let src = crate::source::SourceFile::new("lanes.yaml", text, String::new());
+        super::LIST_READS.with(|c| c.set(0));
+        let found = super::load(&src, 0).unwrap_err();
+        assert_eq!(found.len(), 200);
+        // At most once per lane (it was once per finding, 200 here).
+        assert!(super::LIST_READS.with(std::cell::Cell::get) <= 2);
+    }
 
     /// `Entries` reads a mapping exactly as a `BTreeMap` does: the same
     /// entries in the same order, the same errors.

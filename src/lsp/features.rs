@@ -365,7 +365,22 @@ const KEYWORDS: &[&str] = &[
     "allow", "deny", "on", "until", "issue=", "confirm=", "requires", "reason=",
 ];
 
-/// The most completion items one answer gives. Past it the answer is
+/// Whether `rest`, the text after a string's opening quote, holds its
+/// closing quote: a `"` not escaped by a `\\`.
+fn closes_string(rest: &str) -> bool {
+    let mut escaped = false;
+    for c in rest.chars() {
+        match c {
+            '"' if !escaped => return true,
+            '\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+    }
+    false
+}
+
+/// The most completion items one answer gives of each kind the inventory
+/// supplies (actions; lanes and contexts; events). Past it the answer is
 /// marked incomplete (`isIncomplete`), so that the editor asks again as
 /// more is typed: an inventory of 200,000 lanes would otherwise send every
 /// lane, megabytes of JSON, on each keystroke.
@@ -395,11 +410,17 @@ fn completion(
         return Some(lt::CompletionResponse::Array(Vec::new()));
     }
     let mut items = Vec::new();
-    // Inside confirm="...": placeholders.
+    // Inside confirm="...": the placeholders that start with what follows
+    // the last `{` (a `\"` is an escaped quote, not the end).
     if let Some(i) = line.rfind("confirm=\"")
-        && !line[i + 9..].contains('"')
+        && !closes_string(&line[i + 9..])
     {
-        for p in crate::sema::PLACEHOLDERS {
+        let inside = &line[i + 9..];
+        let typed = inside.rfind('{').map_or("", |k| &inside[k..]);
+        for p in crate::sema::PLACEHOLDERS
+            .iter()
+            .filter(|p| format!("{{{p}}}").starts_with(typed))
+        {
             items.push(item(
                 format!("{{{p}}}"),
                 lt::CompletionItemKind::VARIABLE,
@@ -426,7 +447,12 @@ fn completion(
     if let Some((_, loaded)) = inventory_for(server, &path)
         && let Some(inv) = &loaded.1
     {
+        let base = items.len();
         for (k, a) in inv.actions.iter().filter(|(k, _)| offered(k)) {
+            if items.len() - base >= COMPLETION_LIMIT {
+                incomplete = true;
+                break;
+            }
             items.push(item(
                 k.clone(),
                 lt::CompletionItemKind::FUNCTION,
@@ -446,8 +472,9 @@ fn completion(
             .map(|p| format!("{}/*", p.context))
             .filter(|c| offered(c))
             .collect();
+        let base = items.len();
         for c in contexts {
-            if items.len() >= COMPLETION_LIMIT {
+            if items.len() - base >= COMPLETION_LIMIT {
                 incomplete = true;
                 break;
             }
@@ -458,7 +485,7 @@ fn completion(
             ));
         }
         for (k, l) in inv.lanes.iter().filter(|(k, _)| offered(k)) {
-            if items.len() >= COMPLETION_LIMIT {
+            if items.len() - base >= COMPLETION_LIMIT {
                 incomplete = true;
                 break;
             }
@@ -493,8 +520,9 @@ fn completion(
                 events.extend(prod.events.keys().cloned());
             }
         }
+        let base = items.len();
         for e in events.into_iter().filter(|e| offered(e)) {
-            if items.len() >= COMPLETION_LIMIT {
+            if items.len() - base >= COMPLETION_LIMIT {
                 incomplete = true;
                 break;
             }
