@@ -178,6 +178,36 @@ fn bad_keys_are_refused_and_nothing_is_written() {
         r.stderr
     );
 
+    // A path that does not exist is said to be one; a `.pub` written with
+    // a BOM is trusted.
+    let r = run_in(
+        d,
+        &[
+            "lanes",
+            "--bundle",
+            "bundle.json",
+            "--trusted-key",
+            "keys/missing.pub",
+        ],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no file has that name"), "{}", r.stderr);
+    let public = std::fs::read_to_string(d.join("a.pub")).unwrap();
+    std::fs::write(d.join("bom.pub"), format!("\u{feff}{public}")).unwrap();
+    let r = run_in(d, &["build", "-o", "bundle.json", "--sign-key", "a.key"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run_in(
+        d,
+        &[
+            "lanes",
+            "--bundle",
+            "bundle.json",
+            "--trusted-key",
+            "bom.pub",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
     // A secret key that is not one: no bundle, no signature.
     std::fs::write(d.join("bad.key"), "hello\n").unwrap();
     let r = run_in(d, &["build", "-o", "out.json", "--sign-key", "bad.key"]);

@@ -254,8 +254,17 @@ impl BundleReader {
             } else {
                 v.clone()
             };
-            keys.add(&text)
-                .map_err(|e| Error::TrustedKey(format!("--trusted-key `{}`: {e}", one_line(v))))?;
+            // A leading BOM (an editor's) is not part of the key.
+            keys.add(text.trim_start_matches('\u{feff}')).map_err(|e| {
+                // Not a file, and not a key either: most likely a path
+                // that does not exist.
+                let missing = if path.is_file() {
+                    ""
+                } else {
+                    " (no file has that name; a key is given as its `.pub` file or its `RW...` line)"
+                };
+                Error::TrustedKey(format!("--trusted-key `{}`: {e}{missing}", one_line(v)))
+            })?;
         }
         Ok(BundleReader { keys, keep: false })
     }
