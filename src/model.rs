@@ -424,9 +424,9 @@ pub(crate) fn host_of_domain(raw: &str) -> String {
 /// [IDNA](https://www.unicode.org/reports/tr46/) ASCII form (the `idna`
 /// crate's `domain_to_ascii`), so that `bücher.example`,
 /// `xn--bcher-kva.example`, fullwidth letters and the ideographic full stop
-/// `。` name the host they stand for. A host IDNA refuses (an underscore
-/// label, say) is compared as [`host_of_domain`] writes it.
-pub(crate) fn dns_host(host: &str) -> String {
+/// `。` name the host they stand for. A host IDNA refuses (an `xn--` label
+/// that is not punycode, say) is compared as [`host_of_domain`] writes it.
+fn dns_host(host: &str) -> String {
     match idna::domain_to_ascii(host) {
         // The root `.` written as another full stop (`a.com。`); an
         // ASCII one was taken off already, and a second is an empty label.
@@ -440,11 +440,20 @@ pub(crate) fn dns_host(host: &str) -> String {
     }
 }
 
+/// A domain as written in `lanes.yaml`, as DNS looks it up ([`dns_host`]
+/// of [`host_of_domain`]), when it names a host ([`is_host`]): what two
+/// lanes' domains are compared by, and `None` for a domain the inventory
+/// refuses.
+pub(crate) fn domain_host(raw: &str) -> Option<String> {
+    let host = dns_host(&host_of_domain(raw));
+    is_host(&host).then_some(host)
+}
+
 /// Whether `host` ([`dns_host`] of [`host_of_domain`]) can name a host:
 /// not empty (`.`, `/`, `https://`, `。`), no empty label (`a.com..`),
 /// no blank or control character (`https:// a.com` would be exported as
 /// ` a.com`) and no second scheme (`http://https://a.com`).
-pub(crate) fn is_host(host: &str) -> bool {
+fn is_host(host: &str) -> bool {
     !host.is_empty()
         && !host.contains("://")
         && !host.split(['.', '。', '．', '｡']).any(str::is_empty)

@@ -246,7 +246,8 @@ impl BundleReader {
         let mut keys = TrustedKeys::new();
         for v in trusted_keys {
             let path = Path::new(v);
-            let text = if path.is_file() {
+            let is_file = path.is_file();
+            let text = if is_file {
                 let bytes = read_limited(path, MAX_KEY_BYTES)
                     .map_err(|e| Error::TrustedKey(format!("{v}: cannot read trusted key: {e}")))?;
                 String::from_utf8(bytes)
@@ -258,7 +259,7 @@ impl BundleReader {
             keys.add(text.trim_start_matches('\u{feff}')).map_err(|e| {
                 // Not a file, and not a key either: most likely a path
                 // that does not exist.
-                let missing = if path.is_file() {
+                let missing = if is_file {
                     ""
                 } else {
                     " (no file has that name; a key is given as its `.pub` file or its `RW...` line)"

@@ -430,7 +430,7 @@ fn completion(
         return Some(lt::CompletionResponse::Array(items));
     }
     // The word being typed: only what starts with it is offered, at most
-    // COMPLETION_LIMIT items.
+    // COMPLETION_LIMIT items of each kind the inventory supplies.
     let typed = &line[line
         .trim_end_matches(|c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '*'))
         .len()..];
