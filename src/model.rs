@@ -425,7 +425,7 @@ pub(crate) fn host_of_domain(raw: &str) -> String {
 /// crate's `domain_to_ascii`), so that `bücher.example`,
 /// `xn--bcher-kva.example`, fullwidth letters and the ideographic full stop
 /// `。` name the host they stand for. A host IDNA refuses (an `xn--` label
-/// that is not punycode, say) is compared as [`host_of_domain`] writes it.
+/// that is not punycode, say) is compared as written.
 fn dns_host(host: &str) -> String {
     match idna::domain_to_ascii(host) {
         // The root `.` written as another full stop (`a.com。`); an
@@ -441,22 +441,49 @@ fn dns_host(host: &str) -> String {
 }
 
 /// A domain as written in `lanes.yaml`, as DNS looks it up ([`dns_host`]
-/// of [`host_of_domain`]), when it names a host ([`is_host`]): what two
-/// lanes' domains are compared by, and `None` for a domain the inventory
-/// refuses.
+/// of its [`host_part`], as Launchplane normalises it), when it names a
+/// host ([`is_host`]): what two lanes' domains are compared by, and `None`
+/// for a domain the inventory refuses.
 pub(crate) fn domain_host(raw: &str) -> Option<String> {
-    let host = dns_host(&host_of_domain(raw));
+    let written = normalize_domain(raw);
+    // A second scheme (`http://https://a.com`) is no host.
+    if written.contains("://") {
+        return None;
+    }
+    let host = dns_host(host_part(&written));
     is_host(&host).then_some(host)
 }
 
-/// Whether `host` ([`dns_host`] of [`host_of_domain`]) can name a host:
-/// not empty (`.`, `/`, `https://`, `。`), no empty label (`a.com..`),
-/// no blank or control character (`https:// a.com` would be exported as
-/// ` a.com`) and no second scheme (`http://https://a.com`).
+/// The host of a domain written with more than a host: without a path,
+/// query or fragment (`a.com/app`, `a.com?x`), user (`me@a.com`) or port
+/// (`a.com:8443`, `[::1]:8443`), and without one root `.` (`a.com.`,
+/// `a.com./app`; `a.com..` keeps an empty label). Two lanes on one host
+/// share its data whatever follows.
+fn host_part(domain: &str) -> &str {
+    let authority = domain
+        .split(['/', '?', '#', '\\'])
+        .next()
+        .unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host.starts_with('[') {
+        host.find(']').map_or(host, |end| &host[..=end])
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    host.strip_suffix('.').unwrap_or(host)
+}
+
+/// Whether `host` ([`dns_host`] of a [`host_part`]) can name a host: not
+/// empty (`.`, `/`, `https://`, `。`, `//a.com`), no empty label
+/// (`a.com..`), labels of at most 63 bytes and 253 in all (DNS's limits),
+/// and no blank or control character (`https:// a.com` would be exported
+/// as ` a.com`).
 fn is_host(host: &str) -> bool {
     !host.is_empty()
-        && !host.contains("://")
-        && !host.split(['.', '。', '．', '｡']).any(str::is_empty)
+        && host.len() <= 253
+        && host
+            .split(['.', '。', '．', '｡'])
+            .all(|label| !label.is_empty() && label.len() <= 63)
         && !host.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 

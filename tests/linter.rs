@@ -647,6 +647,21 @@ fn a_domain_or_target_is_shared_however_it_is_written() {
     ] {
         assert_eq!(check(&format!("domains: [{written}]")), shared, "{written}");
     }
+    // One host whatever follows it: a path, a port, a user, a query.
+    for written in [
+        "a.example.com/app",
+        "'https://me@A.example.com:8443/x?y'",
+        "'a.example.com./app'",
+        "'a.example.com/.'",
+    ] {
+        let found = check(&format!("domains: [{written}]"));
+        assert_eq!(found.len(), 1, "{written}: {found:?}");
+        assert!(
+            found[0].starts_with("lane `c/x` has the domain `")
+                && found[0].ends_with("` of lane `c/a`"),
+            "{written}: {found:?}"
+        );
+    }
     // As DNS looks them up (IDNA): fullwidth letters, the ideographic full
     // stop, and a name and its punycode are one host.
     for written in ["ａ.example.com", "a.example.com。"] {
@@ -726,11 +741,30 @@ fn a_wrong_item_in_a_list_is_pointed_at_whole() {
         ("a.example.com..", "`a.example.com..`"),
         ("'a.example.com。。'", "`a.example.com。。`"),
         ("a..example.com", "`a..example.com`"),
+        ("'//a.example.com'", "`//a.example.com`"),
     ] {
         assert_eq!(
             lane(&format!("domains: [a.example.com, {written}]"))[0].2,
             format!("`domains` has {shown}, which is not a domain"),
             "{written}"
+        );
+    }
+    // Past DNS's limits: a label of 64 bytes, a name of 254.
+    let label = "a".repeat(64);
+    let name = [
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(63),
+        "e".repeat(62),
+    ]
+    .join(".");
+    assert_eq!(name.len(), 254);
+    for too_long in [format!("{label}.example.com"), name] {
+        assert!(
+            lane(&format!("domains: [{too_long}]"))[0]
+                .2
+                .ends_with(", which is not a domain"),
+            "{too_long}"
         );
     }
     let sources = "allowed_sources: [empty, [upstream_restore]]";

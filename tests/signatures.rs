@@ -192,6 +192,13 @@ fn bad_keys_are_refused_and_nothing_is_written() {
     let r = trusting("keys/missing.pub");
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no file has that name"), "{}", r.stderr);
+    let r = trusting("policies");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("that is not a regular file"),
+        "{}",
+        r.stderr
+    );
     let public = std::fs::read_to_string(d.join("a.pub")).unwrap();
     std::fs::write(d.join("bom.pub"), format!("\u{feff}{public}")).unwrap();
     let r = trusting("bom.pub");

@@ -261,6 +261,8 @@ impl BundleReader {
                 // that does not exist.
                 let missing = if is_file {
                     ""
+                } else if path.exists() {
+                    " (that is not a regular file; a key is given as its `.pub` file or its `RW...` line)"
                 } else {
                     " (no file has that name; a key is given as its `.pub` file or its `RW...` line)"
                 };

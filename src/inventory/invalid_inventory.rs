@@ -18,11 +18,13 @@
 //! anywhere in the file, nor through a YAML escape in a name or a value
 //! shown to operators. Launchplane's own lane fields have Launchplane's
 //! types (`target` and `upstream_source` non-empty strings, `domains` a
-//! list of host names: not `.`, `https://` or a name with a blank in it,
+//! list of host names: not `.`, `https://`, a name with a blank in it or
+//! past DNS's limits (63 bytes a label, 253 in all),
 //! the `requires_*` flags booleans), and no two lanes share a `target` or
 //! a domain (a rebuild of one would replace the other's data; a target is
-//! compared trimmed, a domain as a host: case, scheme, trailing `/` and the
-//! root `.` aside, and as DNS looks it up, so `bücher.example` is
+//! compared trimmed, a domain as a host: case, scheme, trailing `/`, the
+//! root `.` and what follows the host (a path, a port, a user) aside, and
+//! as DNS looks it up, so `bücher.example` is
 //! `xn--bcher-kva.example`; a repeat within one lane is dropped, as
 //! Launchplane drops it). Other lane keys are kept and carried into the bundle, unless
 //! they look like a typo of a known key (`monitoring` for
