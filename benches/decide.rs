@@ -100,7 +100,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
                         _ => DataAuthority::Authoritative,
                     },
                     allowed_sources: vec![DataSource::Empty, DataSource::UpstreamRestore],
-                    extra,
+                    extra: extra.into_iter().collect(),
                 },
             );
         }
@@ -170,7 +170,7 @@ fn generated(products: usize, rules: usize) -> Vec<u8> {
         issues: Some("https://github.com/example/lanes/issues/".into()),
         actions,
         products: product_map,
-        lanes,
+        lanes: lanes.into_iter().collect(),
         rules: rule_list,
         lowered_checks: Vec::new(),
         excluded_policies: Vec::new(),

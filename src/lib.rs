@@ -66,6 +66,7 @@ pub mod project;
 pub mod render;
 pub mod runtime;
 internal!(sema);
+pub mod sorted_map;
 pub mod source;
 internal!(suggest);
 pub mod syntax;

@@ -2,8 +2,8 @@
 //! inventory, the bundle and the runtime alike (the runtime depends on this
 //! module and on [`crate::bundle`] only).
 
+use crate::sorted_map::SortedMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Where a lane is in its life. Launchplane: the lane's monitoring intent
 /// `prelaunch`; `live` once it serves real traffic.
@@ -198,9 +198,7 @@ pub fn source_allowed(
 
 /// A lane's `upstream_source`, from its extra inventory fields, when it is
 /// a string.
-pub fn upstream_source(
-    extra: &std::collections::BTreeMap<String, serde_json::Value>,
-) -> Option<&str> {
+pub fn upstream_source(extra: &SortedMap<String, serde_json::Value>) -> Option<&str> {
     extra
         .get("upstream_source")
         .and_then(serde_json::Value::as_str)
@@ -364,7 +362,7 @@ pub trait EventNames {
     fn names(&self) -> impl Iterator<Item = &str>;
 }
 
-impl EventNames for BTreeMap<String, EventState> {
+impl EventNames for SortedMap<String, EventState> {
     fn names(&self) -> impl Iterator<Item = &str> {
         self.keys().map(String::as_str)
     }

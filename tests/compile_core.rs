@@ -331,3 +331,50 @@ fn the_summary_line_counts_syntax_errors_past_the_cap() {
         "1000 errors, 0 warnings in 1 file"
     );
 }
+
+/// Rules are written in (path, position) order; a rule written again with
+/// the same canonical form gets its id with `-2`, `-3`, ... in that
+/// order, whatever order the files are given in.
+#[test]
+fn repeated_rules_are_numbered_in_path_and_position_order() {
+    let inventory = std::fs::read_to_string(root().join("policies/lanes.yaml")).unwrap();
+    let rule = "allow empty_bootstrap on cm/testing until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n";
+    let other = "allow upstream_restore on opw/testing until cutover issue=#573 confirm=\"restore {context} {instance}\"\n";
+    let b = format!("{rule}\n{other}\n{rule}");
+    let a = format!("{other}\n{rule}");
+    for files in [
+        [
+            ("policies/b.policy", b.as_str()),
+            ("policies/a.policy", a.as_str()),
+        ],
+        [
+            ("policies/a.policy", a.as_str()),
+            ("policies/b.policy", b.as_str()),
+        ],
+    ] {
+        let inputs = Inputs::from_texts(("policies/lanes.yaml", &inventory), &files, None, today());
+        let compiled = project::compile_inputs(&inputs).unwrap();
+        assert!(!compiled.has_errors());
+        let rules = compiled.bundle.unwrap().rules;
+        let placed: Vec<(String, usize)> = rules
+            .iter()
+            .map(|r| (r.source.path.clone(), r.source.line))
+            .collect();
+        assert_eq!(
+            placed,
+            [
+                ("policies/a.policy".to_string(), 1),
+                ("policies/a.policy".to_string(), 3),
+                ("policies/b.policy".to_string(), 1),
+                ("policies/b.policy".to_string(), 3),
+                ("policies/b.policy".to_string(), 5),
+            ]
+        );
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let (first, again) = (ids[1], ids[2]);
+        assert_eq!(ids[0].len(), 12);
+        assert_eq!(ids[3], format!("{}-2", ids[0]));
+        assert_eq!(again, format!("{first}-2"));
+        assert_eq!(ids[4], format!("{first}-3"));
+    }
+}

@@ -6,6 +6,7 @@ use crate::inventory::Inventory;
 use crate::sema::Program;
 use crate::source::{FileId, SourceMap};
 use crate::syntax::ast::Retire;
+use foldhash::HashMap;
 use sha2::{Digest, Sha256};
 
 /// Builds the bundle from the program and the inventory; `inputs` are the
@@ -62,7 +63,7 @@ pub fn build(
                 name,
                 Product {
                     context: p.context,
-                    events: p.events.iter().map(|(e, s)| (e.clone(), *s)).collect(),
+                    events: p.events,
                 },
             )
         })
@@ -87,7 +88,7 @@ pub fn build(
         })
         .collect();
 
-    let mut rules: Vec<(String, usize, String, Rule)> = program
+    let mut rules: Vec<(usize, String, Rule)> = program
         .rules
         .into_iter()
         .map(|r| {
@@ -117,10 +118,7 @@ pub fn build(
                     reference: i.reference.clone(),
                     url: i.url.clone(),
                 }),
-                confirm: r
-                    .confirm
-                    .as_ref()
-                    .map(|_| r.phrases.into_vec().into_iter().collect()),
+                confirm: r.confirm.as_ref().map(|_| r.phrases),
                 requires: once_each(r.requires.iter().map(|p| p.name.clone()).collect()),
                 reason: r.reason.as_ref().map(|s| s.value.clone()),
                 doc: (!r.doc.is_empty()).then(|| r.doc.join("\n")),
@@ -149,19 +147,32 @@ pub fn build(
                     column,
                 },
             };
-            (file.bundle_path.clone(), start, base, rule)
+            (start, base, rule)
         })
         .collect();
-    // No two rules start at one place of one file, so an unstable sort
-    // gives the one order, without a stable sort's buffer of half the rules.
-    rules.sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // In (path, start) order, the path being the rule's own. No two rules
+    // start at one place of one file, so an unstable sort gives the one
+    // order, without a stable sort's buffer of half the rules.
+    rules.sort_unstable_by(|a, b| (&a.2.source.path, a.0).cmp(&(&b.2.source.path, b.0)));
+    // The nth rule (from 1) with a given base id gets `-n` after it, n > 1;
+    // counted over borrowed ids, then given.
+    let nth: Vec<usize> = {
+        let mut seen: HashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(rules.len(), Default::default());
+        rules
+            .iter()
+            .map(|(_, base, _)| {
+                let n = seen.entry(base.as_str()).or_insert(0);
+                *n += 1;
+                *n
+            })
+            .collect()
+    };
     let rules: Vec<Rule> = rules
         .into_iter()
-        .map(|(_, _, base, mut r)| {
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            r.id = if *n == 1 { base } else { format!("{base}-{n}") };
+        .zip(nth)
+        .map(|((_, base, mut r), n)| {
+            r.id = if n == 1 { base } else { format!("{base}-{n}") };
             r
         })
         .collect();

@@ -376,13 +376,15 @@ fn compare_pairs(old: &Pairs, new: &Pairs) -> Vec<PairChange> {
     out
 }
 
-fn compare_items<T: Serialize>(
+fn compare_items<'a, T: Serialize + 'a>(
     kind: &'static str,
-    old: &BTreeMap<String, T>,
-    new: &BTreeMap<String, T>,
+    old: impl IntoIterator<Item = (&'a String, &'a T)>,
+    new: impl IntoIterator<Item = (&'a String, &'a T)>,
     out: &mut Vec<ItemChange>,
 ) {
-    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let old: BTreeMap<&String, &T> = old.into_iter().collect();
+    let new: BTreeMap<&String, &T> = new.into_iter().collect();
+    let keys: BTreeSet<&String> = old.keys().chain(new.keys()).copied().collect();
     for key in keys {
         let (change, fields) = match (old.get(key), new.get(key)) {
             (None, Some(_)) => (Change::Added, Vec::new()),

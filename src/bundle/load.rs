@@ -339,6 +339,14 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
     // its events times the distinct sets among its products.
     let (event_set, event_sets) =
         crate::model::number_event_sets(b.products.iter().map(|(name, p)| (name, &p.events)));
+    // Each lane's set of events (none when its product declares no set),
+    // by key: a rule's lanes are looked up by hash, once each, rather
+    // than down the lanes' tree and then the products'.
+    let lane_sets: foldhash::HashMap<&str, Option<u32>> = b
+        .lanes
+        .iter()
+        .map(|(key, lane)| (key.as_str(), event_set.get(lane.product.as_str()).copied()))
+        .collect();
     let mut sets: HashSet<u32> = HashSet::default();
     for (k, r) in b.rules.iter().enumerate() {
         if !is_rule_id(&r.id) {
@@ -434,10 +442,9 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         // sets x events), stopping at the first event a product lacks.
         sets.clear();
         for l in &r.lanes {
-            let Some(lane) = b.lanes.get(l) else {
+            let Some(&set) = lane_sets.get(l.as_str()) else {
                 return invalid(format!("{} names unknown lane `{l}`", at()));
             };
-            let set = event_set.get(lane.product.as_str()).copied();
             if set.is_some_and(|n| !sets.insert(n)) {
                 continue;
             }
@@ -739,7 +746,6 @@ fn repeated<'a>(list: &'a [String], seen: &mut HashSet<&'a str>) -> Option<&'a s
 mod tests {
     use super::*;
     use crate::model::EventState;
-    use std::collections::BTreeMap;
 
     fn real() -> Bundle {
         crate::bundle::real_fixture()
@@ -900,7 +906,7 @@ mod tests {
             .iter()
             .position(|r| r.lanes.iter().any(|l| l == "cm/testing"))
             .expect("a rule on cm/testing");
-        let mut lane = b.lanes["cm/testing"].clone();
+        let mut lane = b.lanes.get("cm/testing").expect("a lane").clone();
         lane.extra.clear();
         let base = b.actions.values().next().expect("an action").clone();
         for n in 0..3000 {
@@ -1060,7 +1066,7 @@ mod tests {
             let r = &mut b.rules[0];
             match field {
                 "confirm" => {
-                    for p in r.confirm.as_mut().expect("phrases").values_mut() {
+                    for (_, p) in r.confirm.as_mut().expect("phrases").iter_mut() {
                         *p = value.to_string();
                     }
                 }
@@ -1129,7 +1135,7 @@ mod tests {
         // per distinct set, not per product.
         let mut b = real();
         let key = b.lanes.keys().next().cloned().expect("a lane");
-        let events: BTreeMap<String, EventState> = (0..100)
+        let events: crate::sorted_map::SortedMap<String, EventState> = (0..100)
             .map(|n| (format!("e{n}"), EventState::Pending))
             .collect();
         let mut lanes = vec![key];

@@ -31,7 +31,7 @@ pub(crate) fn real_fixture() -> Bundle {
 pub(crate) fn add_products(
     b: &mut Bundle,
     n: usize,
-    events: &BTreeMap<String, EventState>,
+    events: &crate::sorted_map::SortedMap<String, EventState>,
 ) -> Vec<String> {
     let lane = b.lanes.values().next().cloned().expect("a lane");
     (0..n)
@@ -132,7 +132,7 @@ where
 {
     // `from_iter` sorts the entries (stably: one pass when sorted) and
     // keeps the last of equal keys.
-    Ok(crate::inventory::map_entries(d)?.into_iter().collect())
+    Ok(crate::sorted_map::map_entries(d)?.into_iter().collect())
 }
 
 /// The value of `format`.
@@ -159,9 +159,11 @@ pub struct Bundle {
     /// Products with their events.
     #[serde(deserialize_with = "map_in_one_step")]
     pub products: BTreeMap<String, Product>,
-    /// Lanes by `context/instance`, with every inventory field.
-    #[serde(deserialize_with = "map_in_one_step")]
-    pub lanes: BTreeMap<String, Lane>,
+    /// Lanes by `context/instance`, with every inventory field, sorted by
+    /// key: the runtime numbers a lane by its place here
+    /// ([`SortedMap`](crate::sorted_map::SortedMap) gives it back by that
+    /// number, `get_indexed`).
+    pub lanes: crate::sorted_map::SortedMap<String, Lane>,
     /// Rules in (path, position) order.
     pub rules: Vec<Rule>,
     /// The checks the configuration (`lanepolicy.yaml`) lowered: turned
@@ -229,9 +231,9 @@ pub struct Action {
 pub struct Product {
     /// Its context.
     pub context: String,
-    /// Its events and their state when the bundle was built.
-    #[serde(deserialize_with = "map_in_one_step")]
-    pub events: BTreeMap<String, EventState>,
+    /// Its events and their state when the bundle was built, sorted by
+    /// name (the inventory's `Events`).
+    pub events: crate::sorted_map::SortedMap<String, EventState>,
 }
 
 /// A lane, with every inventory field (extra fields kept as written).
@@ -255,9 +257,10 @@ pub struct Lane {
     pub data_authority: DataAuthority,
     /// Allowed rebuild sources.
     pub allowed_sources: Vec<DataSource>,
-    /// Other inventory fields (`target`, `domains`, `upstream_source`, ...).
+    /// Other inventory fields (`target`, `domains`, `upstream_source`,
+    /// ...), sorted by name (the inventory's `Lane::extra`).
     #[serde(flatten)]
-    pub extra: BTreeMap<String, serde_json::Value>,
+    pub extra: crate::sorted_map::SortedMap<String, serde_json::Value>,
 }
 
 impl<'de> Deserialize<'de> for Lane {
@@ -329,7 +332,7 @@ impl<'de> serde::de::Visitor<'de> for LaneVisitor {
         let mut phase = None;
         let mut data_authority = None;
         let mut allowed_sources = None;
-        let mut extra = BTreeMap::new();
+        let mut extra = Vec::new();
         while let Some(key) = map.next_key::<LaneKey>()? {
             match key {
                 LaneKey::Product => once(&mut product, map.next_value()?, "product")?,
@@ -343,9 +346,7 @@ impl<'de> serde::de::Visitor<'de> for LaneVisitor {
                 LaneKey::AllowedSources => {
                     once(&mut allowed_sources, map.next_value()?, "allowed_sources")?;
                 }
-                LaneKey::Extra(k) => {
-                    extra.insert(k, map.next_value()?);
-                }
+                LaneKey::Extra(k) => extra.push((k, map.next_value()?)),
             }
         }
         Ok(Lane {
@@ -358,7 +359,9 @@ impl<'de> serde::de::Visitor<'de> for LaneVisitor {
                 .ok_or_else(|| A::Error::missing_field("data_authority"))?,
             allowed_sources: allowed_sources
                 .ok_or_else(|| A::Error::missing_field("allowed_sources"))?,
-            extra,
+            // Sorted, the last of a key written twice kept, as a map's
+            // `insert` keeps it.
+            extra: extra.into_iter().collect(),
         })
     }
 }
@@ -371,18 +374,23 @@ pub struct Rule {
     /// `allow` or `deny`.
     pub effect: Effect,
     /// Action names.
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub actions: Vec<String>,
     /// Patterns as written.
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub patterns: Vec<String>,
     /// Lanes the patterns matched, sorted.
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub lanes: Vec<String>,
     /// Retirement conditions.
     pub until: Until,
     /// Approval issue.
     pub issue: Option<IssueLink>,
-    /// Confirmation phrase per lane, or null when none is asked.
-    pub confirm: Option<BTreeMap<String, String>>,
+    /// Confirmation phrase per lane (`context/instance` to phrase), sorted
+    /// by lane, or null when none is asked.
+    pub confirm: Option<crate::sorted_map::SortedMap<String, String>>,
     /// Required proofs.
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub requires: Vec<String>,
     /// `reason=` text.
     pub reason: Option<String>,
@@ -404,8 +412,10 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Until {
     /// Event names.
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub events: Vec<String>,
     /// Dates `YYYY-MM-DD` (UTC; active through the end of that day).
+    #[serde(deserialize_with = "crate::sorted_map::exact_list")]
     pub dates: Vec<String>,
 }
 

@@ -96,61 +96,12 @@ pub struct Product {
     pub span: Span,
 }
 
-/// A product's events by name, sorted, each once: a map's lookups in one
-/// exact allocation. A product declares one or a few events, and a
-/// `BTreeMap` would hold each product's in a node with room for eleven
-/// (at 100,000 products, 29 MB against 3 MB).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Events(Box<[(String, EventState)]>);
-
-impl Events {
-    /// The state of event `name`. O(log n).
-    pub fn get(&self, name: &str) -> Option<&EventState> {
-        self.0
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()
-            .map(|i| &self.0[i].1)
-    }
-
-    /// Whether the product declares event `name`.
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// The event names, sorted.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
-    }
-
-    /// (name, state), sorted by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &EventState)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    /// How many events.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when the product declares no event.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl FromIterator<(String, EventState)> for Events {
-    /// Sorted by name; of a name given twice, the last state is kept (as
-    /// a `BTreeMap` keeps it).
-    fn from_iter<I: IntoIterator<Item = (String, EventState)>>(iter: I) -> Self {
-        Events(sorted_last_kept(iter.into_iter().collect()).into_boxed_slice())
-    }
-}
-
-impl crate::model::EventNames for Events {
-    fn names(&self) -> impl Iterator<Item = &str> {
-        self.keys().map(String::as_str)
-    }
-}
+/// A product's events by name (`launch`, `cutover`) and whether each has
+/// occurred; sorted, each once, in one exact vector. A product declares
+/// one or a few events, and a `BTreeMap` would hold each product's in a
+/// node with room for eleven (at 100,000 products, 29 MB against 3 MB).
+/// The bundle takes it as it is (`bundle::Product::events`).
+pub type Events = crate::sorted_map::SortedMap<String, EventState>;
 
 /// One lane.
 #[derive(Debug, Clone)]
@@ -169,8 +120,9 @@ pub struct Lane {
     pub data_authority: DataAuthority,
     /// Rebuild sources this lane's data may come from.
     pub allowed_sources: Vec<DataSource>,
-    /// Every other key, kept as written (`target`, `domains`, ...).
-    pub extra: BTreeMap<String, serde_json::Value>,
+    /// Every other key, kept as written (`target`, `domains`, ...),
+    /// sorted by name.
+    pub extra: crate::sorted_map::SortedMap<String, serde_json::Value>,
     /// Where the lane's name is written.
     pub span: Span,
 }
@@ -218,77 +170,7 @@ struct RawProduct<F> {
 /// last of equal keys kept) into one vector: a product's few events and
 /// lanes, and a lane's few fields, cost their entries rather than a map
 /// node each (a `BTreeMap` node holds room for eleven).
-struct Entries<V>(Vec<(String, V)>);
-
-impl<V> Default for Entries<V> {
-    fn default() -> Self {
-        Entries(Vec::new())
-    }
-}
-
-impl<V> Entries<V> {
-    /// The value of `key`. Linear: for the few keys of one mapping.
-    fn get(&self, key: &str) -> Option<&V> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-
-    fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
-    /// The entries in key order.
-    fn iter(&self) -> impl Iterator<Item = (&String, &V)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Entries<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        map_entries(d).map(|entries| Entries(sorted_last_kept(entries)))
-    }
-}
-
-/// A map's entries as they are written, in one vector: what a map type
-/// that is built in one step is read from (the inventory's [`Entries`],
-/// the bundle's maps). Expects what `BTreeMap` expects ("a map"), so
-/// that messages do not change.
-pub(crate) fn map_entries<'de, D, K, V>(d: D) -> Result<Vec<(K, V)>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    K: Deserialize<'de>,
-    V: Deserialize<'de>,
-{
-    struct Visit<K, V>(std::marker::PhantomData<(K, V)>);
-    impl<'de, K: Deserialize<'de>, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<K, V> {
-        type Value = Vec<(K, V)>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a map")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
-            while let Some(entry) = a.next_entry()? {
-                out.push(entry);
-            }
-            Ok(out)
-        }
-    }
-    d.deserialize_map(Visit(std::marker::PhantomData))
-}
-
-/// `entries` sorted by key, the last of equal keys kept (as
-/// `BTreeMap::insert` keeps it): a stable sort, then each run of equal
-/// keys reduced to its last entry. A map's contents in one vector.
-pub(crate) fn sorted_last_kept<V>(mut entries: Vec<(String, V)>) -> Vec<(String, V)> {
-    entries.sort_by(|x, y| x.0.cmp(&y.0));
-    let mut kept: Vec<(String, V)> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        match kept.last_mut() {
-            Some(last) if last.0 == entry.0 => *last = entry,
-            _ => kept.push(entry),
-        }
-    }
-    kept
-}
+type Entries<V> = crate::sorted_map::SortedMap<String, V>;
 
 struct Loader<'a> {
     src: &'a SourceFile,
@@ -905,7 +787,7 @@ impl Loader<'_> {
             }
         }
         allowed_sources.sort();
-        let mut extra = BTreeMap::new();
+        let mut extra = Vec::new();
         for (k, v) in fields.iter() {
             if LANE_KEYS.contains(&k.as_str()) {
                 continue;
@@ -1001,7 +883,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            extra.insert(k.clone(), v.clone());
+            extra.push((k.clone(), v.clone()));
         }
         self.monitoring_intent(fields, span, phase);
         if self.diags.len() > before {
@@ -1015,7 +897,8 @@ impl Loader<'_> {
             phase,
             data_authority,
             allowed_sources,
-            extra,
+            // In key order already: the fields are.
+            extra: extra.into_iter().collect(),
             span,
         })
     }
@@ -1214,7 +1097,8 @@ mod tests {
             match (map, entries) {
                 (Ok(map), Ok(entries)) => {
                     let map: Vec<_> = map.into_iter().collect();
-                    assert_eq!(map, entries.0, "{text}");
+                    let entries: Vec<_> = entries.into_iter().collect();
+                    assert_eq!(map, entries, "{text}");
                 }
                 (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
                 (a, b) => panic!("{text}: {:?} against {:?}", a.is_ok(), b.is_ok()),

@@ -221,15 +221,20 @@ impl Runtime {
             }),
             reasons,
             bundle: Some(self.bundle.digest.clone()),
-            facts: Some(self.facts_used(&req.lane, facts)),
+            facts: Some(self.facts_used(req, trace, facts)),
             retired,
         }
     }
 
-    /// The facts that bear on `lane`: the clock, the occurred events of its
-    /// product, and its phase fact.
-    fn facts_used(&self, lane: &str, facts: &Facts) -> FactsUsed {
-        let product = self.bundle.lanes.get(lane).map(|l| l.product.as_str());
+    /// The facts that bear on the request's lane: the clock, the occurred
+    /// events of its product, and its phase fact.
+    fn facts_used(&self, req: &Request, trace: &Trace, facts: &Facts) -> FactsUsed {
+        let lane = req.lane.as_str();
+        // The walk found the lane when it got past step 2.
+        let product = match &trace.standing {
+            Ok(s) => Some(s.lane_def.product.as_str()),
+            Err(_) => self.bundle.lanes.get(lane).map(|l| l.product.as_str()),
+        };
         FactsUsed {
             now: facts.now,
             occurred: facts

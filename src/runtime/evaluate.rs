@@ -275,10 +275,30 @@ impl Runtime {
     /// while it is active. Events are checked before dates, each in the
     /// order written.
     pub(crate) fn retirement(&self, k: u32, product: &str, facts: &Facts) -> Option<RetiredBy> {
+        self.retirement_with(k, product, self.events_of(product), facts)
+    }
+
+    /// The events of `product` in the bundle, `None` for a product it
+    /// lacks.
+    fn events_of(
+        &self,
+        product: &str,
+    ) -> Option<&crate::sorted_map::SortedMap<String, EventState>> {
+        self.bundle.products.get(product).map(|p| &p.events)
+    }
+
+    /// [`Runtime::retirement`] with `events`, the events of `product`
+    /// ([`Runtime::events_of`]), already looked up.
+    fn retirement_with(
+        &self,
+        k: u32,
+        product: &str,
+        events: Option<&crate::sorted_map::SortedMap<String, EventState>>,
+        facts: &Facts,
+    ) -> Option<RetiredBy> {
         #[cfg(test)]
         RULE_VISITS.with(|n| n.set(n.get() + 1));
         let rule = self.rule(k);
-        let events = self.bundle.products.get(product).map(|p| &p.events);
         for e in &rule.until.events {
             let in_bundle = events.and_then(|ev| ev.get(e)) == Some(&EventState::Occurred);
             if in_bundle || facts.has_occurred(product, e) {
@@ -392,8 +412,12 @@ impl Runtime {
         action_name: &str,
         facts: &Facts,
     ) -> Result<Standing<'a>, Unknown> {
+        // Every rule of a standing is on one lane, so of one product: its
+        // events are looked up once, not once per rule.
+        let mut events = None;
         self.standing_by(key, action_name, facts, |k, product| {
-            self.retirement(k, product, facts)
+            let events = *events.get_or_insert_with(|| self.events_of(product));
+            self.retirement_with(k, product, events, facts)
         })
     }
 
@@ -407,7 +431,7 @@ impl Runtime {
         facts: &Facts,
         mut retirement: impl FnMut(u32, &'a str) -> Option<RetiredBy>,
     ) -> Result<Standing<'a>, Unknown> {
-        let lane = self.bundle.lanes.get(key).ok_or(Unknown::Lane)?;
+        let (lane_id, lane) = self.lane_by_key(key).ok_or(Unknown::Lane)?;
         let fact_phase = facts.phases.get(key).copied();
         let phase = fact_phase.unwrap_or(lane.phase);
         let state = LaneState {
@@ -415,7 +439,10 @@ impl Runtime {
             phase_from_facts: fact_phase.is_some_and(|p| p != lane.phase),
             protected: is_protected(lane.production, phase, lane.data_authority),
         };
-        let Some(action) = self.bundle.actions.get(action_name) else {
+        let (Some(action), Some(&action_id)) = (
+            self.bundle.actions.get(action_name),
+            self.action_ids.get(action_name),
+        ) else {
             return Err(Unknown::Action(state));
         };
         let mut status = |k: u32| RuleStatus {
@@ -423,11 +450,11 @@ impl Runtime {
             retired: retirement(k, &lane.product),
         };
         let denies: Vec<RuleStatus> = self
-            .rules_for(false, key, action_name)
+            .rules_by_ids(false, lane_id, action_id)
             .map(&mut status)
             .collect();
         let allows: Vec<RuleStatus> = self
-            .rules_for(true, key, action_name)
+            .rules_by_ids(true, lane_id, action_id)
             .map(&mut status)
             .collect();
         let open = if denies.iter().any(|s| s.retired.is_none()) {

@@ -102,7 +102,12 @@ pub use read_model::{DenyView, Grant, LaneView, LoweredGuard, RetiredView};
 
 use crate::bundle::{self, Bundle, BundleError, Rule};
 use crate::model::{Effect, Phase};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The runtime's hash maps, by name: foldhash, as the bundle loader's sets
+/// (a lookup per lane and action of each rule when indexing; with std's
+/// SipHash those were about a tenth of loading a 10,000-rule bundle).
+type HashMap<K, V> = foldhash::HashMap<K, V>;
 
 /// What the caller knows that may be newer than the bundle.
 #[derive(Debug, Clone)]
@@ -489,7 +494,10 @@ impl Runtime {
         // given).
         for r in &mut bundle.rules {
             if r.requires.len() > 1 {
-                let mut seen = std::collections::HashSet::with_capacity(r.requires.len());
+                let mut seen = foldhash::HashSet::with_capacity_and_hasher(
+                    r.requires.len(),
+                    Default::default(),
+                );
                 r.requires.retain(|p| seen.insert(p.clone()));
             }
         }
@@ -527,7 +535,7 @@ impl Runtime {
                     .collect(),
             );
         }
-        let mut numbers: HashMap<Vec<(&str, crate::model::EventState)>, u32> = HashMap::new();
+        let mut numbers: HashMap<Vec<(&str, crate::model::EventState)>, u32> = HashMap::default();
         let event_states = bundle
             .products
             .iter()
@@ -659,16 +667,31 @@ impl Runtime {
     /// sorted actions hold the action (a binary search).
     fn rules_for(&self, allow: bool, lane: &str, action: &str) -> impl Iterator<Item = u32> + '_ {
         let found = self.lane_ids.get(lane).zip(self.action_ids.get(action));
-        let rules = match found {
-            Some((&l, _)) if allow => self.allows.get(l),
-            Some((&l, _)) => self.denies.get(l),
-            None => &[],
+        found
+            .map(|(&l, &a)| self.rules_by_ids(allow, l, a))
+            .into_iter()
+            .flatten()
+    }
+
+    /// [`Runtime::rules_for`] by lane and action number.
+    fn rules_by_ids(&self, allow: bool, lane: u32, action: u32) -> impl Iterator<Item = u32> + '_ {
+        let rules = if allow {
+            self.allows.get(lane)
+        } else {
+            self.denies.get(lane)
         };
-        let action = found.map_or(0, |(_, &a)| a);
         rules
             .iter()
             .copied()
             .filter(move |&k| self.rule_actions[k as usize].binary_search(&action).is_ok())
+    }
+
+    /// The lane `key` with its number, by one hash lookup (the number is
+    /// its place in the bundle's sorted lanes).
+    fn lane_by_key(&self, key: &str) -> Option<(u32, &bundle::Lane)> {
+        let &n = self.lane_ids.get(key)?;
+        let (_, lane) = self.bundle.lanes.get_indexed(n as usize)?;
+        Some((n, lane))
     }
 
     /// Allow rules (when `allow`) or deny rules that name `lane`, for any
@@ -689,6 +712,31 @@ impl Runtime {
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    /// A lane's number finds that lane, for every lane of a bundle (the
+    /// real one, and one with 300 more lanes added out of order), and a
+    /// key the bundle lacks finds nothing.
+    #[test]
+    fn a_lane_is_found_by_its_number() {
+        let mut b = crate::bundle::real_fixture();
+        let events = b
+            .products
+            .values()
+            .next()
+            .expect("a product")
+            .events
+            .clone();
+        crate::bundle::add_products(&mut b, 300, &events);
+        let rt = Runtime::new(b);
+        assert!(rt.bundle.lanes.len() > 300);
+        for (n, (key, lane)) in rt.bundle.lanes.iter().enumerate() {
+            let (id, found) = rt.lane_by_key(key).expect("the lane");
+            assert_eq!(id as usize, n);
+            assert_eq!(found, lane);
+        }
+        assert!(rt.lane_by_key("nowhere/lane").is_none());
+        assert!(rt.lane_by_key("").is_none());
+    }
 
     #[test]
     fn repeated_lanes_and_actions_index_their_distinct_pairs_once() {

@@ -351,7 +351,7 @@ mod tests {
         b.lanes.clear();
         let mut r = b.rules[0].clone();
         r.lanes.clear();
-        let mut confirm = std::collections::BTreeMap::new();
+        let mut confirm = crate::sorted_map::SortedMap::default();
         for k in 0..n {
             let mut l = lane.clone();
             l.instance = format!("l{k}");
@@ -376,7 +376,7 @@ mod tests {
         // its own product; a product that facts name is asked apart.
         let mut b = crate::bundle::real_fixture();
         let event = "launch".to_string();
-        let events: std::collections::BTreeMap<String, crate::model::EventState> =
+        let events: crate::sorted_map::SortedMap<String, crate::model::EventState> =
             [(event.clone(), crate::model::EventState::Occurred)].into();
         let mut r = b.rules[0].clone();
         r.confirm = None;

@@ -107,71 +107,11 @@ pub struct Rule {
     pub repeats: Vec<Repeat>,
 }
 
-/// A rule's confirmation phrase per lane, sorted by lane, one per lane:
-/// a map's lookups in one vector, which costs a fifth of a `BTreeMap`'s
-/// node for the few lanes a rule usually matches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Phrases(Vec<(String, String)>);
-
-impl Phrases {
-    /// The phrase of `lane` (`context/instance`). O(log n).
-    pub fn get(&self, lane: &str) -> Option<&String> {
-        self.0
-            .binary_search_by(|(l, _)| l.as_str().cmp(lane))
-            .ok()
-            .map(|k| &self.0[k].1)
-    }
-
-    /// The phrase of each of `lanes` (sorted, as [`Rule::lanes`] is), in
-    /// their order: one walk of both lists, O(lanes + phrases), where a
-    /// [`Phrases::get`] per lane would cost O(lanes log phrases).
-    pub fn along<'s>(&'s self, lanes: &'s [String]) -> impl Iterator<Item = Option<&'s String>> {
-        let mut phrases = self.0.iter().peekable();
-        lanes.iter().map(move |lane| {
-            while phrases.next_if(|(l, _)| l < lane).is_some() {}
-            phrases.next_if(|(l, _)| l == lane).map(|(_, p)| p)
-        })
-    }
-
-    /// (lane, phrase) in lane order, taken.
-    pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0
-    }
-
-    /// (lane, phrase) in lane order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.into_iter()
-    }
-
-    /// How many lanes have a phrase.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True when no lane has a phrase.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl FromIterator<(String, String)> for Phrases {
-    /// Sorted by lane; of two phrases for one lane, the last is kept (as a
-    /// map's `insert` keeps it).
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        Phrases(crate::inventory::sorted_last_kept(iter.into_iter().collect()))
-    }
-}
-
-impl<'a> IntoIterator for &'a Phrases {
-    type Item = (&'a String, &'a String);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, String)>,
-        fn(&'a (String, String)) -> (&'a String, &'a String),
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(l, p)| (l, p))
-    }
-}
+/// A rule's confirmation phrase per lane (`context/instance` to phrase),
+/// sorted by lane, one per lane: a map's lookups in one exact vector,
+/// which costs a fifth of a `BTreeMap`'s node for the few lanes a rule
+/// usually matches. The bundle takes it as it is (`bundle::Rule::confirm`).
+pub type Phrases = crate::sorted_map::SortedMap<String, String>;
 
 /// An entry a rule's list names a second (or later) time.
 #[derive(Debug, Clone)]
