@@ -337,6 +337,29 @@ pub(crate) fn is_invisible(c: char) -> bool {
         || CodePointSetData::new::<BidiControl>().contains(c)
         || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
+/// `s` with every invisible character ([`is_invisible`]) written as its
+/// escape (`\u{200b}`), so that a message cannot be reordered or hide
+/// text.
+pub(crate) fn escape_invisible(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_invisible(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// `s` as a message shows a value read from a file: Rust's debug escapes
+/// (quotes, backslashes, control characters), then every invisible
+/// character escaped, including the ones `escape_debug` prints as they are
+/// (a variation selector after a letter, the Hangul filler U+3164).
+pub(crate) fn shown(s: &str) -> String {
+    escape_invisible(&s.escape_debug().to_string())
+}
+
 /// The first date an `until` may name: 2000-01-01.
 pub const FIRST_DATE: jiff::civil::Date = jiff::civil::date(2000, 1, 1);
 

@@ -108,6 +108,9 @@ fn clean_message(msg: &str) -> String {
         .next()
         .unwrap_or(first);
     if let Some(key) = first.strip_prefix("duplicate mapping key: ") {
+        // A key refused by the inventory's own check carries the
+        // location after it.
+        let key = key.find(" at line ").map_or(key, |k| &key[..k]);
         return format!("key `{key}` is written twice");
     }
     if first.contains("budget breached") {
@@ -217,9 +220,8 @@ impl Spans<'_> {
             }
             // The line's end from the line index: a line of many
             // mappings is not scanned to its end for each.
-            let line_text =
-                uncommented(&self.src.text[start..self.src.line_span(start).end.max(start)]);
-            if let Some((k, len)) = find_key(line_text, key) {
+            let line_text = &self.src.text[start..self.src.line_span(start).end.max(start)];
+            if let Some((k, len)) = find_key_uncommented(line_text, key) {
                 return Some(Span::new(start + k, start + k + len));
             }
         }
@@ -497,6 +499,12 @@ fn flow_scan(text: &str, open: usize, limit: usize) -> (Vec<Span>, Option<usize>
 /// escapes (`"P\\x72od":`) is found too, by reading each quoted scalar
 /// that stands before a `:` with the YAML reader itself.
 fn find_key(line: &str, key: &str) -> Option<(usize, usize)> {
+    find_plain_key(line, key).or_else(|| find_quoted_key(line, key))
+}
+
+/// The first `key` written as it is and followed by `:` in `line`: the
+/// first half of [`find_key`], which reads no further than that key.
+fn find_plain_key(line: &str, key: &str) -> Option<(usize, usize)> {
     let mut from = 0;
     while let Some(k) = line[from..].find(key) {
         let at = from + k;
@@ -508,13 +516,36 @@ fn find_key(line: &str, key: &str) -> Option<(usize, usize)> {
         }
         from = at + key.len();
     }
-    find_quoted_key(line, key)
+    None
+}
+
+/// [`find_key`] in `line` without its comment ([`uncommented`]), reading
+/// only up to the key when it is written as it is before any comment:
+/// between a key and its `:` are only blanks and quotes, never a `#`, so
+/// a plain key that ends before the comment is the first one outside it.
+/// A line of many mappings (a one-line inventory) then costs each finding
+/// the distance to its key, not the rest of the line.
+fn find_key_uncommented(line: &str, key: &str) -> Option<(usize, usize)> {
+    if let Some((at, len)) = find_plain_key(line, key)
+        && uncommented(&line[..at + len]).len() == at + len
+    {
+        return Some((at, len));
+    }
+    find_key(uncommented(line), key)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many bytes [`uncommented`] was given, in all.
+    pub(crate) static UNCOMMENTED_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// `line` without its comment: up to a `#` that starts the line or follows
 /// a space or tab, outside quoted scalars (YAML's rule for comments). A key
 /// written in a comment (`# the old prod: lane`) is not the key.
 fn uncommented(line: &str) -> &str {
+    #[cfg(test)]
+    UNCOMMENTED_BYTES.with(|n| n.set(n.get() + line.len()));
     let bytes = line.as_bytes();
     let mut quote: Option<u8> = None;
     let mut i = 0;

@@ -293,6 +293,12 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         return invalid(message);
     }
     for (key, lane) in &b.lanes {
+        // As the inventory writes them: sorted, each once.
+        if lane.allowed_sources.windows(2).any(|w| w[0] >= w[1]) {
+            return invalid(format!(
+                "lane `{key}` has `allowed_sources` out of order or listed twice, which `lanepolicy build` never writes"
+            ));
+        }
         if key.split_once('/') != Some((lane.context.as_str(), lane.instance.as_str())) {
             return invalid(format!(
                 "lane `{key}` has context/instance `{}/{}`",
@@ -325,7 +331,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         {
             return invalid(format!(
                 "action `{}` is declared non-destructive, but {why}",
-                name.escape_debug()
+                crate::model::shown(name)
             ));
         }
     }
@@ -352,7 +358,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         if !is_rule_id(&r.id) {
             return invalid(format!(
                 "rules[{k}] has id `{}`, which is not 12 hex digits (and `-N` for a repeat) as `lanepolicy build` writes",
-                r.id.escape_debug()
+                crate::model::shown(&r.id)
             ));
         }
         let at = || format!("rules[{k}] (`{}`)", r.id);
@@ -391,7 +397,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             return invalid(format!(
                 "{} has lane pattern `{}`, which is not `context/instance` as the language writes it",
                 at(),
-                p.escape_debug()
+                crate::model::shown(p)
             ));
         }
         if let Some(i) = &r.issue
@@ -400,14 +406,14 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             return invalid(format!(
                 "{} has issue URL `{}`, which is not a URL with a host",
                 at(),
-                i.url.escape_debug()
+                crate::model::shown(&i.url)
             ));
         }
         if let Some((what, text)) = unseen_text(r) {
             return invalid(format!(
                 "{} has {what} `{}` with a control or invisible character, which policy text cannot hold",
                 at(),
-                text.escape_debug()
+                crate::model::shown(text)
             ));
         }
         if let Some(p) = r
@@ -418,7 +424,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             return invalid(format!(
                 "{} requires proof `{}`, which is not a name the language allows",
                 at(),
-                p.escape_debug()
+                crate::model::shown(p)
             ));
         }
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
@@ -484,6 +490,21 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             if let Some((l, _)) = phrases.iter().find(|(_, p)| crate::model::is_blank(p)) {
                 return invalid(format!("{} has an empty phrase for lane `{l}`", at()));
             }
+            // Each lane has its phrase (above) and the lanes are distinct,
+            // so one more phrase than lanes is a phrase for no lane of
+            // the rule: no command would show it, yet the digest covers it.
+            if phrases.len() != r.lanes.len() {
+                let lanes: HashSet<&str> = r.lanes.iter().map(String::as_str).collect();
+                let extra = phrases
+                    .keys()
+                    .find(|l| !lanes.contains(l.as_str()))
+                    .map_or("", String::as_str);
+                return invalid(format!(
+                    "{} has a phrase for lane `{}`, which is not a lane of the rule",
+                    at(),
+                    crate::model::shown(extra)
+                ));
+            }
         }
     }
     Ok(())
@@ -502,14 +523,14 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
             Some(c) if c.code == code && c.name == name => None,
             _ => Some(format!(
                 "names check `{}` `{}`, which is not a check of lanepolicy",
-                code.escape_debug(),
-                name.escape_debug()
+                crate::model::shown(code),
+                crate::model::shown(name)
             )),
         }
     };
     let level = |s: &str| -> Option<String> {
         (!matches!(s, "error" | "warning" | "off"))
-            .then(|| format!("has severity `{}`", s.escape_debug()))
+            .then(|| format!("has severity `{}`", crate::model::shown(s)))
     };
     let text = |s: &str| -> Option<String> {
         s.chars()
@@ -517,11 +538,18 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
             .then(|| {
                 format!(
                     "has text `{}` with a control or invisible character",
-                    s.escape_debug()
+                    crate::model::shown(s)
                 )
             })
     };
+    let mut codes: HashSet<&str> = HashSet::default();
     for l in &b.lowered_checks {
+        if !codes.insert(&l.code) {
+            return Some(format!(
+                "the configuration lowers check `{}` twice",
+                crate::model::shown(&l.code)
+            ));
+        }
         if let Some(why) = check(&l.code, &l.name)
             .or_else(|| level(&l.default))
             .or_else(|| level(&l.severity))
@@ -530,6 +558,20 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
         }
     }
     for r in &b.rules {
+        // One record per (check, reason), as `build` writes them.
+        let mut records: Vec<(&str, &str)> = r
+            .suppressions
+            .iter()
+            .map(|s| (s.code.as_str(), s.reason.as_str()))
+            .collect();
+        records.sort_unstable();
+        if let Some(w) = records.windows(2).find(|w| w[0] == w[1]) {
+            return Some(format!(
+                "rule {} records the suppression of `{}` twice",
+                r.id,
+                crate::model::shown(w[0].0)
+            ));
+        }
         for s in &r.suppressions {
             if let Some(why) = check(&s.code, &s.name).or_else(|| text(&s.reason)) {
                 return Some(format!("rule {} has a suppression that {why}", r.id));
@@ -557,7 +599,7 @@ fn bad_name(b: &Bundle) -> Option<String> {
         return Some(message);
     }
     use crate::inventory::{is_name, is_product_name};
-    let shown = |s: &str| s.escape_debug().to_string();
+    let shown = crate::model::shown;
     for (name, p) in &b.products {
         if !is_product_name(name) {
             return Some(format!("product `{}` is not a product name", shown(name)));
@@ -895,6 +937,77 @@ mod tests {
         assert!(refused(b).contains("lists event `launch` twice"));
     }
 
+    /// What `build` never writes is refused, however it is resealed: a
+    /// phrase for a lane the rule does not match (which no command would
+    /// show, though the digest covers it), rebuild sources out of order
+    /// or listed twice, a check lowered twice, a suppression recorded
+    /// twice.
+    #[test]
+    fn records_build_never_writes_are_refused() {
+        let with_phrase = |lane: &str| {
+            let mut b = real();
+            let r = b
+                .rules
+                .iter_mut()
+                .find(|r| r.confirm.is_some())
+                .expect("a rule with phrases");
+            r.confirm
+                .as_mut()
+                .expect("phrases")
+                .insert(lane.into(), "go".into());
+            refused(b)
+        };
+        for lane in ["nope/lane", "hq/prod"] {
+            let m = with_phrase(lane);
+            assert!(
+                m.contains(&format!(
+                    "has a phrase for lane `{lane}`, which is not a lane of the rule"
+                )),
+                "{m}"
+            );
+        }
+
+        for sources in [
+            vec![
+                crate::model::DataSource::Empty,
+                crate::model::DataSource::Empty,
+            ],
+            vec![
+                crate::model::DataSource::UpstreamRestore,
+                crate::model::DataSource::Empty,
+            ],
+        ] {
+            let mut b = real();
+            b.lanes.values_mut().next().expect("a lane").allowed_sources = sources;
+            assert!(refused(b).contains("has `allowed_sources` out of order or listed twice"));
+        }
+
+        let mut b = real();
+        let lowered = super::super::LoweredCheck {
+            code: "L001".into(),
+            name: "missing-issue".into(),
+            default: "error".into(),
+            severity: "off".into(),
+        };
+        b.lowered_checks = vec![lowered.clone(), lowered];
+        assert!(refused(b).contains("the configuration lowers check `L001` twice"));
+
+        let mut b = real();
+        let record = super::super::SuppressionRecord {
+            code: "L012".into(),
+            name: "wildcard-touches-production".into(),
+            reason: "both lanes are prelaunch".into(),
+        };
+        b.rules[0].suppressions = vec![record.clone(), record.clone()];
+        assert!(refused(b).contains("records the suppression of `L012` twice"));
+        // Two reasons for one check are two records, as `build` writes them.
+        let mut b = real();
+        let mut other = record.clone();
+        other.reason = "and reviewed".into();
+        b.rules[0].suppressions = vec![other, record];
+        assert!(load(&sealed(b)).is_ok());
+    }
+
     /// No configuration lets the compiler write more grants than
     /// `MAX_GRANTS_LIMIT` (E110); a re-sealed bundle with more, small on
     /// disk, would cost every report of the runtime a step per grant.
@@ -1058,6 +1171,8 @@ mod tests {
         for (field, value) in [
             ("confirm", "boot\u{1b}[8mstrap"),
             ("confirm", "boot\u{200b}strap"),
+            ("confirm", "bootstrap cm testing\u{fe0f}"),
+            ("confirm", "bootstrap\u{3164}cm"),
             ("reason", "frozen\u{202e}"),
             ("reason", "frozen\u{1b}[2J"),
             ("path", "policies/a\u{7}.policy"),
@@ -1078,7 +1193,9 @@ mod tests {
                 m.contains("with a control or invisible character"),
                 "{field}: {m}"
             );
-            assert!(!m.chars().any(|c| c.is_control()), "{m:?}");
+            // Shown escaped, not as it is: a variation selector or a
+            // Hangul filler would print as nothing.
+            assert!(!m.chars().any(crate::model::is_invisible), "{m:?}");
         }
     }
 

@@ -258,6 +258,16 @@ impl Space {
     }
 }
 
+/// A number of situations ([`Space::size`]) as a message shows it: the
+/// size saturates, so past u64's range it is no count to print.
+fn situations(size: u64) -> String {
+    if size == u64::MAX {
+        "over 2^64".to_string()
+    } else {
+        size.to_string()
+    }
+}
+
 /// Subsets of `n` items as bit masks, smallest first.
 fn masks(n: usize) -> Vec<u32> {
     let mut m: Vec<u32> = (0..(1u32 << n)).collect();
@@ -1038,9 +1048,10 @@ fn compare_pair(
     }
 
     let size = sp.size();
+    let count = situations(size);
     let found = if size > MAX_SITUATIONS {
         Err(format!(
-            "{size} situations are too many to compare exactly; the rules differ, so this counts as changed"
+            "{count} situations are too many to compare exactly; the rules differ, so this counts as changed"
         ))
     } else if size > budget.situations {
         Err(format!(
@@ -1281,6 +1292,24 @@ impl Review {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A saturated count of situations is not printed as a number.
+    #[test]
+    fn a_saturated_count_of_situations_is_not_a_number() {
+        assert_eq!(super::situations(300_000), "300000");
+        assert_eq!(super::situations(u64::MAX), "over 2^64");
+        // 70 events: 2^70 subsets.
+        let sp = super::Space {
+            events: (0..70)
+                .map(|n| (format!("p{n}"), format!("e{n}")))
+                .collect(),
+            dates: vec![jiff::civil::date(2026, 12, 1)],
+            phases: [None; 3],
+            phrases: vec![None],
+            proofs: Vec::new(),
+        };
+        assert_eq!(super::situations(sp.size()), "over 2^64");
+    }
 
     thread_local! {
         /// How many (lane, action) pairs `compare_pair` was asked about.
