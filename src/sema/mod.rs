@@ -250,6 +250,20 @@ pub struct LaneIndex<'a> {
     /// candidates looked at. The index is made once per compilation, so it
     /// holds the budget.
     suggestion_work: std::cell::Cell<usize>,
+    /// The lists of `until` events seen (by number), and the (list, set)
+    /// pairs whose set declares every event of its list, found once for
+    /// the compilation: rules that share their events (`until launch`)
+    /// over products with sets of their own check each set once, not once
+    /// per rule.
+    complete: std::cell::RefCell<EventChecks>,
+}
+
+/// What [`LaneIndex`] remembers of E103's checks: each distinct list of
+/// `until` events by number, and the (list, set) pairs found complete.
+#[derive(Default)]
+struct EventChecks {
+    lists: foldhash::HashMap<Vec<String>, u32>,
+    complete: foldhash::HashSet<(u32, u32)>,
 }
 
 #[cfg(test)]
@@ -291,7 +305,27 @@ impl<'a> LaneIndex<'a> {
             event_set,
             event_sets,
             suggestion_work: std::cell::Cell::new(SUGGESTION_WORK),
+            complete: std::cell::RefCell::default(),
         }
+    }
+
+    /// The number of the list of `until` events `names`, the same for
+    /// every rule that lists the same events in the same order.
+    pub(crate) fn event_list(&self, names: Vec<String>) -> u32 {
+        let mut c = self.complete.borrow_mut();
+        let next = c.lists.len() as u32;
+        *c.lists.entry(names).or_insert(next)
+    }
+
+    /// Whether event set `set` was found to declare every event of list
+    /// `list` ([`LaneIndex::event_list`]).
+    pub(crate) fn is_complete(&self, list: u32, set: u32) -> bool {
+        self.complete.borrow().complete.contains(&(list, set))
+    }
+
+    /// Records that event set `set` declares every event of list `list`.
+    pub(crate) fn mark_complete(&self, list: u32, set: u32) {
+        self.complete.borrow_mut().complete.insert((list, set));
     }
 
     /// The number of `product`'s set of event names (see

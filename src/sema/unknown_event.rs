@@ -115,9 +115,26 @@ pub(super) fn check(
     let mut distinct = sets.clone();
     distinct.sort_unstable();
     distinct.dedup();
+    // Only the sets not yet found to declare all of this list of events
+    // are asked (see `LaneIndex::event_list`).
+    let names: Vec<String> = rule
+        .until
+        .iter()
+        .filter_map(|c| match c {
+            Retire::Event(e) => Some(e.name.clone()),
+            Retire::Date { .. } => None,
+        })
+        .collect();
+    let list = index.event_list(names);
+    let open: Vec<u32> = distinct
+        .iter()
+        .copied()
+        .filter(|&set| !index.is_complete(list, set))
+        .collect();
+    let mut lacked: Vec<u32> = Vec::new();
     for cond in &rule.until {
         let Retire::Event(event) = cond else { continue };
-        let lacking: Vec<u32> = distinct
+        let lacking: Vec<u32> = open
             .iter()
             .copied()
             .filter(|&set| !index.has_event(set, &event.name))
@@ -125,6 +142,7 @@ pub(super) fn check(
         if lacking.is_empty() {
             continue;
         }
+        lacked.extend(&lacking);
         let missing: Vec<(&str, &Lane)> = if lacking.len() == distinct.len() {
             products.clone()
         } else {
@@ -152,6 +170,12 @@ pub(super) fn check(
         };
         diags.push(diagnostic(file, event, &missing, suggestion));
     }
+    lacked.sort_unstable();
+    for set in open {
+        if lacked.binary_search(&set).is_err() {
+            index.mark_complete(list, set);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -162,12 +186,19 @@ mod tests {
     /// The diagnostics of `policy` against an inventory of `products`
     /// products, each with one lane `ctxK/lane0` and the event `launch`.
     fn check(products: usize, policy: &str) -> Vec<Diagnostic> {
+        check_sets(products, false, policy)
+    }
+
+    /// [`check`], each product also declaring an event of its own
+    /// (`ownK`) when `own`: each then has a set of events of its own.
+    fn check_sets(products: usize, own: bool, policy: &str) -> Vec<Diagnostic> {
         let mut inv = String::from(
             "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
         );
         for k in 0..products {
+            let own = if own { format!(", own{k}: pending") } else { String::new() };
             inv.push_str(&format!(
-                "  p{k}:\n    context: ctx{k}\n    events: {{launch: pending}}\n    lanes:\n      lane0: {{production: false, phase: prelaunch}}\n"
+                "  p{k}:\n    context: ctx{k}\n    events: {{launch: pending{own}}}\n    lanes:\n      lane0: {{production: false, phase: prelaunch}}\n"
             ));
         }
         let src = SourceFile::new("lanes.yaml", inv, String::new());
@@ -222,6 +253,25 @@ mod tests {
         let diags = check(3, policy);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].help.as_deref(), Some("did you mean `launch`?"));
+    }
+
+    /// Rules that share their events, over products whose sets of events
+    /// all differ, ask each set once for the compilation: 400 such rules
+    /// over 400 products took 13.7 s to build (rules x sets x events).
+    #[test]
+    fn rules_sharing_their_events_ask_each_set_once() {
+        let rule = "allow deploy on ctx*/lane0 until launch issue=#1 confirm=\"deploy {lane}\"\n";
+        let policy = rule.repeat(200);
+        super::super::EVENT_LOOKUPS.with(|c| c.set(0));
+        let diags = check_sets(200, true, &policy);
+        assert!(diags.is_empty(), "{diags:?}");
+        // One per set; it was one per rule and set, 40,000.
+        assert_eq!(super::super::EVENT_LOOKUPS.with(|c| c.get()), 200);
+        // A set that lacks an event is asked again by each rule, which
+        // reports it.
+        let lacking = "allow deploy on ctx*/lane0 until own0 issue=#1 confirm=\"deploy {lane}\"\n";
+        let diags = check_sets(3, true, &lacking.repeat(2));
+        assert_eq!(diags.len(), 2);
     }
 
     #[test]
