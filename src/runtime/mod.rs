@@ -170,6 +170,15 @@ impl Facts {
         self
     }
 
+    /// Whether any event of `product` has occurred according to these
+    /// facts. O(log n) in the facts.
+    pub fn has_occurred_in(&self, product: &str) -> bool {
+        self.occurred
+            .range((product.to_string(), String::new())..)
+            .next()
+            .is_some_and(|(p, _)| p == product)
+    }
+
     /// Whether `event` of `product` has occurred according to these facts
     /// (the bundle's own event states are checked separately).
     ///
@@ -259,6 +268,10 @@ pub struct Runtime {
     /// name them, so the read model asks a rule's retirement once per
     /// number rather than once per product.
     event_states: HashMap<String, u32>,
+    /// The products with an event that has occurred in the bundle: a
+    /// rule on a lane of any other product, with no occurred-event fact
+    /// about it, cannot retire by an event, whatever its number of events.
+    occurred_in: foldhash::HashSet<String>,
     /// Each rule's guards, made on first use (see [`Runtime::guards`]).
     guards: std::sync::OnceLock<Vec<Box<[String]>>>,
 }
@@ -547,6 +560,16 @@ impl Runtime {
             })
             .collect();
         drop(numbers);
+        let occurred_in = bundle
+            .products
+            .iter()
+            .filter(|(_, p)| {
+                p.events
+                    .values()
+                    .any(|s| *s == crate::model::EventState::Occurred)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         Runtime {
             bundle,
             lane_ids,
@@ -556,6 +579,7 @@ impl Runtime {
             rule_actions,
             dates,
             event_states,
+            occurred_in,
             guards: std::sync::OnceLock::new(),
         }
     }
