@@ -619,10 +619,8 @@ impl TestFile {
         self.cases
             .iter()
             .map(|case| {
-                let mut decision =
-                    runtime.decide(&case.request, &case.facts(self.now, default_now));
-                decision.until = Vec::new();
-                decision.retired = Vec::new();
+                let decision =
+                    runtime.decide_briefly(&case.request, &case.facts(self.now, default_now));
                 CaseResult {
                     name: case.name.clone(),
                     line: case.line,

@@ -180,15 +180,28 @@ impl Runtime {
         self.decision(req, facts, &self.trace(req, facts))
     }
 
+    /// [`Runtime::decide`] without the deciding rule's `until` conditions
+    /// and the retired rules (`until` and `retired` empty): what a policy
+    /// test's result keeps, without copying a rule's conditions per case.
+    pub(crate) fn decide_briefly(&self, req: &Request, facts: &Facts) -> Decision {
+        self.decision_with(req, facts, &self.trace(req, facts), false)
+    }
+
     /// The decision a trace stands for.
     pub(crate) fn decision(&self, req: &Request, facts: &Facts, trace: &Trace) -> Decision {
+        self.decision_with(req, facts, trace, true)
+    }
+
+    /// [`Runtime::decision`], with the rule's `until` conditions and the
+    /// retired rules when `whole`.
+    fn decision_with(&self, req: &Request, facts: &Facts, trace: &Trace, whole: bool) -> Decision {
         let (rule, reasons) = match &trace.verdict {
             Verdict::Allow(k) => (Some(*k), Vec::new()),
             Verdict::Deny(k, reasons) => (*k, reasons.clone()),
         };
         let rule = rule.map(|k| self.rule(k));
         let retired = match &trace.standing {
-            Ok(s) => s
+            Ok(s) if whole => s
                 .denies
                 .iter()
                 .chain(&s.allows)
@@ -200,7 +213,7 @@ impl Runtime {
                     })
                 })
                 .collect(),
-            Err(_) => Vec::new(),
+            _ => Vec::new(),
         };
         Decision {
             decision: if reasons.is_empty() { "allow" } else { "deny" },
@@ -211,7 +224,7 @@ impl Runtime {
                 source: r.source.clone(),
             }),
             issue: rule.and_then(|r| r.issue.clone()),
-            until: rule.map_or_else(Vec::new, |r| {
+            until: rule.filter(|_| whole).map_or_else(Vec::new, |r| {
                 r.until
                     .events
                     .iter()
