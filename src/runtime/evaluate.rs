@@ -161,6 +161,11 @@ pub(crate) enum Unknown {
     Action(LaneState),
 }
 
+/// The rules of one kind (allows or denies) on a lane for an action, each
+/// with its retirement: a few, kept on the stack (a decision on a large
+/// bundle spent a tenth of its time allocating these lists).
+pub(crate) type Statuses = smallvec::SmallVec<[RuleStatus; 4]>;
+
 /// Everything the bundle and the facts say about one lane and action,
 /// before anything is presented: the lane's state, every deny and allow
 /// rule that names the pair with its retirement, and the active allows
@@ -173,12 +178,12 @@ pub(crate) struct Standing<'a> {
     pub(crate) action: &'a Action,
     pub(crate) lane: LaneState,
     /// Deny rules naming the pair, in bundle order.
-    pub(crate) denies: Vec<RuleStatus>,
+    pub(crate) denies: Statuses,
     /// Allow rules naming the pair, in bundle order.
-    pub(crate) allows: Vec<RuleStatus>,
+    pub(crate) allows: Statuses,
     /// The active allows, in bundle order; empty when an active deny
     /// closes the pair.
-    pub(crate) open: Vec<u32>,
+    pub(crate) open: smallvec::SmallVec<[u32; 4]>,
 }
 
 impl Standing<'_> {
@@ -456,16 +461,16 @@ impl Runtime {
             rule: k,
             retired: retirement(k, &lane.product),
         };
-        let denies: Vec<RuleStatus> = self
+        let denies: Statuses = self
             .rules_by_ids(false, lane_id, action_id)
             .map(&mut status)
             .collect();
-        let allows: Vec<RuleStatus> = self
+        let allows: Statuses = self
             .rules_by_ids(true, lane_id, action_id)
             .map(&mut status)
             .collect();
         let open = if denies.iter().any(|s| s.retired.is_none()) {
-            Vec::new()
+            smallvec::SmallVec::new()
         } else {
             allows
                 .iter()

@@ -173,10 +173,12 @@ impl Facts {
     /// Whether any event of `product` has occurred according to these
     /// facts. O(log n) in the facts.
     pub fn has_occurred_in(&self, product: &str) -> bool {
-        self.occurred
-            .range((product.to_string(), String::new())..)
-            .next()
-            .is_some_and(|(p, _)| p == product)
+        !self.occurred.is_empty()
+            && self
+                .occurred
+                .range((product.to_string(), String::new())..)
+                .next()
+                .is_some_and(|(p, _)| p == product)
     }
 
     /// Whether `event` of `product` has occurred according to these facts
@@ -261,6 +263,12 @@ pub struct Runtime {
     /// Each rule's action numbers, sorted, once each (actions the bundle
     /// lacks left out).
     rule_actions: Vec<Box<[u32]>>,
+    /// The same as one bit per action (bit n for action n), when the
+    /// bundle declares at most 64 actions: one word per rule in one array,
+    /// where [`Runtime::rule_actions`] is a separate allocation per rule
+    /// (a decision tests each rule on its lane, and on a large bundle each
+    /// of those lists was a cache miss).
+    rule_action_bits: Option<Vec<u64>>,
     /// Parsed `until` dates per rule.
     dates: Vec<Vec<jiff::civil::Date>>,
     /// Product -> the number of its events with their states: products
@@ -560,6 +568,12 @@ impl Runtime {
             })
             .collect();
         drop(numbers);
+        let rule_action_bits = (action_ids.len() <= 64).then(|| {
+            rule_actions
+                .iter()
+                .map(|ids| ids.iter().fold(0u64, |bits, &a| bits | (1 << a)))
+                .collect()
+        });
         let occurred_in = bundle
             .products
             .iter()
@@ -577,6 +591,7 @@ impl Runtime {
             allows: RuleIndex::build(allows),
             denies: RuleIndex::build(denies),
             rule_actions,
+            rule_action_bits,
             dates,
             event_states,
             occurred_in,
@@ -707,7 +722,10 @@ impl Runtime {
         rules
             .iter()
             .copied()
-            .filter(move |&k| self.rule_actions[k as usize].binary_search(&action).is_ok())
+            .filter(move |&k| match &self.rule_action_bits {
+                Some(bits) => bits[k as usize] >> action & 1 == 1,
+                None => self.rule_actions[k as usize].binary_search(&action).is_ok(),
+            })
     }
 
     /// The lane `key` with its number, by one hash lookup (the number is
@@ -736,6 +754,48 @@ impl Runtime {
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    /// A rule's actions as bits answer as its sorted list does, for every
+    /// lane and action of a bundle of 64 actions (the most bits hold).
+    #[test]
+    fn action_bits_answer_as_the_action_lists_do() {
+        let mut b = crate::bundle::real_fixture();
+        let base = b.actions.values().next().expect("an action").clone();
+        let mut n = 0;
+        while b.actions.len() < 64 {
+            b.actions.insert(format!("extra{n:02}"), base.clone());
+            n += 1;
+        }
+        let names: Vec<String> = b.actions.keys().cloned().collect();
+        for (k, r) in b.rules.iter_mut().enumerate() {
+            r.actions = names
+                .iter()
+                .skip(k % 7)
+                .step_by(3 + k % 5)
+                .cloned()
+                .collect();
+        }
+        let rt = Runtime::new(b);
+        let bits = rt.rule_action_bits.as_ref().expect("bits for 64 actions");
+        assert_eq!(bits.len(), rt.bundle.rules.len());
+        for lane in 0..rt.bundle.lanes.len() as u32 {
+            for action in 0..64u32 {
+                for allow in [true, false] {
+                    let by_bits: Vec<u32> = rt.rules_by_ids(allow, lane, action).collect();
+                    let by_list: Vec<u32> = (if allow {
+                        rt.allows.get(lane)
+                    } else {
+                        rt.denies.get(lane)
+                    })
+                    .iter()
+                    .copied()
+                    .filter(|&k| rt.rule_actions[k as usize].binary_search(&action).is_ok())
+                    .collect();
+                    assert_eq!(by_bits, by_list);
+                }
+            }
+        }
+    }
 
     /// A lane's number finds that lane, for every lane of a bundle (the
     /// real one, and one with 300 more lanes added out of order), and a
