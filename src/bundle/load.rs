@@ -67,8 +67,24 @@ pub enum BundleError {
 }
 
 impl fmt::Display for BundleError {
+    /// The message, with every invisible character in it (control,
+    /// bidi, zero-width; [`crate::model::is_invisible`]) written as its
+    /// escape: the values it quotes come from the refused bundle, and no
+    /// message may carry a terminal escape or reorder itself.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        f.write_str(&crate::model::escape_invisible(
+            &Unescaped(self).to_string(),
+        ))
+    }
+}
+
+/// A [`BundleError`]'s message as composed, before its invisible
+/// characters are escaped.
+struct Unescaped<'a>(&'a BundleError);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             BundleError::TooLarge { bytes } => write!(
                 f,
                 "bundle is {bytes} bytes, over the limit of {MAX_BUNDLE_BYTES} bytes"
@@ -563,6 +579,36 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
         {
             return Some(format!("a check lowered by the configuration {why}"));
         }
+        // Its default as the registry has it, and a severity below it: a
+        // check at its default is not lowered.
+        let default = crate::checks::lookup(&l.code).map(|c| c.default_severity.as_str());
+        if default != Some(l.default.as_str()) || l.severity == l.default || l.severity == "error" {
+            return Some(format!(
+                "the configuration lowers check `{}` from `{}` to `{}`, which is not lowering its default",
+                crate::model::shown(&l.code),
+                crate::model::shown(&l.default),
+                crate::model::shown(&l.severity)
+            ));
+        }
+    }
+    // Sorted and each once, as `build` writes them.
+    if b.excluded_policies.windows(2).any(|w| w[0] >= w[1]) {
+        return Some("`excluded_policies` is out of order or lists a file twice".into());
+    }
+    if b.sources.windows(2).any(|w| w[0].path >= w[1].path) {
+        return Some("`sources` is out of order or lists a file twice".into());
+    }
+    if let Some(r) = b
+        .rules
+        .iter()
+        .find(|r| r.source.line == 0 || r.source.column == 0)
+    {
+        return Some(format!(
+            "rule {} is at line {}, column {}: both start at 1",
+            crate::model::shown(&r.id),
+            r.source.line,
+            r.source.column
+        ));
     }
     for r in &b.rules {
         // One record per (check, reason), as `build` writes them.
@@ -944,6 +990,41 @@ mod tests {
         assert!(refused(b).contains("lists event `launch` twice"));
     }
 
+    /// A refusal's message shows every invisible character it quotes
+    /// escaped, whatever the field: lane names, actions, events, dates,
+    /// rule ids, lane keys.
+    #[test]
+    fn refusals_show_invisible_characters_escaped() {
+        let hidden = ["\u{202e}", "\u{1b}[2J", "\u{200b}", "\u{fe0f}"];
+        for h in hidden {
+            let mut cases: Vec<Bundle> = Vec::new();
+            let mut b = real();
+            b.rules[0].lanes.push(format!("cm/te{h}st"));
+            cases.push(b);
+            let mut b = real();
+            b.rules[0].actions.push(format!("deploy{h}"));
+            cases.push(b);
+            let mut b = real();
+            b.rules[0].until.events.push(format!("launch{h}"));
+            cases.push(b);
+            let mut b = real();
+            b.rules[0].until.dates.push(format!("2026-01-01{h}"));
+            cases.push(b);
+            let mut b = real();
+            b.rules[0].id = format!("0e2c3badef9d{h}");
+            cases.push(b);
+            let mut b = real();
+            let lane = b.lanes.values().next().expect("a lane").clone();
+            b.lanes.insert(format!("cm/x{h}"), lane);
+            cases.push(b);
+            for b in cases {
+                let e = load(&sealed(b)).expect_err("refused");
+                let shown = e.to_string();
+                assert!(!shown.chars().any(crate::model::is_invisible), "{shown:?}");
+            }
+        }
+    }
+
     /// What `build` never writes is refused, however it is resealed: a
     /// phrase for a lane the rule does not match (which no command would
     /// show, though the digest covers it), rebuild sources out of order
@@ -1007,6 +1088,36 @@ mod tests {
         };
         b.rules[0].suppressions = vec![record.clone(), record.clone()];
         assert!(refused(b).contains("records the suppression of `L012` twice"));
+        // A check lowered to its own default, or from a default it does
+        // not have; files out of order or twice; a rule at line 0.
+        let lowered = |default: &str, severity: &str| super::super::LoweredCheck {
+            code: "L001".into(),
+            name: "missing-issue".into(),
+            default: default.into(),
+            severity: severity.into(),
+        };
+        for l in [
+            lowered("error", "error"),
+            lowered("off", "off"),
+            lowered("warning", "off"),
+        ] {
+            let mut b = real();
+            b.lowered_checks = vec![l];
+            assert!(refused(b).contains("which is not lowering its default"));
+        }
+        let mut b = real();
+        b.lowered_checks = vec![lowered("error", "warning")];
+        assert!(load(&sealed(b)).is_ok());
+        let mut b = real();
+        b.excluded_policies = vec!["b.policy".into(), "a.policy".into()];
+        assert!(refused(b).contains("`excluded_policies` is out of order or lists a file twice"));
+        let mut b = real();
+        b.sources.reverse();
+        assert!(refused(b).contains("`sources` is out of order or lists a file twice"));
+        let mut b = real();
+        b.rules[0].source.line = 0;
+        assert!(refused(b).contains("both start at 1"));
+
         // Two reasons for one check are two records, as `build` writes them.
         let mut b = real();
         let mut other = record.clone();

@@ -141,9 +141,9 @@ struct RawInventory<F> {
     #[serde(default)]
     issues: Option<Spanned<String>>,
     #[serde(default)]
-    actions: BTreeMap<String, Spanned<RawAction>>,
+    actions: Entries<Spanned<RawAction>>,
     #[serde(default)]
-    products: BTreeMap<String, Spanned<RawProduct<F>>>,
+    products: Entries<Spanned<RawProduct<F>>>,
 }
 
 #[derive(Deserialize)]
@@ -504,7 +504,7 @@ fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Di
     });
 
     let mut actions = BTreeMap::new();
-    for (name, a) in &raw.actions {
+    for (name, a) in raw.actions.iter() {
         let span = l.key_span(name, l.span(a));
         if !is_name(name) {
             l.bad_name(span, "action", name, ident_help());
@@ -568,7 +568,7 @@ fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Di
     let mut lanes: BTreeMap<String, Lane> = BTreeMap::new();
     // Each product's raw form is dropped once converted, so that the raw
     // and the loaded inventory are not both held whole.
-    for (pname, p) in raw.products {
+    for (pname, p) in raw.products.0 {
         let pname = &pname;
         let p = &p;
         let pspan = l.key_span(pname, l.span(p));
@@ -1124,6 +1124,18 @@ mod tests {
             found.iter().any(|d| d.message.contains("key `1` is written twice")),
             "{found:?}"
         );
+        // Products and actions too: one product would vanish whole.
+        for top in [
+            "products:\n  1: {context: c, lanes: {l: {production: false}}}\n  '1': {context: d, lanes: {l: {production: false}}}\n",
+            "actions:\n  1: {operation: deploy, destructive: false}\n  '1': {operation: deploy, destructive: false}\n",
+        ] {
+            let src = crate::source::SourceFile::new("lanes.yaml", top.to_string(), String::new());
+            let found = super::load(&src, 0).unwrap_err();
+            assert!(
+                found.iter().any(|d| d.message.contains("key `1` is written twice")),
+                "{top}: {found:?}"
+            );
+        }
     }
 
     /// An inventory written on one line, with a finding on each of its
