@@ -310,15 +310,20 @@ pub(crate) fn invisible_kind(c: char) -> &'static str {
 /// `s` made safe to print inside one line of human output: line breaks,
 /// tabs and other control characters are shown escaped (`\n`), so text from
 /// a policy (a reason, a phrase) cannot start a line of its own and pass for
-/// output of the tool.
+/// output of the tool; other invisible characters (bidi controls,
+/// zero-width ones: [`crate::model::is_invisible`]) as `\u{202e}`, so it
+/// cannot reorder or hide what is printed around it either.
 pub(crate) fn one_line(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    let hidden = |c: char| c.is_control() || crate::model::is_invisible(c);
+    if !s.chars().any(hidden) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
+            } else if hidden(c) {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }

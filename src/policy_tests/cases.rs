@@ -205,12 +205,15 @@ fn pos<T>(s: &Spanned<T>) -> (usize, usize) {
     (s.referenced.line() as usize, s.referenced.column() as usize)
 }
 
+/// The one way a [`CaseError`] is made: the names it quotes come from the
+/// test file, so every invisible character in them is shown escaped
+/// (`\u{202e}`), as the compiler's diagnostics show them.
 fn error_at((line, column): (usize, usize), message: String, help: Option<String>) -> CaseError {
     CaseError {
         line,
         column,
-        message,
-        help,
+        message: crate::model::escape_invisible(&message),
+        help: help.map(|h| crate::model::escape_invisible(&h)),
     }
 }
 
@@ -708,6 +711,29 @@ cases:
 
     fn first_error(text: &str) -> CaseError {
         parse(text).unwrap_err().remove(0)
+    }
+
+    /// A test file's names are quoted with their invisible characters
+    /// escaped, in every message: a bidi control in a case name, a reason
+    /// code or a lane cannot reorder the line it is printed on.
+    #[test]
+    fn messages_show_invisible_characters_escaped() {
+        let e = first_error(
+            "cases:\n  - name: a\n    request: {lane: cm/prod, action: deploy}\n    expect: {decision: deny, reason: rule-retired\u{202e}}\n",
+        );
+        assert!(e.message.contains("\\u{202e}"), "{e}");
+        let e = first_error(
+            "cases:\n  - name: \"n\u{202e}\"\n    request: {lane: cm/prod, action: deploy}\n    expect: allow\n  - name: \"n\u{202e}\"\n    request: {lane: cm/prod, action: deploy}\n    expect: allow\n",
+        );
+        assert!(
+            !e.to_string().chars().any(crate::model::is_invisible),
+            "{e}"
+        );
+        assert!(e.message.contains("\\u{202e}"), "{e}");
+        assert_eq!(
+            crate::source::one_line("a\u{202e}b\u{1b}c\u{200b}"),
+            "a\\u{202e}b\\u{1b}c\\u{200b}"
+        );
     }
 
     #[test]
