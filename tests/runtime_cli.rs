@@ -730,3 +730,30 @@ fn lanes_names_each_lowered_check_of_a_rule_once_per_grant() {
         );
     }
 }
+
+/// A lane or action given on the command line is echoed with its bidi and
+/// zero-width characters escaped, by `decide` and `explain` alike: it
+/// cannot reorder the line it is printed on.
+#[test]
+fn requests_are_echoed_with_invisible_characters_escaped() {
+    let bundle = real();
+    let bundle = bundle.to_str().unwrap();
+    for command in ["decide", "explain"] {
+        let (_, out, _) = run(&[
+            command,
+            "--bundle",
+            bundle,
+            "--lane",
+            "cm/te\u{202e}st",
+            "--action",
+            "deploy\u{200b}",
+            NOW,
+        ]);
+        assert!(out.contains("cm/te\\u{202e}st"), "{command}: {out}");
+        assert!(out.contains("deploy\\u{200b}"), "{command}: {out}");
+        assert!(
+            !out.contains('\u{202e}') && !out.contains('\u{200b}'),
+            "{command}: {out}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! Decisions and explanations for a person: what `decide` and `explain`
 //! print, and the "did you mean" hints `decide` adds under a deny. Text
-//! from the request or the bundle is printed with control characters
-//! escaped (`one_line`), so that it cannot start a line of its own.
+//! from the request or the bundle is printed with control and other
+//! invisible characters escaped (`one_line`), so that it cannot start a
+//! line of its own or reorder one.
 
 use crate::runtime::{Decision, Explanation, ReasonCode, Request, Runtime, StepOutcome};
 use crate::source::one_line;
@@ -54,7 +55,11 @@ impl Explanation {
     /// The explanation as numbered steps for a person.
     pub fn to_text(&self) -> String {
         let d = &self.decision;
-        let mut s = format!("explain `{}` on `{}`\n", d.action, d.lane);
+        let mut s = format!(
+            "explain `{}` on `{}`\n",
+            one_line(&d.action),
+            one_line(&d.lane)
+        );
         for (n, step) in self.steps.iter().enumerate() {
             let mark = match step.outcome {
                 StepOutcome::Pass => "ok  ",
