@@ -477,6 +477,23 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // A refused value is echoed by the argument parser as given: one
+            // with an invisible character (a bidi control, a zero-width
+            // space) is shown escaped, line by line, as every message of
+            // lanepolicy shows it.
+            let text = e.render().to_string();
+            if e.use_stderr()
+                && text
+                    .lines()
+                    .any(|l| lanepolicy::model::escape_invisible(l) != l)
+            {
+                let shown: Vec<String> = text
+                    .lines()
+                    .map(lanepolicy::model::escape_invisible)
+                    .collect();
+                console.err(&format!("{}\n", shown.join("\n")));
+                return ExitCode::from(2);
+            }
             let printed = e.print().is_ok() && std::io::stdout().flush().is_ok();
             if !printed && !e.use_stderr() {
                 console.err("error: cannot write to standard output\n");

@@ -340,7 +340,7 @@ pub(crate) fn is_invisible(c: char) -> bool {
 /// `s` with every invisible character ([`is_invisible`]) written as its
 /// escape (`\u{200b}`), so that a message cannot be reordered or hide
 /// text.
-pub(crate) fn escape_invisible(s: &str) -> String {
+pub fn escape_invisible(s: &str) -> String {
     s.chars()
         .map(|c| {
             if is_invisible(c) {

@@ -756,4 +756,29 @@ fn requests_are_echoed_with_invisible_characters_escaped() {
             "{command}: {out}"
         );
     }
+    // Refused facts and values the argument parser refuses are echoed
+    // escaped too, on standard error.
+    for fact in [
+        ["--occurred", "odoo-tenant-cm:la\u{202e}unch"],
+        ["--occurred", "odoo-\u{202e}tenant-cm:launch"],
+        ["--phase", "cm/testing=li\u{202e}ve"],
+        ["--now", "2027\u{202e}-01-01T00:00:00Z"],
+    ] {
+        let (code, _, err) = run(&[
+            "decide",
+            "--bundle",
+            bundle,
+            "--lane",
+            "cm/testing",
+            "--action",
+            "deploy",
+            fact[0],
+            fact[1],
+        ]);
+        assert_eq!(code, 2, "{fact:?}: {err}");
+        assert!(
+            err.contains("\\u{202e}") && !err.contains('\u{202e}'),
+            "{fact:?}: {err}"
+        );
+    }
 }

@@ -388,12 +388,26 @@ pub enum FactError {
 }
 
 impl std::fmt::Display for FactError {
+    /// The message, with every invisible character it quotes from the
+    /// facts (control, bidi, zero-width) written as its escape.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::model::escape_invisible(
+            &Unescaped(self).to_string(),
+        ))
+    }
+}
+
+/// A [`FactError`]'s message as composed, before its invisible characters
+/// are escaped.
+struct Unescaped<'a>(&'a FactError);
+
+impl std::fmt::Display for Unescaped<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let hint = |s: &Option<String>| {
             s.as_ref()
                 .map_or(String::new(), |s| format!("; did you mean `{s}`?"))
         };
-        match self {
+        match self.0 {
             FactError::UnknownProduct {
                 product,
                 event,
