@@ -68,6 +68,7 @@ pub mod runtime;
 internal!(sema);
 pub mod sorted_map;
 pub mod source;
+pub mod strict_value;
 internal!(suggest);
 pub mod syntax;
 internal!(yaml);

@@ -174,7 +174,7 @@ fn load_in_one_pass(bytes: &[u8]) -> Option<Bundle> {
 /// that [`load_in_one_pass`] does not take come here: refused ones, and
 /// ones whose keys are out of order, which `build` never writes.
 fn load_in_steps(bytes: &[u8]) -> Result<Bundle, BundleError> {
-    let value: Value = serde_json::from_slice::<Strict>(bytes)
+    let value: Value = serde_json::from_slice::<crate::strict_value::StrictValue>(bytes)
         .map(|s| s.0)
         .map_err(|e| json_error(&e))?;
     let Some(top) = Top::of(&value) else {
@@ -227,71 +227,6 @@ fn json_error(e: &serde_json::Error) -> BundleError {
             .to_string(),
         line: e.line(),
         column: e.column(),
-    }
-}
-
-/// A JSON value read with duplicate object keys refused: with them, two
-/// readers could see two different bundles behind one digest.
-struct Strict(Value);
-
-impl<'de> serde::Deserialize<'de> for Strict {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(Strict)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> serde::de::Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        serde::Deserialize::deserialize(d).map(|s: Strict| s.0)
-    }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(Strict(v)) = seq.next_element()? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!("duplicate key `{key}`")));
-            }
-            let Strict(v) = map.next_value()?;
-            out.insert(key, v);
-        }
-        Ok(Value::Object(out))
     }
 }
 
@@ -629,6 +564,22 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
             if let Some(why) = check(&s.code, &s.name).or_else(|| text(&s.reason)) {
                 return Some(format!("rule {} has a suppression that {why}", r.id));
             }
+            // A suppression comment needs a reason (E002), and the
+            // unused-suppression finding is made after suppressions apply,
+            // so no suppression ever silences it.
+            if crate::model::is_blank(&s.reason) {
+                return Some(format!(
+                    "rule {} records a suppression of `{}` without a reason, which a suppression comment cannot be",
+                    r.id,
+                    crate::model::shown(&s.code)
+                ));
+            }
+            if s.code == crate::checks::Code::L014.check().code {
+                return Some(format!(
+                    "rule {} records a suppression of `{}`, which no suppression comment silences",
+                    r.id, s.code
+                ));
+            }
         }
         for f in &r.lowered_findings {
             if let Some(why) = check(&f.code, &f.name)
@@ -638,6 +589,21 @@ fn bad_check_record(b: &Bundle) -> Option<String> {
                 return Some(format!("rule {} has a lowered finding that {why}", r.id));
             }
         }
+    }
+    // A source's digest is lowercase hex (or empty when the text was
+    // given in memory, with no file).
+    if let Some(s) = b.sources.iter().find(|s| {
+        !(s.sha256.is_empty()
+            || (s.sha256.len() == 64
+                && s.sha256
+                    .bytes()
+                    .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))))
+    }) {
+        return Some(format!(
+            "source `{}` has digest `{}`, which is not 64 lowercase hex digits",
+            crate::model::shown(&s.path),
+            crate::model::shown(&s.sha256)
+        ));
     }
     None
 }
@@ -1122,7 +1088,35 @@ mod tests {
         let mut b = real();
         let mut other = record.clone();
         other.reason = "and reviewed".into();
-        b.rules[0].suppressions = vec![other, record];
+        b.rules[0].suppressions = vec![other, record.clone()];
+        assert!(load(&sealed(b)).is_ok());
+
+        // A suppression without a reason, or of unused-suppression.
+        let mut b = real();
+        let mut blank = record.clone();
+        blank.reason = " \n".into();
+        b.rules[0].suppressions = vec![blank];
+        assert!(refused(b).contains("records a suppression of `L012` without a reason"));
+        let mut b = real();
+        b.rules[0].suppressions = vec![super::super::SuppressionRecord {
+            code: "L014".into(),
+            name: "unused-suppression".into(),
+            reason: "r".into(),
+        }];
+        assert!(refused(b).contains("records a suppression of `L014`, which no suppression"));
+
+        // A digest that is not lowercase hex; an empty digest is what a
+        // compilation of texts given in memory writes.
+        for digest in ["ABC", &"A".repeat(64), &"g".repeat(64), &"a".repeat(63)] {
+            let mut b = real();
+            b.sources[0].sha256 = digest.to_string();
+            assert!(
+                refused(b).contains("which is not 64 lowercase hex digits"),
+                "{digest}"
+            );
+        }
+        let mut b = real();
+        b.sources[0].sha256.clear();
         assert!(load(&sealed(b)).is_ok());
     }
 

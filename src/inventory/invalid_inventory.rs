@@ -7,7 +7,8 @@
 //! written out on every lane; `phase`, `data_authority`, `allowed_sources`,
 //! `monitoring_intent` and event states from their lists of values; no
 //! `monitoring_intent: prelaunch` on a live lane; no lane declared twice; no
-//! key written twice (nor two that read as one name, `1` and `"1"`), and
+//! key written twice (nor two that read as one name, `1` and `"1"`, at
+//! any depth of a lane field's value), and
 //! no YAML merge key (`<<:`) that makes a key
 //! silently lose (two in one mapping, overlapping merged mappings, a merged
 //! key under one written above it); no `destructive: false` on an action

@@ -406,6 +406,7 @@ fn invisible_help() -> String {
 }
 
 use crate::model::escape_invisible as escaped;
+use crate::strict_value::StrictValue;
 
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
 /// Returns the inventory, or the E201 diagnostics that make it unusable.
@@ -414,8 +415,8 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     // every field of every lane its reader's locations (about 40 MB at
     // 200,000 lanes); an inventory with findings is read again with them,
     // so that each finding points at where its value is written.
-    match load_as::<serde_json::Value>(src, file) {
-        Err(first) => match load_as::<Spanned<serde_json::Value>>(src, file) {
+    match load_as::<StrictValue>(src, file) {
+        Err(first) => match load_as::<Spanned<StrictValue>>(src, file) {
             Err(placed) => Err(placed),
             // Both readings find the same; should they not, the first stands.
             Ok(_) => Err(first),
@@ -433,9 +434,9 @@ trait Field: for<'de> Deserialize<'de> {
     fn place(&self, src: &SourceFile) -> Option<Span>;
 }
 
-impl Field for serde_json::Value {
+impl Field for StrictValue {
     fn value(&self) -> &serde_json::Value {
-        self
+        &self.0
     }
 
     fn place(&self, _: &SourceFile) -> Option<Span> {
@@ -443,9 +444,9 @@ impl Field for serde_json::Value {
     }
 }
 
-impl Field for Spanned<serde_json::Value> {
+impl Field for Spanned<StrictValue> {
     fn value(&self) -> &serde_json::Value {
-        &self.value
+        &self.value.0
     }
 
     fn place(&self, src: &SourceFile) -> Option<Span> {
@@ -1114,16 +1115,22 @@ mod tests {
             let e = read.err().unwrap_or_else(|| panic!("{text}: accepted"));
             assert!(e.message.contains("is written twice"), "{text}: {}", e.message);
         }
-        let lane = "{production: false, 1: x, \"1\": y}";
-        let text = format!(
-            "actions:\n  deploy: {{operation: deploy, destructive: false}}\nproducts:\n  p:\n    context: c\n    lanes:\n      a: {lane}\n"
-        );
-        let src = crate::source::SourceFile::new("lanes.yaml", text, String::new());
-        let found = super::load(&src, 0).unwrap_err();
-        assert!(
-            found.iter().any(|d| d.message.contains("key `1` is written twice")),
-            "{found:?}"
-        );
+        // In a lane's fields, and at any depth of a field's value.
+        for lane in [
+            "{production: false, 1: x, \"1\": y}",
+            "{production: false, meta: {1: a, \"1\": b}}",
+            "{production: false, meta: [{tags: {x: 1}}, {tags: {-1: a, '-1': b}}]}",
+        ] {
+            let text = format!(
+                "actions:\n  deploy: {{operation: deploy, destructive: false}}\nproducts:\n  p:\n    context: c\n    lanes:\n      a: {lane}\n"
+            );
+            let src = crate::source::SourceFile::new("lanes.yaml", text, String::new());
+            let found = super::load(&src, 0).unwrap_err();
+            assert!(
+                found.iter().any(|d| d.message.contains("is written twice")),
+                "{lane}: {found:?}"
+            );
+        }
         // Products and actions too: one product would vanish whole.
         for top in [
             "products:\n  1: {context: c, lanes: {l: {production: false}}}\n  '1': {context: d, lanes: {l: {production: false}}}\n",
