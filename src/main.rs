@@ -526,7 +526,14 @@ fn main() -> ExitCode {
         Ok(exit) => exit,
         Err(e) => {
             if !e.is_reported() {
-                console.err(&format!("error: {e}\n"));
+                // Paths, arguments and names from the input are shown with
+                // every invisible character escaped, line by line.
+                let shown: Vec<String> = e
+                    .to_string()
+                    .lines()
+                    .map(lanepolicy::model::escape_invisible)
+                    .collect();
+                console.err(&format!("error: {}\n", shown.join("\n")));
             }
             e.exit()
         }

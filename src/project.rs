@@ -252,9 +252,13 @@ fn policy_files_and_left_out(
 /// (`FREEZE.POLICY`, and a file named just `.policy`, are policy files,
 /// not files to skip silently).
 pub(crate) fn is_policy_file(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.to_ascii_lowercase().ends_with(".policy"))
+    // By its bytes: a name that is not UTF-8 is still a policy file (and
+    // is then refused by name), never skipped.
+    path.file_name().is_some_and(|n| {
+        let n = n.as_encoded_bytes();
+        n.len() >= ".policy".len()
+            && n[n.len() - ".policy".len()..].eq_ignore_ascii_case(b".policy")
+    })
 }
 
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
@@ -603,6 +607,12 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
     let project = project_root(&inv_path);
     let read = |p: &Path| -> Result<Read, Failure> {
         let abs = p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        if let Some(message) = crate::source::unrecordable_name(&abs, &project) {
+            return Err(Failure {
+                path: display_path(&abs, &root),
+                message,
+            });
+        }
         let (mut src, bad) = match opts.overlay.get(&abs) {
             Some(text) => (
                 overlay_source(text, &display_path(&abs, &root), opts.build),

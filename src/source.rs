@@ -460,10 +460,14 @@ pub(crate) fn relative_path(path: &Path, base: &Path) -> String {
 }
 
 /// The display form of `path`: relative to `root` when it lies below it,
-/// with `/` separators, so bundles are the same on every machine.
+/// with `/` separators, so bundles are the same on every machine. A name
+/// that is not UTF-8 is shown with U+FFFD in place of what is not, and a
+/// control or invisible character as its escape (`\u{1b}`), so that a
+/// file name cannot write to the terminal or reorder what is printed
+/// after it.
 pub(crate) fn display_path(path: &Path, root: &Path) -> String {
     let Ok(rel) = path.strip_prefix(root) else {
-        return path.to_string_lossy().into_owned();
+        return crate::model::escape_invisible(&path.to_string_lossy());
     };
     let s = rel
         .components()
@@ -471,7 +475,34 @@ pub(crate) fn display_path(path: &Path, root: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/");
-    if s.is_empty() { ".".to_string() } else { s }
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        crate::model::escape_invisible(&s)
+    }
+}
+
+/// Why `path`, relative to `base` (both absolute, as [`relative_path`]
+/// takes them), cannot be recorded in a bundle, if it cannot: a name below
+/// their common part that is not UTF-8, or that holds a control or
+/// invisible character ([`crate::model::is_invisible`]). The bundle
+/// records each source's path as text every reader shows, and its loader
+/// refuses such a path.
+pub(crate) fn unrecordable_name(path: &Path, base: &Path) -> Option<String> {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    p[common..].iter().find_map(|c| match c.as_os_str().to_str() {
+        None => Some(format!(
+            "the name `{}` is not valid UTF-8; rename it: a bundle records each file's path as text",
+            crate::model::escape_invisible(&c.as_os_str().to_string_lossy())
+        )),
+        Some(name) if name.chars().any(crate::model::is_invisible) => Some(format!(
+            "the name `{}` holds a control or invisible character; rename it: every reader of a bundle shows each file's path",
+            crate::model::escape_invisible(name)
+        )),
+        Some(_) => None,
+    })
 }
 
 #[cfg(test)]

@@ -142,6 +142,103 @@ fn link_loops_and_broken_links_are_refused_not_skipped() {
     );
 }
 
+/// A policy file whose name is not UTF-8, or holds a control or invisible
+/// character, is refused by name: never skipped (its deny would be lost),
+/// and never written into a bundle every reader would refuse. The name is
+/// shown escaped.
+#[cfg(unix)]
+#[test]
+fn policy_files_with_names_a_bundle_cannot_record_are_refused_not_skipped() {
+    use std::os::unix::ffi::OsStrExt;
+    let names: [&[u8]; 3] = [
+        b"freeze\xff.policy",
+        b"a\x1b[2Jb.policy",
+        "rl\u{202e}o.policy".as_bytes(),
+    ];
+    for name in names {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        let bad = p.join("policies").join(std::ffi::OsStr::from_bytes(name));
+        std::fs::write(
+            &bad,
+            "deny empty_bootstrap on cm/testing reason=\"frozen\"\n",
+        )
+        .unwrap();
+        for args in [&["check"][..], &["build", "-o", "b.json"]] {
+            let r = run_in(p, args);
+            assert_eq!(r.code, 2, "{args:?} {name:?}: {}{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr.contains("not valid UTF-8")
+                    || r.stderr.contains("holds a control or invisible character"),
+                "{args:?} {name:?}: {}",
+                r.stderr
+            );
+            assert!(
+                !r.stderr.contains('\u{1b}') && !r.stderr.contains('\u{202e}'),
+                "{:?}",
+                r.stderr
+            );
+        }
+        assert!(!p.join("b.json").exists());
+    }
+}
+
+/// A configuration whose `include` or `exclude` cannot be used is an
+/// error, never a list dropped in silence: an `exclude` too large to match
+/// as one set used to leave every file in (an excluded draft's grant went
+/// live), and `include: []` used to mean "every file".
+#[test]
+fn include_and_exclude_lists_that_cannot_be_used_are_errors() {
+    let huge = format!(
+        "exclude:\n  - \"drafts/**\"\n  - \"{}\"\n",
+        "**/*a".repeat(30_000)
+    );
+    for (config, message) in [
+        (
+            huge.as_str(),
+            "the `exclude` globs cannot be matched together",
+        ),
+        ("include: []\n", "`include` lists no glob"),
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("policies/drafts/open.policy"),
+            "allow deploy on cm/testing until launch issue=#1 confirm=\"deploy {lane}\"\n",
+        );
+        write(&p.join("lanepolicy.yaml"), config);
+        let r = run_in(p, &["build", "-o", "b.json"]);
+        assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("E202") && r.stdout.contains(message),
+            "{}",
+            r.stdout
+        );
+        assert!(!p.join("b.json").exists());
+    }
+    // An invalid glob is the one finding: the list does not also leave
+    // every file out (L019 on each deny).
+    let d = project();
+    let p = d.path();
+    write(
+        &p.join("policies/freeze.policy"),
+        "deny empty_bootstrap on cm/testing reason=\"frozen\"\n",
+    );
+    write(&p.join("lanepolicy.yaml"), "include: [\"{a,b\"]\n");
+    let r = run_in(p, &["check", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let codes: Vec<String> = serde_json::from_str::<Value>(&r.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["E202"], "{}", r.stdout);
+}
+
 #[cfg(unix)]
 #[test]
 fn test_files_in_linked_directories_run() {

@@ -5,7 +5,10 @@
 //! (severity per check, by code or name: `error`, `warning` or `off`),
 //! `expires-soon-days` (a whole number of days, 0 to 3650), `max-grants`
 //! (the most (lane, action) grants the rules may open, 1 to 2^23; E110),
-//! `include` and `exclude` (file globs, relative to the configuration's directory).
+//! `include` and `exclude` (file globs, relative to the configuration's
+//! directory: each glob valid, `include` not empty, and each list small
+//! enough to match as one set; a list that cannot be used is never
+//! dropped in silence).
 //! The two numbers are written in decimal digits: `05000` (leading
 //! zeros), `5e3` or `5000.0` (an exponent or a fraction) and `0x1388` are
 //! refused, with the value to write instead when there is one.

@@ -125,9 +125,9 @@ struct RawConfig {
     #[serde(default)]
     max_grants: Option<Spanned<i64>>,
     #[serde(default)]
-    include: Vec<Spanned<String>>,
+    include: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
-    exclude: Vec<Spanned<String>>,
+    exclude: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// The number key (`max-grants`, `expires-soon-days`) whose value starts
@@ -372,26 +372,56 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             ),
         }
     }
-    let mut globs = |list: &[Spanned<String>]| -> Option<GlobSet> {
-        if list.is_empty() {
+    // A list with an invalid glob, or too large to match as one set, is
+    // an error and matches as if it were not written (no `include` leaves
+    // no file out), so that the error is the only finding it makes; the
+    // compilation fails on the error either way.
+    let mut globs = |key: &str, list: &Option<Spanned<Vec<Spanned<String>>>>| -> Option<GlobSet> {
+        let list = list.as_ref()?;
+        if list.value.is_empty() {
+            if key == "include" {
+                error(
+                    spans.of(list),
+                    "`include` lists no glob, so it would leave every policy file out".into(),
+                    Some("list the files to check (`include: [\"**/*.policy\"]`), or remove `include` to check every `.policy` file".into()),
+                );
+            }
             return None;
         }
         let mut b = GlobSetBuilder::new();
-        for g in list {
+        let mut valid = true;
+        for g in &list.value {
             match Glob::new(&g.value) {
                 Ok(glob) => {
                     b.add(glob);
                 }
-                Err(e) => error(
-                    spans.of(g),
-                    format!("`{}` is not a valid glob: {}", g.value, e.kind()),
-                    None,
-                ),
+                Err(e) => {
+                    valid = false;
+                    error(
+                        spans.of(g),
+                        format!("`{}` is not a valid glob: {}", g.value, e.kind()),
+                        None,
+                    );
+                }
             }
         }
-        b.build().ok()
+        match b.build() {
+            Ok(set) if valid => Some(set),
+            Ok(_) => None,
+            Err(e) => {
+                error(
+                    spans.of(list),
+                    format!(
+                        "the `{key}` globs cannot be matched together: {}",
+                        e.kind()
+                    ),
+                    Some(format!("write fewer or simpler globs in `{key}`")),
+                );
+                None
+            }
+        }
     };
-    config.include = globs(&raw.include);
-    config.exclude = globs(&raw.exclude);
+    config.include = globs("include", &raw.include);
+    config.exclude = globs("exclude", &raw.exclude);
     (config, diags)
 }

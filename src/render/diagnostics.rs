@@ -126,16 +126,26 @@ struct Report {
 /// offsets and line numbers stay those of the whole file, but only the
 /// window is copied and scanned, so rendering many diagnostics of a large
 /// file stays linear.
+///
+/// A control or invisible character of the text (an ESC that would start
+/// a terminal sequence, a U+202E that would reverse the rest of the line,
+/// a zero-width space; [`crate::model::is_invisible`]) is shown as its
+/// escape, `\u{202e}`, as every message shows it; a tab and the line
+/// breaks are kept. The offsets after an escape move by what it adds
+/// ([`Window::shown_at`]), so labels still point at what they mark.
 #[derive(Debug)]
 struct Window {
     /// Shown as the snippet's name: `path:line:column`.
     name: String,
-    /// The window's text.
+    /// The window's text, invisible characters escaped.
     text: String,
     /// Byte offset of the window in the file.
     offset: usize,
     /// 0-based line of the window's first line in the file.
     line: usize,
+    /// For each escaped character: the file offset just after it, and the
+    /// bytes added so far (through it), in order.
+    shifts: Vec<(usize, usize)>,
 }
 
 impl Window {
@@ -160,11 +170,49 @@ impl Window {
                 end = (after.end + 1).min(text.len());
             }
         }
+        let raw = &text[start..end];
+        let mut shown = String::with_capacity(raw.len());
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        let mut chars = raw.char_indices().peekable();
+        while let Some((k, c)) = chars.next() {
+            let kept = matches!(c, '\t' | '\n')
+                || (c == '\r' && chars.peek().is_some_and(|&(_, next)| next == '\n'));
+            if kept || !crate::model::is_invisible(c) {
+                shown.push(c);
+                continue;
+            }
+            let escape = c.escape_unicode().to_string();
+            added += escape.len() - c.len_utf8();
+            shown.push_str(&escape);
+            shifts.push((start + k + c.len_utf8(), added));
+        }
         Window {
             name,
-            text: text[start..end].to_string(),
+            text: shown,
             offset: start,
             line: file.line_col(start).0 - 1,
+            shifts,
+        }
+    }
+
+    /// Where file offset `at` (in or at the end of the window) is in the
+    /// shown text, counted as a file offset: moved by the escapes before it.
+    fn shown_at(&self, at: usize) -> usize {
+        let before = self.shifts.partition_point(|&(end, _)| end <= at);
+        at + before.checked_sub(1).map_or(0, |k| self.shifts[k].1)
+    }
+
+    /// `label` moved to where it is in the shown text.
+    fn place(&self, label: &miette::LabeledSpan) -> miette::LabeledSpan {
+        let from = self.shown_at(label.offset());
+        let to = self.shown_at(label.offset() + label.len());
+        let span = (from, to - from);
+        match (label.primary(), label.label()) {
+            (true, text) => {
+                miette::LabeledSpan::new_primary_with_span(text.map(str::to_string), span)
+            }
+            (false, text) => miette::LabeledSpan::new_with_span(text.map(str::to_string), span),
         }
     }
 }
@@ -314,11 +362,18 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 Severity::Warning => miette::Severity::Warning,
             },
             help,
-            labels: if snippet { labels } else { Vec::new() },
+            labels: Vec::new(),
             source: snippet.then(|| {
                 let from = labels_range.0;
                 Window::new(location, file, from, labels_range.1)
             }),
+        };
+        let report = Report {
+            labels: match &report.source {
+                Some(window) => labels.iter().map(|l| window.place(l)).collect(),
+                None => Vec::new(),
+            },
+            ..report
         };
         let mut s = String::new();
         if handler.render_report(&mut s, &report).is_err() {
@@ -525,5 +580,62 @@ mod tests {
         assert!(out.len() < MAX_WINDOW, "{} bytes", out.len());
         let w = Window::new("p".into(), file, a, a + 5);
         assert!(w.text.len() <= MAX_WINDOW);
+    }
+
+    /// A source line with a terminal escape or a text-direction control
+    /// is shown with each as its escape (a snippet that printed them raw
+    /// let a policy file recolour the terminal or reverse what follows),
+    /// and the label still underlines what it marks: the escape of the
+    /// character it is about, or the word after several escapes.
+    #[test]
+    fn snippets_show_invisible_characters_escaped_with_labels_in_place() {
+        let text = "deny a on b/c // \u{202e}x\u{1b}[2J and \u{200b}word\r\nnext\tline\n";
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new("p.policy", text.to_string(), String::new()));
+        let label = |d: Diagnostic| {
+            let out = render_human(&[d], &sources, false);
+            assert!(
+                !out.chars()
+                    .any(|c| crate::model::is_invisible(c) && c != '\n'),
+                "{out:?}"
+            );
+            assert!(
+                out.contains("\\u{202e}x\\u{1b}[2J and \\u{200b}word"),
+                "{out}"
+            );
+            assert!(
+                out.contains("next\tline") || out.contains("next    line"),
+                "{out}"
+            );
+            // The snippet's line and the underline below it.
+            let lines: Vec<&str> = out.lines().collect();
+            let source = lines.iter().position(|l| l.contains("deny a on")).unwrap();
+            (lines[source].to_string(), lines[source + 1].to_string())
+        };
+        let at = text.find('\u{202e}').unwrap();
+        let d = Diagnostic::new(
+            crate::checks::Code::E001,
+            id,
+            Span::new(at, at + 3),
+            "rlo".to_string(),
+        );
+        let (line, mark) = label(d);
+        let column = |s: &str, what: &str| s[..s.find(what).unwrap()].chars().count();
+        let under = |mark: &str| mark.chars().position(|c| c == '─' || c == '┬').unwrap();
+        assert_eq!(under(&mark), column(&line, "\\u{202e}"), "{line}\n{mark}");
+        let at = text.find("word").unwrap();
+        let d = Diagnostic::new(
+            crate::checks::Code::E001,
+            id,
+            Span::new(at, at + 4),
+            "w".to_string(),
+        );
+        let (line, mark) = label(d);
+        assert_eq!(under(&mark), column(&line, "word"), "{line}\n{mark}");
+        assert_eq!(
+            mark.chars().filter(|&c| c == '─' || c == '┬').count(),
+            4,
+            "{mark}"
+        );
     }
 }
