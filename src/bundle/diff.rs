@@ -287,8 +287,22 @@ impl<'a> ByLane<'a> {
                     });
             }
         }
+        // Sorted by what `same` compares first (the phrase as the runtime
+        // compares it), so that terms that say the same are side by side
+        // and kept once, and two bundles' lists line up term by term.
         for terms in out.values_mut() {
-            terms.sort();
+            terms.sort_by_cached_key(|t| {
+                (
+                    t.issue.clone(),
+                    t.until.clone(),
+                    t.confirm.as_deref().map(normalize_phrase),
+                    t.requires.clone(),
+                    t.reason.clone(),
+                    t.unguarded.clone(),
+                    t.confirm.clone(),
+                    t.rule.clone(),
+                )
+            });
             terms.dedup_by(|a, b| a.same(b));
         }
         out
@@ -571,6 +585,57 @@ mod tests {
             ]
         );
         assert!(diff(&new, &new).is_empty());
+    }
+
+    /// Two grants of one pair whose phrases differ only in case: writing
+    /// one of them in another case changes nothing, even when another
+    /// change on the lane makes its pairs compared term by term (the terms
+    /// were sorted by the phrase as written, and matched up crosswise).
+    #[test]
+    fn a_phrase_in_another_case_is_no_change_beside_another_grant() {
+        let real = crate::bundle::real_fixture();
+        let template = real
+            .rules
+            .iter()
+            .find(|r| r.effect == Effect::Allow && r.confirm.is_some())
+            .expect("a rule with phrases")
+            .clone();
+        let lane = template.lanes[0].clone();
+        let with = |id: &str, action: &str, phrase: &str| {
+            let mut r = template.clone();
+            r.id = id.into();
+            r.lanes = vec![lane.clone()];
+            r.actions = vec![action.into()];
+            r.confirm = Some([(lane.clone(), phrase.to_string())].into_iter().collect());
+            r
+        };
+        let action = template.actions[0].clone();
+        let other = real
+            .actions
+            .keys()
+            .find(|a| **a != action)
+            .expect("another action")
+            .clone();
+        let mut old = real.clone();
+        old.rules = vec![
+            with("000000000001", &action, "Deploy now"),
+            with("000000000002", &action, "b"),
+        ];
+        let mut new = old.clone();
+        new.rules[0].confirm = Some(
+            [(lane.clone(), "deploy now".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert!(diff(&old, &new).grants.is_empty());
+        new.rules.push(with("000000000003", &other, "x"));
+        let d = diff(&old, &new);
+        let changed: Vec<(&str, &str)> = d
+            .grants
+            .iter()
+            .map(|c| (c.lane.as_str(), c.action.as_str()))
+            .collect();
+        assert_eq!(changed, [(lane.as_str(), other.as_str())], "{d:?}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::{Console, Error, Exit, Result};
 use crate::fmt::{FileOutcome, files_to_format, format_file, write_atomic};
-use crate::render::fmt::{FmtCounts, fmt_summary, unified_diff};
+use crate::render::fmt::{FmtCounts, MINIMAL_DIFF_TIME, fmt_summary, unified_diff};
 use crate::render::render_human;
 use std::path::PathBuf;
 
@@ -40,13 +40,15 @@ pub fn fmt(req: &FmtRequest, console: &mut dyn Console) -> Result {
         )));
     }
     let only_report = req.check || req.diff;
+    // One search budget for the whole run (see `unified_diff`).
+    let deadline = std::time::Instant::now() + MINIMAL_DIFF_TIME;
     let mut counts = FmtCounts::default();
     for (path, shown) in &files {
         match format_file(path, shown) {
             Ok(FileOutcome::Unchanged) => counts.unchanged += 1,
             Ok(FileOutcome::Changed { before, after }) => {
                 let printed = if req.diff {
-                    console.out(&unified_diff(shown, &before, &after))
+                    console.out(&unified_diff(shown, &before, &after, deadline))
                 } else if req.check {
                     console.out(&format!("would reformat {shown}\n"))
                 } else {

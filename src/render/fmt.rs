@@ -4,12 +4,23 @@
 
 /// A unified diff from `before` to `after`, with three lines of context,
 /// both sides named `shown`. Empty when the texts are equal.
-pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
+///
+/// The search for a minimal diff stops at `deadline`, which one `fmt
+/// --diff` run shares among all its files ([`MINIMAL_DIFF_TIME`] in all):
+/// past it, each diff is still correct (applied, it gives the formatted
+/// text) but coarser, so that many large files cost the run a bounded
+/// search plus time linear in their lines, not a second each.
+pub fn unified_diff(
+    shown: &str,
+    before: &str,
+    after: &str,
+    deadline: std::time::Instant,
+) -> String {
     if before == after {
         return String::new();
     }
     similar::TextDiff::configure()
-        .timeout(MINIMAL_DIFF_TIME)
+        .deadline(deadline)
         .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
@@ -17,12 +28,12 @@ pub fn unified_diff(shown: &str, before: &str, after: &str) -> String {
         .to_string()
 }
 
-/// How long the search for a minimal diff of one file may take. The
-/// search is O(lines x changes): a large file whose every line changes
-/// took minutes (20,000 lines: 32 s). Past this time the diff is still
-/// correct (applied, it gives the formatted text) but coarser, and which
-/// lines it pairs may then depend on the machine's speed.
-const MINIMAL_DIFF_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long one `fmt --diff` run may search for minimal diffs, over all
+/// its files. The search is O(lines x changes): a large file whose every
+/// line changes took minutes (20,000 lines: 32 s), and with a second per
+/// file, forty such files took 41 s. Which lines a diff pairs past this
+/// time may depend on the machine's speed.
+pub const MINIMAL_DIFF_TIME: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many files `fmt` found in each state.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,7 +96,10 @@ mod tests {
             fmt_summary(counts, true),
             "1 file would be reformatted, 3 files already formatted"
         );
-        assert_eq!(unified_diff("a", "x\n", "x\n"), "");
+        assert_eq!(
+            unified_diff("a", "x\n", "x\n", std::time::Instant::now()),
+            ""
+        );
     }
 
     /// A diff whose every line changes, too large for the minimal search
@@ -99,20 +113,25 @@ mod tests {
         let after: String = (0..20_000)
             .map(|k| format!("allow a{k}\n    on x/y\n\n"))
             .collect();
-        let diff = unified_diff("p", &before, &after);
-        let (mut old, mut new) = (String::new(), String::new());
-        for line in diff.lines().skip(2).filter(|l| !l.starts_with("@@")) {
-            let (mark, text) = line.split_at(1);
-            if mark != "+" {
-                old.push_str(text);
-                old.push('\n');
+        // With the run's budget, and with none left (a later file of the
+        // run, after a large one spent it).
+        let now = std::time::Instant::now();
+        for deadline in [now + MINIMAL_DIFF_TIME, now] {
+            let diff = unified_diff("p", &before, &after, deadline);
+            let (mut old, mut new) = (String::new(), String::new());
+            for line in diff.lines().skip(2).filter(|l| !l.starts_with("@@")) {
+                let (mark, text) = line.split_at(1);
+                if mark != "+" {
+                    old.push_str(text);
+                    old.push('\n');
+                }
+                if mark != "-" {
+                    new.push_str(text);
+                    new.push('\n');
+                }
             }
-            if mark != "-" {
-                new.push_str(text);
-                new.push('\n');
-            }
+            assert_eq!(old, before);
+            assert_eq!(new, after);
         }
-        assert_eq!(old, before);
-        assert_eq!(new, after);
     }
 }

@@ -915,10 +915,27 @@ impl<'a> Parser<'a> {
         if i.starts_with('"') {
             let (rest, s) = self.string_literal(i)?;
             if !is_https_url(&s.value) {
+                // An https URL that does not parse (a space, no host) is
+                // told apart from one of another scheme.
+                let https = s
+                    .value
+                    .get(.."https://".len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
+                let (message, label) = if https {
+                    (
+                        format!("`{}` is not a valid URL", s.value.escape_debug()),
+                        "a URL with a host and no space (write a space as `%20`)",
+                    )
+                } else {
+                    (
+                        format!("`{}` is not an https URL", s.value.escape_debug()),
+                        "issue URLs must start with `https://`",
+                    )
+                };
                 return Err(SyntaxError {
                     span: s.span,
-                    message: format!("`{}` is not an https URL", s.value.escape_debug()),
-                    label: Some("issue URLs must start with `https://`".into()),
+                    message,
+                    label: Some(label.into()),
                     help: Some("write `#573`, `owner/repo#573` or `\"https://...\"`".into()),
                 });
             }
