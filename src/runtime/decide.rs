@@ -1,7 +1,7 @@
 //! One decision, in the order of the language spec ("Meaning"), failing
 //! closed at every step.
 
-use super::evaluate::{RetiredBy, Trace, Verdict};
+use super::evaluate::{RetiredBy, Standing, Trace, Unknown, Verdict};
 use super::{Facts, Request, Runtime};
 use crate::bundle::{BundleError, IssueLink, SourcePos};
 use crate::model::{Effect, Phase};
@@ -177,30 +177,40 @@ impl Runtime {
     /// module): lane and action known, no active deny, an active allow whose
     /// phrase, proofs and data-source checks all pass.
     pub fn decide(&self, req: &Request, facts: &Facts) -> Decision {
-        self.decision(req, facts, &self.trace(req, facts))
+        let trace = self.trace(req, facts);
+        self.decision_with(req, facts, &trace.standing, trace.verdict, true)
     }
 
     /// [`Runtime::decide`] without the deciding rule's `until` conditions
     /// and the retired rules (`until` and `retired` empty): what a policy
     /// test's result keeps, without copying a rule's conditions per case.
     pub(crate) fn decide_briefly(&self, req: &Request, facts: &Facts) -> Decision {
-        self.decision_with(req, facts, &self.trace(req, facts), false)
+        let trace = self.trace(req, facts);
+        self.decision_with(req, facts, &trace.standing, trace.verdict, false)
     }
 
     /// The decision a trace stands for.
     pub(crate) fn decision(&self, req: &Request, facts: &Facts, trace: &Trace) -> Decision {
-        self.decision_with(req, facts, trace, true)
+        self.decision_with(req, facts, &trace.standing, trace.verdict.clone(), true)
     }
 
-    /// [`Runtime::decision`], with the rule's `until` conditions and the
-    /// retired rules when `whole`.
-    fn decision_with(&self, req: &Request, facts: &Facts, trace: &Trace, whole: bool) -> Decision {
-        let (rule, reasons) = match &trace.verdict {
-            Verdict::Allow(k) => (Some(*k), Vec::new()),
-            Verdict::Deny(k, reasons) => (*k, reasons.clone()),
+    /// The decision of a walk that ended in `standing` and `verdict` (its
+    /// reasons moved into the decision, not copied), with the rule's
+    /// `until` conditions and the retired rules when `whole`.
+    fn decision_with(
+        &self,
+        req: &Request,
+        facts: &Facts,
+        standing: &Result<Standing, Unknown>,
+        verdict: Verdict,
+        whole: bool,
+    ) -> Decision {
+        let (rule, reasons) = match verdict {
+            Verdict::Allow(k) => (Some(k), Vec::new()),
+            Verdict::Deny(k, reasons) => (k, reasons),
         };
         let rule = rule.map(|k| self.rule(k));
-        let retired = match &trace.standing {
+        let retired = match standing {
             Ok(s) if whole => s
                 .denies
                 .iter()
@@ -234,17 +244,22 @@ impl Runtime {
             }),
             reasons,
             bundle: Some(self.bundle.digest.clone()),
-            facts: Some(self.facts_used(req, trace, facts)),
+            facts: Some(self.facts_used(req, standing, facts)),
             retired,
         }
     }
 
     /// The facts that bear on the request's lane: the clock, the occurred
     /// events of its product, and its phase fact.
-    fn facts_used(&self, req: &Request, trace: &Trace, facts: &Facts) -> FactsUsed {
+    fn facts_used(
+        &self,
+        req: &Request,
+        standing: &Result<Standing, Unknown>,
+        facts: &Facts,
+    ) -> FactsUsed {
         let lane = req.lane.as_str();
         // The walk found the lane when it got past step 2.
-        let product = match &trace.standing {
+        let product = match standing {
             Ok(s) => Some(s.lane_def.product.as_str()),
             Err(_) => self.bundle.lanes.get(lane).map(|l| l.product.as_str()),
         };

@@ -135,8 +135,9 @@ pub(crate) struct Requirements<'a> {
     pub(crate) rule: u32,
     /// Step 5.
     pub(crate) phrase: Phrase<'a>,
-    /// Step 6: proof names in order (the rule's, then the implied ones).
-    pub(crate) proofs: Vec<(&'a str, ProofWhy)>,
+    /// Step 6: proof names in order (the rule's, then the implied ones);
+    /// up to two without an allocation, the most a rule usually needs.
+    pub(crate) proofs: smallvec::SmallVec<[(&'a str, ProofWhy); 2]>,
     /// Step 7: the action's data source and whether the lane allows it.
     pub(crate) source: Option<(DataSource, bool)>,
 }
@@ -217,7 +218,7 @@ pub(crate) struct Checked<'a> {
     pub(crate) needs: Requirements<'a>,
     pub(crate) phrase: PhraseOutcome,
     /// Per needed proof, in order: whether a non-blank id was presented.
-    pub(crate) proofs: Vec<bool>,
+    pub(crate) proofs: smallvec::SmallVec<[bool; 2]>,
 }
 
 impl Checked<'_> {
@@ -266,8 +267,8 @@ pub(crate) struct Trace<'a> {
     /// `Err` when the walk stopped at step 2.
     pub(crate) standing: Result<Standing<'a>, Unknown>,
     /// The active allows checked against the presentation, in order, up to
-    /// and including the first that passed.
-    pub(crate) checked: Vec<Checked<'a>>,
+    /// and including the first that passed (usually one: on the stack).
+    pub(crate) checked: smallvec::SmallVec<[Checked<'a>; 1]>,
     pub(crate) verdict: Verdict,
 }
 
@@ -371,7 +372,8 @@ impl Runtime {
         // The rule's proofs are distinct (`Runtime::new` drops repeats,
         // which the loader refuses anyway): a rule of n proofs costs n
         // steps, and each implied proof (at most two) one pass over them.
-        let mut proofs: Vec<(&str, ProofWhy)> = Vec::with_capacity(r.requires.len() + 2);
+        let mut proofs: smallvec::SmallVec<[(&str, ProofWhy); 2]> =
+            smallvec::SmallVec::with_capacity(r.requires.len() + 2);
         for p in &r.requires {
             #[cfg(test)]
             PROOF_COMPARISONS.with(|n| n.set(n.get() + 1));
@@ -492,7 +494,7 @@ impl Runtime {
     /// The whole walk for one request.
     pub(crate) fn trace<'a>(&'a self, req: &'a Request, facts: &Facts) -> Trace<'a> {
         let standing = self.standing(&req.lane, &req.action, facts);
-        let mut checked = Vec::new();
+        let mut checked = smallvec::SmallVec::new();
         let verdict = match &standing {
             Err(Unknown::Lane) => Verdict::Deny(
                 None,
@@ -522,7 +524,7 @@ impl Runtime {
         &'a self,
         req: &Request,
         s: &Standing<'a>,
-        checked: &mut Vec<Checked<'a>>,
+        checked: &mut smallvec::SmallVec<[Checked<'a>; 1]>,
     ) -> Verdict {
         if let Some(k) = s.active_deny() {
             let r = self.rule(k);
