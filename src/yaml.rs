@@ -22,9 +22,10 @@ pub struct YamlError {
 ///
 /// The reader's budget grows with the text, so that any file that fits the
 /// input limit is read and a small file cannot expand: at most one node per
-/// two bytes of text ([`budget`]), at most one parser event per byte, the
-/// reader's defaults on nesting depth (64), aliases (50,000) and the events
-/// an alias may replay (1,000,000). Time and memory are linear in the text.
+/// two bytes of text and one parser event per byte, plus the events
+/// aliases replay, at most two per byte ([`budget`], [`alias_limits`]),
+/// and the reader's default nesting depth (64). Time and memory are
+/// linear in the text.
 pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     // Strict YAML 1.2 booleans (`production: no` is not `false`).
     check_merge_keys(text, budget(text.len()))?;
@@ -32,6 +33,7 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         with_snippet: false,
         strict_booleans: true,
         budget: Some(budget(text.len())),
+        alias_limits: alias_limits(text.len()),
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -56,6 +58,7 @@ pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         strict_booleans: true,
         no_schema: true,
         budget: Some(budget(text.len())),
+        alias_limits: alias_limits(text.len()),
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -76,17 +79,45 @@ pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 }
 
 /// The YAML reader's budget for a text of `len` bytes: the reader's defaults
-/// (250,000 nodes, 1,000,000 events, 64 MiB of scalars), raised to one node
-/// per two bytes, one event per byte and every byte a scalar byte when the
-/// text is larger. A node takes at least two bytes (`a,`), so a document
-/// without aliases never reaches it; one whose aliases replay more than
-/// that is refused, however small its text.
+/// (250,000 nodes, 1,000,000 events, 64 MiB of scalars, 50,000 aliases and
+/// anchors, 10,000 merge keys), raised when the text is larger to every
+/// byte a scalar byte, an alias or an anchor per three bytes (`*a,`), a
+/// merge key per four (`<<:`), and one node per two bytes and one event
+/// per byte, plus what aliases may replay ([`alias_limits`]), which the
+/// reader charges as nodes and events too. A node takes at least two
+/// bytes (`a,`), so a document without aliases never reaches its cap.
+///
+/// The reader's alias-to-anchor heuristic (more than ten aliases per
+/// anchor, from a hundred aliases on, is refused) is off: one anchored
+/// set of lane fields used by every lane of a fleet (`l7: *defaults`,
+/// `<<: *defaults`) is how inventories are written, and what an alias
+/// bomb needs, replaying more than the text holds, is refused by the
+/// replay limit whatever the ratio.
 pub fn budget(len: usize) -> serde_saphyr::Budget {
+    let replayed = alias_limits(len).max_total_replayed_events;
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = budget.max_nodes.max(len / 2);
-    budget.max_events = budget.max_events.max(len);
+    budget.max_nodes = budget.max_nodes.max((len / 2).saturating_add(replayed));
+    budget.max_events = budget.max_events.max(len.saturating_add(replayed));
     budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len);
+    budget.max_aliases = budget.max_aliases.max(len / 3);
+    budget.max_anchors = budget.max_anchors.max(len / 3);
+    budget.max_merge_keys = budget.max_merge_keys.max(len / 4);
+    budget.enforce_alias_anchor_ratio = false;
     budget
+}
+
+/// The events aliases of a text of `len` bytes may replay in all: the
+/// reader's default of 1,000,000, raised to two per byte of text. A lane
+/// written `l7: *defaults` replays its fields, about eight events, from
+/// ten bytes or more, so an inventory whose every lane is an alias reads;
+/// a document that expands more than that (an alias bomb, however small
+/// its text) is refused, in time and memory linear in its text.
+pub fn alias_limits(len: usize) -> serde_saphyr::options::AliasLimits {
+    let mut limits = serde_saphyr::options::AliasLimits::default();
+    limits.max_total_replayed_events = limits
+        .max_total_replayed_events
+        .max(len.saturating_mul(2));
+    limits
 }
 
 /// True when the text has nothing but blank lines and comments.
@@ -806,6 +837,7 @@ fn check_merge_keys(text: &str, budget: serde_saphyr::Budget) -> Result<(), Yaml
         with_snippet: false,
         strict_booleans: true,
         budget: Some(budget),
+        alias_limits: alias_limits(text.len()),
         merge_keys: serde_saphyr::MergeKeyPolicy::AsOrdinary,
     };
     match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
@@ -831,6 +863,44 @@ fn check_merge_keys(text: &str, budget: serde_saphyr::Budget) -> Result<(), Yaml
 #[cfg(test)]
 mod tests {
     use super::uncommented;
+
+    /// A fleet whose every lane is one anchored set of fields, by alias or
+    /// by merge key, reads whatever the number of lanes (the reader's
+    /// alias-to-anchor heuristic refused a hundred uses of one anchor, and
+    /// its default caps ten thousand merge keys and a million replayed
+    /// events); a document that replays more than its text holds is still
+    /// refused, however few its anchors.
+    #[test]
+    fn one_anchor_per_fleet_reads_and_a_bomb_does_not() {
+        let lanes = |n: usize, lane: &dyn Fn(usize) -> String| {
+            let mut text = String::from("lanes:\n  l0: &d {production: false, phase: prelaunch, data_authority: resettable}\n");
+            for k in 1..n {
+                text.push_str(&format!("  l{k}: {}\n", lane(k)));
+            }
+            text
+        };
+        // A hundred uses of one anchor; 130,000 (eight events each, more
+        // than the reader's million); 12,000 merge keys (more than its
+        // 10,000).
+        for n in [101, 130_000] {
+            let aliases = lanes(n, &|_| "*d".into());
+            let read = super::read::<serde::de::IgnoredAny>(&aliases);
+            assert!(read.is_ok(), "{n} aliases: {read:?}");
+        }
+        for n in [101, 12_000] {
+            let merged = lanes(n, &|k| format!("{{<<: *d, target: t{k}}}"));
+            let read = super::read::<serde::de::IgnoredAny>(&merged);
+            assert!(read.is_ok(), "{n} merge keys: {read:?}");
+        }
+        // Twenty anchors, each ten uses of the one before: 10^20 replayed.
+        let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for k in 1..20 {
+            let j = k - 1;
+            bomb.push_str(&format!("a{k}: &a{k} [{}]\n", vec![format!("*a{j}"); 10].join(", ")));
+        }
+        let e = super::read::<serde::de::IgnoredAny>(&bomb).unwrap_err();
+        assert_eq!(e.message, "the file is too large or expands too many aliases");
+    }
 
     #[test]
     fn a_quoted_value_spans_its_quotes() {

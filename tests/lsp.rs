@@ -453,6 +453,12 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
         ),
         (b"Content-Length: abc\r\n\r\n".to_vec(), -32700, Value::Null),
         (b"X-Other: 1\r\n\r\n".to_vec(), -32700, Value::Null),
+        // A header line of a megabyte is skipped to its end, not held.
+        (
+            [vec![b'X'; 1 << 20], b"\r\n\r\n".to_vec()].concat(),
+            -32700,
+            Value::Null,
+        ),
         (
             framed("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"shutdown\"}"),
             -32600,
@@ -631,4 +637,45 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
     // with what is typed.
     let phrase = complete("allow deploy on c1/l0 until launch issue=#1 confirm=\"a \\\" b {la");
     assert_eq!(labels(&phrase), ["{lane}"]);
+}
+
+/// An inventory that is not a regular file (a link to `/dev/zero`, a
+/// pipe) is not read by a hover, a completion or a definition, as `check`
+/// does not read it: reading `/dev/zero` filled memory, and a pipe blocked
+/// the server for good.
+#[cfg(unix)]
+#[test]
+fn an_inventory_that_is_not_a_regular_file_is_not_read_by_requests() {
+    let (_dir, inv, policy) = project();
+    let mut checked = 0;
+    for target in ["/dev/zero", "fifo"] {
+        std::fs::remove_file(&inv).unwrap();
+        if target == "fifo" {
+            let made = std::process::Command::new("mkfifo").arg(&inv).status();
+            if !made.is_ok_and(|s| s.success()) {
+                continue;
+            }
+        } else {
+            std::os::unix::fs::symlink(target, &inv).unwrap();
+        }
+        let mut c = Client::start(inv.parent().unwrap());
+        let p = uri(&policy);
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
+        );
+        let at = json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 18}});
+        // Answered (within the client's 30 s), with nothing to show.
+        let h = c.request("textDocument/hover", at.clone());
+        assert!(h.is_null(), "{target}: {h}");
+        let d = c.request("textDocument/definition", at);
+        assert!(d.is_null(), "{target}: {d}");
+        checked += 1;
+        c.request("shutdown", Value::Null);
+        c.notify("exit", Value::Null);
+        assert_eq!(c.child.wait().unwrap().code(), Some(0), "{target}");
+        std::fs::remove_file(&inv).unwrap();
+        std::fs::write(&inv, "").unwrap();
+    }
+    assert!(checked >= 1);
 }

@@ -248,12 +248,16 @@ impl Server {
         project::find_inventory(path).map(|p| canonical(&p))
     }
 
-    /// The text of `path`: the open buffer, or the file on disk.
+    /// The text of `path`: the open buffer, or the file on disk when it is
+    /// a regular file within the compiler's input limit, as `check` reads
+    /// it (a `lanes.yaml` linked to `/dev/zero` or a pipe would otherwise
+    /// fill memory or block the server for good), and UTF-8.
     pub(crate) fn text(&self, path: &Path) -> Option<String> {
-        self.docs
-            .get(path)
-            .cloned()
-            .or_else(|| std::fs::read_to_string(path).ok())
+        self.docs.get(path).cloned().or_else(|| {
+            crate::source::read_limited(path, crate::project::MAX_SOURCE_BYTES)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+        })
     }
 
     /// Compiles `dir` (a project directory) with the open buffers.

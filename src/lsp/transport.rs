@@ -89,6 +89,10 @@ pub fn stdio() -> (Connection, Vec<JoinHandle<()>>) {
     (server, vec![reader, bridge, writer])
 }
 
+/// The longest header line read, in bytes: `Content-Length` and
+/// `Content-Type` lines are a few dozen.
+pub const MAX_HEADER_LINE: usize = 8 * 1024;
+
 /// Reads one framed message: `Ok(None)` at the end of input, `Ok(Some(Err))`
 /// with the JSON-RPC error response for a message that does not read,
 /// `Err` when the stream fails.
@@ -99,9 +103,22 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Messag
     let mut length: Option<Result<usize, String>> = None;
     let mut saw_header = false;
     loop {
+        // A header line is read up to `MAX_HEADER_LINE` bytes: a line
+        // without an end (megabytes of `X`) is skipped to its end, not held.
         let mut line = Vec::new();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let read = (&mut *input)
+            .take(MAX_HEADER_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if read == 0 {
             return Ok(None);
+        }
+        if line.len() > MAX_HEADER_LINE && !line.ends_with(b"\n") {
+            input.skip_until(b'\n')?;
+            return Ok(Some(Err(error(
+                Value::Null,
+                ErrorCode::ParseError,
+                &format!("a header line is longer than {MAX_HEADER_LINE} bytes"),
+            ))));
         }
         let line = String::from_utf8_lossy(&line);
         let line = line.trim_end_matches(['\r', '\n']);
@@ -197,4 +214,32 @@ fn parse_body(body: &[u8]) -> Result<Message, Value> {
 /// A JSON-RPC error response.
 fn error(id: Value, code: ErrorCode, message: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code as i32, "message": message}})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_HEADER_LINE, read_message};
+
+    /// A header line past the limit is answered with a parse error and
+    /// skipped to its end, holding at most the limit; the next message
+    /// reads.
+    #[test]
+    fn a_header_line_past_the_limit_is_skipped() {
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#;
+        let text = format!(
+            "{}\r\n\r\nContent-Length: {}\r\n\r\n{body}",
+            "X".repeat(10 * MAX_HEADER_LINE),
+            body.len()
+        );
+        let mut input = std::io::BufReader::with_capacity(64, text.as_bytes());
+        let first = read_message(&mut input).unwrap().unwrap().unwrap_err();
+        assert!(
+            first["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("longer than"),
+            "{first}"
+        );
+        assert!(read_message(&mut input).unwrap().unwrap().is_ok());
+    }
 }
