@@ -679,3 +679,83 @@ fn an_inventory_that_is_not_a_regular_file_is_not_read_by_requests() {
     }
     assert!(checked >= 1);
 }
+
+/// A buffer that starts with a byte order mark: the compiler reads the
+/// text without it, and its positions are moved past it on the first line,
+/// so a diagnostic and its quick fix mark what the editor shows (the fix
+/// would have replaced `n deplo` in `allow deplyo on`).
+#[test]
+fn positions_on_a_first_line_after_a_byte_order_mark_mark_the_same_text() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let text = "\u{FEFF}allow deplyo on hq/stag* until 2027-03-01 issue=#12\nallow deplyo on hq/stag* until 2027-03-01 issue=#13\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+    );
+    let d = c.diagnostics(&p);
+    let ranges: Vec<&Value> = d
+        .iter()
+        .filter(|x| x["code"] == "E101")
+        .map(|x| &x["range"])
+        .collect();
+    // `deplyo` after the mark and `allow ` on the first line (7 units),
+    // after `allow ` alone on the second.
+    assert_eq!(
+        ranges,
+        [
+            &json!({"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 13}}),
+            &json!({"start": {"line": 1, "character": 6}, "end": {"line": 1, "character": 12}}),
+        ],
+        "{d:?}"
+    );
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+/// A project opened through a symbolic link: diagnostics go to the URI
+/// the editor opened the file by, not to the path the link resolves to
+/// (the buffer being edited showed none).
+#[cfg(unix)]
+#[test]
+fn diagnostics_go_to_the_uri_the_editor_opened() {
+    let (_dir, inv, policy) = project();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let through = elsewhere.path().join("project");
+    std::os::unix::fs::symlink(inv.parent().unwrap(), &through).unwrap();
+    let mut c = Client::start(&through);
+    let p = uri(&through.join(policy.file_name().unwrap()));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+/// After `shutdown`, a request is answered with InvalidRequest and a
+/// notification (`$/cancelRequest`, which clients send on their way out)
+/// is ignored; `exit` still ends the server with 0. Both used to stop it
+/// with 1.
+#[test]
+fn after_shutdown_requests_are_refused_and_exit_still_ends_with_0() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    c.request("shutdown", Value::Null);
+    c.notify("$/cancelRequest", json!({"id": 1}));
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send(json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri(&policy)}, "position": {"line": 0, "character": 8}}}));
+    let e = c.next_error();
+    assert_eq!(
+        (e["id"].clone(), e["error"]["code"].clone()),
+        (json!(id), json!(-32600)),
+        "{e}"
+    );
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}

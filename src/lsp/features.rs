@@ -703,7 +703,9 @@ mod tests {
         )
         .unwrap();
         let mut server = Server {
+            shut_down: false,
             docs: Default::default(),
+            uris: Default::default(),
             dirty: Default::default(),
             published: Default::default(),
             docs_url: String::new(),
