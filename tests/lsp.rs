@@ -759,3 +759,27 @@ fn after_shutdown_requests_are_refused_and_exit_still_ends_with_0() {
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
+
+/// A file whose `lanes.yaml` is gone: its project is checked again on the
+/// next change, so the diagnostics it published are replaced, not left in
+/// the editor for good.
+#[test]
+fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    std::fs::rename(&inv, inv.with_extension("gone")).unwrap();
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": CLEAN}]}),
+    );
+    assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}

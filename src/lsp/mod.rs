@@ -274,6 +274,16 @@ impl Server {
             let dir = canonical(inv.parent().unwrap_or(Path::new(".")));
             self.dirty.insert(dir);
         }
+        // The projects that last published diagnostics for the file are
+        // checked again too: its `lanes.yaml` may be gone, or another
+        // nearer, and their diagnostics on it would otherwise stay.
+        let stale: Vec<PathBuf> = self
+            .published
+            .iter()
+            .filter(|(_, files)| files.contains(path))
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        self.dirty.extend(stale);
     }
 
     /// The inventory file of `path`'s project.
