@@ -23,9 +23,9 @@ pub struct YamlError {
 /// The reader's budget grows with the text, so that any file that fits the
 /// input limit is read and a small file cannot expand: at most one node per
 /// two bytes of text and one parser event per byte, plus the events
-/// aliases replay, at most two per byte ([`budget`], [`alias_limits`]),
-/// and the reader's default nesting depth (64). Time and memory are
-/// linear in the text.
+/// aliases replay and the scalar bytes, at most [`ALIAS_EXPANSION`] per
+/// byte ([`budget`], [`alias_limits`]), and the reader's default nesting
+/// depth (64). Time and memory are linear in the text.
 pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     // Strict YAML 1.2 booleans (`production: no` is not `false`).
     check_merge_keys(text, budget(text.len()))?;
@@ -78,27 +78,33 @@ pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
-/// The YAML reader's budget for a text of `len` bytes: the reader's defaults
-/// (250,000 nodes, 1,000,000 events, 64 MiB of scalars, 50,000 aliases and
-/// anchors, 10,000 merge keys), raised when the text is larger to every
-/// byte a scalar byte, an alias or an anchor per three bytes (`*a,`), a
-/// merge key per four (`<<:`), and one node per two bytes and one event
-/// per byte, plus what aliases may replay ([`alias_limits`]), which the
-/// reader charges as nodes and events too. A node takes at least two
-/// bytes (`a,`), so a document without aliases never reaches its cap.
+/// The YAML reader's budget for a text of `len` bytes. Without aliases a
+/// document holds at most a node per two bytes and a scalar byte per byte:
+/// the caps are the reader's defaults (250,000 nodes, 1,000,000 events)
+/// or one node per two bytes and one event per byte, whichever is higher,
+/// plus what aliases may replay ([`alias_limits`]), which the reader
+/// charges as nodes and events too. Scalar bytes, replayed ones included,
+/// are capped at [`ALIAS_EXPANSION`] times the text (at least 1 MiB, at
+/// most 256 MiB); aliases and anchors at one per three bytes (`*a,`) and
+/// merge keys at one per four (`<<:`), or the reader's defaults (50,000
+/// and 10,000) when higher.
 ///
 /// The reader's alias-to-anchor heuristic (more than ten aliases per
 /// anchor, from a hundred aliases on, is refused) is off: one anchored
 /// set of lane fields used by every lane of a fleet (`l7: *defaults`,
-/// `<<: *defaults`) is how inventories are written, and what an alias
-/// bomb needs, replaying more than the text holds, is refused by the
-/// replay limit whatever the ratio.
+/// `<<: *defaults`) is how inventories are written. What an alias bomb
+/// needs, expanding to more than the text holds, is refused by the caps
+/// on replayed events and scalar bytes, which grow with the text: a file
+/// of a few kilobytes cannot become a megabyte of document.
 pub fn budget(len: usize) -> serde_saphyr::Budget {
     let replayed = alias_limits(len).max_total_replayed_events;
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_nodes = budget.max_nodes.max((len / 2).saturating_add(replayed));
-    budget.max_events = budget.max_events.max(len.saturating_add(replayed));
-    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(len);
+    budget.max_nodes = budget.max_nodes.max(len / 2).saturating_add(replayed);
+    budget.max_events = budget.max_events.max(len).saturating_add(replayed);
+    budget.max_total_scalar_bytes = len
+        .saturating_mul(ALIAS_EXPANSION)
+        .clamp(1 << 20, 256 << 20)
+        .max(len);
     budget.max_aliases = budget.max_aliases.max(len / 3);
     budget.max_anchors = budget.max_anchors.max(len / 3);
     budget.max_merge_keys = budget.max_merge_keys.max(len / 4);
@@ -106,17 +112,21 @@ pub fn budget(len: usize) -> serde_saphyr::Budget {
     budget
 }
 
-/// The events aliases of a text of `len` bytes may replay in all: the
-/// reader's default of 1,000,000, raised to two per byte of text. A lane
-/// written `l7: *defaults` replays its fields, about eight events, from
-/// ten bytes or more, so an inventory whose every lane is an alias reads;
-/// a document that expands more than that (an alias bomb, however small
+/// How many times its own size a YAML text may grow through aliases, in
+/// replayed events and in scalar bytes: a fleet whose every lane is
+/// `l7: *defaults` (ten bytes or more replaying eight events and some
+/// twenty-five bytes of values) grows about three times.
+pub const ALIAS_EXPANSION: usize = 16;
+
+/// The events aliases of a text of `len` bytes may replay in all:
+/// [`ALIAS_EXPANSION`] per byte of text, at least 10,000 and at most
+/// 16,000,000. A document that expands more (an alias bomb, however small
 /// its text) is refused, in time and memory linear in its text.
 pub fn alias_limits(len: usize) -> serde_saphyr::options::AliasLimits {
     let mut limits = serde_saphyr::options::AliasLimits::default();
-    limits.max_total_replayed_events = limits
-        .max_total_replayed_events
-        .max(len.saturating_mul(2));
+    limits.max_total_replayed_events = len
+        .saturating_mul(ALIAS_EXPANSION)
+        .clamp(10_000, 16_000_000);
     limits
 }
 
@@ -150,6 +160,9 @@ fn clean_message(msg: &str) -> String {
         .and_then(|k| k.find("` at line ").map(|end| &k[..end]).or(k.strip_suffix('`')))
     {
         return format!("key `{key}` is written twice");
+    }
+    if first.starts_with("alias replay") || first.starts_with("alias expansion limit") {
+        return "the file is too large or expands too many aliases".into();
     }
     if first.contains("budget breached") {
         return if first.contains("Depth") {
@@ -899,6 +912,21 @@ mod tests {
             bomb.push_str(&format!("a{k}: &a{k} [{}]\n", vec![format!("*a{j}"); 10].join(", ")));
         }
         let e = super::read::<serde::de::IgnoredAny>(&bomb).unwrap_err();
+        assert_eq!(e.message, "the file is too large or expands too many aliases");
+        // A few kilobytes that would replay a hundred-byte scalar 400,000
+        // times (40 MB): refused, where a small file's floor once let it
+        // through.
+        let mut bomb = format!("s: &s '{}'\n", "x".repeat(100));
+        let mut prev = "s".to_string();
+        for k in 1..6 {
+            bomb.push_str(&format!("l{k}: &l{k} [{}]\n", vec![format!("*{prev}"); 10].join(",")));
+            prev = format!("l{k}");
+        }
+        for k in 0..4 {
+            bomb.push_str(&format!("m{k}: *l5\n"));
+        }
+        assert!(bomb.len() < 4_000);
+        let e = super::read::<serde_json::Value>(&bomb).unwrap_err();
         assert_eq!(e.message, "the file is too large or expands too many aliases");
     }
 

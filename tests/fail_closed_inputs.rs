@@ -971,3 +971,39 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
     let (code, stderr) = run_redirected(p, "check", ">/dev/null");
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// A suppression whose reason only looks written (U+2800, private use,
+/// unassigned) is E002, as the bundle loader counts it blank: `build`
+/// wrote such a bundle, and every runtime command then refused it.
+#[test]
+fn a_suppression_reason_that_draws_nothing_is_empty() {
+    for blank in ["\u{2800}", "\u{e000}", "\u{378}"] {
+        let d = project();
+        let p = d.path();
+        write(
+            &p.join("policies/p.policy"),
+            &format!(
+                "// lanepolicy: ignore L001 reason=\"{blank}\"\nallow deploy on cm/testing until launch confirm=\"deploy {{lane}}\"\n"
+            ),
+        );
+        let r = run_in(p, &["build", "-o", "b.json"]);
+        assert_eq!(r.code, 1, "{blank:?}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains("E002") && r.stdout.contains("the reason is empty"),
+            "{}",
+            r.stdout
+        );
+        assert!(!p.join("b.json").exists());
+    }
+    // A reason with something visible in it builds, and the bundle loads.
+    let d = project();
+    let p = d.path();
+    write(
+        &p.join("policies/p.policy"),
+        "// lanepolicy: ignore L001 reason=\"\u{2800}x\"\nallow deploy on cm/testing until launch confirm=\"deploy {lane}\"\n",
+    );
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let (code, v) = decide(p, "b.json", "cm/testing", "deploy", "deploy cm/testing");
+    assert_eq!((code, v["decision"].as_str()), (0, Some("allow")), "{v}");
+}

@@ -93,7 +93,10 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
         .unwrap_or("");
     let reason = unquote(value)
         .ok_or_else(|| ("`reason` must be a quoted string".to_string(), form.clone()))?;
-    if reason.trim().is_empty() {
+    // Blank as the bundle loader counts it: white space, invisible
+    // characters, and characters drawn as nothing (U+2800, private use,
+    // unassigned), so that a bundle `build` writes always loads.
+    if crate::model::is_blank(&reason) {
         return Err((
             "the reason is empty".into(),
             "say why the finding does not apply here".into(),
@@ -409,12 +412,15 @@ mod tests {
                 .0
                 .contains("needs a reason")
         );
-        assert!(
-            parse(" ignore L012 reason=\"\"")
-                .unwrap_err()
-                .0
-                .contains("empty")
-        );
+        for blank in ["", " ", "\u{2800}", "\u{e000}", "\u{3000}\u{200b}"] {
+            assert!(
+                parse(&format!(" ignore L012 reason=\"{blank}\""))
+                    .unwrap_err()
+                    .0
+                    .contains("empty"),
+                "{blank:?}"
+            );
+        }
         assert!(
             parse(" ignore E101 reason=\"x\"")
                 .unwrap_err()

@@ -85,10 +85,10 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut msg = d.message.clone();
+        let mut msg = visible(&d.message);
         if let Some(h) = &d.help {
             msg.push_str("\nhelp: ");
-            msg.push_str(h);
+            msg.push_str(&visible(h));
         }
         out.push_str(&format!(
             "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={} {}::{}\n",
@@ -99,6 +99,18 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
         ));
     }
     out
+}
+
+/// `s` with each control or invisible character shown as its escape
+/// (`\u{202e}`), line breaks kept: what a person's terminal or a CI log
+/// shows of a message, a help line or a label that quotes a value from an
+/// input file (a severity or a glob of the configuration, say). JSON and
+/// SARIF keep the text as it is.
+fn visible(s: &str) -> String {
+    s.split('\n')
+        .map(crate::model::escape_invisible)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn escape_data(s: &str) -> String {
@@ -309,7 +321,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         let file = sources.get(d.file);
         let (line, col) = file.line_col(d.span.start);
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
-            d.label.clone(),
+            d.label.as_deref().map(visible),
             (d.span.start, d.span.len()),
         )];
         // Snippets of very long lines are unreadable (and beyond what the
@@ -331,15 +343,15 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         };
         for n in d.notes.iter().filter(near) {
             labels.push(miette::LabeledSpan::new_with_span(
-                Some(n.label.clone()),
+                Some(visible(&n.label)),
                 (n.span.start, n.span.len()),
             ));
         }
-        let mut help = d.help.clone();
+        let mut help = d.help.as_deref().map(visible);
         for n in d.notes.iter().filter(|n| !near(n)) {
             let other = sources.get(n.file);
             let (l, c) = other.line_col(n.span.start);
-            let extra = format!("{} at {}:{l}:{c}", n.label, other.path);
+            let extra = format!("{} at {}:{l}:{c}", visible(&n.label), other.path);
             help = Some(match help {
                 Some(h) => format!("{h}\n{extra}"),
                 None => extra,
@@ -352,9 +364,9 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         let location = format!("{}:{line}:{col}", file.path);
         let report = Report {
             message: if snippet {
-                d.message.clone()
+                visible(&d.message)
             } else {
-                format!("{} (at {location})", d.message)
+                format!("{} (at {location})", visible(&d.message))
             },
             code: format!("{}({})", d.check().code, d.check().name),
             severity: match d.severity {
@@ -381,7 +393,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
                 "{}:{line}:{col}: {}: {}\n",
                 file.path,
                 d.check().code,
-                d.message
+                visible(&d.message)
             );
         }
         out.push_str(&s);
@@ -636,6 +648,48 @@ mod tests {
             mark.chars().filter(|&c| c == '─' || c == '┬').count(),
             4,
             "{mark}"
+        );
+    }
+
+    /// A message, help or label that quotes a value of an input (a
+    /// severity or a glob of the configuration) shows its invisible
+    /// characters escaped, for a person and in a CI log; JSON keeps them.
+    #[test]
+    fn messages_helps_and_labels_show_invisible_characters_escaped() {
+        let mut sources = SourceMap::default();
+        let id = sources.add(SourceFile::new(
+            "c.yaml",
+            "checks: x\n".into(),
+            String::new(),
+        ));
+        let mut d = Diagnostic::new(
+            crate::checks::Code::E202,
+            id,
+            Span::new(8, 9),
+            "`e\u{202e}r\u{200b}ror` is not a severity".to_string(),
+        );
+        d.label = Some("l\u{202e}".into());
+        d.help = Some("write `error`\nnot `\u{1b}[2J`".into());
+        for out in [
+            render_human(std::slice::from_ref(&d), &sources, false),
+            render_github(std::slice::from_ref(&d), &sources),
+        ] {
+            assert!(
+                !out.chars()
+                    .any(|c| crate::model::is_invisible(c) && c != '\n'),
+                "{out:?}"
+            );
+            assert!(out.contains("e\\u{202e}r\\u{200b}ror"), "{out}");
+        }
+        let human = render_human(std::slice::from_ref(&d), &sources, false);
+        assert!(
+            human.contains("l\\u{202e}") && human.contains("\\u{1b}[2J"),
+            "{human}"
+        );
+        let json = render_json(std::slice::from_ref(&d), &sources);
+        assert!(
+            json.contains("\\u202e") || json.contains('\u{202e}'),
+            "{json}"
         );
     }
 }
