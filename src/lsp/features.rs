@@ -702,16 +702,7 @@ mod tests {
             "allow deploy on c/x until launch issue=#1\n",
         )
         .unwrap();
-        let mut server = Server {
-            shut_down: false,
-            docs: Default::default(),
-            uris: Default::default(),
-            dirty: Default::default(),
-            published: Default::default(),
-            docs_url: String::new(),
-            today: None,
-            inventories: Default::default(),
-        };
+        let mut server = Server::empty();
         let policy = d.join("a.policy");
         INVENTORY_LOADS.with(|n| n.set(0));
         for _ in 0..5 {

@@ -183,6 +183,21 @@ fn canonical(p: &Path) -> PathBuf {
 }
 
 impl Server {
+    /// A server with nothing open, for tests.
+    #[cfg(test)]
+    pub(crate) fn empty() -> Server {
+        Server {
+            shut_down: false,
+            docs: Default::default(),
+            uris: Default::default(),
+            dirty: Default::default(),
+            published: Default::default(),
+            docs_url: String::new(),
+            today: None,
+            inventories: Default::default(),
+        }
+    }
+
     /// Handles one message; true on `exit`.
     fn handle(&mut self, conn: &Connection, msg: Message) -> Result<bool, Error> {
         match msg {
@@ -515,16 +530,7 @@ mod tests {
     /// another project was copied on each keystroke).
     #[test]
     fn a_project_reads_its_own_buffers() {
-        let mut server = Server {
-            shut_down: false,
-            docs: Default::default(),
-            uris: Default::default(),
-            dirty: Default::default(),
-            published: Default::default(),
-            docs_url: String::new(),
-            today: None,
-            inventories: Default::default(),
-        };
+        let mut server = Server::empty();
         for path in [
             "/p/lanes.yaml",
             "/p/policies/a.policy",
