@@ -783,3 +783,24 @@ fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
+
+/// A new file, not yet on disk, opened under a linked directory belongs to
+/// the project the directory resolves to, and gets its diagnostics.
+#[cfg(unix)]
+#[test]
+fn a_new_file_under_a_linked_directory_is_checked() {
+    let (_dir, inv, _policy) = project();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let through = elsewhere.path().join("project");
+    std::os::unix::fs::symlink(inv.parent().unwrap(), &through).unwrap();
+    let mut c = Client::start(&through);
+    let p = uri(&through.join("new.policy"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}

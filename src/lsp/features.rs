@@ -69,7 +69,7 @@ pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, Refusal> 
 /// The document's path and text.
 fn document(server: &Server, uri: &lt::Uri) -> Option<(PathBuf, String)> {
     let path = uri_to_path(uri)?;
-    let path = path.canonicalize().unwrap_or(path);
+    let path = super::canonical(&path);
     let text = server.text(&path)?;
     Some((path, text))
 }

@@ -178,8 +178,16 @@ pub(crate) type ReadInventory = std::rc::Rc<(
     Option<crate::inventory::Inventory>,
 )>;
 
-fn canonical(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+/// `p` with its links resolved. A file not yet on disk (a new buffer) is
+/// its directory's canonical path and its name, so that a new file under
+/// a linked directory belongs to the project the directory resolves to.
+pub(crate) fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(
+        |_| match (p.parent().map(Path::canonicalize), p.file_name()) {
+            (Some(Ok(dir)), Some(name)) => dir.join(name),
+            _ => p.to_path_buf(),
+        },
+    )
 }
 
 impl Server {
