@@ -278,7 +278,8 @@ pub fn normalized_phrase(s: &str) -> std::borrow::Cow<'_, str> {
 /// True when `s` says nothing: empty once white space, invisible
 /// characters ([`is_invisible`], such as U+200B ZERO WIDTH SPACE) and
 /// characters drawn as nothing ([`BLANK_GLYPHS`], unassigned and private
-/// use code points) are removed. A phrase or proof id that is blank counts
+/// use code points, format characters, and combining marks, which draw
+/// nothing without a letter before them) are removed. A phrase or proof id that is blank counts
 /// as not presented, so a string a reviewer cannot read can never satisfy
 /// a check.
 pub(crate) fn is_blank(s: &str) -> bool {
@@ -300,9 +301,14 @@ pub(crate) fn is_record_id(id: &str) -> bool {
 /// collected by lists of invisible characters used in spoofing.
 pub(crate) const BLANK_GLYPHS: [char; 3] = ['\u{2800}', '\u{FFFC}', '\u{1D159}'];
 
-/// True for a character drawn as nothing or as a placeholder box: one of
-/// [`BLANK_GLYPHS`], or an unassigned, private use or surrogate code point
-/// (General_Category `Cn`, `Co`, `Cs`, from `icu_properties`).
+/// True for a character drawn as nothing or as a placeholder box, on its
+/// own: one of [`BLANK_GLYPHS`], an unassigned, private use or surrogate
+/// code point, a format character (U+FFF9 INTERLINEAR ANNOTATION ANCHOR,
+/// U+0600 ARABIC NUMBER SIGN, which mark up the text after them), or a
+/// nonspacing or enclosing mark (U+0301, U+20DD, which attach to the
+/// letter before them). General_Category `Cn`, `Co`, `Cs`, `Cf`, `Mn`,
+/// `Me`, from `icu_properties`. A string of letters with marks is not
+/// blank: the letters are not.
 fn draws_nothing(c: char) -> bool {
     use icu_properties::CodePointMapData;
     use icu_properties::props::GeneralCategory;
@@ -312,7 +318,12 @@ fn draws_nothing(c: char) -> bool {
     BLANK_GLYPHS.contains(&c)
         || matches!(
             CodePointMapData::<GeneralCategory>::new().get(c),
-            GeneralCategory::Unassigned | GeneralCategory::PrivateUse | GeneralCategory::Surrogate
+            GeneralCategory::Unassigned
+                | GeneralCategory::PrivateUse
+                | GeneralCategory::Surrogate
+                | GeneralCategory::Format
+                | GeneralCategory::NonspacingMark
+                | GeneralCategory::EnclosingMark
         )
 }
 
@@ -560,10 +571,23 @@ mod tests {
             "\u{2060}\u{feff}",
             "\u{e0041}",
             " \u{3164} ",
+            "\u{301}",
+            "\u{300}\u{301}\u{302}",
+            "\u{20dd}",
+            "\u{fff9}",
+            "\u{600}",
+            "\u{70f}",
         ] {
             assert!(is_blank(s), "{}", s.escape_unicode());
         }
-        for s in ["a", " x ", "\u{200b}b", "é"] {
+        for s in [
+            "a",
+            " x ",
+            "\u{200b}b",
+            "é",
+            "e\u{301}",
+            "\u{915}\u{94d}\u{937}",
+        ] {
             assert!(!is_blank(s), "{}", s.escape_unicode());
         }
     }

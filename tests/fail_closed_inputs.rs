@@ -977,7 +977,9 @@ fn with_stdout_closed_or_full_every_command_exits_2_and_writes_nothing() {
 /// wrote such a bundle, and every runtime command then refused it.
 #[test]
 fn a_suppression_reason_that_draws_nothing_is_empty() {
-    for blank in ["\u{2800}", "\u{e000}", "\u{378}"] {
+    for blank in [
+        "\u{2800}", "\u{e000}", "\u{378}", "\u{301}", "\u{fff9}", "\u{600}",
+    ] {
         let d = project();
         let p = d.path();
         write(

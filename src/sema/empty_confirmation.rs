@@ -1,8 +1,11 @@
 //! E108 empty-confirmation: a `confirm` phrase is empty or blank.
 //!
 //! ## What it does
-//! Reports `confirm=""` (or a phrase of spaces): phrases are compared
-//! trimmed, so such a phrase would be matched by typing nothing.
+//! Reports `confirm=""`, or a phrase with nothing visible in it (spaces,
+//! combining marks or format characters alone; `model::is_blank`, the
+//! runtime's and the bundle loader's own test): phrases are compared
+//! trimmed, so such a phrase would be matched by typing nothing, and the
+//! loader refuses a bundle that holds one.
 //!
 //! ## Why is this bad?
 //! The phrase is the operator's proof that they mean this lane. An empty one
@@ -31,7 +34,7 @@ fn diagnostic(file: FileId, s: &StringLit) -> Diagnostic {
 
 /// Reports a blank phrase; returns true when the phrase is usable.
 pub(super) fn check(file: FileId, s: &StringLit, diags: &mut Vec<Diagnostic>) -> bool {
-    if s.value.trim().is_empty() {
+    if crate::model::is_blank(&s.value) {
         diags.push(diagnostic(file, s));
         return false;
     }
