@@ -140,6 +140,7 @@ checks! {
     L018 "no-policies"                 Warning "lint/rules/no_policies.rs";
     L019 "excluded-deny"               Error   "lint/rules/excluded_deny.rs";
     L020 "deny-matches-nothing"        Error   "lint/rules/deny_matches_nothing.rs";
+    L021 "clause-has-no-effect"        Warning "lint/rules/clause_has_no_effect.rs";
 }
 
 impl Code {

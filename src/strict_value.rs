@@ -21,13 +21,56 @@ pub struct StrictValue(pub Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor).map(StrictValue)
+        d.deserialize_any(StrictVisitor::<false>).map(StrictValue)
     }
 }
 
-struct StrictVisitor;
+/// A [`StrictValue`] that also refuses, at any depth, a whole number it
+/// cannot carry exactly: what the inventory reads a lane field's value
+/// into.
+///
+/// A YAML integer beyond 64 bits (`id: 12345678901234567890123`) reaches
+/// the reader as a float, and would be carried into the bundle as
+/// `1.2345678901234568e22`, another number, without a word. Integers from
+/// -2^63 to 2^64 - 1 arrive as integers and are kept exactly, so a whole
+/// float outside that range is refused as ``… cannot be carried exactly``
+/// (a float written so, `1e20`, is refused alike: quote either to keep
+/// it as text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactValue(pub Value);
 
-impl<'de> Visitor<'de> for StrictVisitor {
+impl<'de> Deserialize<'de> for ExactValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor::<true>).map(ExactValue)
+    }
+}
+
+/// Reads one value; `EXACT` refuses whole floats beyond 64-bit integers.
+struct StrictVisitor<const EXACT: bool>;
+
+/// One value of the same kind as the visitor reading its container.
+struct Element<const EXACT: bool>;
+
+impl<'de, const EXACT: bool> serde::de::DeserializeSeed<'de> for Element<EXACT> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictVisitor::<EXACT>)
+    }
+}
+
+/// True for a whole float where an integer literal out of 64-bit range
+/// may have landed: at or below -2^63, or at or above 2^64. Readers fall
+/// back to floats for integers outside [-2^63, 2^64); those round to
+/// floats outside (-2^63, 2^64) (`-9223372036854775809` rounds to -2^63
+/// itself), while -2^63 written as an integer arrives as an integer.
+fn beyond_integers(v: f64) -> bool {
+    const LOW: f64 = -9_223_372_036_854_775_808.0; // -2^63
+    const HIGH: f64 = 18_446_744_073_709_551_616.0; // 2^64
+    v.is_finite() && v.fract() == 0.0 && !(v > LOW && v < HIGH)
+}
+
+impl<'de, const EXACT: bool> Visitor<'de> for StrictVisitor<EXACT> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -42,7 +85,12 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+    fn visit_f64<E: Error>(self, v: f64) -> Result<Value, E> {
+        if EXACT && beyond_integers(v) {
+            return Err(E::custom(format_args!(
+                "this number cannot be carried exactly: it reads as {v:e}, and whole numbers are kept exactly only from -2^63 to 2^64 - 1; quote it to keep it as text"
+            )));
+        }
         Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -58,11 +106,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        StrictValue::deserialize(d).map(|s| s.0)
+        d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(StrictValue(v)) = seq.next_element()? {
+        while let Some(v) = seq.next_element_seed(Element::<EXACT>)? {
             out.push(v);
         }
         Ok(Value::Array(out))
@@ -73,7 +121,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
             if out.contains_key(&key) {
                 return Err(A::Error::custom(format_args!("duplicate key `{key}`")));
             }
-            let StrictValue(v) = map.next_value()?;
+            let v = map.next_value_seed(Element::<EXACT>)?;
             out.insert(key, v);
         }
         Ok(Value::Object(out))
@@ -105,6 +153,39 @@ mod tests {
         for text in [r#"{"a": 1, "a": 2}"#, r#"[{"b": {"c": 1, "c": 1}}]"#] {
             let e = serde_json::from_str::<StrictValue>(text).unwrap_err();
             assert!(e.to_string().contains("duplicate key `"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_whole_number_beyond_64_bits_is_refused_only_where_it_must_be_exact() {
+        use super::ExactValue;
+        for text in [
+            "[18446744073709551615, -9223372036854775808, 1e19, 2.5, -1.5e-300]",
+            r#"{"a": {"b": [9223372036854775807]}}"#,
+        ] {
+            let exact: ExactValue = serde_json::from_str(text).unwrap();
+            let plain: serde_json::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(exact.0, plain, "{text}");
+        }
+        for (text, reads_as) in [
+            ("18446744073709551616", "1.8446744073709552e19"),
+            ("-9223372036854775809", "-9.223372036854776e18"),
+            ("-9223372036854776833", "-9.223372036854778e18"),
+            (
+                r#"{"a": [1, {"b": 12345678901234567890123}]}"#,
+                "1.2345678901234568e22",
+            ),
+            ("-1.5e300", "-1.5e300"),
+        ] {
+            let e = serde_json::from_str::<ExactValue>(text).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!(
+                    "cannot be carried exactly: it reads as {reads_as},"
+                )),
+                "{text}: {e}"
+            );
+            // The bundle's reader keeps what serde_json keeps.
+            assert!(serde_json::from_str::<StrictValue>(text).is_ok(), "{text}");
         }
     }
 

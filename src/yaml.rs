@@ -154,7 +154,8 @@ fn clean_message(msg: &str) -> String {
         let key = key.find(" at line ").map_or(key, |k| &key[..k]);
         return format!("key `{key}` is written twice");
     }
-    // A key written twice inside a value read as a `StrictValue`.
+    // A key written twice inside a value read as a `StrictValue` or an
+    // `ExactValue`.
     if let Some(key) = first
         .strip_prefix("duplicate key `")
         .and_then(|k| k.find("` at line ").map(|end| &k[..end]).or(k.strip_suffix('`')))

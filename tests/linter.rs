@@ -105,6 +105,66 @@ fn a_suppression_without_a_reason_is_an_error() {
 }
 
 #[test]
+fn a_deny_that_asks_for_a_phrase_or_a_proof_is_told_it_asks_for_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        d.join("lanes.yaml"),
+    )
+    .unwrap();
+    let policy = "\
+allow backup_restore on cm/testing until launch issue=#573 confirm=\"restore {lane}\" requires backup_proof
+deny backup_restore on cm/testing requires backup_proof, restore_proof confirm=\"restore {lane}\" reason=\"frozen\"
+deny upstream_restore on cm/testing until launch issue=#573 reason=\"frozen\"
+";
+    std::fs::write(d.join("p.policy"), policy).unwrap();
+    let (code, diags) = json_check(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning: the deny still denies: {diags:?}");
+    let l021: Vec<_> = diags.iter().filter(|d| d["code"] == "L021").collect();
+    let at = |d: &Value| {
+        let line = d["line"].as_u64().unwrap() as usize;
+        let col = d["column"].as_u64().unwrap() as usize;
+        let end = d["end_column"].as_u64().unwrap() as usize;
+        policy.lines().nth(line - 1).unwrap()[col - 1..end - 1].to_string()
+    };
+    // Only the deny's two clauses: not the allow's, not until/issue/reason.
+    assert_eq!(
+        l021.iter().map(|d| at(d)).collect::<Vec<_>>(),
+        ["backup_proof, restore_proof", "\"restore {lane}\""],
+        "{diags:?}"
+    );
+    assert!(
+        l021.iter()
+            .all(|d| d["severity"] == "warning" && d["line"] == 2)
+    );
+
+    // The bundle's deny denies whatever is presented.
+    let bundle = d.join("b.json");
+    let (code, _, err) = run(&["build", d.to_str().unwrap(), "-o", bundle.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(&[
+        "decide",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--lane",
+        "cm/testing",
+        "--action",
+        "backup_restore",
+        "--confirm",
+        "restore testing",
+        "--proof",
+        "backup_proof=B1",
+        "--proof",
+        "restore_proof=R1",
+        "--json",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let decision: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(decision["decision"], "deny", "{decision}");
+}
+
+#[test]
 fn the_configuration_sets_severities_windows_and_excluded_files() {
     let (code, diags) = json_check(&["check", "tests/fixtures/projects/configured"]);
     assert_eq!(

@@ -30,7 +30,8 @@
 //! `xn--bcher-kva.example`; a repeat within one lane is dropped, as
 //! Launchplane drops it). Other lane keys are kept and carried into the bundle, unless
 //! they look like a typo of a known key (`monitoring` for
-//! `monitoring_intent` included).
+//! `monitoring_intent` included), or hold a whole number beyond 64 bits
+//! at any depth, which would reach the bundle as another number.
 //!
 //! ## Why is this bad?
 //! The inventory is the only authority on what a lane is. A lane that does

@@ -406,7 +406,7 @@ fn invisible_help() -> String {
 }
 
 use crate::model::escape_invisible as escaped;
-use crate::strict_value::StrictValue;
+use crate::strict_value::ExactValue;
 
 /// Loads `lanes.yaml` from `src` (already added to the source map as `file`).
 /// Returns the inventory, or the E201 diagnostics that make it unusable.
@@ -415,8 +415,8 @@ pub fn load(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Diagnostic>
     // every field of every lane its reader's locations (about 40 MB at
     // 200,000 lanes); an inventory with findings is read again with them,
     // so that each finding points at where its value is written.
-    match load_as::<StrictValue>(src, file) {
-        Err(first) => match load_as::<Spanned<StrictValue>>(src, file) {
+    match load_as::<ExactValue>(src, file) {
+        Err(first) => match load_as::<Spanned<ExactValue>>(src, file) {
             Err(placed) => Err(placed),
             // Both readings find the same; should they not, the first stands.
             Ok(_) => Err(first),
@@ -434,7 +434,7 @@ trait Field: for<'de> Deserialize<'de> {
     fn place(&self, src: &SourceFile) -> Option<Span>;
 }
 
-impl Field for StrictValue {
+impl Field for ExactValue {
     fn value(&self) -> &serde_json::Value {
         &self.0
     }
@@ -444,7 +444,7 @@ impl Field for StrictValue {
     }
 }
 
-impl Field for Spanned<StrictValue> {
+impl Field for Spanned<ExactValue> {
     fn value(&self) -> &serde_json::Value {
         &self.value.0
     }

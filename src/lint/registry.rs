@@ -29,6 +29,7 @@ pub(crate) const LINTS: &[(Code, LintFn)] = &[
     (Code::L016, rules::duplicate_entry::run),
     (Code::L017, rules::competing_grants::run),
     (Code::L020, rules::deny_matches_nothing::run),
+    (Code::L021, rules::clause_has_no_effect::run),
 ];
 
 #[cfg(test)]

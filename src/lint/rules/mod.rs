@@ -2,6 +2,7 @@
 //! comment that `lanepolicy rule` prints), then the function that words its
 //! diagnostic, then `run`.
 
+pub mod clause_has_no_effect;
 pub mod competing_grants;
 pub mod deny_matches_nothing;
 pub mod duplicate_entry;
