@@ -84,9 +84,19 @@ impl LineStarts {
     }
 }
 
-/// The path of a `file://` URI (percent-decoded); `None` for other schemes.
+/// The path of a `file://` URI (percent-decoded); `None` for other
+/// schemes, for a host other than `localhost` (RFC 8089: `file://localhost/p`
+/// is `/p`, and a file on another host is not ours to read), and for a
+/// path that is not absolute.
 pub fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
     let s = uri.as_str().strip_prefix("file://")?;
+    let s = match s.get(..10) {
+        Some(host) if host.eq_ignore_ascii_case("localhost/") => &s[9..],
+        _ => s,
+    };
+    if !s.starts_with('/') {
+        return None;
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -189,5 +199,29 @@ mod tests {
         let uri = path_to_uri(p).unwrap();
         assert_eq!(uri.as_str(), "file:///tmp/a%20b/%C3%BC.policy");
         assert_eq!(uri_to_path(&uri).unwrap(), p);
+    }
+
+    #[test]
+    fn a_uri_with_the_local_host_names_the_same_file_and_another_host_none() {
+        let uri = |s: &str| s.parse::<lt::Uri>().unwrap();
+        for local in [
+            "file:///tmp/p.policy",
+            "file://localhost/tmp/p.policy",
+            "file://LocalHost/tmp/p.policy",
+        ] {
+            assert_eq!(
+                uri_to_path(&uri(local)).as_deref(),
+                Some(Path::new("/tmp/p.policy")),
+                "{local}"
+            );
+        }
+        for other in [
+            "file://server/tmp/p.policy",
+            "file://localhostx/p.policy",
+            "untitled:Untitled-1",
+            "file://localhost",
+        ] {
+            assert_eq!(uri_to_path(&uri(other)), None, "{other}");
+        }
     }
 }

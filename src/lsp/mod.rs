@@ -398,15 +398,23 @@ impl Server {
                     }
                 }
                 Err(failure) => {
-                    // Not about a file's content: shown at the top of the inventory.
+                    // Not about a file's content: shown at the top of the
+                    // inventory. A project whose inventory is gone (from
+                    // disk and from the editor) is no project: its
+                    // diagnostics are cleared, and none is published to a
+                    // file that does not exist.
                     let inv = canonical(&dir.join(INVENTORY_FILE));
-                    by_file.entry(inv).or_default().push(lt::Diagnostic {
-                        range: lt::Range::default(),
-                        severity: Some(lt::DiagnosticSeverity::ERROR),
-                        source: Some("lanepolicy".into()),
-                        message: failure.to_string(),
-                        ..Default::default()
-                    });
+                    if !self.docs.contains_key(&inv) && !inv.exists() {
+                        by_file.clear();
+                    } else {
+                        by_file.entry(inv).or_default().push(lt::Diagnostic {
+                            range: lt::Range::default(),
+                            severity: Some(lt::DiagnosticSeverity::ERROR),
+                            source: Some("lanepolicy".into()),
+                            message: failure.to_string(),
+                            ..Default::default()
+                        });
+                    }
                 }
             }
             let before = self.published.remove(&dir).unwrap_or_default();
