@@ -261,9 +261,11 @@ impl Server {
             lt::notification::DidChangeTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params)
                     && let Some(path) = path_of(&p.text_document.uri)
-                    && let Some(change) = p.content_changes.into_iter().last()
+                    && !p.content_changes.is_empty()
                 {
-                    self.docs.insert(path.clone(), change.text);
+                    let text = self.docs.remove(&path).unwrap_or_default();
+                    let text = apply_changes(text, p.content_changes);
+                    self.docs.insert(path.clone(), text);
                     self.mark(&path);
                 }
             }
@@ -500,6 +502,25 @@ impl Server {
     }
 }
 
+/// The text after `changes`, in order. The server asks for whole texts
+/// (full sync), but a change with a range replaces only that range (its
+/// positions in UTF-16, clamped to the text), as the protocol defines it:
+/// a client that sends ranges anyway would otherwise leave the server
+/// checking a fragment.
+fn apply_changes(mut text: String, changes: Vec<lt::TextDocumentContentChangeEvent>) -> String {
+    for change in changes {
+        match change.range {
+            None => text = change.text,
+            Some(range) => {
+                let start = convert::position_to_offset(&text, range.start);
+                let end = convert::position_to_offset(&text, range.end).max(start);
+                text.replace_range(start..end, &change.text);
+            }
+        }
+    }
+    text
+}
+
 fn send_diagnostics(
     conn: &Connection,
     uri: Option<lt::Uri>,
@@ -539,7 +560,45 @@ fn after_bom(range: lt::Range, bom: bool) -> lt::Range {
 #[cfg(test)]
 mod tests {
     use super::Server;
+    use lsp_types as lt;
     use std::path::PathBuf;
+
+    /// Ranged changes replace their range (UTF-16 positions), in order;
+    /// a change without a range replaces the whole text.
+    #[test]
+    fn changes_with_ranges_edit_the_text_in_order() {
+        let change = |range: Option<((u32, u32), (u32, u32))>, text: &str| {
+            lt::TextDocumentContentChangeEvent {
+                range: range.map(|((l0, c0), (l1, c1))| {
+                    lt::Range::new(lt::Position::new(l0, c0), lt::Position::new(l1, c1))
+                }),
+                range_length: None,
+                text: text.into(),
+            }
+        };
+        let text = "allow deplyo on cm/testing\n// 😀 note\n".to_string();
+        let edited = super::apply_changes(
+            text,
+            vec![
+                change(Some(((0, 6), (0, 12))), "deploy"),
+                // After the emoji (two UTF-16 units): ` note` becomes `!`.
+                change(Some(((1, 5), (1, 10))), "!"),
+                // Past the end clamps to the end.
+                change(Some(((9, 0), (9, 4))), "deny deploy on cm/prod\n"),
+            ],
+        );
+        assert_eq!(
+            edited,
+            "allow deploy on cm/testing\n// 😀!\ndeny deploy on cm/prod\n"
+        );
+        assert_eq!(
+            super::apply_changes(
+                edited,
+                vec![change(None, "x"), change(Some(((0, 1), (0, 1))), "y")]
+            ),
+            "xy"
+        );
+    }
 
     /// A project's check reads the open buffers under its directory and
     /// policy buffers anywhere, not every open buffer (a large YAML file of
