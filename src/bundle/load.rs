@@ -285,6 +285,14 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 crate::model::shown(name)
             ));
         }
+        // A rebuild without its source would skip the lane's data policy.
+        if let Some((why, _)) = crate::inventory::destructive::rebuild_source_problem(
+            &crate::model::shown(name),
+            &a.operation,
+            a.data_source,
+        ) {
+            return invalid(why);
+        }
     }
     let mut ids: HashSet<&str> =
         HashSet::with_capacity_and_hasher(b.rules.len(), Default::default());
@@ -1258,6 +1266,28 @@ mod tests {
         for good in ["0e2c3badef9d", "0e2c3badef9d-2", "0e2c3badef9d-17"] {
             assert!(is_rule_id(good), "{good}");
         }
+    }
+
+    /// A rebuild that names no source would skip every lane's data
+    /// policy: `build` refuses such an inventory, and the loader such a
+    /// bundle.
+    #[test]
+    fn a_rebuild_without_its_source_is_refused() {
+        let mut b = real();
+        let a = b
+            .actions
+            .get_mut("empty_bootstrap")
+            .expect("empty_bootstrap");
+        assert_eq!(a.operation, "stable_bootstrap");
+        a.data_source = None;
+        assert!(refused(b).contains("action `empty_bootstrap` runs `stable_bootstrap`, a rebuild"),);
+        let mut b = real();
+        let a = b
+            .actions
+            .get_mut("empty_bootstrap")
+            .expect("empty_bootstrap");
+        a.data_source = Some(crate::model::DataSource::UpstreamRestore);
+        assert!(refused(b).contains("which does not start from `upstream_restore`"));
     }
 
     #[test]

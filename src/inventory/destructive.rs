@@ -103,6 +103,50 @@ pub fn must_be_destructive(
     destructive_word(name).map(|w| format!("its name `{name}` says it does (`{w}`)"))
 }
 
+/// Launchplane's operation kinds that rebuild a lane from a data source,
+/// with the sources each may start from (source: Launchplane's
+/// `odoo_stable_bootstrap` record, whose `data_source_mode` is only
+/// `empty`, and `odoo_prelaunch_rebuild`, `empty` or `upstream_restore`).
+pub const REBUILD_OPERATIONS: [(&str, &[DataSource]); 2] = [
+    ("stable_bootstrap", &[DataSource::Empty]),
+    (
+        "target_replacement",
+        &[DataSource::Empty, DataSource::UpstreamRestore],
+    ),
+];
+
+/// What is wrong with the data source of action `name`, whose operation
+/// is one of [`REBUILD_OPERATIONS`], as (message, help); `None` for any
+/// other operation, or a source the operation may start from.
+///
+/// The runtime checks a rebuild's source against the lane's data policy
+/// (`data_authority: unknown` allows none) only when the action names one:
+/// a `stable_bootstrap` without `data_source` wiped a lane whose policy
+/// allows no rebuild at all.
+pub fn rebuild_source_problem(
+    name: &str,
+    operation: &str,
+    data_source: Option<DataSource>,
+) -> Option<(String, String)> {
+    let (_, allowed) = REBUILD_OPERATIONS.iter().find(|(op, _)| *op == operation)?;
+    let choices = allowed
+        .iter()
+        .map(|d| format!("`data_source: {}`", d.as_str()))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    match data_source {
+        None => Some((
+            format!("action `{name}` runs `{operation}`, a rebuild, but does not say what data it starts from"),
+            format!("write {choices}: each lane's data policy (`data_authority`, `allowed_sources`) is checked against the source, and an action without one would skip it"),
+        )),
+        Some(ds) if !allowed.contains(&ds) => Some((
+            format!("action `{name}` runs `{operation}`, which does not start from `{}`", ds.as_str()),
+            format!("Launchplane's `{operation}` starts from {}; write {choices}, or use the operation that restores from upstream (`target_replacement`)", allowed.iter().map(|d| format!("`{}`", d.as_str())).collect::<Vec<_>>().join(" or ")),
+        )),
+        Some(_) => None,
+    }
+}
+
 /// The first of [`DESTRUCTIVE_WORDS`] in `s` read as one lower-case word
 /// (every character that is not a letter or digit left out).
 fn destructive_word(s: &str) -> Option<&'static str> {

@@ -49,6 +49,19 @@ const KNOWN_EXTRA_KEYS: [&str; 7] = [
 /// a lane cannot set them.
 const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
 
+/// True when `a` and `b` hold the same letters and digits in the same
+/// order, case aside: `data_authority`, `DATA_AUTHORITY`, `DataAuthority`
+/// and `data-authority` are one key written four ways.
+fn same_words(a: &str, b: &str) -> bool {
+    let words = |s: &str| {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    a.len().abs_diff(b.len()) <= 8 && words(a) == words(b)
+}
+
 /// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
 pub(crate) fn is_product_name(s: &str) -> bool {
     s.len() <= MAX_NAME_LEN
@@ -554,6 +567,16 @@ fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Di
             );
             continue;
         }
+        if let Some((message, help)) =
+            destructive::rebuild_source_problem(name, &operation.value, data_source)
+        {
+            let s = match &a.value.data_source {
+                Some(ds) => l.span(ds),
+                None => l.span(operation),
+            };
+            l.error(s, message, Some(help));
+            continue;
+        }
         actions.insert(
             name.clone(),
             Action {
@@ -826,6 +849,27 @@ impl Loader<'_> {
                         "a lane's product, context and instance come from where it is declared"
                             .into(),
                     ),
+                );
+                continue;
+            }
+            // A key lanepolicy or Launchplane reads, written in another
+            // case or with other separators (`DATA_AUTHORITY`,
+            // `DataAuthority`, `data-authority`), would be carried as an
+            // extra field while the key it means silently defaults.
+            if let Some(known) = LANE_KEYS
+                .into_iter()
+                .chain(KNOWN_EXTRA_KEYS)
+                .chain(["monitoring"])
+                .find(|known| *known != k && same_words(known, k))
+            {
+                let s = self.field_key_span(k, v, span);
+                let known = if known == "monitoring" { MONITORING_INTENT } else { known };
+                self.error(
+                    s,
+                    format!("unknown lane key `{k}`"),
+                    Some(format!(
+                        "did you mean `{known}`? lane keys are read exactly as written, in lower case with `_`"
+                    )),
                 );
                 continue;
             }
