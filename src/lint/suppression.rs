@@ -132,21 +132,29 @@ fn body(text: &str) -> Option<&str> {
     text.trim_start().strip_prefix("lanepolicy:")
 }
 
-/// True for a line that is blank or a comment: what may stand between a
-/// suppression and what it applies to.
-fn trivia(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with("//")
+/// True for a line that is a comment: what may stand between a
+/// suppression and the rule it applies to. A blank line may not: it
+/// detaches the suppression, as it detaches a doc comment, so that one
+/// left behind by a deleted rule does not silence the next rule down.
+fn comment_line(line: &str) -> bool {
+    line.trim().starts_with("//")
 }
 
-/// Answers "is `text[a..b]` only blank lines and comments?" in O(log n)
-/// after one pass over the text, so that n suppressions stacked before one
-/// rule cost O(n log n), not n times the text between each and the rule.
+/// True for a piece of a line that holds nothing (spaces, tabs, the `\r`
+/// of a `\r\n`).
+fn blank(piece: &str) -> bool {
+    piece.trim().is_empty()
+}
+
+/// Answers "does the rule at `b` start the line after a run of comment
+/// lines that follows the comment ending at `a`?" in O(log n) after one
+/// pass over the text, so that n suppressions stacked before one rule
+/// cost O(n log n), not n times the text between each and the rule.
 struct Gaps<'a> {
     text: &'a str,
     /// Byte offset of each line's start.
     starts: Vec<usize>,
-    /// `bad[k]`: how many of lines `0..k` are neither blank nor a comment.
+    /// `bad[k]`: how many of lines `0..k` are not comment lines.
     bad: Vec<usize>,
     /// Bytes looked at so far, the first pass included.
     work: usize,
@@ -160,7 +168,7 @@ impl<'a> Gaps<'a> {
         bad.push(0);
         for (k, &at) in starts.iter().enumerate() {
             let end = starts.get(k + 1).map_or(text.len(), |next| next - 1);
-            bad.push(bad[k] + usize::from(!trivia(&text[at..end])));
+            bad.push(bad[k] + usize::from(!comment_line(&text[at..end])));
         }
         Gaps {
             text,
@@ -175,23 +183,26 @@ impl<'a> Gaps<'a> {
         self.starts.partition_point(|&s| s <= offset) - 1
     }
 
-    /// True when every line piece of `text[a..b]` is blank or a comment,
-    /// as `text[a..b].lines().all(trivia)`; `last` is the verdict on the
-    /// piece from `b`'s line start to `b`, when the caller knows it.
-    fn only_trivia(&mut self, a: usize, b: usize, last: &mut Option<bool>) -> bool {
-        let (la, lb) = (self.line(a), self.line(b));
-        if la == lb {
-            self.work += b - a;
-            return trivia(&self.text[a..b]);
+    /// True when the comment `text[c..a]` stands alone on its line and
+    /// the rule at `b` starts a later line, with only comment lines in
+    /// between; `last` is the verdict on the piece from `b`'s line start
+    /// to `b`, when the caller knows it.
+    fn right_before(&mut self, c: usize, a: usize, b: usize, last: &mut Option<bool>) -> bool {
+        let (lc, la, lb) = (self.line(c), self.line(a), self.line(b));
+        if la == lb || lc != la {
+            return false;
         }
-        let first = &self.text[a..self.starts[la + 1] - 1];
-        self.work += first.len();
-        if !trivia(first) || self.bad[lb] != self.bad[la + 1] {
+        // Nothing before the comment on its line (a suppression after a
+        // rule's text is no suppression of the next rule), nothing after.
+        let before = &self.text[self.starts[lc]..c];
+        let after = &self.text[a..self.starts[la + 1] - 1];
+        self.work += before.len() + after.len();
+        if !blank(before) || !blank(after) || self.bad[lb] != self.bad[la + 1] {
             return false;
         }
         *last.get_or_insert_with(|| {
             self.work += b - self.starts[lb];
-            trivia(&self.text[self.starts[lb]..b])
+            blank(&self.text[self.starts[lb]..b])
         })
     }
 }
@@ -224,22 +235,23 @@ fn from_policy_counted(
         match parse(b) {
             Err((problem, help)) => invalid.push(diags, c.span, &problem, &help),
             Ok((codes, reason)) => {
-                // The next rule (rules are in source order), with nothing
-                // but comments and blank lines in between.
+                // The next rule (rules are in source order), on the line
+                // right after the comment or after more comment lines.
                 let k = parsed.rules.partition_point(|r| r.span.start < c.span.end);
                 let next = parsed.rules.get(k);
-                let only_trivia = next.is_some_and(|r| {
+                let right_before = next.is_some_and(|r| {
                     if last_piece.0 != k {
                         last_piece = (k, None);
                     }
-                    gaps.get_or_insert_with(|| Gaps::new(text)).only_trivia(
+                    gaps.get_or_insert_with(|| Gaps::new(text)).right_before(
+                        c.span.start,
                         c.span.end,
                         r.span.start,
                         &mut last_piece.1,
                     )
                 });
                 match next {
-                    Some(rule) if only_trivia => out.push(Suppression {
+                    Some(rule) if right_before => out.push(Suppression {
                         file,
                         span: c.span,
                         codes,
@@ -249,8 +261,8 @@ fn from_policy_counted(
                     _ => invalid.push(
                         diags,
                         c.span,
-                        "it stands before no rule",
-                        "put the comment on the line right before the rule it is about",
+                        "it is not on the lines right before a rule",
+                        "put the comment on a line of its own right before the rule it is about: a blank line, or text before the comment on its line, detaches it",
                     ),
                 }
             }
@@ -475,6 +487,50 @@ mod tests {
         assert_eq!(found.len(), 3);
         assert_eq!(found[0].target, parsed.rules[0].span);
         assert_eq!(found[1].target, parsed.rules[1].span);
+    }
+
+    /// A suppression applies to the rule that starts the line right after
+    /// it, or after more comment lines (doc comments, other suppressions);
+    /// a blank line, text before it on its line, or a rule that does not
+    /// start its line detaches it, and a detached one is E002.
+    #[test]
+    fn a_suppression_applies_only_to_the_rule_right_after_it() {
+        let sup = "// lanepolicy: ignore L001 reason=\"x\"";
+        let rule = "allow deploy on ctx0/lane0 until launch";
+        let placed = |text: &str| {
+            let parsed = crate::syntax::parse_file(text);
+            let mut diags = Vec::new();
+            let (found, _) = from_policy_counted(0, text, &parsed, &mut diags);
+            let targets: Vec<usize> = found
+                .iter()
+                .map(|s| parsed.rules.iter().position(|r| r.span == s.target).unwrap())
+                .collect();
+            let e002: Vec<String> = diags
+                .iter()
+                .filter(|d| d.code == Code::E002)
+                .map(|d| d.message.clone())
+                .collect();
+            (targets, e002)
+        };
+        for attached in [
+            format!("{sup}\n{rule}\n"),
+            format!("  {sup}\r\n\t{rule}\r\n"),
+            format!("{sup}\n/// what it is for\n// note\n{sup}\n{rule}\n"),
+        ] {
+            let (targets, e002) = placed(&attached);
+            assert!(e002.is_empty(), "{attached:?}: {e002:?}");
+            assert!(!targets.is_empty() && targets.iter().all(|&t| t == 0), "{attached:?}");
+        }
+        for detached in [
+            format!("{sup}\n\n{rule}\n"),
+            format!("{sup}\n{}\n// ---- section ----\n\n{rule}\n", "\n".repeat(30)),
+            format!("deny deploy on ctx0/lane1 {sup}\n{rule}\n"),
+        ] {
+            let (targets, e002) = placed(&detached);
+            assert!(targets.is_empty(), "{detached:?}: {targets:?}");
+            assert_eq!(e002.len(), 1, "{detached:?}");
+            assert!(e002[0].contains("not on the lines right before a rule"), "{e002:?}");
+        }
     }
 
     #[test]

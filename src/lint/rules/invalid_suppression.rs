@@ -1,10 +1,13 @@
-//! E002 invalid-suppression: a `// lanepolicy: ignore` comment is malformed, has no reason, names an error, or stands before no rule.
+//! E002 invalid-suppression: a `// lanepolicy: ignore` comment is malformed, has no reason, names an error, or is not right before a rule.
 //!
 //! ## What it does
 //! Checks suppression comments. The form is
-//! `// lanepolicy: ignore CODE[, CODE...] reason="why"` on the lines right
-//! before a rule (in `lanes.yaml`: `# lanepolicy: ignore ...` on the line
-//! before the flagged line). Codes may be written as codes (`L012`) or names
+//! `// lanepolicy: ignore CODE[, CODE...] reason="why"` on a line of its
+//! own right before a rule, or before more comment lines that are (in
+//! `lanes.yaml`: `# lanepolicy: ignore ...` on the line before the flagged
+//! line). A blank line between it and the rule, or text before it on its
+//! line (the end of another rule), detaches it: a suppression left behind
+//! when its rule was deleted would otherwise silence the next rule down. Codes may be written as codes (`L012`) or names
 //! (`wildcard-touches-production`). Errors (E-codes) cannot be suppressed.
 //!
 //! ## Why is this bad?
