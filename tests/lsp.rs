@@ -303,6 +303,158 @@ fn editing_the_inventory_rechecks_open_policies() {
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
 
+/// Quick fixes write text that checks: the `until` skeleton names an
+/// event the rule's product declares (none is offered without one), the
+/// `confirm=` skeleton only the language's placeholders, a suppression of
+/// a rule that shares its line goes on a line of its own before that rule,
+/// and a "did you mean" fix for a diagnostic the text has moved under
+/// since edits nothing.
+#[test]
+fn quick_fixes_write_text_that_checks() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    // Each text in a buffer of its own, not on disk: its first diagnostics
+    // are of that text, never of the one before.
+    let mut n = 0;
+    let mut fixes = |c: &mut Client, text: &str| -> Vec<(String, Vec<String>, Value)> {
+        n += 1;
+        let p = uri(&inv.parent().unwrap().join(format!("new{n}.policy")));
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+        );
+        let d = c.diagnostics(&p);
+        let mut out = Vec::new();
+        for one in &d {
+            let actions = c.request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": p}, "range": one["range"], "context": {"diagnostics": [one]}}),
+            );
+            for a in actions.as_array().unwrap() {
+                let mut edited = text.to_string();
+                let edit = &a["edit"]["changes"][&p][0];
+                let offset = |pos: &Value| {
+                    let line = pos["line"].as_u64().unwrap() as usize;
+                    let ch = pos["character"].as_u64().unwrap() as usize;
+                    text.split_inclusive('\n')
+                        .take(line)
+                        .map(str::len)
+                        .sum::<usize>()
+                        + ch
+                };
+                let (a0, b0) = (
+                    offset(&edit["range"]["start"]),
+                    offset(&edit["range"]["end"]),
+                );
+                edited.replace_range(a0..b0, edit["newText"].as_str().unwrap());
+                let dir = tempfile::tempdir().unwrap();
+                std::fs::copy(&inv, dir.path().join("lanes.yaml")).unwrap();
+                std::fs::write(dir.path().join("a.policy"), &edited).unwrap();
+                let out_json = std::process::Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+                    .args(["check", "--format", "json", "--today", "2026-11-29"])
+                    .arg(dir.path())
+                    .output()
+                    .unwrap();
+                let after: Vec<Value> = serde_json::from_slice(&out_json.stdout).unwrap();
+                // What still shows: suppressed findings are listed apart.
+                let shown: Vec<Value> = after
+                    .into_iter()
+                    .filter(|d| d["suppression"].is_null())
+                    .collect();
+                out.push((
+                    a["title"].as_str().unwrap().to_string(),
+                    codes(&shown),
+                    Value::String(edited),
+                ));
+            }
+        }
+        c.notify("textDocument/didClose", json!({"textDocument": {"uri": p}}));
+        out
+    };
+
+    // opw's event is `cutover`; `launch` would be E103.
+    let got = fixes(&mut c, "allow upstream_restore on opw/testing issue=#1\n");
+    let until = got
+        .iter()
+        .find(|f| f.0.starts_with("Add `until"))
+        .expect("an until fix");
+    assert_eq!(until.0, "Add `until cutover`");
+    assert!(!until.1.iter().any(|c| c.starts_with('E')), "{until:?}");
+    let confirm = got
+        .iter()
+        .find(|f| f.0.starts_with("Add `confirm"))
+        .expect("a confirm fix");
+    assert_eq!(
+        confirm.0,
+        "Add `confirm=\"upstream_restore {context} {instance}\"`"
+    );
+    assert!(!confirm.1.iter().any(|c| c.starts_with('E')), "{confirm:?}");
+    // hq declares no event: no `until` skeleton.
+    let got = fixes(&mut c, "allow deploy on hq/staging issue=#1\n");
+    assert!(
+        !got.iter().any(|f| f.0.starts_with("Add `until")),
+        "{got:?}"
+    );
+
+    // Two rules on one line; the second's L001 suppressed, not the first's.
+    let got = fixes(
+        &mut c,
+        "allow deploy on hq/staging until 2027-01-01 issue=#2 allow deploy on hq/prod until 2027-01-01\n",
+    );
+    let sup = got
+        .iter()
+        .find(|f| f.0 == "Suppress L001 for this rule (give the reason)")
+        .unwrap_or_else(|| panic!("a suppression: {got:?}"));
+    assert!(
+        !sup.1.contains(&"L001".to_string()) && !sup.1.contains(&"L014".to_string()),
+        "{sup:?}"
+    );
+    assert_eq!(
+        sup.2,
+        "allow deploy on hq/staging until 2027-01-01 issue=#2 \n// lanepolicy: ignore L001 reason=\"TODO: why\"\nallow deploy on hq/prod until 2027-01-01\n"
+    );
+
+    // A diagnostic from before an edit: its range now holds other text.
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/staging until 2027-03-01 issue=#12\n"}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["E101"]);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": "allow deploy on hq/staging until 2027-03-01 issue=#12\n"}]}),
+    );
+    let mut stale = d[0].clone();
+    stale["range"] =
+        json!({"start": {"line": 0, "character": 16}, "end": {"line": 0, "character": 26}});
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": p}, "range": stale["range"], "context": {"diagnostics": [stale]}}),
+    );
+    assert!(
+        !actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().starts_with("Replace")),
+        "{actions}"
+    );
+    // The same diagnostic on its own text still gets its fix.
+    let fresh = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": p}, "range": d[0]["range"], "context": {"diagnostics": d}}),
+    );
+    assert!(
+        fresh.as_array().unwrap().is_empty(),
+        "the text no longer holds `deplyo`: {fresh}"
+    );
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
 #[test]
 fn clause_skeletons_suppressions_and_check_docs() {
     let (_dir, inv, policy) = project();

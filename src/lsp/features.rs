@@ -547,7 +547,7 @@ fn completion(
 }
 
 fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeActionResponse> {
-    let (_, text) = document(server, &p.text_document.uri)?;
+    let (path, text) = document(server, &p.text_document.uri)?;
     let file = parse_file(&text);
     let uri = p.text_document.uri.clone();
     let mut out = Vec::new();
@@ -569,9 +569,22 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
             .and_then(|v| v.get("help"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        // "did you mean `X`?": replace the range with X.
+        // "did you mean `X`?": replace the range with X, only while the
+        // range still holds the text the diagnostic was about (a
+        // diagnostic from before the last edit would replace other text).
+        let was = d
+            .data
+            .as_ref()
+            .and_then(|v| v.get("text"))
+            .and_then(Value::as_str);
+        let (a, b) = (
+            lines.offset(&text, d.range.start),
+            lines.offset(&text, d.range.end),
+        );
+        let still = was.is_some_and(|was| a <= b && text.get(a..b) == Some(was));
         if let Some(rest) = help.strip_prefix("did you mean `")
             && let Some(x) = rest.strip_suffix("`?")
+            && still
         {
             out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
                 title: format!("Replace with `{x}`"),
@@ -600,11 +613,18 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
         // A missing clause: a skeleton at the end of the rule.
         let end = source_range(&src, Span::new(rule.span.end, rule.span.end));
         // The checks that ask for a clause: L001 no issue, L002 never
-        // retires, L004 no confirmation phrase.
+        // retires (an event every product the rule touches declares; none
+        // offered without one), L004 no confirmation phrase (the action's
+        // name and the lane, as L004's help suggests).
         let skeleton = match code.as_str() {
-            "L001" => Some(("issue", " issue=#")),
-            "L002" => Some(("until", " until launch")),
-            "L004" => Some(("confirm", " confirm=\"{action} {context} {instance}\"")),
+            "L001" => Some(("issue", " issue=#".to_string())),
+            "L002" => shared_event(server, &path, rule).map(|e| ("until", format!(" until {e}"))),
+            "L004" => rule.actions.first().map(|a| {
+                (
+                    "confirm",
+                    format!(" confirm=\"{} {{context}} {{instance}}\"", a.name),
+                )
+            }),
             _ => None,
         };
         if let Some((keyword, skeleton)) = skeleton
@@ -618,27 +638,59 @@ fn code_actions(server: &Server, p: &lt::CodeActionParams) -> Option<lt::CodeAct
                 ..Default::default()
             }));
         }
-        // A suppression comment on the line before the rule (L-codes only).
+        // A suppression comment on the line before the rule (L-codes
+        // only). A rule that does not start its line (another rule's text
+        // before it) is moved to a line of its own under the comment: at
+        // the line's start the comment would be another rule's.
         if code.starts_with('L') {
             let line_start = src.line_span(rule.span.start).start;
-            let indent: String = text[line_start..rule.span.start]
-                .chars()
-                .take_while(|c| c.is_whitespace())
-                .collect();
-            let at = source_range(&src, Span::new(line_start, line_start));
+            let before = &text[line_start..rule.span.start];
+            let indent: String = before.chars().take_while(|c| c.is_whitespace()).collect();
+            let comment = format!("{indent}// lanepolicy: ignore {code} reason=\"TODO: why\"\n");
+            let (at, new_text) = if before.trim().is_empty() {
+                (line_start, comment)
+            } else {
+                (rule.span.start, format!("\n{comment}{indent}"))
+            };
             out.push(lt::CodeActionOrCommand::CodeAction(lt::CodeAction {
                 title: format!("Suppress {code} for this rule (give the reason)"),
                 kind: Some(lt::CodeActionKind::QUICKFIX),
                 diagnostics: Some(vec![d.clone()]),
-                edit: Some(edit(
-                    at,
-                    format!("{indent}// lanepolicy: ignore {code} reason=\"TODO: why\"\n"),
-                )),
+                edit: Some(edit(source_range(&src, Span::new(at, at)), new_text)),
                 ..Default::default()
             }));
         }
     }
     Some(out)
+}
+
+/// An event that every product `rule` touches declares, for an `until`
+/// skeleton: `launch` when they all have it, else the first in name order;
+/// `None` without an inventory, a lane, or an event they share.
+fn shared_event(server: &Server, path: &Path, rule: &ast::Rule) -> Option<String> {
+    let (_, loaded) = inventory_for(server, path)?;
+    let inv = loaded.1.as_ref()?;
+    let products = products(rule, inv);
+    let mut shared: Option<Vec<&str>> = None;
+    for p in &products {
+        let events: Vec<&str> = inv
+            .products
+            .get(p)?
+            .events
+            .keys()
+            .map(String::as_str)
+            .collect();
+        shared = Some(match shared {
+            None => events,
+            Some(s) => s.into_iter().filter(|e| events.contains(e)).collect(),
+        });
+    }
+    let shared = shared?;
+    shared
+        .iter()
+        .find(|e| **e == "launch")
+        .or_else(|| shared.iter().min())
+        .map(|e| e.to_string())
 }
 
 fn formatting(server: &Server, uri: &lt::Uri) -> Option<Vec<lt::TextEdit>> {

@@ -97,7 +97,14 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         .as_ref()
         .and_then(|o| o.get("docsUrl"))
         .and_then(|v| v.as_str())
-        .map(str::to_string)
+        // A base without its final `/` would run into the page's name.
+        .map(|u| {
+            if u.ends_with('/') {
+                u.to_string()
+            } else {
+                format!("{u}/")
+            }
+        })
         .unwrap_or_else(|| DEFAULT_DOCS_URL.to_string());
     let mut server = Server {
         shut_down: false,
@@ -489,7 +496,20 @@ impl Server {
             message,
             related_information: (!related.is_empty()).then_some(related),
             tags: None,
-            data: d.help.as_ref().map(|h| serde_json::json!({ "help": h })),
+            // The help, for quick fixes, and the text the finding is
+            // about (short spans only), so that a quick fix asked for a
+            // diagnostic the text has since moved under edits nothing.
+            data: d.help.as_ref().map(|h| {
+                let text = sources
+                    .get(d.file)
+                    .text
+                    .get(d.span.start..d.span.end)
+                    .filter(|t| t.len() <= MAX_FIXED_TEXT);
+                match text {
+                    Some(t) => serde_json::json!({ "help": h, "text": t }),
+                    None => serde_json::json!({ "help": h }),
+                }
+            }),
         }
     }
 
@@ -501,6 +521,10 @@ impl Server {
         }
     }
 }
+
+/// The longest text a diagnostic's `data` carries for its quick fix to
+/// check against, in bytes: names and patterns are far shorter.
+pub(crate) const MAX_FIXED_TEXT: usize = 1024;
 
 /// The text after `changes`, in order. The server asks for whole texts
 /// (full sync), but a change with a range replaces only that range (its
