@@ -239,6 +239,45 @@ fn include_and_exclude_lists_that_cannot_be_used_are_errors() {
     assert_eq!(codes, ["E202"], "{}", r.stdout);
 }
 
+/// `exclude` leaves a file out whatever the case of its path, as the
+/// `.policy` extension is matched: `drafts/X.POLICY` is a policy file, and
+/// `drafts/*.policy` used to let its grant go live.
+#[test]
+fn exclude_leaves_out_a_policy_file_whatever_its_case() {
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("policies/Drafts/X.POLICY"),
+        "allow deploy on cm/testing until launch issue=#1\n",
+    );
+    write(
+        &p.join("lanepolicy.yaml"),
+        "exclude: [\"policies/drafts/*.policy\"]\n",
+    );
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let bundle: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
+    assert_eq!(
+        bundle["excluded_policies"],
+        serde_json::json!(["policies/Drafts/X.POLICY"]),
+        "{bundle}"
+    );
+    let r = run_in(
+        p,
+        &[
+            "decide",
+            "--bundle",
+            "b.json",
+            "--lane",
+            "cm/testing",
+            "--action",
+            "deploy",
+        ],
+    );
+    assert_eq!(r.code, 1, "the draft's grant is left out: {}", r.stdout);
+}
+
 #[cfg(unix)]
 #[test]
 fn test_files_in_linked_directories_run() {

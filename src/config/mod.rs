@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, SourceFile, Span};
 use crate::suggest::did_you_mean;
 use crate::yaml::{self, Spans};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -391,7 +391,15 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
         let mut b = GlobSetBuilder::new();
         let mut valid = true;
         for g in &list.value {
-            match Glob::new(&g.value) {
+            // `exclude` matches whatever the case, as the `.policy`
+            // extension does: a draft named `X.POLICY` is a policy file,
+            // and `drafts/*.policy` must leave it out (leaving out more
+            // is safe: a deny left out is L019). `include` matches as
+            // written, so what it misses by case is left out too.
+            let glob = globset::GlobBuilder::new(&g.value)
+                .case_insensitive(key == "exclude")
+                .build();
+            match glob {
                 Ok(glob) => {
                     b.add(glob);
                 }
