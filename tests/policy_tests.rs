@@ -202,6 +202,74 @@ fn nothing_to_test_is_exit_2() {
     assert!(err.contains("error: policies:"), "{err}");
 }
 
+/// Policy files that hold no rule are an empty set too: every deny case
+/// would pass against them.
+#[test]
+fn policy_files_without_a_rule_are_nothing_to_test() {
+    let dir = project(
+        "cases:\n  - name: a\n    request: {lane: cm/prod, action: empty_bootstrap}\n    expect: deny\n",
+    );
+    std::fs::write(
+        dir.path().join("policies/odoo-prelaunch.policy"),
+        "// only comments\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_in(dir.path(), &["test"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("hold no rule"), "{err}");
+}
+
+/// A case's lane and action are taken as written, as `decide` takes
+/// them, and an optional key written as null is an error, not left out.
+#[test]
+fn requests_are_read_as_decide_reads_them_and_null_is_no_value() {
+    let case = |request: &str, facts: &str| {
+        format!("cases:\n  - name: a\n{facts}    request: {request}\n    expect: allow\n")
+    };
+    for (request, facts, says) in [
+        (
+            "{lane: \" cm/testing \", action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",
+            "",
+            "unknown lane ` cm/testing `",
+        ),
+        (
+            "{lane: cm/testing, action: \"empty_bootstrap \", confirm: \"bootstrap cm testing\"}",
+            "",
+            "unknown action `empty_bootstrap `",
+        ),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: ~}",
+            "",
+            "null",
+        ),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",
+            "    facts: {now: null}\n",
+            "null",
+        ),
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",
+            "    facts: ~\n",
+            "expected a mapping",
+        ),
+    ] {
+        let dir = project(&case(request, facts));
+        let (code, out, err) = run_in(dir.path(), &["test"]);
+        assert_eq!((code, out.as_str()), (2, ""), "{request} {facts}: {err}");
+        assert!(
+            err.contains("E203") && err.contains(says),
+            "{request} {facts}: {err}"
+        );
+    }
+    // Written plainly, the same case passes: the grant allows.
+    let dir = project(&case(
+        "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",
+        "",
+    ));
+    let (code, out, err) = run_in(dir.path(), &["test", "--now", "2026-12-01T00:00:00Z"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 #[test]
 fn a_case_without_a_clock_uses_the_now_flag() {
     let dir = project(

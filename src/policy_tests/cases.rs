@@ -161,10 +161,20 @@ impl CaseResult {
     }
 }
 
+/// An optional key whose value, when written, must be of its type: `~`
+/// or `null` is refused (a blank `now:` would otherwise run the case at
+/// another time, a `confirm: ~` present no phrase), as every other value
+/// of a test file is read.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     now: Option<Spanned<String>>,
     cases: Vec<Spanned<RawCase>>,
 }
@@ -173,7 +183,7 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawCase {
     name: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     facts: Option<RawFacts>,
     request: RawRequest,
     expect: Spanned<serde_json::Value>,
@@ -186,7 +196,7 @@ struct RawFacts {
     occurred: Vec<Spanned<String>>,
     #[serde(default)]
     phases: BTreeMap<String, Spanned<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     now: Option<Spanned<String>>,
 }
 
@@ -195,7 +205,7 @@ struct RawFacts {
 struct RawRequest {
     lane: Spanned<String>,
     action: Spanned<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     confirm: Option<String>,
     #[serde(default)]
     proofs: BTreeMap<String, Spanned<String>>,
@@ -388,8 +398,10 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
             name,
             line: at.0,
             request: Request {
-                lane: c.request.lane.value.trim().to_string(),
-                action: c.request.action.value.trim().to_string(),
+                // As written, as `decide` takes them: ` cm/testing ` is
+                // no lane there, and is none here.
+                lane: c.request.lane.value.clone(),
+                action: c.request.action.value.clone(),
                 confirm: c.request.confirm.clone(),
                 proofs: c
                     .request

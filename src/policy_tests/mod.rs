@@ -284,6 +284,13 @@ fn compile(dir: &Path, opts: &Options, dir_shown: &str) -> Result<Runtime, Suite
             outcome: Box::new(outcome),
         });
     };
+    // Files of comments alone are the same empty set.
+    if b.rules.is_empty() {
+        return Err(SuiteError::Io(Failure {
+            path: dir_shown.to_string(),
+            message: "the `.policy` files hold no rule, so every action is denied and every `deny` case would pass; a test file tests the policies of its project".into(),
+        }));
+    }
     let fail = |message: String| {
         SuiteError::Io(Failure {
             path: dir_shown.to_string(),
