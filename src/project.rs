@@ -636,7 +636,15 @@ pub fn load(opts: &Options) -> Result<Inputs, Failure> {
     // The configuration: `--config`, or lanepolicy.yaml beside the inventory.
     // Read here for the files it includes and excludes; its diagnostics
     // come from `compile_inputs`.
-    let config_path = opts.config.clone().or_else(|| config_beside(&inv_path));
+    // An editor's buffer of a configuration not yet saved counts too.
+    let config_path = opts
+        .config
+        .clone()
+        .or_else(|| config_beside(&inv_path))
+        .or_else(|| {
+            let p = inv_path.parent()?.canonicalize().ok()?.join(CONFIG_FILE);
+            opts.overlay.contains_key(&p).then_some(p)
+        });
     let config_read = match &config_path {
         None => None,
         Some(path) => {

@@ -959,6 +959,63 @@ fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
 
+/// A policy with no `lanes.yaml` above it is told so, as `check` tells
+/// it, and an unsaved `lanepolicy.yaml` with none on disk configures its
+/// project, as an unsaved one over a saved file does.
+#[test]
+fn an_orphan_policy_is_told_and_an_unsaved_configuration_counts() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let orphan_dir = tempfile::tempdir().unwrap();
+    let orphan = uri(&orphan_dir.path().canonicalize().unwrap().join("x.policy"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": orphan, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
+    );
+    let d = c.diagnostics(&orphan);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no lanes.yaml found"),
+        "{d:?}"
+    );
+
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deploy on hq/* until 2027-03-01 issue=#12\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["L012"]);
+    let config = uri(&inv.parent().unwrap().join("lanepolicy.yaml"));
+    assert!(!inv.parent().unwrap().join("lanepolicy.yaml").exists());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": config, "languageId": "yaml", "version": 1, "text": "checks: {L012: error}\n"}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(codes(&d), ["L012"]);
+    assert_eq!(
+        d[0]["severity"],
+        json!(1),
+        "raised to an error by the buffer: {d:?}"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": config, "version": 2}, "contentChanges": [{"text": "checks: {L012: eror}\n"}]}),
+    );
+    // (The buffer's first, clean, version got an empty list first.)
+    let mut d = c.diagnostics(&config);
+    if d.is_empty() {
+        d = c.diagnostics(&config);
+    }
+    assert_eq!(codes(&d), ["E202"]);
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
 /// A new file, not yet on disk, opened under a linked directory belongs to
 /// the project the directory resolves to, and gets its diagnostics.
 #[cfg(unix)]

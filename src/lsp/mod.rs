@@ -111,6 +111,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         docs: BTreeMap::new(),
         uris: BTreeMap::new(),
         dirty: BTreeSet::new(),
+        orphans: BTreeSet::new(),
         published: BTreeMap::new(),
         docs_url,
         today: None,
@@ -162,6 +163,9 @@ pub(crate) struct Server {
     pub(crate) uris: BTreeMap<PathBuf, lt::Uri>,
     /// Projects (inventory directories) to re-check.
     dirty: BTreeSet<PathBuf>,
+    /// Policy files changed with no `lanes.yaml` above them: an open one
+    /// is told so, as `check` would tell it; a closed one is cleared.
+    orphans: BTreeSet<PathBuf>,
     /// Files that got diagnostics, per project, to clear them later.
     published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
     /// Base URL of the check documentation pages.
@@ -206,6 +210,7 @@ impl Server {
             docs: Default::default(),
             uris: Default::default(),
             dirty: Default::default(),
+            orphans: Default::default(),
             published: Default::default(),
             docs_url: String::new(),
             today: None,
@@ -269,8 +274,10 @@ impl Server {
                 if let Ok(p) = serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params)
                     && let Some(path) = path_of(&p.text_document.uri)
                     && !p.content_changes.is_empty()
+                    // A document the editor never opened has no buffer to
+                    // change: the file on disk stays what counts.
+                    && let Some(text) = self.docs.remove(&path)
                 {
-                    let text = self.docs.remove(&path).unwrap_or_default();
                     let text = apply_changes(text, p.content_changes);
                     self.docs.insert(path.clone(), text);
                     self.mark(&path);
@@ -302,9 +309,15 @@ impl Server {
 
     /// Marks the project of `path` for re-checking.
     fn mark(&mut self, path: &Path) {
-        if let Some(inv) = project::find_inventory(path) {
-            let dir = canonical(inv.parent().unwrap_or(Path::new(".")));
-            self.dirty.insert(dir);
+        match project::find_inventory(path) {
+            Some(inv) => {
+                let dir = canonical(inv.parent().unwrap_or(Path::new(".")));
+                self.dirty.insert(dir);
+            }
+            None if project::is_policy_file(path) => {
+                self.orphans.insert(path.to_path_buf());
+            }
+            None => {}
         }
         // The projects that last published diagnostics for the file are
         // checked again too: its `lanes.yaml` may be gone, or another
@@ -446,6 +459,27 @@ impl Server {
                 }
             }
             self.published.insert(dir, now);
+        }
+        // Last: a project whose inventory is gone cleared the file above.
+        for path in std::mem::take(&mut self.orphans) {
+            // A project found since publishes for the file itself.
+            if project::find_inventory(&path).is_some() {
+                continue;
+            }
+            let diags = if self.docs.contains_key(&path) {
+                vec![lt::Diagnostic {
+                    range: lt::Range::default(),
+                    severity: Some(lt::DiagnosticSeverity::ERROR),
+                    source: Some("lanepolicy".into()),
+                    message: format!(
+                        "no {INVENTORY_FILE} found beside this file or in any directory above it: a policy is checked against its project's inventory"
+                    ),
+                    ..Default::default()
+                }]
+            } else {
+                Vec::new()
+            };
+            send_diagnostics(conn, self.uri_of(&path), diags)?;
         }
         Ok(())
     }
