@@ -253,7 +253,7 @@ fn show_until(v: &serde_json::Value) -> String {
 }
 
 fn pair_lines(c: &PairChange) -> Vec<String> {
-    match c.change {
+    let mut lines: Vec<String> = match c.change {
         Change::Added => c.new.iter().map(describe).collect(),
         Change::Removed => c.old.iter().map(describe).collect(),
         Change::Changed if !c.fields.is_empty() => c
@@ -274,7 +274,14 @@ fn pair_lines(c: &PairChange) -> Vec<String> {
             .map(|t| format!("before: {}", describe(t)))
             .chain(c.new.iter().map(|t| format!("after: {}", describe(t))))
             .collect(),
+    };
+    // Of a changed pair only what differs is listed; the rest is counted.
+    match c.unchanged {
+        0 => {}
+        1 => lines.push("1 other term unchanged".into()),
+        n => lines.push(format!("{n} other terms unchanged")),
     }
+    lines
 }
 
 fn item_lines(c: &ItemChange) -> Vec<String> {

@@ -671,12 +671,26 @@ struct Seen {
     proofs: BTreeSet<String>,
 }
 
+/// The most rules a summary names of each kind; the rest are counted
+/// (`allows` and `denies` in the JSON list them all). A pair under a
+/// thousand rules had a summary of 160 KB, printed for each of its lanes.
+pub const SUMMARY_RULES: usize = 5;
+
+/// "; or N more rules" / "; and N more denies" past [`SUMMARY_RULES`].
+fn more(n: usize, joint: &str, what: &str) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {joint} {n} more {what}{}", if n == 1 { "" } else { "s" })
+    }
+}
+
 fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
     if allows.is_empty() {
         return "never allowed: no rule allows it".into();
     }
     let mut parts = Vec::new();
-    for w in allows {
+    for w in allows.iter().take(SUMMARY_RULES) {
         let mut needs = Vec::new();
         if let Some(p) = &w.phrase {
             needs.push(format!("phrase \"{}\"", one_line(p)));
@@ -707,12 +721,16 @@ fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
         }
         parts.push(s);
     }
+    let rest = more(allows.len().saturating_sub(SUMMARY_RULES), "or", "rule");
     let mut out = if allowed {
-        format!("allowed by {}", parts.join("; or "))
+        format!("allowed by {}{rest}", parts.join("; or "))
     } else {
-        format!("never allowed: {} would allow it", parts.join("; or "))
+        format!(
+            "never allowed: {}{rest} would allow it",
+            parts.join("; or ")
+        )
     };
-    for d in denies {
+    for d in denies.iter().take(SUMMARY_RULES) {
         let mut s = format!("; denied by rule {}", d.rule);
         if let Some(r) = &d.reason {
             s.push_str(&format!(" (\"{}\")", one_line(r)));
@@ -724,6 +742,11 @@ fn summary(allowed: bool, allows: &[Way], denies: &[DenyTerm]) -> String {
         }
         out.push_str(&s);
     }
+    out.push_str(&more(
+        denies.len().saturating_sub(SUMMARY_RULES),
+        "and",
+        "deny rule",
+    ));
     out
 }
 
@@ -1292,6 +1315,40 @@ impl Review {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A summary names at most [`SUMMARY_RULES`] rules of each kind and
+    /// counts the rest.
+    #[test]
+    fn a_summary_names_a_few_rules_and_counts_the_rest() {
+        let way = |k: usize| Way {
+            rule: format!("r{k}"),
+            issue: Some(format!("#{k}")),
+            phrase: None,
+            phrase_unusable: false,
+            proofs: Vec::new(),
+            source: None,
+            source_allowed: true,
+            until: vec!["launch".into()],
+            retired: None,
+        };
+        let deny = |k: usize| DenyTerm {
+            rule: format!("d{k}"),
+            issue: None,
+            reason: None,
+            until: Vec::new(),
+            retired: None,
+        };
+        let allows: Vec<Way> = (0..1000).map(way).collect();
+        let denies: Vec<DenyTerm> = (0..7).map(deny).collect();
+        let s = summary(true, &allows, &denies);
+        assert!(s.contains("rule r4 (#4)") && !s.contains("rule r5 "), "{s}");
+        assert!(s.contains("; or 995 more rules"), "{s}");
+        assert!(s.contains("denied by rule d4") && !s.contains("d5"), "{s}");
+        assert!(s.ends_with("; and 2 more deny rules"), "{s}");
+        assert!(s.len() < 1000, "{} bytes", s.len());
+        let one = summary(false, &allows[..6], &[]);
+        assert!(one.contains("; or 1 more rule would allow it"), "{one}");
+    }
 
     /// A saturated count of situations is not printed as a number.
     #[test]
