@@ -199,9 +199,11 @@ fn a_session_from_initialize_to_exit() {
     let h = c.request("textDocument/hover", at(0, 18));
     let v = h["contents"]["value"].as_str().unwrap();
     assert!(
-        v.starts_with("**hq/stag*** matches 1 lane(s)\n\n- `hq/staging`: product"),
+        v.starts_with("`hq/stag*` matches 1 lane(s)\n\n- `hq/staging`: product"),
         "{v}"
     );
+    // hq/staging is live but neither production nor authoritative.
+    assert!(v.trim_end().ends_with(", not protected"), "{v}");
     let h = c.request("textDocument/hover", at(0, 50));
     assert_eq!(
         h["contents"]["value"],
@@ -959,6 +961,43 @@ fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
 
+/// After `until` or `or`, completion offers only the events of the
+/// products the line's patterns touch: `cutover` on an opw rule, not
+/// `launch`, and nothing for hq, which declares none.
+#[test]
+fn after_until_only_the_rules_events_are_offered() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let mut complete = |text: &str| -> Vec<String> {
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+        );
+        let at =
+            json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": text.len()}});
+        let r = c.request("textDocument/completion", at);
+        let items = r.get("items").unwrap_or(&r).as_array().unwrap().clone();
+        items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        complete("allow upstream_restore on opw/testing until "),
+        ["cutover"]
+    );
+    assert_eq!(
+        complete("allow deploy on opw/*, cm/testing until 2027-01-01 or "),
+        ["cutover", "launch"]
+    );
+    assert_eq!(complete("allow deploy on cm/testing until la"), ["launch"]);
+    assert!(complete("allow deploy on hq/staging until ").is_empty());
+    c.request("shutdown", Value::Null);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
 /// A policy with no `lanes.yaml` above it is told so, as `check` tells
 /// it, and an unsaved `lanepolicy.yaml` with none on disk configures its
 /// project, as an unsaved one over a saved file does.
@@ -988,6 +1027,17 @@ fn an_orphan_policy_is_told_and_an_unsaved_configuration_counts() {
         json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deploy on hq/* until 2027-03-01 issue=#12\n"}}),
     );
     assert_eq!(codes(&c.diagnostics(&p)), ["L012"]);
+    // The hover says which lanes are protected, as the runtime reads it.
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 17}}),
+    );
+    let v = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        v.contains("- `hq/prod`: product") && v.contains("authoritative, **protected**"),
+        "{v}"
+    );
+    assert!(v.contains("unknown, not protected"), "{v}");
     let config = uri(&inv.parent().unwrap().join("lanepolicy.yaml"));
     assert!(!inv.parent().unwrap().join("lanepolicy.yaml").exists());
     c.notify(

@@ -234,14 +234,18 @@ fn markdown(value: String, range: Option<lt::Range>) -> lt::Hover {
 fn lane_facts(key: &str, inv: &Inventory) -> String {
     match inv.lanes.get(key) {
         Some(l) => format!(
-            "- `{key}`: product `{}`, production {}, phase {}, data_authority {}{}",
+            "- `{key}`: product `{}`, production {}, phase {}, data_authority {}, {}",
             l.product,
             l.production,
             l.phase.as_str(),
             l.data_authority.as_str(),
-            l.extra
-                .get("protected")
-                .map_or(String::new(), |v| format!(", protected {v}"))
+            // As the runtime reads it (language.md: production and live,
+            // or authoritative data), not a lane field of that name.
+            if crate::model::is_protected(l.production, l.phase, l.data_authority) {
+                "**protected**"
+            } else {
+                "not protected"
+            }
         ),
         None => format!("- `{key}`"),
     }
@@ -264,7 +268,8 @@ fn hover(server: &Server, at: &lt::TextDocumentPositionParams) -> Option<lt::Hov
     let (value, span) = match target {
         Target::Pattern(p) => {
             let lanes = matches(p, inv);
-            let mut s = format!("**{}** matches {} lane(s)\n\n", p.text(), lanes.len());
+            // In code, not bold: `*/*` in bold is read as emphasis marks.
+            let mut s = format!("`{}` matches {} lane(s)\n\n", p.text(), lanes.len());
             for k in lanes.iter().take(HOVER_LANES) {
                 s.push_str(&lane_facts(k, inv));
                 s.push('\n');
@@ -441,6 +446,46 @@ fn completion(
             .is_some_and(|head| head.eq_ignore_ascii_case(typed.as_bytes()))
     };
     let mut incomplete = false;
+    // After `until` or `or`, only a retirement condition can follow: the
+    // events of the products the line's lane patterns touch (a rule being
+    // typed does not parse yet), or of every product when none is found.
+    let before_word = line[..line.len() - typed.len()].trim_end();
+    if (before_word.ends_with(" until") || before_word.ends_with(" or"))
+        && let Some((_, loaded)) = inventory_for(server, &path)
+        && let Some(inv) = &loaded.1
+    {
+        let patterns: Vec<&str> = line
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| w.contains('/'))
+            .collect();
+        let mut prods: std::collections::BTreeSet<&str> = inv
+            .lanes
+            .iter()
+            .filter(|(k, _)| patterns.iter().any(|p| crate::sema::glob_match(p, k)))
+            .map(|(_, l)| l.product.as_str())
+            .collect();
+        if prods.is_empty() {
+            prods = inv.products.keys().map(String::as_str).collect();
+        }
+        let events: std::collections::BTreeSet<&String> = prods
+            .iter()
+            .filter_map(|p| inv.products.get(*p))
+            .flat_map(|p| p.events.keys())
+            .filter(|e| offered(e))
+            .collect();
+        let items: Vec<lt::CompletionItem> = events
+            .into_iter()
+            .take(COMPLETION_LIMIT)
+            .map(|e| {
+                item(
+                    e.clone(),
+                    lt::CompletionItemKind::EVENT,
+                    Some("event".into()),
+                )
+            })
+            .collect();
+        return Some(lt::CompletionResponse::Array(items));
+    }
     for k in KEYWORDS.iter().filter(|k| offered(k)) {
         items.push(item(k.to_string(), lt::CompletionItemKind::KEYWORD, None));
     }
