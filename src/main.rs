@@ -263,38 +263,12 @@ struct FactArgs {
     now: Option<jiff::Timestamp>,
 }
 
-/// An RFC 3339 time, with the expected form in the error. A time outside
-/// what the runtime represents (jiff's range: years -9999 to 9999, up to
-/// 9999-12-30T22:00:00Z) is out of range, not malformed; an offset must be
-/// within a day (RFC 3339: hours 00 to 23), which jiff alone does not check.
+/// An RFC 3339 time, with the expected form in the error
+/// ([`lanepolicy::model::parse_rfc3339`]).
 fn parse_now(s: &str) -> Result<jiff::Timestamp, String> {
-    const FORM: &str =
-        "write it like `2026-12-01T00:00:00Z` (a date, `T`, a time, and `Z` or an offset)";
-    match s.parse::<jiff::Timestamp>() {
-        Ok(t) => {
-            let offset_hours = s
-                .len()
-                .checked_sub(6)
-                .and_then(|k| s.get(k..))
-                .filter(|o| o.starts_with(['+', '-']) && o.as_bytes()[3] == b':')
-                .and_then(|o| o[1..3].parse::<u8>().ok());
-            match offset_hours {
-                Some(h) if h > 23 => Err(format!(
-                    "`{s}` has an offset of {h} hours; an RFC 3339 offset is at most 23:59: {FORM}"
-                )),
-                _ => Ok(t),
-            }
-        }
-        Err(e) if e.to_string().contains("overflowed") => Err(format!(
-            "`{s}` is out of range: lanepolicy represents times up to {}",
-            jiff::Timestamp::MAX.strftime("%Y-%m-%dT%H:%M:%SZ")
-        )),
-        Err(e) if e.to_string().contains("required range") => Err(format!(
-            "`{s}` is not a valid time ({}): {FORM}",
-            e.to_string().rsplit(": ").next().unwrap_or_default()
-        )),
-        Err(_) => Err(format!("`{s}` is not an RFC 3339 time: {FORM}")),
-    }
+    lanepolicy::model::parse_rfc3339(s).map_err(|problem| {
+        format!("{problem}: write it like `2026-12-01T00:00:00Z` (a date, `T`, a time, and `Z` or an offset)")
+    })
 }
 
 fn parse_pair<const SEP: char>(s: &str) -> Result<(String, String), String> {

@@ -519,6 +519,41 @@ fn is_host(host: &str) -> bool {
         && !host.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Reads an RFC 3339 time (`2026-12-01T00:00:00Z`, `2026-12-01T09:00:00+09:00`),
+/// the one reading of `--now`, a test file's `now` and the Python
+/// package's `now`. The error says what is wrong, quoting the text: a time
+/// outside what the runtime represents (jiff's range: years -9999 to 9999,
+/// up to 9999-12-30T22:00:00Z) is out of range, not malformed; an offset
+/// must be within a day (RFC 3339: hours 00 to 23, minutes 00 to 59),
+/// which jiff alone does not check (it takes up to 25 hours).
+pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
+    const OFFSET: &str = "has an offset outside RFC 3339's, which runs from -23:59 to +23:59";
+    match s.parse::<jiff::Timestamp>() {
+        Ok(t) => {
+            let offset_hours = s
+                .len()
+                .checked_sub(6)
+                .and_then(|k| s.get(k..))
+                .filter(|o| o.starts_with(['+', '-']) && o.as_bytes()[3] == b':')
+                .and_then(|o| o[1..3].parse::<u8>().ok());
+            match offset_hours {
+                Some(h) if h > 23 => Err(format!("`{s}` {OFFSET}")),
+                _ => Ok(t),
+            }
+        }
+        Err(e) if e.to_string().contains("overflowed") => Err(format!(
+            "`{s}` is out of range: lanepolicy represents times up to {}",
+            jiff::Timestamp::MAX.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )),
+        Err(e) if e.to_string().contains("time zone offset") => Err(format!("`{s}` {OFFSET}")),
+        Err(e) if e.to_string().contains("required range") => Err(format!(
+            "`{s}` is not a valid time ({})",
+            e.to_string().rsplit(": ").next().unwrap_or_default()
+        )),
+        Err(_) => Err(format!("`{s}` is not an RFC 3339 time")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

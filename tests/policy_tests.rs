@@ -252,6 +252,12 @@ fn requests_are_read_as_decide_reads_them_and_null_is_no_value() {
             "    facts: ~\n",
             "expected a mapping",
         ),
+        // A time is read as `decide --now` reads it: offsets within a day.
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",
+            "    facts: {now: \"2026-12-01T00:00:00+24:00\"}\n",
+            "has an offset outside RFC 3339's",
+        ),
     ] {
         let dir = project(&case(request, facts));
         let (code, out, err) = run_in(dir.path(), &["test"]);

@@ -597,7 +597,16 @@ fn a_bad_now_says_what_is_wrong_with_it() {
         ),
         (
             "2030-01-01T00:00:00+25:00",
-            "has an offset of 25 hours; an RFC 3339 offset is at most 23:59",
+            "has an offset outside RFC 3339's, which runs from -23:59 to +23:59",
+        ),
+        // Past jiff's own bounds, said the same way.
+        (
+            "2030-01-01T00:00:00-99:00",
+            "has an offset outside RFC 3339's, which runs from -23:59 to +23:59",
+        ),
+        (
+            "2030-01-01T00:00:00+23:60",
+            "has an offset outside RFC 3339's, which runs from -23:59 to +23:59",
         ),
         (
             "2030-01-01",

@@ -94,9 +94,9 @@ fn facts_at(now: Option<&Bound<'_, PyAny>>) -> PyResult<Facts> {
             "`now` must be an aware datetime, an RFC 3339 string, or None",
         ));
     };
-    let at: jiff::Timestamp = text.parse().map_err(|_| {
+    let at = lanepolicy::model::parse_rfc3339(&text).map_err(|problem| {
         FactError::new_err(format!(
-            "`{text}` is not an RFC 3339 time: write it like `2026-12-01T00:00:00Z` (a date, `T`, a time, and `Z` or an offset)"
+            "{problem}: write it like `2026-12-01T00:00:00Z` (a date, `T`, a time, and `Z` or an offset)"
         ))
     })?;
     Facts::at_given(at, clock).map_err(|e| FactError::new_err(e.to_string()))

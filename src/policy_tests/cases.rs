@@ -228,10 +228,10 @@ fn error_at((line, column): (usize, usize), message: String, help: Option<String
 }
 
 fn timestamp(s: &Spanned<String>) -> Result<jiff::Timestamp, CaseError> {
-    s.value.trim().parse().map_err(|_| {
+    crate::model::parse_rfc3339(s.value.trim()).map_err(|problem| {
         error_at(
             pos(s),
-            format!("`{}` is not an RFC 3339 time", s.value),
+            problem,
             Some("write it like `2026-12-01T00:00:00Z`".into()),
         )
     })
