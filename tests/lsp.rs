@@ -24,6 +24,14 @@ fn uri(p: &Path) -> String {
 
 impl Client {
     fn start(root: &Path) -> Client {
+        Client::start_with(
+            root,
+            json!({"today": "2026-11-29", "docsUrl": "https://example.com/rules/"}),
+        )
+    }
+
+    /// A session initialized with `options` as `initializationOptions`.
+    fn start_with(root: &Path, options: Value) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -69,7 +77,7 @@ impl Client {
             json!({
                 "capabilities": {},
                 "rootUri": uri(root),
-                "initializationOptions": {"today": "2026-11-29", "docsUrl": "https://example.com/rules/"}
+                "initializationOptions": options
             }),
         );
         assert_eq!(init["capabilities"]["hoverProvider"], json!(true));
@@ -643,6 +651,17 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
         (e["id"].clone(), e["error"]["code"].clone()),
         (json!(id), json!(-32601))
     );
+    // A second `initialize` is an invalid request.
+    c.next_id += 1;
+    let id = c.next_id;
+    c.send(
+        json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let e = c.next_error();
+    assert_eq!(
+        (e["id"].clone(), e["error"]["code"].clone()),
+        (json!(id), json!(-32600))
+    );
     // Still serving.
     let p = uri(&policy);
     c.notify(
@@ -789,8 +808,15 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
 
     // Inside a phrase, after an escaped quote: the placeholders that start
     // with what is typed.
-    let phrase = complete("allow deploy on c1/l0 until launch issue=#1 confirm=\"a \\\" b {la");
+    let typed = "allow deploy on c1/l0 until launch issue=#1 confirm=\"a \\\" b {la";
+    let phrase = complete(typed);
     assert_eq!(labels(&phrase), ["{lane}"]);
+    // It replaces the `{la` typed, not follows it.
+    let n = typed.len() as u64;
+    assert_eq!(
+        phrase[0]["textEdit"],
+        json!({"range": {"start": {"line": 0, "character": n - 3}, "end": {"line": 0, "character": n}}, "newText": "{lane}"})
+    );
 }
 
 /// An inventory that is not a regular file (a link to `/dev/zero`, a
@@ -957,6 +983,45 @@ fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
             asked = true;
         }
     }
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+}
+
+/// An `initializationOptions.today` that is not a date is told to the
+/// user (the session then checks as of today), and a `docsUrl` without its
+/// final `/` still links to the pages.
+#[test]
+fn initialization_options_that_cannot_be_used_are_told() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start_with(
+        inv.parent().unwrap(),
+        json!({"today": "2027-02-30", "docsUrl": "https://x.example/rules"}),
+    );
+    let told = loop {
+        let m = c.recv();
+        if m["method"] == "window/showMessage" {
+            break m;
+        }
+    };
+    assert_eq!(told["params"]["type"], json!(2), "{told}");
+    assert!(
+        told["params"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"2027-02-30\" is not a date"),
+        "{told}"
+    );
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
+    );
+    let d = c.diagnostics(&p);
+    assert_eq!(
+        d[0]["codeDescription"]["href"],
+        "https://x.example/rules/E101-unknown-action.md"
+    );
+    c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }

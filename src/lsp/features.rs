@@ -56,6 +56,14 @@ pub(super) fn dispatch(server: &Server, req: Request) -> Result<Value, Refusal> 
             let p: lt::DocumentSymbolParams = serde_json::from_value(p).map_err(bad)?;
             serde_json::to_value(symbols(server, &p.text_document.uri))
         }
+        // The session is initialized once (LSP: a second `initialize` is
+        // an invalid request, not an unknown method).
+        lt::request::Initialize::METHOD => {
+            return Err((
+                lsp_server::ErrorCode::InvalidRequest,
+                "the server is already initialized".into(),
+            ));
+        }
         other => {
             return Err((
                 lsp_server::ErrorCode::MethodNotFound,
@@ -422,15 +430,27 @@ fn completion(
     {
         let inside = &line[i + 9..];
         let typed = inside.rfind('{').map_or("", |k| &inside[k..]);
+        // Each replaces what is typed from the `{` on, so that a typed
+        // `{` is not doubled (`{{product}`) by editors that insert the
+        // label after the word.
+        let from = lt::Position::new(
+            at.position.line,
+            at.position
+                .character
+                .saturating_sub(typed.encode_utf16().count() as u32),
+        );
         for p in crate::sema::PLACEHOLDERS
             .iter()
             .filter(|p| format!("{{{p}}}").starts_with(typed))
         {
-            items.push(item(
-                format!("{{{p}}}"),
-                lt::CompletionItemKind::VARIABLE,
-                None,
-            ));
+            let label = format!("{{{p}}}");
+            items.push(lt::CompletionItem {
+                text_edit: Some(lt::CompletionTextEdit::Edit(lt::TextEdit {
+                    range: lt::Range::new(from, at.position),
+                    new_text: label.clone(),
+                })),
+                ..item(label, lt::CompletionItemKind::VARIABLE, None)
+            });
         }
         return Some(lt::CompletionResponse::Array(items));
     }

@@ -117,14 +117,32 @@ pub fn run(connection: Connection) -> Result<(), Error> {
         today: None,
         inventories: Default::default(),
     };
-    if let Some(today) = params
+    if let Some(given) = params
         .initialization_options
         .as_ref()
         .and_then(|o| o.get("today"))
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
     {
-        server.today = Some(today);
+        match given.as_str().and_then(|s| s.parse().ok()) {
+            Some(today) => server.today = Some(today),
+            // Checked as of today instead, and the client is told so: a
+            // date it meant to pin (a test, a review of a future date)
+            // silently replaced would show other findings.
+            None => {
+                let warning = lt::ShowMessageParams {
+                    typ: lt::MessageType::WARNING,
+                    message: format!(
+                        "lanepolicy: initializationOptions.today {given} is not a date (YYYY-MM-DD); checking as of today"
+                    ),
+                };
+                connection
+                    .sender
+                    .send(Message::Notification(Notification::new(
+                        <lt::notification::ShowMessage as lt::notification::Notification>::METHOD
+                            .to_string(),
+                        warning,
+                    )))?;
+            }
+        }
     }
     loop {
         let msg = match connection.receiver.recv() {
