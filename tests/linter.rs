@@ -19,6 +19,17 @@ fn json_check(args: &[&str]) -> (i32, Vec<Value>) {
     )
 }
 
+/// A directory holding the real `lanes.yaml`, for a policy of the test's own.
+fn with_real_inventory() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+        dir.path().join("lanes.yaml"),
+    )
+    .unwrap();
+    dir
+}
+
 fn codes(diags: &[Value]) -> Vec<&str> {
     diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
 }
@@ -73,13 +84,8 @@ fn a_suppression_silences_its_check_and_leaves_an_audit_trail() {
 
 #[test]
 fn a_suppression_without_a_reason_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_real_inventory();
     let d = dir.path();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
-        d.join("lanes.yaml"),
-    )
-    .unwrap();
     std::fs::write(
         d.join("p.policy"),
         "// lanepolicy: ignore L012\nallow empty_bootstrap on cm/* until launch issue=#573 confirm=\"bootstrap {lane}\"\n",
@@ -106,13 +112,8 @@ fn a_suppression_without_a_reason_is_an_error() {
 
 #[test]
 fn a_deny_that_asks_for_a_phrase_or_a_proof_is_told_it_asks_for_nothing() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_real_inventory();
     let d = dir.path();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
-        d.join("lanes.yaml"),
-    )
-    .unwrap();
     let policy = "\
 allow backup_restore on cm/testing until launch issue=#573 confirm=\"restore {lane}\" requires backup_proof
 deny backup_restore on cm/testing requires backup_proof, restore_proof confirm=\"restore {lane}\" reason=\"frozen\"
@@ -189,13 +190,8 @@ fn the_configuration_sets_severities_windows_and_excluded_files() {
 
 #[test]
 fn configuration_errors_point_into_lanepolicy_yaml() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = with_real_inventory();
     let d = dir.path();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
-        d.join("lanes.yaml"),
-    )
-    .unwrap();
     std::fs::write(
         d.join("p.policy"),
         "allow deploy on hq/staging until 2027-06-30 issue=#573\n",

@@ -608,6 +608,15 @@ mod tests {
         }
     }
 
+    /// An allow rule of the real bundle that asks for phrases.
+    fn with_phrases(real: &Bundle) -> Rule {
+        real.rules
+            .iter()
+            .find(|r| r.effect == Effect::Allow && r.confirm.is_some())
+            .expect("a rule with phrases")
+            .clone()
+    }
+
     #[test]
     fn a_change_of_guards_alone_is_a_change() {
         let real = crate::bundle::real_fixture();
@@ -658,12 +667,7 @@ mod tests {
     #[test]
     fn a_phrase_in_another_case_is_no_change_beside_another_grant() {
         let real = crate::bundle::real_fixture();
-        let template = real
-            .rules
-            .iter()
-            .find(|r| r.effect == Effect::Allow && r.confirm.is_some())
-            .expect("a rule with phrases")
-            .clone();
+        let template = with_phrases(&real);
         let lane = template.lanes[0].clone();
         let with = |id: &str, action: &str, phrase: &str| {
             let mut r = template.clone();
@@ -708,12 +712,7 @@ mod tests {
     #[test]
     fn a_changed_pair_lists_only_what_differs() {
         let real = crate::bundle::real_fixture();
-        let template = real
-            .rules
-            .iter()
-            .find(|r| r.effect == Effect::Allow && r.confirm.is_some())
-            .expect("a rule with phrases")
-            .clone();
+        let template = with_phrases(&real);
         let lane = template.lanes[0].clone();
         let action = template.actions[0].clone();
         let mut old = real.clone();

@@ -31,7 +31,6 @@
 use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::model::Effect;
 use crate::sema::Rule;
 use crate::source::Span;
 
@@ -58,12 +57,7 @@ fn diagnostic(rule: &Rule, clause: Ignored, span: Span) -> Diagnostic {
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-    for rule in ctx
-        .program
-        .rules
-        .iter()
-        .filter(|r| r.effect == Effect::Deny)
-    {
+    for rule in super::denies(ctx) {
         if let Some(confirm) = &rule.confirm {
             out.push(diagnostic(rule, Ignored::Confirm, confirm.span));
         }

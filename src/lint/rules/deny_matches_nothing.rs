@@ -26,7 +26,6 @@
 use crate::checks::Code;
 use crate::diagnostic::Diagnostic;
 use crate::lint::LintContext;
-use crate::model::Effect;
 use crate::sema::{Pattern, Rule};
 
 fn diagnostic(rule: &Rule, pattern: &Pattern) -> Diagnostic {
@@ -44,12 +43,7 @@ fn diagnostic(rule: &Rule, pattern: &Pattern) -> Diagnostic {
 }
 
 pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
-    for rule in ctx
-        .program
-        .rules
-        .iter()
-        .filter(|r| r.effect == Effect::Deny)
-    {
+    for rule in super::denies(ctx) {
         for p in rule
             .patterns
             .iter()

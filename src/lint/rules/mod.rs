@@ -38,6 +38,14 @@ pub(crate) fn allows<'a>(ctx: &'a LintContext) -> impl Iterator<Item = &'a Rule>
         .filter(|r| r.effect == Effect::Allow)
 }
 
+/// The `deny` rules of the program.
+pub(crate) fn denies<'a>(ctx: &'a LintContext) -> impl Iterator<Item = &'a Rule> {
+    ctx.program
+        .rules
+        .iter()
+        .filter(|r| r.effect == Effect::Deny)
+}
+
 /// The destructive actions (declared in the inventory) a rule names.
 pub(crate) fn destructive_actions<'a>(
     ctx: &'a LintContext,
