@@ -905,12 +905,16 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
         let src = &left.source;
         excluded_policies.push(src.bundle_path.clone());
         let file = syntax::parser::parse_decoded(&src.text);
-        let denies: Vec<Span> = file
+        // Broken denies too: a syntax error must not make a freeze vanish
+        // without a word.
+        let mut denies: Vec<Span> = file
             .rules
             .iter()
             .filter(|r| r.effect == crate::model::Effect::Deny)
             .map(|r| r.keyword_span)
+            .chain(file.broken_denies.iter().copied())
             .collect();
+        denies.sort_by_key(|s| s.start);
         if denies.is_empty() {
             continue;
         }

@@ -844,6 +844,12 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
         "deny empty_bootstrap on cm/testing reason=\"frozen\"\ndeny deploy on */prod\n",
     )
     .unwrap();
+    // A deny that does not parse is left out all the same, and reported.
+    std::fs::write(
+        p.join("shared/broken.policy"),
+        "deny upstream_restore on opw/prod reason=\"frozen\"\nthis is garbage !!\n",
+    )
+    .unwrap();
     std::fs::write(
         p.join("drafts/idea.policy"),
         "allow deploy on hq/staging until 2099-06-30 issue=#1\n",
@@ -858,13 +864,22 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
         assert_eq!(r.code, 1, "{config}: {}", r.stdout);
         let diags: Vec<Value> = serde_json::from_str(&r.stdout).unwrap();
         let l019: Vec<&Value> = diags.iter().filter(|d| d["code"] == "L019").collect();
-        assert_eq!(l019.len(), 2, "{config}: one per deny: {diags:?}");
+        assert_eq!(l019.len(), 3, "{config}: one per deny: {diags:?}");
+        assert_eq!(
+            (
+                &l019[0]["file"],
+                l019[0]["line"].as_u64(),
+                l019[0]["column"].as_u64()
+            ),
+            (&serde_json::json!("shared/broken.policy"), Some(1), Some(1)),
+            "{l019:?}"
+        );
         assert!(
-            l019.iter().all(|d| d["file"] == "shared/guard.policy"),
+            l019[1..].iter().all(|d| d["file"] == "shared/guard.policy"),
             "{l019:?}"
         );
         assert_eq!(
-            (l019[0]["line"].as_u64(), l019[1]["line"].as_u64()),
+            (l019[1]["line"].as_u64(), l019[2]["line"].as_u64()),
             (Some(1), Some(2))
         );
         assert!(
@@ -886,12 +901,16 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
     let b: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
     assert_eq!(
         b["excluded_policies"],
-        serde_json::json!(["drafts/idea.policy", "shared/guard.policy"])
+        serde_json::json!([
+            "drafts/idea.policy",
+            "shared/broken.policy",
+            "shared/guard.policy"
+        ])
     );
     assert_eq!(b["lowered_checks"][0]["code"], "L019");
     let r = run_in(p, &["lanes", "--bundle", "b.json"]);
     assert!(
-        r.stdout.contains("policy files left out by the configuration (their rules do not apply): drafts/idea.policy, shared/guard.policy"),
+        r.stdout.contains("policy files left out by the configuration (their rules do not apply): drafts/idea.policy, shared/broken.policy, shared/guard.policy"),
         "{}",
         r.stdout
     );
@@ -901,7 +920,11 @@ fn a_deny_left_out_by_the_configuration_is_reported_and_the_bundle_says_what_was
     let export: Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(
         export["excluded_policies"],
-        serde_json::json!(["drafts/idea.policy", "shared/guard.policy"])
+        serde_json::json!([
+            "drafts/idea.policy",
+            "shared/broken.policy",
+            "shared/guard.policy"
+        ])
     );
     // Nothing left out: the field is absent, so bundles without it are unchanged.
     std::fs::remove_file(p.join("lanepolicy.yaml")).unwrap();

@@ -18,6 +18,10 @@ pub struct File {
     /// Syntax errors past the cap (`parser::MAX_SYNTAX_ERRORS`) that the
     /// last of `errors` counts besides itself; 0 under the cap.
     pub hidden_errors: usize,
+    /// The `deny` keyword of each rule that starts with it but does not
+    /// parse: a file the configuration leaves out is not compiled, and a
+    /// freeze in it must still be reported (L019) when it is broken.
+    pub broken_denies: Vec<Span>,
 }
 
 /// A comment and where it is.

@@ -341,6 +341,10 @@ impl<'a> Parser<'a> {
                     }
                     Err(e) => {
                         keep(&mut file, e);
+                        if at_keyword(i, "deny") {
+                            let at = self.off(i);
+                            file.broken_denies.push(Span::new(at, at + "deny".len()));
+                        }
                         let kw = peek_word(i).map_or(1, str::len);
                         i = recover(&i[kw..]);
                     }

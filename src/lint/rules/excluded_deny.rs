@@ -4,6 +4,8 @@
 //! Reports each `deny` rule in a `.policy` file that `include` or `exclude`
 //! in `lanepolicy.yaml` leaves out of the policy set. The file is not
 //! compiled, so the deny does not apply: what it closes may be allowed.
+//! A `deny` that does not parse is reported too (the left-out file is
+//! not checked, so its syntax error would otherwise say nothing).
 //! The bundle lists every policy file left out (`excluded_policies`), so
 //! its reader sees them too.
 //!
