@@ -554,8 +554,95 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
     }
 }
 
+/// True when `text` would read as `known` (an ASCII name such as
+/// `data_authority` or `stable_bootstrap`) to a person, without being it:
+/// the same letters and digits once compatibility forms are folded (NFKC:
+/// fullwidth `ｄａｔａ`, mathematical `𝐝𝐚𝐭𝐚`), case is ignored and
+/// separators are dropped (`DATA_AUTHORITY`, `DataAuthority`,
+/// `data-authority`, ` stable_bootstrap `), where any letter that is not
+/// ASCII may stand for the letter in its place (Cyrillic `dаtа_аuthоrity`),
+/// as long as at least half of the letters are the very ones of `known`.
+///
+/// A key or an operation that reads as a known one but is not written as
+/// it would otherwise be taken as another, unknown one, and the known one
+/// would fall back to its default (a lane's `data_authority: unknown`, no
+/// protection) or skip its check (a rebuild's data source).
+pub fn reads_as(text: &str, known: &str) -> bool {
+    reads_as_any(text, [known]).is_some()
+}
+
+/// The first of `known` that `text` reads as ([`reads_as`]), folding
+/// `text` once for them all: a fleet's inventory asks it for every extra
+/// key of every lane.
+pub fn reads_as_any<'k>(text: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    // A long text cannot fold to a short name (NFKC grows text by at most
+    // a few times; 18 bytes is the widest form of one letter); known
+    // names are under 40 bytes.
+    if text.len() > 18 * 40 + 64 {
+        return None;
+    }
+    let letters = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    // ASCII is its own NFKC form.
+    let seen = if text.is_ascii() {
+        letters(text)
+    } else {
+        letters(&icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(text))
+    };
+    known.into_iter().find(|known| {
+        if text == *known {
+            return false;
+        }
+        let want = known.chars().filter(char::is_ascii_alphanumeric);
+        if seen.len() != want.clone().count() || seen.is_empty() {
+            return false;
+        }
+        let mut same = 0;
+        for (s, w) in seen.iter().zip(want) {
+            if *s == w {
+                same += 1;
+            } else if s.is_ascii() {
+                return false;
+            }
+        }
+        2 * same >= seen.len()
+    })
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn names_that_read_alike_are_told_apart_from_others() {
+        use super::reads_as;
+        for alike in [
+            "DATA_AUTHORITY",
+            "DataAuthority",
+            "data-authority",
+            " data_authority ",
+            "ｄａｔａ＿ａｕｔｈｏｒｉｔｙ",
+            "𝐝𝐚𝐭𝐚_authority",
+            "d\u{430}t\u{430}_\u{430}uth\u{43e}rity",
+        ] {
+            assert!(reads_as(alike, "data_authority"), "{alike}");
+        }
+        for other in [
+            "data_authority",
+            "data_authorities",
+            "authority",
+            "tenant_owner_x",
+            "データ権限の詳細情報等々です",
+            "",
+        ] {
+            assert!(!reads_as(other, "data_authority"), "{other}");
+        }
+        assert!(reads_as("Stable_Bootstrap", "stable_bootstrap"));
+        assert!(!reads_as("stable_bootstrap_v2", "stable_bootstrap"));
+    }
     #[test]
     fn strings_drawn_as_nothing_are_blank() {
         for s in [

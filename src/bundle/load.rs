@@ -285,6 +285,15 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
                 crate::model::shown(name)
             ));
         }
+        if let Some(known) =
+            crate::inventory::destructive::launchplane_kind_misspelled(&a.operation)
+        {
+            return invalid(format!(
+                "action `{}` has operation `{}`, which reads as Launchplane's `{known}` but is not written as it",
+                crate::model::shown(name),
+                crate::model::shown(&a.operation)
+            ));
+        }
         // A rebuild without its source would skip the lane's data policy.
         if let Some((why, _)) = crate::inventory::destructive::rebuild_source_problem(
             &crate::model::shown(name),
@@ -1288,6 +1297,24 @@ mod tests {
             .expect("empty_bootstrap");
         a.data_source = Some(crate::model::DataSource::UpstreamRestore);
         assert!(refused(b).contains("which does not start from `upstream_restore`"));
+        // Nor is the kind written otherwise, which would pass for another.
+        for cased in [
+            "Stable_Bootstrap",
+            " stable_bootstrap ",
+            "ｓｔａｂｌｅ_bootstrap",
+        ] {
+            let mut b = real();
+            let a = b
+                .actions
+                .get_mut("empty_bootstrap")
+                .expect("empty_bootstrap");
+            a.operation = cased.into();
+            a.data_source = None;
+            assert!(
+                refused(b).contains("reads as Launchplane's `stable_bootstrap`"),
+                "{cased}"
+            );
+        }
     }
 
     #[test]

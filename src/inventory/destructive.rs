@@ -103,6 +103,20 @@ pub fn must_be_destructive(
     destructive_word(name).map(|w| format!("its name `{name}` says it does (`{w}`)"))
 }
 
+/// The Launchplane operation kind that `operation` reads as without
+/// being it (`Stable_Bootstrap`, ` stable_bootstrap `, `stablebootstrap`,
+/// look-alike letters: [`crate::model::reads_as`]), or `None`. Such a kind
+/// is refused, in the inventory and in a bundle: read as an unknown kind,
+/// it would skip what the kind it means is checked for (its data source).
+pub fn launchplane_kind_misspelled(operation: &str) -> Option<&'static str> {
+    crate::model::reads_as_any(
+        operation,
+        DESTRUCTIVE_OPERATIONS
+            .into_iter()
+            .chain(NON_DESTRUCTIVE_OPERATIONS),
+    )
+}
+
 /// Launchplane's operation kinds that rebuild a lane from a data source,
 /// with the sources each may start from (source: Launchplane's
 /// `odoo_stable_bootstrap` record, whose `data_source_mode` is only

@@ -15,7 +15,8 @@
 //! that rebuilds, restores, replaces or imports data (any `data_source`,
 //! Launchplane's `stable_bootstrap`, `target_replacement`,
 //! `prod_backup_restore`, `retained_volume_backup_import`, or an unknown
-//! operation whose name says so, such as `database-reset`); a
+//! operation whose name says so, such as `database-reset`); no
+//! Launchplane operation kind written otherwise (`Stable_Bootstrap`); a
 //! `data_source` on Launchplane's rebuilds, `stable_bootstrap` (only
 //! `empty`) and `target_replacement`, since a rebuild without one would
 //! skip every lane's data policy; no invisible
@@ -33,8 +34,9 @@
 //! `xn--bcher-kva.example`; a repeat within one lane is dropped, as
 //! Launchplane drops it). Other lane keys are kept and carried into the bundle, unless
 //! they look like a typo of a known key (`monitoring` for
-//! `monitoring_intent` included), are a known key in another case or with
-//! other separators (`DATA_AUTHORITY`, `DataAuthority`), or hold a whole number beyond 64 bits
+//! `monitoring_intent` included), are a known key in another case, with
+//! other separators or in look-alike letters (`DATA_AUTHORITY`,
+//! `DataAuthority`, fullwidth or Cyrillic letters), or hold a whole number beyond 64 bits
 //! at any depth, which would reach the bundle as another number.
 //!
 //! ## Why is this bad?

@@ -49,19 +49,6 @@ const KNOWN_EXTRA_KEYS: [&str; 7] = [
 /// a lane cannot set them.
 const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
 
-/// True when `a` and `b` hold the same letters and digits in the same
-/// order, case aside: `data_authority`, `DATA_AUTHORITY`, `DataAuthority`
-/// and `data-authority` are one key written four ways.
-fn same_words(a: &str, b: &str) -> bool {
-    let words = |s: &str| {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect::<String>()
-    };
-    a.len().abs_diff(b.len()) <= 8 && words(a) == words(b)
-}
-
 /// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
 pub(crate) fn is_product_name(s: &str) -> bool {
     s.len() <= MAX_NAME_LEN
@@ -556,6 +543,15 @@ fn load_as<F: Field>(src: &SourceFile, file: FileId) -> Result<Inventory, Vec<Di
             l.visible_text(s, "operation", &operation.value);
             continue;
         }
+        if let Some(known) = destructive::launchplane_kind_misspelled(&operation.value) {
+            let s = l.span(operation);
+            l.error(
+                s,
+                format!("operation `{}` reads as Launchplane's `{known}` but is not written as it", operation.value),
+                Some(format!("write `{known}`: operation kinds are read exactly, and a kind written otherwise would skip the checks that `{known}` gets")),
+            );
+            continue;
+        }
         if !a.value.destructive.value
             && let Some(why) = destructive::must_be_destructive(name, &operation.value, data_source)
         {
@@ -853,22 +849,25 @@ impl Loader<'_> {
                 continue;
             }
             // A key lanepolicy or Launchplane reads, written in another
-            // case or with other separators (`DATA_AUTHORITY`,
-            // `DataAuthority`, `data-authority`), would be carried as an
-            // extra field while the key it means silently defaults.
-            if let Some(known) = LANE_KEYS
-                .into_iter()
-                .chain(KNOWN_EXTRA_KEYS)
-                .chain(["monitoring"])
-                .find(|known| *known != k && same_words(known, k))
-            {
+            // case, with other separators or in look-alike letters
+            // (`DATA_AUTHORITY`, `DataAuthority`, `ｄａｔａ＿ａｕｔｈｏｒｉｔｙ`),
+            // would be carried as an extra field while the key it means
+            // silently defaults.
+            if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
+                && let Some(known) = crate::model::reads_as_any(
+                k,
+                LANE_KEYS
+                    .into_iter()
+                    .chain(KNOWN_EXTRA_KEYS)
+                    .chain(["monitoring"]),
+            ) {
                 let s = self.field_key_span(k, v, span);
                 let known = if known == "monitoring" { MONITORING_INTENT } else { known };
                 self.error(
                     s,
                     format!("unknown lane key `{k}`"),
                     Some(format!(
-                        "did you mean `{known}`? lane keys are read exactly as written, in lower case with `_`"
+                        "did you mean `{known}`? lane keys are read exactly as written: ASCII, lower case, with `_`"
                     )),
                 );
                 continue;
