@@ -1026,9 +1026,10 @@ fn initialization_options_that_cannot_be_used_are_told() {
     assert_eq!(c.child.wait().unwrap().code(), Some(0));
 }
 
-/// After `until` or `or`, completion offers only the events of the
-/// products the line's patterns touch: `cutover` on an opw rule, not
-/// `launch`, and nothing for hq, which declares none.
+/// After `until` or `or`, completion offers only the events every product
+/// the line's patterns touch declares: `cutover` on an opw rule, not
+/// `launch`, and nothing for hq, which declares none, or for a rule over
+/// opw and cm, which share none.
 #[test]
 fn after_until_only_the_rules_events_are_offered() {
     let (_dir, inv, policy) = project();
@@ -1052,9 +1053,11 @@ fn after_until_only_the_rules_events_are_offered() {
         complete("allow upstream_restore on opw/testing until "),
         ["cutover"]
     );
+    // Over two products, only an event both declare: none here.
+    assert!(complete("allow deploy on opw/*, cm/testing until 2027-01-01 or ").is_empty());
     assert_eq!(
-        complete("allow deploy on opw/*, cm/testing until 2027-01-01 or "),
-        ["cutover", "launch"]
+        complete("allow deploy on opw/testing, opw/prod until 2027-01-01 or "),
+        ["cutover"]
     );
     assert_eq!(complete("allow deploy on cm/testing until la"), ["launch"]);
     assert!(complete("allow deploy on hq/staging until ").is_empty());

@@ -267,6 +267,13 @@ fn requests_are_read_as_decide_reads_them_and_null_is_no_value() {
             "{request} {facts}: {err}"
         );
     }
+    // `reason: ~` is no reason code, not "any reason".
+    let dir = project(
+        "cases:\n  - name: a\n    request: {lane: cm/prod, action: backup_restore}\n    expect: {decision: deny, reason: ~}\n",
+    );
+    let (code, out, err) = run_in(dir.path(), &["test"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("`reason` is null"), "{err}");
     // Written plainly, the same case passes: the grant allows.
     let dir = project(&case(
         "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",

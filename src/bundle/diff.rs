@@ -745,6 +745,12 @@ mod tests {
         );
         assert_eq!(c.fields.len(), 1);
         assert_eq!(c.fields[0].field, "confirm");
+        // The text says which term, what changed in it, and counts the rest.
+        let text = d.to_text();
+        assert!(text.contains("the term issue"), "{text}");
+        assert!(text.contains("confirm \"phrase 007\""), "{text}");
+        assert!(text.contains("299 other terms unchanged"), "{text}");
+        assert!(!text.contains("phrase 008"), "{text}");
         assert_eq!(
             (&c.fields[0].old, &c.fields[0].new),
             (&Value::from("phrase 007"), &Value::from("phrase seven"))

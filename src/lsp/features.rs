@@ -487,10 +487,20 @@ fn completion(
         if prods.is_empty() {
             prods = inv.products.keys().map(String::as_str).collect();
         }
-        let events: std::collections::BTreeSet<&String> = prods
-            .iter()
-            .filter_map(|p| inv.products.get(*p))
-            .flat_map(|p| p.events.keys())
+        // Only events every one of those products declares: `until` on a
+        // rule over two products needs an event of both (E103 otherwise),
+        // as the quick fix's skeleton does.
+        let mut shared: Option<std::collections::BTreeSet<&String>> = None;
+        for p in prods.iter().filter_map(|p| inv.products.get(*p)) {
+            let own: std::collections::BTreeSet<&String> = p.events.keys().collect();
+            shared = Some(match shared {
+                None => own,
+                Some(s) => s.intersection(&own).copied().collect(),
+            });
+        }
+        let events: Vec<&String> = shared
+            .unwrap_or_default()
+            .into_iter()
             .filter(|e| offered(e))
             .collect();
         let items: Vec<lt::CompletionItem> = events

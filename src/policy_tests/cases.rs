@@ -301,7 +301,16 @@ fn expect(raw: &Spanned<serde_json::Value>) -> Result<Expect, CaseError> {
             };
             let allow = verdict(word)?;
             let reason = match map.get("reason") {
-                None | Some(serde_json::Value::Null) => None,
+                None => None,
+                // Written but empty: refused like every optional key
+                // written as null, not read as "any reason".
+                Some(serde_json::Value::Null) => {
+                    return Err(error_at(
+                        at,
+                        "`reason` is null: write a reason code, or leave `reason` out".into(),
+                        None,
+                    ));
+                }
                 Some(serde_json::Value::String(code)) => {
                     let Some(found) = REASONS.iter().find(|r| r.as_str() == code) else {
                         return Err(error_at(

@@ -256,17 +256,19 @@ fn pair_lines(c: &PairChange) -> Vec<String> {
     let mut lines: Vec<String> = match c.change {
         Change::Added => c.new.iter().map(describe).collect(),
         Change::Removed => c.old.iter().map(describe).collect(),
-        Change::Changed if !c.fields.is_empty() => c
-            .fields
-            .iter()
-            .map(|f| {
+        // Among other terms, which one changed is said first.
+        Change::Changed if !c.fields.is_empty() => (c.unchanged > 0)
+            .then(|| c.old.first().map(|t| format!("the term {}", describe(t))))
+            .flatten()
+            .into_iter()
+            .chain(c.fields.iter().map(|f| {
                 let (a, b) = if f.field == "until" {
                     (show_until(&f.old), show_until(&f.new))
                 } else {
                     (show(&f.old), show(&f.new))
                 };
                 format!("{}: {a} -> {b}", f.field)
-            })
+            }))
             .collect(),
         Change::Changed => c
             .old
