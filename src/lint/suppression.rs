@@ -126,10 +126,13 @@ fn unquote(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// What starts a suppression comment's text.
+const MARKER: &str = "lanepolicy:";
+
 /// The body of a suppression comment, if `text` (a comment's text without
 /// its `//` or `#`) is one.
 fn body(text: &str) -> Option<&str> {
-    text.trim_start().strip_prefix("lanepolicy:")
+    text.trim_start().strip_prefix(MARKER)
 }
 
 /// True for a line that is a comment: what may stand between a
@@ -230,7 +233,24 @@ fn from_policy_counted(
     let mut gaps: Option<Gaps> = None;
     // The verdict on the start of the line of the rule last looked at.
     let mut last_piece: (usize, Option<bool>) = (usize::MAX, None);
-    for c in parsed.comments.iter().filter(|c| !c.doc) {
+    for c in &parsed.comments {
+        // Written almost as a suppression, it would silence nothing and
+        // say nothing: `/// lanepolicy: ...` (a doc comment),
+        // `// LanePolicy: ...` (the marker in another case).
+        let marker = c.text.trim_start().get(..MARKER.len());
+        let near = marker.is_some_and(|m| m.eq_ignore_ascii_case(MARKER));
+        if near && (c.doc || marker != Some(MARKER)) {
+            invalid.push(
+                diags,
+                c.span,
+                "it is not written as a suppression",
+                "write `// lanepolicy: ignore CODE reason=\"why\"`: two slashes, `lanepolicy:` in lower case",
+            );
+            continue;
+        }
+        if c.doc {
+            continue;
+        }
         let Some(b) = body(&c.text) else { continue };
         match parse(b) {
             Err((problem, help)) => invalid.push(diags, c.span, &problem, &help),
@@ -530,6 +550,16 @@ mod tests {
             assert!(targets.is_empty(), "{detached:?}: {targets:?}");
             assert_eq!(e002.len(), 1, "{detached:?}");
             assert!(e002[0].contains("not on the lines right before a rule"), "{e002:?}");
+        }
+        // Almost a suppression: told, not taken for a plain comment.
+        for near in [
+            format!("/{sup}\n{rule}\n"),
+            format!("{}\n{rule}\n", sup.replace("lanepolicy:", "LanePolicy:")),
+        ] {
+            let (targets, e002) = placed(&near);
+            assert!(targets.is_empty(), "{near:?}");
+            assert_eq!(e002.len(), 1, "{near:?}");
+            assert!(e002[0].contains("not written as a suppression"), "{e002:?}");
         }
     }
 

@@ -7,7 +7,10 @@
 //! `lanes.yaml`: `# lanepolicy: ignore ...` on the line before the flagged
 //! line). A blank line between it and the rule, or text before it on its
 //! line (the end of another rule), detaches it: a suppression left behind
-//! when its rule was deleted would otherwise silence the next rule down. Codes may be written as codes (`L012`) or names
+//! when its rule was deleted would otherwise silence the next rule down.
+//! A comment written almost as one (`/// lanepolicy: ...`, `//
+//! LanePolicy: ...`) is reported too, rather than read as a plain comment
+//! that silences nothing. Codes may be written as codes (`L012`) or names
 //! (`wildcard-touches-production`). Errors (E-codes) cannot be suppressed.
 //!
 //! ## Why is this bad?
