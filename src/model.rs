@@ -568,49 +568,70 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
 /// would fall back to its default (a lane's `data_authority: unknown`, no
 /// protection) or skip its check (a rebuild's data source).
 pub fn reads_as(text: &str, known: &str) -> bool {
-    reads_as_any(text, [known]).is_some()
+    KnownNames::new(&[known]).read_as(text).is_some()
 }
 
-/// The first of `known` that `text` reads as ([`reads_as`]), folding
-/// `text` once for them all: a fleet's inventory asks it for every extra
-/// key of every lane.
-pub fn reads_as_any<'k>(text: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
-    // A long text cannot fold to a short name (NFKC grows text by at most
-    // a few times; 18 bytes is the widest form of one letter); known
-    // names are under 40 bytes.
-    if text.len() > 18 * 40 + 64 {
-        return None;
+/// A list of known ASCII names, each with its letters and digits, to ask
+/// [`reads_as`] of many texts: a fleet's inventory asks it for every
+/// extra key of every lane, so a text is folded once, and a plain ASCII
+/// text with as many letters as no known name is answered without a copy.
+pub struct KnownNames<'k> {
+    names: Vec<(&'k str, Vec<char>)>,
+}
+
+impl<'k> KnownNames<'k> {
+    /// The list, in the order [`KnownNames::read_as`] tries it.
+    pub fn new(names: &[&'k str]) -> Self {
+        KnownNames {
+            names: names
+                .iter()
+                .map(|n| (*n, n.chars().filter(char::is_ascii_alphanumeric).collect()))
+                .collect(),
+        }
     }
-    let letters = |s: &str| -> Vec<char> {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    // ASCII is its own NFKC form.
-    let seen = if text.is_ascii() {
-        letters(text)
-    } else {
-        letters(&icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(text))
-    };
-    known.into_iter().find(|known| {
-        if text == *known {
-            return false;
+
+    /// The first name `text` reads as without being it ([`reads_as`]).
+    pub fn read_as(&self, text: &str) -> Option<&'k str> {
+        // A long text cannot fold to a short name (NFKC grows text by at
+        // most a few times; 18 bytes is the widest form of one letter).
+        let longest = self.names.iter().map(|(_, l)| l.len()).max()?;
+        if text.len() > 18 * longest + 64 {
+            return None;
         }
-        let want = known.chars().filter(char::is_ascii_alphanumeric);
-        if seen.len() != want.clone().count() || seen.is_empty() {
-            return false;
-        }
-        let mut same = 0;
-        for (s, w) in seen.iter().zip(want) {
-            if *s == w {
-                same += 1;
-            } else if s.is_ascii() {
-                return false;
+        let letters = |s: &str| -> Vec<char> {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        // ASCII is its own NFKC form.
+        let seen = if text.is_ascii() {
+            let n = text.bytes().filter(u8::is_ascii_alphanumeric).count();
+            if !self.names.iter().any(|(_, l)| l.len() == n) {
+                return None;
             }
-        }
-        2 * same >= seen.len()
-    })
+            letters(text)
+        } else {
+            letters(&icu_normalizer::ComposingNormalizerBorrowed::new_nfkc().normalize(text))
+        };
+        self.names
+            .iter()
+            .find(|(name, want)| {
+                if text == *name || seen.len() != want.len() || seen.is_empty() {
+                    return false;
+                }
+                let mut same = 0;
+                for (s, w) in seen.iter().zip(want) {
+                    if s == w {
+                        same += 1;
+                    } else if s.is_ascii() {
+                        return false;
+                    }
+                }
+                2 * same >= seen.len()
+            })
+            .map(|(name, _)| *name)
+    }
 }
 
 #[cfg(test)]

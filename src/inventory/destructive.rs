@@ -109,12 +109,13 @@ pub fn must_be_destructive(
 /// is refused, in the inventory and in a bundle: read as an unknown kind,
 /// it would skip what the kind it means is checked for (its data source).
 pub fn launchplane_kind_misspelled(operation: &str) -> Option<&'static str> {
-    crate::model::reads_as_any(
-        operation,
-        DESTRUCTIVE_OPERATIONS
-            .into_iter()
-            .chain(NON_DESTRUCTIVE_OPERATIONS),
-    )
+    static KINDS: std::sync::LazyLock<crate::model::KnownNames<'static>> =
+        std::sync::LazyLock::new(|| {
+            let mut kinds = DESTRUCTIVE_OPERATIONS.to_vec();
+            kinds.extend(NON_DESTRUCTIVE_OPERATIONS);
+            crate::model::KnownNames::new(&kinds)
+        });
+    KINDS.read_as(operation)
 }
 
 /// Launchplane's operation kinds that rebuild a lane from a data source,

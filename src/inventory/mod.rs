@@ -49,6 +49,17 @@ const KNOWN_EXTRA_KEYS: [&str; 7] = [
 /// a lane cannot set them.
 const DERIVED_LANE_KEYS: [&str; 3] = ["product", "context", "instance"];
 
+/// The lane keys lanepolicy or Launchplane reads, and `monitoring` (taken
+/// for `monitoring_intent`): a key that reads as one of them without
+/// being it is an error ([`crate::model::reads_as`]).
+static KEYS_READ: std::sync::LazyLock<crate::model::KnownNames<'static>> =
+    std::sync::LazyLock::new(|| {
+        let mut names: Vec<&str> = LANE_KEYS.to_vec();
+        names.extend(KNOWN_EXTRA_KEYS);
+        names.push("monitoring");
+        crate::model::KnownNames::new(&names)
+    });
+
 /// Product names: Launchplane profile keys such as `odoo-tenant-cm`.
 pub(crate) fn is_product_name(s: &str) -> bool {
     s.len() <= MAX_NAME_LEN
@@ -854,13 +865,8 @@ impl Loader<'_> {
             // would be carried as an extra field while the key it means
             // silently defaults.
             if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
-                && let Some(known) = crate::model::reads_as_any(
-                k,
-                LANE_KEYS
-                    .into_iter()
-                    .chain(KNOWN_EXTRA_KEYS)
-                    .chain(["monitoring"]),
-            ) {
+                && let Some(known) = KEYS_READ.read_as(k)
+            {
                 let s = self.field_key_span(k, v, span);
                 let known = if known == "monitoring" { MONITORING_INTENT } else { known };
                 self.error(
