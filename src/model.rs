@@ -560,8 +560,9 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
 /// fullwidth `ｄａｔａ`, mathematical `𝐝𝐚𝐭𝐚`), case is ignored and
 /// separators are dropped (`DATA_AUTHORITY`, `DataAuthority`,
 /// `data-authority`, ` stable_bootstrap `), where any letter that is not
-/// ASCII may stand for the letter in its place (Cyrillic `dаtа_аuthоrity`),
-/// as long as at least half of the letters are the very ones of `known`.
+/// ASCII that is drawn like the letter in its place may stand for it
+/// (Cyrillic `dаtа_аuthоrity`, even all of it, `é` for `e`), and so may
+/// a digit drawn like a letter (`imp0rt`).
 ///
 /// A key or an operation that reads as a known one but is not written as
 /// it would otherwise be taken as another, unknown one, and the known one
@@ -569,6 +570,51 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
 /// protection) or skip its check (a rebuild's data source).
 pub fn reads_as(text: &str, known: &str) -> bool {
     KnownNames::new(&[known]).read_as(text).is_some()
+}
+
+/// The ASCII letter `c` (lower case, not ASCII) is drawn like, if any: a
+/// Latin letter with marks is its base letter (`é`, `ı`, `ĳ` aside), and
+/// the Greek, Cyrillic, Armenian and IPA letters that fonts draw as Latin
+/// ones are those (after Unicode's confusables, UTS #39, for the lower-case
+/// letters of names). A letter drawn unlike any (`ф`, `地`) is `None`, so that a key in another script is not taken for an English
+/// one.
+fn latin_look(c: char) -> Option<char> {
+    let plain = match c {
+        'а' | 'α' | 'ɑ' => 'a',
+        'ь' => 'b',
+        'с' | 'ϲ' => 'c',
+        'ԁ' | 'ժ' => 'd',
+        'е' | 'ё' | 'є' | 'ε' => 'e',
+        'ɡ' | 'ց' => 'g',
+        'һ' | 'հ' => 'h',
+        'і' | 'ї' | 'ι' | 'ı' | 'ɩ' | 'ӏ' => 'i',
+        'ј' | 'ϳ' => 'j',
+        'к' | 'κ' => 'k',
+        'ⅼ' | 'ǀ' => 'l',
+        'м' => 'm',
+        'ո' | 'п' | 'η' => 'n',
+        'о' | 'ο' | 'օ' | 'σ' => 'o',
+        'р' | 'ρ' | 'ք' => 'p',
+        'ԛ' | 'զ' => 'q',
+        'г' | 'ᴦ' => 'r',
+        'ѕ' | 'ꜱ' => 's',
+        'т' | 'τ' => 't',
+        'ս' | 'υ' | 'ц' => 'u',
+        'ν' | 'ѵ' => 'v',
+        'ԝ' | 'ω' | 'ш' => 'w',
+        'х' | 'χ' => 'x',
+        'у' | 'ү' | 'γ' => 'y',
+        'ᴢ' => 'z',
+        _ => {
+            // A Latin letter with marks: its base letter.
+            let base = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd()
+                .normalize(c.encode_utf8(&mut [0; 4]))
+                .chars()
+                .next()?;
+            return base.is_ascii_lowercase().then_some(base);
+        }
+    };
+    Some(plain)
 }
 
 /// A list of known ASCII names, each with its letters and digits, to ask
@@ -598,10 +644,12 @@ impl<'k> KnownNames<'k> {
         if text.len() > 18 * longest + 64 {
             return None;
         }
+        // Lower-cased first: `İ` lower-cases to `i` and a combining dot,
+        // which is then dropped with the other marks.
         let letters = |s: &str| -> Vec<char> {
             s.chars()
-                .filter(|c| c.is_alphanumeric())
                 .flat_map(char::to_lowercase)
+                .filter(|c| c.is_alphanumeric())
                 .collect()
         };
         // ASCII is its own NFKC form.
@@ -620,15 +668,15 @@ impl<'k> KnownNames<'k> {
                 if text == *name || seen.len() != want.len() || seen.is_empty() {
                     return false;
                 }
-                let mut same = 0;
-                for (s, w) in seen.iter().zip(want) {
-                    if s == w {
-                        same += 1;
-                    } else if s.is_ascii() {
-                        return false;
-                    }
-                }
-                2 * same >= seen.len()
+                // Every letter is the known one's, a digit drawn like it
+                // (`0` for `o`, `1` for `l` or `i`), or a letter drawn like
+                // it ([`latin_look`]), however many: `ѕtаblе_bооtѕtrар`
+                // shows as `stable_bootstrap`.
+                seen.iter().zip(want).all(|(s, w)| {
+                    s == w
+                        || matches!((s, w), ('0', 'o') | ('1', 'l') | ('1', 'i'))
+                        || (!s.is_ascii() && latin_look(*s) == Some(*w))
+                })
             })
             .map(|(name, _)| *name)
     }
@@ -648,6 +696,9 @@ mod tests {
             "ｄａｔａ＿ａｕｔｈｏｒｉｔｙ",
             "𝐝𝐚𝐭𝐚_authority",
             "d\u{430}t\u{430}_\u{430}uth\u{43e}rity",
+            "dаtа_аuthоrіtу",
+            "DATA_AUTHORİTY",
+            "dátá_authority",
         ] {
             assert!(reads_as(alike, "data_authority"), "{alike}");
         }
@@ -662,6 +713,33 @@ mod tests {
             assert!(!reads_as(other, "data_authority"), "{other}");
         }
         assert!(reads_as("Stable_Bootstrap", "stable_bootstrap"));
+        // Mostly or wholly in look-alike letters, or a digit for a letter.
+        for alike in [
+            "ѕtаblе_bооtѕtrар",
+            "рrоd_bасkuр_rеѕtоrе",
+            "RETAİNED_VOLUME_BACKUP_İMPORT",
+            "retained_volume_backup_imp0rt",
+        ] {
+            assert!(
+                [
+                    "stable_bootstrap",
+                    "prod_backup_restore",
+                    "retained_volume_backup_import"
+                ]
+                .iter()
+                .any(|k| reads_as(alike, k)),
+                "{alike}"
+            );
+        }
+        assert!(reads_as("mоոіtоrіոɡ_іոtеոt", "monitoring_intent"));
+        assert!(reads_as("MONİTORİNG_İNTENT", "monitoring_intent"));
+        assert!(reads_as("tагɡеt", "target"));
+        // Keys in other scripts are other keys, even of the same length.
+        for other in ["регион", "地域地域地域", "фаза", "produktion", "región"] {
+            for k in ["target", "phase", "production", "domains"] {
+                assert!(!reads_as(other, k), "{other} {k}");
+            }
+        }
         assert!(!reads_as("stable_bootstrap_v2", "stable_bootstrap"));
     }
     #[test]

@@ -898,9 +898,15 @@ impl Loader<'_> {
             if !KNOWN_EXTRA_KEYS.contains(&k.as_str())
                 && let Some(known) = did_you_mean(
                     k,
-                    LANE_KEYS
-                        .into_iter()
-                        .chain(std::iter::once(MONITORING_INTENT)),
+                    LANE_KEYS.into_iter().chain([
+                        MONITORING_INTENT,
+                        // A typo of these would leave the lane out of the
+                        // check that no two lanes share a target or a
+                        // domain, or drop its upstream source.
+                        "target",
+                        "domains",
+                        "upstream_source",
+                    ]),
                 )
             {
                 let s = self.field_key_span(k, v, span);
