@@ -557,6 +557,28 @@ impl Inputs {
     }
 }
 
+/// The first word of each line of `text` (lines end at `\n` or `\r`)
+/// that is `deny` or reads as it ([`crate::model::reads_as`]: `DENY`,
+/// `Deny`, fullwidth letters), for L019 in a left-out file that does not
+/// parse. Errs towards reporting: a prose line starting with "Deny" in a
+/// broken file is reported too.
+fn denies_by_eye(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive(['\n', '\r']) {
+        let lead = line.len() - line.trim_start().len();
+        let word = line[lead..]
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        if !word.is_empty() && (word == "deny" || crate::model::reads_as(word, "deny")) {
+            out.push(Span::new(at + lead, at + lead + word.len()));
+        }
+        at += line.len();
+    }
+    out
+}
+
 /// Compiles the policies: [`load`], then [`compile_inputs`]. Content
 /// problems are diagnostics in the [`Compilation`]; a [`Failure`] means a file
 /// could not be found or read, or the issue snapshot is not one.
@@ -914,7 +936,15 @@ pub fn compile_inputs(inputs: &Inputs) -> Result<Compilation, Failure> {
             .map(|r| r.keyword_span)
             .chain(file.broken_denies.iter().copied())
             .collect();
+        // A file that does not parse may hold a freeze the parser could
+        // not see as one (`DENY`, a fullwidth `ｄeny`, a line ended by a
+        // lone carriage return): any line that starts with a word that
+        // reads as `deny` counts.
+        if !file.errors.is_empty() {
+            denies.extend(denies_by_eye(&src.text));
+        }
         denies.sort_by_key(|s| s.start);
+        denies.dedup_by_key(|s| s.start);
         if denies.is_empty() {
             continue;
         }

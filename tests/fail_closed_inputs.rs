@@ -239,6 +239,39 @@ fn include_and_exclude_lists_that_cannot_be_used_are_errors() {
     assert_eq!(codes, ["E202"], "{}", r.stdout);
 }
 
+/// A freeze in a left-out file is reported however it is broken: written
+/// in capitals, in fullwidth letters, or on a line ended by a lone
+/// carriage return, it is a syntax error the file is not checked for.
+#[test]
+fn a_left_out_freeze_is_reported_however_it_is_broken() {
+    for text in [
+        "DENY empty_bootstrap on */prod reason=\"x\"\n",
+        "Deny empty_bootstrap on */prod reason=\"x\"\n",
+        "\u{ff44}eny empty_bootstrap on */prod reason=\"x\"\n",
+        "// c\rdeny empty_bootstrap on */prod reason=\"x\"\r",
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(&p.join("policies/drafts/guard.policy"), text);
+        write(
+            &p.join("lanepolicy.yaml"),
+            "exclude: [\"policies/drafts/**\"]\n",
+        );
+        let r = run_in(p, &["check", "--format", "json"]);
+        assert_eq!(r.code, 1, "{text:?}: {}{}", r.stdout, r.stderr);
+        let diags: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert!(
+            diags
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["code"] == "L019"),
+            "{text:?}: {diags}"
+        );
+    }
+}
+
 /// `exclude` leaves a file out whatever the case of its path, as the
 /// `.policy` extension is matched: `drafts/X.POLICY` is a policy file, and
 /// `drafts/*.policy` used to let its grant go live.

@@ -126,6 +126,14 @@ fn unquote(s: &str) -> Option<String> {
     Some(out)
 }
 
+/// True when `rest` (what follows `lanepolicy:`) reads `ignore` in any
+/// case, then a check's code or name.
+fn names_a_check_to_ignore(rest: &str) -> bool {
+    let mut words = rest.split([' ', '\t', ',']).filter(|w| !w.is_empty());
+    words.next().is_some_and(|w| w.eq_ignore_ascii_case("ignore"))
+        && words.next().is_some_and(|w| checks::lookup(w).is_some())
+}
+
 /// What starts a suppression comment's text.
 const MARKER: &str = "lanepolicy:";
 
@@ -237,8 +245,12 @@ fn from_policy_counted(
         // Written almost as a suppression, it would silence nothing and
         // say nothing: `/// lanepolicy: ...` (a doc comment),
         // `// LanePolicy: ...` (the marker in another case).
-        let marker = c.text.trim_start().get(..MARKER.len());
-        let near = marker.is_some_and(|m| m.eq_ignore_ascii_case(MARKER));
+        // Only a comment that goes on to ignore a check by its code or
+        // name: prose that starts "LanePolicy: this file..." is prose.
+        let said = c.text.trim_start();
+        let marker = said.get(..MARKER.len());
+        let near = marker.is_some_and(|m| m.eq_ignore_ascii_case(MARKER))
+            && names_a_check_to_ignore(&said[MARKER.len()..]);
         if near && (c.doc || marker != Some(MARKER)) {
             invalid.push(
                 diags,
@@ -560,6 +572,14 @@ mod tests {
             assert!(targets.is_empty(), "{near:?}");
             assert_eq!(e002.len(), 1, "{near:?}");
             assert!(e002[0].contains("not written as a suppression"), "{e002:?}");
+        }
+        // Prose that starts so is prose.
+        for prose in [
+            format!("/// lanepolicy: this file is owned by the platform team\n{rule}\n"),
+            format!("// Lanepolicy: Ignore the staging lanes, they are managed elsewhere\n{rule}\n"),
+        ] {
+            let (_, e002) = placed(&prose);
+            assert!(e002.is_empty(), "{prose:?}: {e002:?}");
         }
     }
 

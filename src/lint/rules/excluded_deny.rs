@@ -5,7 +5,10 @@
 //! in `lanepolicy.yaml` leaves out of the policy set. The file is not
 //! compiled, so the deny does not apply: what it closes may be allowed.
 //! A `deny` that does not parse is reported too (the left-out file is
-//! not checked, so its syntax error would otherwise say nothing).
+//! not checked, so its syntax error would otherwise say nothing), and in
+//! a left-out file that does not parse, so is every line that starts with
+//! a word that reads as `deny` (`DENY`, `Deny`, fullwidth letters, a line
+//! ended by a lone carriage return).
 //! The bundle lists every policy file left out (`excluded_policies`), so
 //! its reader sees them too.
 //!

@@ -8,9 +8,10 @@
 //! line). A blank line between it and the rule, or text before it on its
 //! line (the end of another rule), detaches it: a suppression left behind
 //! when its rule was deleted would otherwise silence the next rule down.
-//! A comment written almost as one (`/// lanepolicy: ...`, `//
-//! LanePolicy: ...`) is reported too, rather than read as a plain comment
-//! that silences nothing. Codes may be written as codes (`L012`) or names
+//! A comment written almost as one that names a check to ignore (`///
+//! lanepolicy: ignore L012 ...`, `// LanePolicy: ignore L012 ...`) is
+//! reported too, rather than read as a plain comment that silences
+//! nothing; prose that merely starts with `lanepolicy:` is left alone. Codes may be written as codes (`L012`) or names
 //! (`wildcard-touches-production`). Errors (E-codes) cannot be suppressed.
 //!
 //! ## Why is this bad?
