@@ -252,6 +252,12 @@ fn requests_are_read_as_decide_reads_them_and_null_is_no_value() {
             "    facts: ~\n",
             "expected a mapping",
         ),
+        // A proof is read as `decide --proof` reads it: an empty id is refused.
+        (
+            "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\", proofs: {backup_proof: \"  \"}}",
+            "",
+            "proof `backup_proof` has an empty record id",
+        ),
         // A time is read as `decide --now` reads it: offsets within a day.
         (
             "{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}",

@@ -412,11 +412,12 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
                 lane: c.request.lane.value.clone(),
                 action: c.request.action.value.clone(),
                 confirm: c.request.confirm.clone(),
+                // Trimmed, as `decide --proof NAME=ID` takes them.
                 proofs: c
                     .request
                     .proofs
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .map(|(k, v)| (k.clone(), v.value.trim().to_string()))
                     .collect(),
             },
             at: RequestAt {
@@ -434,6 +435,17 @@ pub fn parse(text: &str) -> Result<TestFile, Vec<CaseError>> {
             now: None,
             expect,
         };
+        // An empty id is refused, as `decide --proof backup_proof=` is: to
+        // present no proof, leave it out.
+        for (name, id) in &c.request.proofs {
+            if id.value.trim().is_empty() {
+                errors.push(error_at(
+                    pos(id),
+                    format!("proof `{name}` has an empty record id"),
+                    Some("give the record id, or leave the proof out to present none".into()),
+                ));
+            }
+        }
         if let Some(f) = &c.facts {
             for o in &f.occurred {
                 match o.value.split_once(':') {
