@@ -1061,6 +1061,25 @@ fn after_until_only_the_rules_events_are_offered() {
     );
     assert_eq!(complete("allow deploy on cm/testing until la"), ["launch"]);
     assert!(complete("allow deploy on hq/staging until ").is_empty());
+    // A rule continued on the next line: its patterns are still read.
+    let r = {
+        let text = "allow upstream_restore on opw/testing\n  until ";
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+        );
+        c.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": p}, "position": {"line": 1, "character": 8}}),
+        )
+    };
+    let labels: Vec<&str> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["cutover"]);
     c.request("shutdown", Value::Null);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(0));

@@ -474,7 +474,21 @@ fn completion(
         && let Some((_, loaded)) = inventory_for(server, &path)
         && let Some(inv) = &loaded.1
     {
-        let patterns: Vec<&str> = line
+        // The rule being written: from the last line at or before the
+        // cursor that starts with `allow` or `deny` (a rule may continue
+        // on the next lines), within the last 64 lines.
+        let before = &text[..offset.min(text.len())];
+        let rule_text = before
+            .rmatch_indices('\n')
+            .take(64)
+            .map(|(i, _)| i + 1)
+            .chain(std::iter::once(0))
+            .find(|&start| {
+                let head = before[start..].trim_start();
+                head.starts_with("allow") || head.starts_with("deny")
+            })
+            .map_or(line, |start| &before[start..]);
+        let patterns: Vec<&str> = rule_text
             .split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| w.contains('/'))
             .collect();
