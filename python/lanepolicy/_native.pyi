@@ -116,7 +116,8 @@ class Runtime:
             occurred: ``"product:event"`` strings of events that happened.
             phases: lane -> ``"prelaunch"`` or ``"live"``.
             now: an aware datetime or RFC 3339 string, never earlier than the
-                clock; None for the current time.
+                clock (up to 5 seconds behind it is taken as the clock);
+                None for the current time.
 
         Raises:
             FactError: facts naming an unknown product, event or lane, undoing

@@ -66,6 +66,11 @@ fn trusted(keys: Option<Vec<String>>) -> PyResult<TrustedKeys> {
 /// Reads at most `limit + 1` bytes of `path`, so that an oversized file is
 /// refused by the loader without being read whole.
 fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    // Only a regular file, as the CLI reads one: a pipe would block the
+    // call for good (the GIL released, but the thread not interruptible).
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
     let mut out = Vec::new();
     std::fs::File::open(path)?
         .take(limit as u64 + 1)
@@ -141,7 +146,18 @@ fn facts(
                 "`{phase}` is not a phase: write `prelaunch` or `live`"
             ))
         })?;
-        f.phases.insert(lane.trim().to_string(), parsed);
+        // Two keys that trim to one lane must agree, as two `--phase`
+        // flags must: the last would otherwise win in silence.
+        let lane = lane.trim().to_string();
+        if let Some(other) = f.phases.insert(lane.clone(), parsed)
+            && other != parsed
+        {
+            return Err(FactError::new_err(format!(
+                "`phases` gives lane `{lane}` two phases, `{}` and `{}`",
+                other.as_str(),
+                parsed.as_str()
+            )));
+        }
     }
     Ok(f)
 }
@@ -177,7 +193,19 @@ impl Runtime {
     ) -> PyResult<(Request, Facts)> {
         let mut req = Request::new(lane, action);
         req.confirm = confirm;
-        req.proofs = proofs.unwrap_or_default();
+        // Trimmed, as `decide --proof NAME=ID` takes them; an empty id is
+        // refused as the CLI refuses it.
+        for (name, id) in proofs.unwrap_or_default() {
+            let (name, id) = (name.trim().to_string(), id.trim().to_string());
+            if name.is_empty() || id.is_empty() {
+                return Err(FactError::new_err(format!(
+                    "proof `{name}={id}` needs a name and a record id"
+                )));
+            }
+            if req.proofs.insert(name.clone(), id).is_some() {
+                return Err(FactError::new_err(format!("proof `{name}` is given twice")));
+            }
+        }
         let f = facts(occurred, phases, now)?;
         rt.check_facts(&f)
             .map_err(|e| FactError::new_err(e.to_string()))?;
@@ -192,7 +220,8 @@ impl Runtime {
     /// signature `PATH.minisig` must verify against one of them first.
     ///
     /// Raises `BundleError` when the file cannot be read or is not a
-    /// verified bundle (wrong format, digest, signature, or over 64 MiB).
+    /// verified bundle (wrong format, digest, signature, or over 256 MiB),
+    /// or is not a regular file.
     #[staticmethod]
     #[pyo3(signature = (path, *, trusted_keys=None))]
     fn from_path(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import pathlib
 import threading
 from typing import Any
@@ -226,6 +227,53 @@ def test_now_forms(rt: Runtime) -> None:
     d = rt.decide("cm/testing", "empty_bootstrap", confirm="bootstrap cm testing")
     used = datetime.datetime.fromisoformat(d.to_dict()["facts"]["now"].replace("Z", "+00:00"))
     assert before - datetime.timedelta(seconds=1) <= used <= datetime.datetime.now(datetime.timezone.utc)
+
+
+def test_the_callers_clock_read_a_moment_before_is_the_clock(rt: Runtime) -> None:
+    d = rt.decide(
+        "cm/testing", "empty_bootstrap", confirm="bootstrap cm testing", now=datetime.datetime.now(datetime.timezone.utc)
+    )
+    assert d.allowed
+    # Truncated to the second, as `date -u +%FT%TZ` writes it.
+    second = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    assert rt.decide("cm/testing", "empty_bootstrap", confirm="bootstrap cm testing", now=second).allowed
+
+
+def test_two_phases_for_one_lane_are_refused_as_by_the_cli(rt: Runtime) -> None:
+    with pytest.raises(FactError) as err:
+        rt.decide(
+            "cm/prod",
+            "empty_bootstrap",
+            confirm="bootstrap cm prod",
+            phases={"cm/prod": "live", "cm/prod ": "prelaunch"},
+        )
+    assert "two phases" in str(err.value)
+    # The same phase twice is one fact.
+    d = rt.decide("cm/prod", "empty_bootstrap", confirm="bootstrap cm prod", phases={"cm/prod": "live", " cm/prod": "live"})
+    assert not d.allowed and d.reasons[0].code == "proof-required"
+
+
+def test_proofs_are_trimmed_as_the_cli_trims_them(rt: Runtime, cli: Cli, bundle_path: pathlib.Path) -> None:
+    args = ("--lane", "cm/prod", "--action", "empty_bootstrap", "--confirm", "bootstrap cm prod", "--phase", "cm/prod=live")
+    rc, expected = cli.json(
+        "decide", "--bundle", str(bundle_path), "--json", *args,
+        "--proof", " backup_proof = bg-1 ", "--proof", "restore_proof=rp-1",
+    )
+    d = rt.decide(
+        "cm/prod", "empty_bootstrap", confirm="bootstrap cm prod", phases={"cm/prod": "live"},
+        proofs={" backup_proof ": " bg-1 ", "restore_proof": "rp-1"},
+    )
+    assert d.decision == expected["decision"]
+    with pytest.raises(FactError):
+        rt.decide("cm/testing", "empty_bootstrap", proofs={"backup_proof": "  "})
+
+
+def test_a_bundle_path_that_is_not_a_regular_file_is_refused(tmp_path: pathlib.Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(BundleError) as err:
+        Runtime.from_path(fifo)
+    assert "not a regular file" in str(err.value)
 
 
 def tampered(data: bytes) -> bytes:

@@ -125,6 +125,12 @@ pub struct Facts {
     pub clock: Option<jiff::Timestamp>,
 }
 
+/// How much earlier than the machine's clock a given time may be and still
+/// be taken as the clock ([`Facts::at_given`]): a caller reads its clock a
+/// moment before the runtime reads its own, and a time written to the
+/// second is up to a second behind.
+pub const CLOCK_READ_SLACK: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
 impl Facts {
     /// No extra facts, at time `now`.
     pub fn at(now: jiff::Timestamp) -> Self {
@@ -147,8 +153,17 @@ impl Facts {
     ///
     /// # Errors
     ///
-    /// [`FactError::ClockSetBack`] when `now` is earlier than `clock`.
+    /// [`FactError::ClockSetBack`] when `now` is earlier than `clock` by
+    /// more than [`CLOCK_READ_SLACK`]. A time within it (a caller's clock
+    /// read a moment before: `datetime.now(timezone.utc)`, `date -u
+    /// +%FT%TZ` truncated to the second) is taken as `clock` itself, so it
+    /// brings nothing back either.
     pub fn at_given(now: jiff::Timestamp, clock: jiff::Timestamp) -> Result<Self, FactError> {
+        let now = if now < clock && now.duration_until(clock) <= CLOCK_READ_SLACK {
+            clock
+        } else {
+            now
+        };
         if now < clock {
             return Err(FactError::ClockSetBack { now, clock });
         }
@@ -768,6 +783,22 @@ impl Runtime {
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    /// A time a moment behind the clock is the clock; further behind, it
+    /// is refused; ahead, it stands.
+    #[test]
+    fn a_time_a_moment_behind_the_clock_is_the_clock() {
+        let clock: jiff::Timestamp = "2026-12-02T10:00:00.5Z".parse().unwrap();
+        let at = |s: &str| Facts::at_given(s.parse().unwrap(), clock);
+        assert_eq!(at("2026-12-02T10:00:00Z").unwrap().now, clock);
+        assert_eq!(at("2026-12-02T09:59:56Z").unwrap().now, clock);
+        assert!(matches!(
+            at("2026-12-02T09:59:55Z"),
+            Err(FactError::ClockSetBack { .. })
+        ));
+        let later: jiff::Timestamp = "2026-12-09T00:00:00Z".parse().unwrap();
+        assert_eq!(Facts::at_given(later, clock).unwrap().now, later);
+    }
 
     /// A rule's actions as bits answer as its sorted list does, for every
     /// lane and action of a bundle of 64 actions (the most bits hold).
