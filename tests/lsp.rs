@@ -85,6 +85,13 @@ impl Client {
         c
     }
 
+    /// `shutdown`, then `exit`: the server ends with 0.
+    fn finish(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        assert_eq!(self.child.wait().unwrap().code(), Some(0));
+    }
+
     fn send(&mut self, msg: Value) {
         let body = msg.to_string();
         write!(self.stdin, "Content-Length: {}\r\n\r\n{}", body.len(), body).unwrap();
@@ -308,9 +315,7 @@ fn editing_the_inventory_rechecks_open_policies() {
     // Closing it without saving: the file on disk counts again.
     c.notify("textDocument/didClose", json!({"textDocument": {"uri": i}}));
     assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// Quick fixes write text that checks: the `until` skeleton names an
@@ -460,9 +465,7 @@ fn quick_fixes_write_text_that_checks() {
         fresh.as_array().unwrap().is_empty(),
         "the text no longer holds `deplyo`: {fresh}"
     );
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 #[test]
@@ -568,9 +571,7 @@ fn clause_skeletons_suppressions_and_check_docs() {
             assert!(comp.is_array(), "{line}:{character}: {comp}");
         }
     }
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 impl Client {
@@ -669,9 +670,7 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
         json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
     );
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 #[test]
@@ -685,9 +684,7 @@ fn a_new_policy_file_not_yet_saved_is_checked() {
         json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
     );
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 #[test]
@@ -890,9 +887,7 @@ fn positions_on_a_first_line_after_a_byte_order_mark_mark_the_same_text() {
         ],
         "{d:?}"
     );
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// A project opened through a symbolic link: diagnostics go to the URI
@@ -912,9 +907,7 @@ fn diagnostics_go_to_the_uri_the_editor_opened() {
         json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
     );
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// After `shutdown`, a request is answered with InvalidRequest and a
@@ -1021,9 +1014,7 @@ fn initialization_options_that_cannot_be_used_are_told() {
         d[0]["codeDescription"]["href"],
         "https://x.example/rules/E101-unknown-action.md"
     );
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// After `until` or `or`, completion offers only the events every product
@@ -1080,9 +1071,7 @@ fn after_until_only_the_rules_events_are_offered() {
         .map(|i| i["label"].as_str().unwrap())
         .collect();
     assert_eq!(labels, ["cutover"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// A policy with no `lanes.yaml` above it is told so, as `check` tells
@@ -1148,9 +1137,7 @@ fn an_orphan_policy_is_told_and_an_unsaved_configuration_counts() {
         d = c.diagnostics(&config);
     }
     assert_eq!(codes(&d), ["E202"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }
 
 /// A new file, not yet on disk, opened under a linked directory belongs to
@@ -1169,7 +1156,5 @@ fn a_new_file_under_a_linked_directory_is_checked() {
         json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
     );
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
-    c.request("shutdown", Value::Null);
-    c.notify("exit", Value::Null);
-    assert_eq!(c.child.wait().unwrap().code(), Some(0));
+    c.finish();
 }

@@ -148,16 +148,8 @@ fn facts(
         })?;
         // Two keys that trim to one lane must agree, as two `--phase`
         // flags must: the last would otherwise win in silence.
-        let lane = lane.trim().to_string();
-        if let Some(other) = f.phases.insert(lane.clone(), parsed)
-            && other != parsed
-        {
-            return Err(FactError::new_err(format!(
-                "`phases` gives lane `{lane}` two phases, `{}` and `{}`",
-                other.as_str(),
-                parsed.as_str()
-            )));
-        }
+        f.add_phase(lane.trim().to_string(), parsed)
+            .map_err(|e| FactError::new_err(e.to_string()))?;
     }
     Ok(f)
 }

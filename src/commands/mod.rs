@@ -342,15 +342,8 @@ impl FactFlags {
         };
         f.occurred = self.occurred.iter().cloned().collect();
         for (lane, phase) in &self.phases {
-            if let Some(other) = f.phases.insert(lane.clone(), *phase)
-                && other != *phase
-            {
-                return Err(Error::Facts(format!(
-                    "`--phase` gives lane `{lane}` two phases, `{}` and `{}`",
-                    other.as_str(),
-                    phase.as_str()
-                )));
-            }
+            f.add_phase(lane.clone(), *phase)
+                .map_err(|e| Error::Facts(e.to_string()))?;
         }
         runtime
             .check_facts(&f)

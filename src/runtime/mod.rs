@@ -179,6 +179,24 @@ impl Facts {
         self
     }
 
+    /// Adds a lane's current phase as a caller gives it (`--phase`, the
+    /// Python package's `phases`): the same phase twice is one fact; two
+    /// different ones are refused rather than the last one winning.
+    ///
+    /// # Errors
+    ///
+    /// [`FactError::TwoPhases`] when the lane already has another phase.
+    pub fn add_phase(&mut self, lane: String, phase: Phase) -> Result<(), FactError> {
+        match self.phases.insert(lane.clone(), phase) {
+            Some(first) if first != phase => Err(FactError::TwoPhases {
+                lane,
+                first,
+                second: phase,
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Sets a lane's current phase, overriding the bundle's.
     pub fn with_phase(mut self, lane: impl Into<String>, phase: Phase) -> Self {
         self.phases.insert(lane.into(), phase);
@@ -393,6 +411,15 @@ pub enum FactError {
         /// The lane.
         lane: String,
     },
+    /// Two different phases are given for one lane ([`Facts::add_phase`]).
+    TwoPhases {
+        /// The lane.
+        lane: String,
+        /// The phase given first.
+        first: Phase,
+        /// The other.
+        second: Phase,
+    },
     /// A given time is earlier than the machine's clock ([`Facts::at_given`]).
     ClockSetBack {
         /// The time given.
@@ -459,6 +486,16 @@ impl std::fmt::Display for Unescaped<'_> {
             FactError::LaunchUndone { lane } => write!(
                 f,
                 "lane `{lane}` is live in the bundle; a fact cannot make it prelaunch again"
+            ),
+            FactError::TwoPhases {
+                lane,
+                first,
+                second,
+            } => write!(
+                f,
+                "lane `{lane}` is given two phases, `{}` and `{}`",
+                first.as_str(),
+                second.as_str()
             ),
             FactError::ClockSetBack { now, clock } => write!(
                 f,
@@ -783,6 +820,20 @@ impl Runtime {
 #[cfg(test)]
 mod index_tests {
     use super::*;
+
+    /// The same phase twice is one fact; two different ones are refused,
+    /// whoever gives them (the CLI's flags, the Python package's dict).
+    #[test]
+    fn one_lane_takes_one_phase() {
+        let mut f = Facts::at("2026-12-02T10:00:00Z".parse().unwrap());
+        assert!(f.add_phase("cm/prod".into(), Phase::Live).is_ok());
+        assert!(f.add_phase("cm/prod".into(), Phase::Live).is_ok());
+        let e = f.add_phase("cm/prod".into(), Phase::Prelaunch).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "lane `cm/prod` is given two phases, `live` and `prelaunch`"
+        );
+    }
 
     /// A time a moment behind the clock is the clock; further behind, it
     /// is refused; ahead, it stands.
