@@ -573,11 +573,12 @@ pub fn reads_as(text: &str, known: &str) -> bool {
 }
 
 /// The ASCII letter `c` (lower case, not ASCII) is drawn like, if any: a
-/// Latin letter with marks is its base letter (`é`, `ı`, `ĳ` aside), and
-/// the Greek, Cyrillic, Armenian and IPA letters that fonts draw as Latin
-/// ones are those (after Unicode's confusables, UTS #39, for the lower-case
-/// letters of names). A letter drawn unlike any (`ф`, `地`) is `None`, so that a key in another script is not taken for an English
-/// one.
+/// Latin letter with marks is its base letter (`é` is `e`), and the Greek,
+/// Cyrillic, Armenian and IPA letters that fonts draw as Latin ones are
+/// those (`а`, `ο`, `ո`, `ɡ`, `ı`; after Unicode's confusables, UTS #39,
+/// for the lower-case letters of names). A letter drawn unlike any (`ф`,
+/// `地`) is `None`, so that a key in another script is not taken for an
+/// English one.
 fn latin_look(c: char) -> Option<char> {
     let plain = match c {
         'а' | 'α' | 'ɑ' => 'a',
