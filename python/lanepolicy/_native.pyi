@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Optional, Union
 
 _Path = Union[str, "os.PathLike[str]"]
+# What `check` and `build` take as `paths`: `bytes` are a file system path.
+_Paths = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
 _Now = Union[datetime.datetime, str, None]
 
 class Reason:
@@ -149,7 +151,7 @@ class Runtime:
         """
 
 def check(
-    paths: Union[_Path, Sequence[_Path]],
+    paths: Union[_Paths, Sequence[_Paths]],
     *,
     inventory: Optional[_Path] = None,
     config: Optional[_Path] = None,
@@ -163,11 +165,12 @@ def check(
 
     Raises:
         CompileError: a file cannot be read, or the paths span several projects.
-        ValueError: ``today`` is not a date.
+        ValueError: ``today`` is not a date, or ``paths`` is an empty list.
+        TypeError: ``paths`` is not a path or a list of paths.
     """
 
 def build(
-    paths: Union[_Path, Sequence[_Path]],
+    paths: Union[_Paths, Sequence[_Paths]],
     *,
     inventory: Optional[_Path] = None,
     config: Optional[_Path] = None,
@@ -180,4 +183,5 @@ def build(
     Raises:
         CompileError: an error (or a warning with ``deny_warnings``); its
             ``.diagnostics`` is the list ``check`` returns.
+        ValueError: ``paths`` is an empty list.
     """

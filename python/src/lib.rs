@@ -546,11 +546,47 @@ fn compile(py: Python<'_>, opts: &project::Options) -> PyResult<project::Compila
         .map_err(|f| CompileError::new_err((f.to_string(), Vec::<Py<PyAny>>::new())))
 }
 
+/// `paths` as the compiler takes them: one path (`str`, `bytes` or
+/// `os.PathLike`, as `open` takes it) or a list of them. `bytes` are a
+/// file system path, as `os.fsdecode` reads them, not a list of numbers.
+/// An empty list is a `ValueError`: nothing to compile is not a bundle
+/// that denies everything.
 fn one_or_many(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
-    if let Ok(one) = paths.extract::<PathBuf>() {
-        return Ok(vec![one]);
+    fn one(path: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+        if let Ok(bytes) = path.cast::<PyBytes>() {
+            #[cfg(unix)]
+            return Ok(PathBuf::from(
+                <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes.as_bytes()),
+            ));
+            #[cfg(not(unix))]
+            return path
+                .py()
+                .import("os")?
+                .call_method1("fsdecode", (bytes,))?
+                .extract::<PathBuf>();
+        }
+        path.extract::<PathBuf>()
     }
-    paths.extract::<Vec<PathBuf>>()
+    if let Ok(path) = one(paths) {
+        return Ok(vec![path]);
+    }
+    if paths.is_instance_of::<PyString>() || paths.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err("`paths` is not a usable path"));
+    }
+    let mut all = Vec::new();
+    for item in paths.try_iter().map_err(|_| {
+        PyTypeError::new_err("`paths` is a path (`str`, `bytes`, `os.PathLike`) or a list of them")
+    })? {
+        all.push(one(&item?).map_err(|_| {
+            PyTypeError::new_err("`paths` holds paths (`str`, `bytes`, `os.PathLike`)")
+        })?);
+    }
+    if all.is_empty() {
+        return Err(PyValueError::new_err(
+            "`paths` is empty: give the policy files or directories to compile (`\"policies\"`)",
+        ));
+    }
+    Ok(all)
 }
 
 /// Checks the policies in `paths` (a path or a list of files and

@@ -107,3 +107,21 @@ def test_today_moves_the_date_lints(cli: Cli, monkeypatch: pytest.MonkeyPatch) -
     assert lanepolicy.check(".", today=datetime.date(2099, 1, 20)) == expected
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         lanepolicy.check(".", today="soon")
+
+
+def test_paths_are_paths_in_any_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(PROJECT)
+    expected = lanepolicy.check(".")
+    # bytes are a file system path, as `open` takes them, not a list of numbers
+    assert lanepolicy.check(b".") == expected
+    assert lanepolicy.check([b"."]) == expected
+    assert lanepolicy.check(pathlib.Path(".")) == expected
+    assert lanepolicy.build(b".") == lanepolicy.build(".")
+    for call in (lanepolicy.check, lanepolicy.build):
+        # an empty list is lost paths, not a bundle that denies everything
+        with pytest.raises(ValueError, match="empty"):
+            call([])
+        with pytest.raises(TypeError, match="paths"):
+            call([1])
+        with pytest.raises(TypeError, match="paths"):
+            call(1)
