@@ -38,6 +38,11 @@ struct Cli {
     /// (`BUNDLE.minisig`) to verify against one of them.
     #[arg(long = "trusted-key", global = true, value_name = "KEY")]
     trusted_keys: Vec<String>,
+    /// The largest bundle read (and, for `build`, written), in bytes
+    /// [default: 268435456, 256 MiB]; a larger one is refused before it is
+    /// parsed.
+    #[arg(long = "max-bundle-bytes", global = true, value_name = "BYTES", value_parser = parse_max_bundle_bytes)]
+    max_bundle_bytes: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -280,6 +285,15 @@ fn parse_pair<const SEP: char>(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `--max-bundle-bytes`: a whole number of bytes, at least 1.
+fn parse_max_bundle_bytes(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("a bundle limit of 0 bytes refuses every bundle: give at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a whole number of bytes, found `{s}`")),
+    }
+}
+
 fn parse_phase(s: &str) -> Result<(String, Phase), String> {
     let (lane, phase) = parse_pair::<'='>(s)?;
     let phase = Phase::parse(&phase)
@@ -518,14 +532,26 @@ fn main() -> ExitCode {
 /// Runs the command the arguments name.
 fn run(cli: Cli, console: &mut dyn Console) -> commands::Result {
     // One command, then the process exits: loaded bundles need not be freed.
-    let reader = BundleReader::new(&cli.trusted_keys)?.without_freeing();
+    let max_bundle_bytes = cli
+        .max_bundle_bytes
+        .unwrap_or(lanepolicy::bundle::load::MAX_BUNDLE_BYTES);
+    let reader = BundleReader::new(&cli.trusted_keys)?
+        .without_freeing()
+        .with_max_bytes(max_bundle_bytes);
     match cli.command {
         Command::Check(args) => commands::check(&args.request(None)?, console),
         Command::Build {
             check,
             output,
             sign_key,
-        } => commands::check(&check.request(Some(Build { output, sign_key }))?, console),
+        } => commands::check(
+            &check.request(Some(Build {
+                output,
+                sign_key,
+                max_bytes: max_bundle_bytes,
+            }))?,
+            console,
+        ),
         Command::Decide {
             request,
             facts,

@@ -261,8 +261,76 @@ pub(crate) fn is_policy_file(path: &Path) -> bool {
     })
 }
 
+/// True for a name that a person reads as a policy file's but that does
+/// not end in `.policy`: white space or an invisible character after it
+/// (`freeze.policy\u{200b}`, `freeze.policy `, a no-break space), or an
+/// extension in look-alike letters (a Cyrillic `с` in `freeze.poliсy`, a
+/// fullwidth `．policy`; [`crate::model::reads_as`]). A directory listing
+/// shows it as `freeze.policy`; skipping it would silently drop its rules,
+/// a freeze among them.
+pub(crate) fn reads_as_policy_file(path: &Path) -> bool {
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    if is_policy_file(path) {
+        return false;
+    }
+    let name = name.to_string_lossy();
+    let trimmed =
+        name.trim_end_matches(|c: char| c.is_whitespace() || crate::model::is_invisible(c));
+    let tail = trimmed
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| {
+            c == '.'
+                || icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+                    .normalize(c.encode_utf8(&mut [0; 4]))
+                    == "."
+        })
+        .map(|(i, c)| &trimmed[i + c.len_utf8()..]);
+    // Letters only (and invisible characters among them): an editor's
+    // backup `freeze.policy~` or `#freeze.policy#` is not a policy file,
+    // though `~` and `#` are dropped when names are compared.
+    tail.is_some_and(|ext| {
+        ext.chars()
+            .all(|c| c.is_alphanumeric() || crate::model::is_invisible(c))
+            && (ext.eq_ignore_ascii_case("policy") || crate::model::reads_as(ext, "policy"))
+    })
+}
+
 fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
-    find_files(dir, root, &|p| is_policy_file(p), out)
+    let start = out.len();
+    find_files(
+        dir,
+        root,
+        &|p| is_policy_file(p) || reads_as_policy_file(p),
+        out,
+    )?;
+    // Refused, never skipped: the name is to be fixed.
+    if let Some(near) = out[start..].iter().find(|p| !is_policy_file(p)) {
+        // Every character that is not printable ASCII as its escape, so
+        // that what differs from `.policy` shows.
+        let shown: String = near
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() {
+                    c.to_string()
+                } else {
+                    c.escape_unicode().to_string()
+                }
+            })
+            .collect();
+        return Err(Failure {
+            path: display_path(near, root),
+            message: format!(
+                "the name `{shown}` reads as a policy file's but does not end in `.policy`; rename it, or its rules would be left out"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Finds, recursively, the files under `dir` whose path `wanted` accepts,

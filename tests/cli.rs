@@ -714,3 +714,111 @@ fn broken_inputs_get_a_message_and_exit_1_or_2() {
         );
     }
 }
+
+/// The bundle limit is the runtime's and `build`'s alike, and configurable:
+/// a bundle over `--max-bundle-bytes` is refused before it is parsed (deny,
+/// exit 2, the limit and the flag named), `build` writes nothing it could
+/// not load, and a raised limit reads and writes it.
+#[test]
+fn the_bundle_limit_is_configurable_for_reading_and_writing() {
+    let (d, b) = build("policies");
+    let size = std::fs::metadata(&b).unwrap().len();
+    let below = (size - 1).to_string();
+    let exact = size.to_string();
+    let args = |limit: &str| {
+        vec![
+            "decide",
+            "--bundle",
+            b.as_str(),
+            "--lane",
+            "cm/testing",
+            "--action",
+            "empty_bootstrap",
+            "--confirm",
+            "bootstrap cm testing",
+            "--now",
+            "2030-01-01T12:00:00Z",
+            "--json",
+            "--max-bundle-bytes",
+        ]
+        .into_iter()
+        .chain([limit])
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+    };
+    let refused = run(&args(&below).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("over the limit of {below} bytes"))
+            && refused.stderr.contains("--max-bundle-bytes"),
+        "{}",
+        refused.stderr
+    );
+    let v: Value = serde_json::from_str(&refused.stdout).unwrap();
+    assert_eq!(
+        (v["decision"].as_str(), reason(&v)),
+        (Some("deny"), "bundle-invalid")
+    );
+    let allowed = run(&args(&exact).iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(allowed.code, 0, "{}{}", allowed.stdout, allowed.stderr);
+    // The flag is global: it reads the same after the subcommand or before.
+    let r = run(&["--max-bundle-bytes", &below, "lanes", "--bundle", &b]);
+    assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{}", r.stderr);
+    for bad in ["0", "-1", "lots"] {
+        let flag = format!("--max-bundle-bytes={bad}");
+        let r = run(&["lanes", "--bundle", &b, &flag]);
+        assert_eq!((r.code, r.stdout.as_str()), (2, ""), "{bad}");
+        assert!(
+            r.stderr.contains("--max-bundle-bytes"),
+            "{bad}: {}",
+            r.stderr
+        );
+    }
+
+    // `build` writes no bundle its runtime would refuse.
+    let out = d.path().join("small.json");
+    let out_s = out.to_str().unwrap();
+    let r = run(&[
+        "build",
+        "policies",
+        "-o",
+        out_s,
+        "--max-bundle-bytes",
+        &below,
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("over the {below} bytes the runtime loads")),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists(), "nothing is written");
+    let r = run(&[
+        "build",
+        "policies",
+        "-o",
+        out_s,
+        "--max-bundle-bytes",
+        &exact,
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&b).unwrap());
+}
+
+/// The largest `--max-input-bytes` is no limit at all, not a limit of 0
+/// bytes (reading one byte more than the limit wrapped around to reading
+/// none: `the inventory is empty`).
+#[test]
+fn the_largest_input_limit_reads_every_file() {
+    let r = run(&[
+        "check",
+        "policies",
+        "--max-input-bytes",
+        &u64::MAX.to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("0 errors, 0 warnings"), "{}", r.stdout);
+}

@@ -27,6 +27,7 @@ fn request(output: Option<PathBuf>) -> CheckRequest {
         build: output.map(|output| Build {
             output,
             sign_key: None,
+            max_bytes: lanepolicy::bundle::load::MAX_BUNDLE_BYTES,
         }),
     }
 }

@@ -184,6 +184,62 @@ fn policy_files_with_names_a_bundle_cannot_record_are_refused_not_skipped() {
     }
 }
 
+/// A file a directory listing shows as `freeze.policy` is a policy file to
+/// whoever reads the listing: white space or an invisible character after
+/// the extension, or an extension in look-alike letters, used to make the
+/// walk skip it in silence, and its freeze with it (`decide` allowed).
+/// Now the walk refuses it by name; other files are still not policies.
+#[test]
+fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
+    for name in [
+        "freeze.policy\u{200b}",
+        "freeze.policy ",
+        "freeze.policy\u{a0}",
+        "freeze.policy\u{3000}",
+        "freeze.poli\u{441}y",
+        "freeze\u{ff0e}policy",
+        "freeze.pol\u{200b}icy",
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("policies/sub").join(name),
+            "deny empty_bootstrap on cm/testing reason=\"frozen\"\n",
+        );
+        for args in [&["check"][..], &["build", "-o", "b.json"]] {
+            let r = run_in(p, args);
+            assert_eq!(r.code, 2, "{args:?} {name:?}: {}{}", r.stdout, r.stderr);
+            assert!(
+                r.stderr
+                    .contains("reads as a policy file's but does not end in `.policy`"),
+                "{args:?} {name:?}: {}",
+                r.stderr
+            );
+            assert_eq!(r.stdout, "", "{args:?} {name:?}");
+        }
+        assert!(!p.join("b.json").exists(), "{name:?}");
+    }
+    // Names that are not a policy file's stay out, as before.
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    for other in [
+        "notes.txt",
+        "policy.md",
+        "old_policy",
+        "grant.policy.bak",
+        "README",
+        "grant.policy~",
+        "#grant.policy#",
+        ".grant.policy.swp",
+    ] {
+        write(&p.join("policies").join(other), "not a policy\n");
+    }
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
 /// A configuration whose `include` or `exclude` cannot be used is an
 /// error, never a list dropped in silence: an `exclude` too large to match
 /// as one set used to leave every file in (an excluded draft's grant went
@@ -194,10 +250,22 @@ fn include_and_exclude_lists_that_cannot_be_used_are_errors() {
         "exclude:\n  - \"drafts/**\"\n  - \"{}\"\n",
         "**/*a".repeat(30_000)
     );
+    // Over the limits, refused before a matcher is built (a 2 MB glob
+    // took 1.1 GB): by bytes, and by count.
+    let many = format!(
+        "exclude:\n{}",
+        (0..5000)
+            .map(|i| format!("  - \"d{i}/*\"\n"))
+            .collect::<String>()
+    );
     for (config, message) in [
         (
             huge.as_str(),
-            "the `exclude` globs cannot be matched together",
+            "`exclude` lists 2 globs of 150009 bytes in all, over the limit of 4096 globs and 65536 bytes",
+        ),
+        (
+            many.as_str(),
+            "`exclude` lists 5000 globs of 33890 bytes in all, over the limit",
         ),
         ("include: []\n", "`include` lists no glob"),
     ] {

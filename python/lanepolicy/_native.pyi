@@ -68,14 +68,22 @@ class Runtime:
     """
 
     @staticmethod
-    def from_path(path: _Path, *, trusted_keys: Optional[Sequence[str]] = None) -> Runtime:
+    def from_path(
+        path: _Path,
+        *,
+        trusted_keys: Optional[Sequence[str]] = None,
+        max_bytes: Optional[int] = None,
+    ) -> Runtime:
         """Load and verify the bundle file at ``path``.
 
         With ``trusted_keys`` (minisign public keys, as text), ``PATH.minisig``
-        must verify against one of them first.
+        must verify against one of them first. ``max_bytes`` is the largest
+        bundle read, by this load and every ``reload`` (default 256 MiB).
 
         Raises:
-            BundleError: the file cannot be read, or is not a verified bundle.
+            BundleError: the file cannot be read, is over ``max_bytes``, or is
+                not a verified bundle.
+            ValueError: ``max_bytes`` is 0.
         """
     @staticmethod
     def from_bytes(
@@ -83,12 +91,18 @@ class Runtime:
         *,
         signature: Optional[bytes] = None,
         trusted_keys: Optional[Sequence[str]] = None,
+        max_bytes: Optional[int] = None,
     ) -> Runtime:
         """Load and verify a bundle from its bytes.
 
+        ``max_bytes`` is the largest bundle read, by this load and every
+        ``reload`` (default 256 MiB).
+
         Raises:
-            BundleError: ``data`` is not a verified bundle, or its signature
-                does not verify against ``trusted_keys``.
+            BundleError: ``data`` is over ``max_bytes``, is not a verified
+                bundle, or its signature does not verify against
+                ``trusted_keys``.
+            ValueError: ``max_bytes`` is 0.
         """
     @property
     def digest(self) -> str:

@@ -48,6 +48,19 @@ fn json_loads(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
 struct Runtime {
     current: RwLock<Arc<Core>>,
     keys: TrustedKeys,
+    /// The largest bundle read, in bytes, by the load and every reload.
+    max_bytes: usize,
+}
+
+/// `max_bytes` as given, or the runtime's default (256 MiB).
+fn bundle_limit(max_bytes: Option<usize>) -> PyResult<usize> {
+    match max_bytes {
+        None => Ok(bundle::load::MAX_BUNDLE_BYTES),
+        Some(0) => Err(PyValueError::new_err(
+            "`max_bytes` of 0 refuses every bundle: give at least 1",
+        )),
+        Some(n) => Ok(n),
+    }
 }
 
 fn bundle_error(message: String) -> PyErr {
@@ -73,7 +86,7 @@ fn read_limited(path: &std::path::Path, limit: usize) -> std::io::Result<Vec<u8>
     }
     let mut out = Vec::new();
     std::fs::File::open(path)?
-        .take(limit as u64 + 1)
+        .take((limit as u64).saturating_add(1))
         .read_to_end(&mut out)?;
     Ok(out)
 }
@@ -155,10 +168,11 @@ fn facts(
 }
 
 impl Runtime {
-    fn new(core: Core, keys: TrustedKeys) -> Runtime {
+    fn new(core: Core, keys: TrustedKeys, max_bytes: usize) -> Runtime {
         Runtime {
             current: RwLock::new(Arc::new(core)),
             keys,
+            max_bytes,
         }
     }
 
@@ -211,20 +225,26 @@ impl Runtime {
     /// With `trusted_keys` (minisign public keys, each the key's text), the
     /// signature `PATH.minisig` must verify against one of them first.
     ///
+    /// `max_bytes` is the largest bundle read, by this load and every
+    /// `reload` (default 256 MiB, as the CLI's `--max-bundle-bytes`).
+    ///
     /// Raises `BundleError` when the file cannot be read or is not a
-    /// verified bundle (wrong format, digest, signature, or over 256 MiB),
-    /// or is not a regular file.
+    /// verified bundle (wrong format, digest, signature, or over
+    /// `max_bytes`), or is not a regular file; `ValueError` for a
+    /// `max_bytes` of 0.
     #[staticmethod]
-    #[pyo3(signature = (path, *, trusted_keys=None))]
+    #[pyo3(signature = (path, *, trusted_keys=None, max_bytes=None))]
     fn from_path(
         py: Python<'_>,
         path: PathBuf,
         trusted_keys: Option<Vec<String>>,
+        max_bytes: Option<usize>,
     ) -> PyResult<Runtime> {
         let keys = trusted(trusted_keys)?;
+        let max_bytes = bundle_limit(max_bytes)?;
         let shown = path.display().to_string();
         let core = py.detach(|| -> Result<Core, String> {
-            let bytes = read_limited(&path, bundle::load::MAX_BUNDLE_BYTES)
+            let bytes = read_limited(&path, max_bytes)
                 .map_err(|e| format!("{shown}: cannot read bundle: {e}"))?;
             let signature = if keys.is_empty() {
                 None
@@ -238,30 +258,36 @@ impl Runtime {
                     })?)
                 }
             };
-            Core::from_signed_bytes(&bytes, signature.as_deref(), &keys)
+            Core::from_signed_bytes_within(&bytes, signature.as_deref(), &keys, max_bytes)
                 .map_err(|e| format!("{shown}: {e}"))
         });
-        Ok(Runtime::new(core.map_err(bundle_error)?, keys))
+        Ok(Runtime::new(core.map_err(bundle_error)?, keys, max_bytes))
     }
 
     /// Loads and verifies a bundle from `data` (the bytes `build` writes).
     /// With `trusted_keys`, `signature` (the `.minisig` file's bytes) must
     /// verify against one of them first.
     ///
-    /// Raises `BundleError` when `data` is not a verified bundle.
+    /// `max_bytes` is the largest bundle read, by this load and every
+    /// `reload` (default 256 MiB).
+    ///
+    /// Raises `BundleError` when `data` is not a verified bundle, or is
+    /// longer than `max_bytes`; `ValueError` for a `max_bytes` of 0.
     #[staticmethod]
-    #[pyo3(signature = (data, *, signature=None, trusted_keys=None))]
+    #[pyo3(signature = (data, *, signature=None, trusted_keys=None, max_bytes=None))]
     fn from_bytes(
         py: Python<'_>,
         data: &[u8],
         signature: Option<&[u8]>,
         trusted_keys: Option<Vec<String>>,
+        max_bytes: Option<usize>,
     ) -> PyResult<Runtime> {
         let keys = trusted(trusted_keys)?;
+        let max_bytes = bundle_limit(max_bytes)?;
         let core = py
-            .detach(|| Core::from_signed_bytes(data, signature, &keys))
+            .detach(|| Core::from_signed_bytes_within(data, signature, &keys, max_bytes))
             .map_err(|e| bundle_error(e.to_string()))?;
-        Ok(Runtime::new(core, keys))
+        Ok(Runtime::new(core, keys, max_bytes))
     }
 
     /// The digest of the bundle in force, `sha256:<64 hex digits>`.
@@ -279,7 +305,7 @@ impl Runtime {
     #[pyo3(signature = (data, *, signature=None))]
     fn reload(&self, py: Python<'_>, data: &[u8], signature: Option<&[u8]>) -> PyResult<()> {
         let core = py
-            .detach(|| Core::from_signed_bytes(data, signature, &self.keys))
+            .detach(|| Core::from_signed_bytes_within(data, signature, &self.keys, self.max_bytes))
             .map_err(|e| bundle_error(e.to_string()))?;
         let new = Arc::new(core);
         match self.current.write() {

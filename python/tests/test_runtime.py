@@ -316,6 +316,26 @@ def test_from_bytes_equals_from_path(rt: Runtime, bundle_path: pathlib.Path) -> 
     assert rt.digest.startswith("sha256:") and len(rt.digest) == 7 + 64
 
 
+def test_the_bundle_limit_is_the_callers(bundle_path: pathlib.Path) -> None:
+    data = bundle_path.read_bytes()
+    size = len(data)
+    for load in (
+        lambda limit: Runtime.from_bytes(data, max_bytes=limit),
+        lambda limit: Runtime.from_path(bundle_path, max_bytes=limit),
+    ):
+        with pytest.raises(BundleError, match=f"over the limit of {size - 1} bytes"):
+            load(size - 1)
+        assert load(size).digest.startswith("sha256:")
+        with pytest.raises(ValueError, match="at least 1"):
+            load(0)
+    # A reload is held to the limit the runtime was loaded with.
+    rt = Runtime.from_bytes(data, max_bytes=size)
+    good = rt.digest
+    with pytest.raises(BundleError, match="over the limit"):
+        rt.reload(data + b" ")
+    assert rt.digest == good
+
+
 def test_reload_keeps_the_last_good_bundle(bundle_path: pathlib.Path, other_bundle_path: pathlib.Path) -> None:
     rt = Runtime.from_path(bundle_path)
     good = rt.digest

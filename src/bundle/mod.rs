@@ -83,9 +83,24 @@ pub fn to_text(b: &Bundle) -> Result<String, String> {
 /// written, so the writer's output must then be discarded.
 /// [`TextError::Io`] for the first error of `w`.
 pub fn write_text<W: std::io::Write>(b: &Bundle, w: W) -> Result<u64, TextError> {
-    let max = load::MAX_BUNDLE_BYTES as u64;
+    write_text_within(b, w, load::MAX_BUNDLE_BYTES)
+}
+
+/// [`write_text`] for a runtime that reads bundles of at most `max_bytes`
+/// bytes ([`load::load_within`], the CLI's `--max-bundle-bytes`) rather
+/// than [`load::MAX_BUNDLE_BYTES`].
+///
+/// # Errors
+///
+/// As [`write_text`], [`TextError::TooLarge`] over `max_bytes`.
+pub fn write_text_within<W: std::io::Write>(
+    b: &Bundle,
+    w: W,
+    max_bytes: usize,
+) -> Result<u64, TextError> {
+    let max = max_bytes as u64;
     match canonical::write_bundle_pretty(b, w, max) {
-        Ok(bytes) if bytes > max => Err(TextError::TooLarge { bytes }),
+        Ok(bytes) if bytes > max => Err(TextError::TooLarge { bytes, limit: max }),
         Ok(bytes) => Ok(bytes),
         Err(e) => Err(TextError::Io(e)),
     }
@@ -98,6 +113,8 @@ pub enum TextError {
     TooLarge {
         /// The text's length in bytes.
         bytes: u64,
+        /// The most the runtime loads, in bytes.
+        limit: u64,
     },
     /// The writer failed.
     Io(std::io::Error),
@@ -106,10 +123,9 @@ pub enum TextError {
 impl std::fmt::Display for TextError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            TextError::TooLarge { bytes } => write!(
+            TextError::TooLarge { bytes, limit } => write!(
                 f,
-                "the bundle would be {bytes} bytes, over the {} bytes the runtime loads",
-                load::MAX_BUNDLE_BYTES
+                "the bundle would be {bytes} bytes, over the {limit} bytes the runtime loads"
             ),
             TextError::Io(e) => write!(f, "{e}"),
         }

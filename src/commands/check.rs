@@ -30,6 +30,10 @@ pub struct Build {
     /// A minisign secret key; its password, if any, comes from
     /// `LANEPOLICY_SIGN_PASSWORD`.
     pub sign_key: Option<PathBuf>,
+    /// The largest bundle written, in bytes: what the runtime that reads
+    /// it loads ([`crate::bundle::load::MAX_BUNDLE_BYTES`] unless raised
+    /// with `--max-bundle-bytes`).
+    pub max_bytes: usize,
 }
 
 /// `check`, or `build` when [`CheckRequest::build`] is set.
@@ -127,10 +131,14 @@ pub fn check(req: &CheckRequest, console: &mut dyn Console) -> Result {
         })
         .and_then(|()| {
             project::Staged::write(&out.output, &shown, |w| {
-                bundle::write_text(b, w).map(drop).map_err(|e| match e {
-                    bundle::TextError::Io(e) => format!("cannot write: {}", io_message(&e)),
-                    too_large => too_large.to_string(),
-                })
+                bundle::write_text_within(b, w, out.max_bytes)
+                    .map(drop)
+                    .map_err(|e| match e {
+                        bundle::TextError::Io(e) => format!("cannot write: {}", io_message(&e)),
+                        too_large => format!(
+                            "{too_large} (a runtime given `--max-bundle-bytes` reads more; so does this command)"
+                        ),
+                    })
             })
         })
         .map_err(Error::from)

@@ -94,6 +94,13 @@ impl std::fmt::Display for LoadError {
             LoadError::Signature { path, message } => {
                 write!(f, "{path}: cannot read signature: {message}")
             }
+            LoadError::Bundle {
+                path,
+                error: error @ BundleError::TooLarge { .. },
+            } => write!(
+                f,
+                "{path}: {error} (a larger bundle is read with `--max-bundle-bytes`)"
+            ),
             LoadError::Bundle { path, error } => write!(f, "{path}: {error}"),
         }
     }
@@ -207,6 +214,9 @@ const MAX_KEY_BYTES: u64 = 64 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct BundleReader {
     keys: TrustedKeys,
+    /// The largest bundle read, in bytes ([`BundleReader::with_max_bytes`]);
+    /// 0 stands for [`crate::bundle::load::MAX_BUNDLE_BYTES`].
+    max_bytes: usize,
     /// Whether a loaded runtime is freed when dropped (see
     /// [`BundleReader::without_freeing`]).
     keep: bool,
@@ -269,7 +279,29 @@ impl BundleReader {
                 Error::TrustedKey(format!("--trusted-key `{}`: {e}{missing}", one_line(v)))
             })?;
         }
-        Ok(BundleReader { keys, keep: false })
+        Ok(BundleReader {
+            keys,
+            keep: false,
+            max_bytes: 0,
+        })
+    }
+
+    /// A reader of bundles of at most `max_bytes` bytes (the CLI's
+    /// `--max-bundle-bytes`) rather than
+    /// [`crate::bundle::load::MAX_BUNDLE_BYTES`]: a larger bundle is
+    /// refused before it is parsed.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> BundleReader {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// The largest bundle this reader reads, in bytes.
+    pub fn max_bytes(&self) -> usize {
+        if self.max_bytes == 0 {
+            crate::bundle::load::MAX_BUNDLE_BYTES
+        } else {
+            self.max_bytes
+        }
     }
 
     /// For a process that exits right after its command: loaded runtimes
@@ -283,18 +315,23 @@ impl BundleReader {
         self
     }
 
-    /// Reads and verifies the bundle at `path` (at most the runtime's
-    /// [`crate::bundle::load::MAX_BUNDLE_BYTES`]) and, when keys are
-    /// trusted, its signature `FILE.minisig`.
+    /// Reads and verifies the bundle at `path` (at most
+    /// [`BundleReader::max_bytes`]) and, when keys are trusted, its
+    /// signature `FILE.minisig`.
     pub fn load(&self, path: &Path) -> std::result::Result<Loaded, LoadError> {
         let shown = path.display().to_string();
-        let bytes =
-            read_limited(path, crate::bundle::load::MAX_BUNDLE_BYTES as u64).map_err(|e| {
-                LoadError::Read {
-                    path: shown.clone(),
-                    message: e.to_string(),
-                }
-            })?;
+        let max_bytes = self.max_bytes();
+        let bytes = read_limited(path, max_bytes as u64).map_err(|e| {
+            let too_large = std::fs::metadata(path).is_ok_and(|m| m.len() > max_bytes as u64);
+            LoadError::Read {
+                path: shown.clone(),
+                message: if too_large {
+                    format!("{e} (a larger bundle is read with `--max-bundle-bytes`)")
+                } else {
+                    e
+                },
+            }
+        })?;
         let signature = if self.keys.is_empty() {
             None
         } else {
@@ -310,7 +347,7 @@ impl BundleReader {
                 Some(sig)
             }
         };
-        Runtime::from_signed_bytes(&bytes, signature.as_deref(), &self.keys)
+        Runtime::from_signed_bytes_within(&bytes, signature.as_deref(), &self.keys, max_bytes)
             .map(|runtime| Loaded {
                 runtime: Some(runtime),
                 keep: self.keep,

@@ -534,8 +534,24 @@ impl Runtime {
         signature: Option<&[u8]>,
         keys: &bundle::TrustedKeys,
     ) -> Result<Runtime, BundleError> {
+        Runtime::from_signed_bytes_within(bytes, signature, keys, bundle::load::MAX_BUNDLE_BYTES)
+    }
+
+    /// [`Runtime::from_signed_bytes`] for bundles of at most `max_bytes`
+    /// bytes rather than [`bundle::load::MAX_BUNDLE_BYTES`]
+    /// ([`bundle::load::load_within`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Runtime::from_signed_bytes`].
+    pub fn from_signed_bytes_within(
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+        keys: &bundle::TrustedKeys,
+        max_bytes: usize,
+    ) -> Result<Runtime, BundleError> {
         keys.verify(bytes, signature)?;
-        Runtime::from_bytes(bytes)
+        Ok(Runtime::new(bundle::load::load_within(bytes, max_bytes)?))
     }
 
     /// [`Runtime::reload`] for signed bundles: replaces the bundle only if

@@ -117,7 +117,11 @@ pub(super) fn check(
     distinct.dedup();
     // Only the sets not yet found to declare all of this list of events
     // are asked (see `LaneIndex::event_list`).
-    let names: Vec<String> = rule
+    // As a set: rules that write the same events in another order (or
+    // one twice) share their list, and so their checks: 1,500 rules
+    // each naming the same 300 events in an order of its own, over 300
+    // products with sets of their own, took 42 s.
+    let mut names: Vec<String> = rule
         .until
         .iter()
         .filter_map(|c| match c {
@@ -125,6 +129,8 @@ pub(super) fn check(
             Retire::Date { .. } => None,
         })
         .collect();
+    names.sort_unstable();
+    names.dedup();
     let list = index.event_list(names);
     let open: Vec<u32> = distinct
         .iter()
@@ -192,13 +198,19 @@ mod tests {
     /// [`check`], each product also declaring an event of its own
     /// (`ownK`) when `own`: each then has a set of events of its own.
     fn check_sets(products: usize, own: bool, policy: &str) -> Vec<Diagnostic> {
+        check_events(products, own, "", policy)
+    }
+
+    /// [`check_sets`], each product also declaring `extra` (`, land:
+    /// pending`).
+    fn check_events(products: usize, own: bool, extra: &str, policy: &str) -> Vec<Diagnostic> {
         let mut inv = String::from(
             "issues: https://github.com/example/ops/issues/\nactions:\n  deploy: {operation: deploy, destructive: false}\nproducts:\n",
         );
         for k in 0..products {
             let own = if own { format!(", own{k}: pending") } else { String::new() };
             inv.push_str(&format!(
-                "  p{k}:\n    context: ctx{k}\n    events: {{launch: pending{own}}}\n    lanes:\n      lane0: {{production: false, phase: prelaunch}}\n"
+                "  p{k}:\n    context: ctx{k}\n    events: {{launch: pending{extra}{own}}}\n    lanes:\n      lane0: {{production: false, phase: prelaunch}}\n"
             ));
         }
         let src = SourceFile::new("lanes.yaml", inv, String::new());
@@ -272,6 +284,34 @@ mod tests {
         let lacking = "allow deploy on ctx*/lane0 until own0 issue=#1 confirm=\"deploy {lane}\"\n";
         let diags = check_sets(3, true, &lacking.repeat(2));
         assert_eq!(diags.len(), 2);
+    }
+
+    /// A rule's events are a set: rules that write the same events in
+    /// orders of their own (or one twice) share their checks. 1,500 rules
+    /// each naming the same 300 events in its own order, over 300
+    /// products with sets of their own, took 42 s.
+    #[test]
+    fn rules_writing_their_events_in_other_orders_ask_each_set_once() {
+        let orders = [
+            "launch or land or lift",
+            "lift or land or launch",
+            "land or launch or lift",
+            "launch or lift or land or launch",
+        ];
+        let policy: String = (0..200)
+            .map(|k| {
+                format!(
+                    "allow deploy on ctx*/lane0 until {} issue=#1 confirm=\"deploy {{lane}}\"\n",
+                    orders[k % orders.len()]
+                )
+            })
+            .collect();
+        super::super::EVENT_LOOKUPS.with(|c| c.set(0));
+        let diags = check_events(200, true, ", land: pending, lift: pending", &policy);
+        assert!(diags.is_empty(), "{diags:?}");
+        // The first rule asks each of the 200 sets for each of its 3
+        // events; the others ask nothing. In written order it was 4 x 600.
+        assert_eq!(super::super::EVENT_LOOKUPS.with(|c| c.get()), 600);
     }
 
     #[test]
