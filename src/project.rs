@@ -261,13 +261,25 @@ pub(crate) fn is_policy_file(path: &Path) -> bool {
     })
 }
 
-/// True for a name that a person reads as a policy file's but that does
-/// not end in `.policy`: white space or an invisible character after it
-/// (`freeze.policy\u{200b}`, `freeze.policy `, a no-break space), or an
-/// extension in look-alike letters (a Cyrillic `с` in `freeze.poliсy`, a
-/// fullwidth `．policy`; [`crate::model::reads_as`]). A directory listing
-/// shows it as `freeze.policy`; skipping it would silently drop its rules,
-/// a freeze among them.
+/// True for a file name that may be shown as a policy file's without
+/// ending in `.policy`, which the walk therefore refuses rather than
+/// skips (a directory listing shows `freeze.policy`, and skipping it
+/// would silently drop its rules, a freeze among them):
+///
+/// - a plain ASCII name that ends in `.policy` once white space is
+///   dropped and trailing dots are trimmed (`freeze.policy `,
+///   `freeze. policy`, `freeze.policy.`);
+/// - a name that is not plain ASCII, unless it has no invisible or
+///   control character and ends in a plain ASCII extension other than
+///   `policy` (`Übersicht.md` is skipped). Such a name can be drawn as
+///   anything: combining marks (`freeze.policy\u{301}`), bidi controls
+///   (`freeze.\u{202e}ycilop`), blanks that are not white space (U+2800),
+///   letters no table of look-alikes covers (small capitals, Cherokee),
+///   dots that are not `.` (`·`, `。`). A name that is not UTF-8 is not
+///   plain ASCII either.
+///
+/// Editors' leftovers (`freeze.policy~`, `#freeze.policy#`,
+/// `.freeze.policy.swp`, `freeze.policy.bak`) are skipped as before.
 pub(crate) fn reads_as_policy_file(path: &Path) -> bool {
     let Some(name) = path.file_name() else {
         return false;
@@ -276,25 +288,22 @@ pub(crate) fn reads_as_policy_file(path: &Path) -> bool {
         return false;
     }
     let name = name.to_string_lossy();
-    let trimmed =
-        name.trim_end_matches(|c: char| c.is_whitespace() || crate::model::is_invisible(c));
-    let tail = trimmed
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| {
-            c == '.'
-                || icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
-                    .normalize(c.encode_utf8(&mut [0; 4]))
-                    == "."
-        })
-        .map(|(i, c)| &trimmed[i + c.len_utf8()..]);
-    // Letters only (and invisible characters among them): an editor's
-    // backup `freeze.policy~` or `#freeze.policy#` is not a policy file,
-    // though `~` and `#` are dropped when names are compared.
-    tail.is_some_and(|ext| {
-        ext.chars()
-            .all(|c| c.is_alphanumeric() || crate::model::is_invisible(c))
-            && (ext.eq_ignore_ascii_case("policy") || crate::model::reads_as(ext, "policy"))
+    if name.is_ascii() {
+        let squeezed: String = name.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let squeezed = squeezed.trim_end_matches('.').as_bytes();
+        return squeezed.len() >= ".policy".len()
+            && squeezed[squeezed.len() - ".policy".len()..].eq_ignore_ascii_case(b".policy");
+    }
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::model::is_invisible(c))
+    {
+        return true;
+    }
+    !name.rsplit_once('.').is_some_and(|(_, ext)| {
+        !ext.is_empty()
+            && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+            && !ext.eq_ignore_ascii_case("policy")
     })
 }
 
@@ -323,10 +332,16 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> 
                 }
             })
             .collect();
+        // The path's own name escaped too: a no-break space shown as a
+        // space would hide what is wrong.
+        let dir = near.parent().map(|d| display_path(d, root));
         return Err(Failure {
-            path: display_path(near, root),
+            path: match dir {
+                Some(d) if !d.is_empty() && d != "." => format!("{d}/{shown}"),
+                _ => shown.clone(),
+            },
             message: format!(
-                "the name `{shown}` reads as a policy file's but does not end in `.policy`; rename it, or its rules would be left out"
+                "the name `{shown}` may be shown as a policy file's but does not end in `.policy`; rename it (plain ASCII, ending in `.policy` for a policy file), or its rules would be left out"
             ),
         });
     }

@@ -185,13 +185,18 @@ fn policy_files_with_names_a_bundle_cannot_record_are_refused_not_skipped() {
 }
 
 /// A file a directory listing shows as `freeze.policy` is a policy file to
-/// whoever reads the listing: white space or an invisible character after
-/// the extension, or an extension in look-alike letters, used to make the
-/// walk skip it in silence, and its freeze with it (`decide` allowed).
-/// Now the walk refuses it by name; other files are still not policies.
+/// whoever reads the listing. White space, an invisible character or a
+/// combining mark after the extension, an extension in look-alike
+/// letters, a dot that is not `.`, or bidi controls that draw
+/// `ycilop` backwards, used to make the walk skip it in silence, and its
+/// freeze with it (`decide` allowed). Now the walk refuses, by name, any
+/// name that may be drawn so: a plain ASCII one that ends in `.policy`
+/// once blanks and trailing dots go, and any other that does not end in
+/// a plain ASCII extension. Other files are still not policies.
 #[test]
 fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
-    for name in [
+    use std::os::unix::ffi::OsStrExt;
+    let names: Vec<Vec<u8>> = [
         "freeze.policy\u{200b}",
         "freeze.policy ",
         "freeze.policy\u{a0}",
@@ -199,12 +204,34 @@ fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
         "freeze.poli\u{441}y",
         "freeze\u{ff0e}policy",
         "freeze.pol\u{200b}icy",
-    ] {
+        "freeze.\u{202e}ycilop",
+        "freeze\u{202e}ycilop.",
+        "freeze.policy\u{301}",
+        "freeze.poli\u{307}cy",
+        "freeze.policy\u{20dd}",
+        "freeze.policy\u{2800}",
+        "freeze\u{b7}policy",
+        "freeze\u{3002}policy",
+        "freeze\u{6d4}policy",
+        "freeze.pol\u{26a}cy",
+        "freeze.\u{1d18}\u{1d0f}\u{29f}\u{26a}\u{1d04}\u{28f}",
+        "freeze.\u{13e2}OLICY",
+        "freeze.policy.",
+        "freeze. policy",
+        "freeze.policy\t",
+        "freeze.policy\u{fffd}",
+    ]
+    .iter()
+    .map(|n| n.as_bytes().to_vec())
+    .chain([b"freeze.policy\xa0".to_vec()])
+    .collect();
+    for name in &names {
         let d = project();
         let p = d.path();
         write(&p.join("policies/grant.policy"), GRANT);
         write(
-            &p.join("policies/sub").join(name),
+            &p.join("policies/sub")
+                .join(std::ffi::OsStr::from_bytes(name)),
             "deny empty_bootstrap on cm/testing reason=\"frozen\"\n",
         );
         for args in [&["check"][..], &["build", "-o", "b.json"]] {
@@ -212,7 +239,17 @@ fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
             assert_eq!(r.code, 2, "{args:?} {name:?}: {}{}", r.stdout, r.stderr);
             assert!(
                 r.stderr
-                    .contains("reads as a policy file's but does not end in `.policy`"),
+                    .contains("may be shown as a policy file's but does not end in `.policy`"),
+                "{args:?} {name:?}: {}",
+                r.stderr
+            );
+            // The path is escaped as the name is: nothing on the line
+            // draws as something else.
+            assert!(
+                r.stderr
+                    .trim_end()
+                    .chars()
+                    .all(|c| c == ' ' || c.is_ascii_graphic()),
                 "{args:?} {name:?}: {}",
                 r.stderr
             );
@@ -220,7 +257,9 @@ fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
         }
         assert!(!p.join("b.json").exists(), "{name:?}");
     }
-    // Names that are not a policy file's stay out, as before.
+    // Names that are not a policy file's stay out, as before, editors'
+    // leftovers and names in other scripts with a plain extension among
+    // them.
     let d = project();
     let p = d.path();
     write(&p.join("policies/grant.policy"), GRANT);
@@ -233,6 +272,10 @@ fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
         "grant.policy~",
         "#grant.policy#",
         ".grant.policy.swp",
+        "grant.policy.orig",
+        "\u{dc}bersicht.md",
+        "\u{65e5}\u{672c}.txt",
+        "gr\u{430}nt.policy.bak",
     ] {
         write(&p.join("policies").join(other), "not a policy\n");
     }
