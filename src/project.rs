@@ -225,7 +225,7 @@ fn policy_files_and_left_out(
         })?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(p, root, &mut found)?;
+            walk(p, root, config, &mut found)?;
             for f in found {
                 if config.walks(&f) {
                     out.push(f);
@@ -307,7 +307,11 @@ pub(crate) fn reads_as_policy_file(path: &Path) -> bool {
     })
 }
 
-fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
+/// The policy files under `dir` ([`find_files`]), and the names that may
+/// be shown as one's ([`reads_as_policy_file`]) that `exclude` leaves out
+/// (they are left out as an excluded policy file is, and L019 reads them
+/// for denies). Any other such name is refused.
+fn walk(dir: &Path, root: &Path, config: &Config, out: &mut Vec<PathBuf>) -> Result<(), Failure> {
     let start = out.len();
     find_files(
         dir,
@@ -316,7 +320,10 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) -> Result<(), Failure> 
         out,
     )?;
     // Refused, never skipped: the name is to be fixed.
-    if let Some(near) = out[start..].iter().find(|p| !is_policy_file(p)) {
+    if let Some(near) = out[start..]
+        .iter()
+        .find(|p| !is_policy_file(p) && !config.excludes(p))
+    {
         // Every character that is not printable ASCII as its escape, so
         // that what differs from `.policy` shows.
         let shown: String = near

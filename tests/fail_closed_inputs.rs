@@ -281,6 +281,26 @@ fn a_name_that_reads_as_a_policy_file_is_refused_not_skipped() {
     }
     let r = run_in(p, &["build", "-o", "b.json"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // In a directory `exclude` leaves out, such a name is left out as an
+    // excluded policy file is: an allow there is nothing, a deny there is
+    // L019, as it would be in `freeze.policy`.
+    for (rule, code) in [
+        (GRANT, 0),
+        ("deny empty_bootstrap on cm/testing reason=\"frozen\"\n", 1),
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("lanepolicy.yaml"),
+            "exclude: [\"policies/drafts/**\"]\n",
+        );
+        write(&p.join("policies/drafts/freeze.poli\u{441}y"), rule);
+        let r = run_in(p, &["build", "-o", "b.json"]);
+        assert_eq!(r.code, code, "{rule}: {}{}", r.stdout, r.stderr);
+        assert_eq!(r.stdout.contains("L019"), code == 1, "{}", r.stdout);
+    }
 }
 
 /// A configuration whose `include` or `exclude` cannot be used is an
