@@ -548,7 +548,12 @@ fn resolve_rule(
         let mut lanes: Vec<String> = if grants.passed() {
             Vec::new()
         } else if p.is_glob() {
-            index.matching(p)
+            let (lanes, looked) = index.matching_counted(p);
+            if grants.look(file, p.span, looked, diags) {
+                lanes
+            } else {
+                Vec::new()
+            }
         } else {
             let key = p.text();
             let lanes: Vec<String> = inv.lanes.get(&key).map(|_| key).into_iter().collect();
