@@ -287,11 +287,11 @@ fn parse_pair<const SEP: char>(s: &str) -> Result<(String, String), String> {
 
 /// `--max-bundle-bytes`: a whole number of bytes, at least 1.
 fn parse_max_bundle_bytes(s: &str) -> Result<usize, String> {
-    match s.trim().parse::<usize>() {
-        Ok(0) => Err("a bundle limit of 0 bytes refuses every bundle: give at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err(format!("expected a whole number of bytes, found `{s}`")),
-    }
+    let n = s
+        .trim()
+        .parse::<usize>()
+        .map_err(|_| format!("expected a whole number of bytes, found `{s}`"))?;
+    lanepolicy::bundle::load::bundle_limit(n)
 }
 
 fn parse_phase(s: &str) -> Result<(String, Phase), String> {

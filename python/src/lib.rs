@@ -52,15 +52,15 @@ struct Runtime {
     max_bytes: usize,
 }
 
-/// `max_bytes` as given, or the runtime's default (256 MiB).
+/// `max_bytes` as given (checked as the CLI checks `--max-bundle-bytes`),
+/// or the runtime's default (256 MiB).
 fn bundle_limit(max_bytes: Option<usize>) -> PyResult<usize> {
-    match max_bytes {
-        None => Ok(bundle::load::MAX_BUNDLE_BYTES),
-        Some(0) => Err(PyValueError::new_err(
-            "`max_bytes` of 0 refuses every bundle: give at least 1",
-        )),
-        Some(n) => Ok(n),
-    }
+    max_bytes
+        .map_or(
+            Ok(bundle::load::MAX_BUNDLE_BYTES),
+            bundle::load::bundle_limit,
+        )
+        .map_err(PyValueError::new_err)
 }
 
 fn bundle_error(message: String) -> PyErr {

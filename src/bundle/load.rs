@@ -16,6 +16,19 @@ use std::fmt;
 /// [`load_within`] (the CLI's `--max-bundle-bytes`).
 pub const MAX_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
 
+/// A bundle limit as a caller gives it (the CLI's `--max-bundle-bytes`,
+/// the Python package's `max_bytes`), checked once for both.
+///
+/// # Errors
+///
+/// A message for 0, which would refuse every bundle.
+pub fn bundle_limit(max_bytes: usize) -> Result<usize, String> {
+    match max_bytes {
+        0 => Err("a bundle limit of 0 bytes refuses every bundle: give at least 1".into()),
+        n => Ok(n),
+    }
+}
+
 /// Why a bundle was refused. The runtime's decision is then deny.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BundleError {

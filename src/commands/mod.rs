@@ -97,10 +97,7 @@ impl std::fmt::Display for LoadError {
             LoadError::Bundle {
                 path,
                 error: error @ BundleError::TooLarge { .. },
-            } => write!(
-                f,
-                "{path}: {error} (a larger bundle is read with `--max-bundle-bytes`)"
-            ),
+            } => write!(f, "{path}: {error} ({LARGER_BUNDLE})"),
             LoadError::Bundle { path, error } => write!(f, "{path}: {error}"),
         }
     }
@@ -207,6 +204,9 @@ fn print(console: &mut dyn Console, text: &str) -> Result<()> {
     }
 }
 
+/// What a message about a bundle over the limit adds.
+const LARGER_BUNDLE: &str = "a larger bundle is read with `--max-bundle-bytes`";
+
 /// The largest key or signature file read, in bytes.
 const MAX_KEY_BYTES: u64 = 64 * 1024;
 
@@ -214,9 +214,10 @@ const MAX_KEY_BYTES: u64 = 64 * 1024;
 #[derive(Clone, Debug, Default)]
 pub struct BundleReader {
     keys: TrustedKeys,
-    /// The largest bundle read, in bytes ([`BundleReader::with_max_bytes`]);
-    /// 0 stands for [`crate::bundle::load::MAX_BUNDLE_BYTES`].
-    max_bytes: usize,
+    /// The largest bundle read, in bytes, when not
+    /// [`crate::bundle::load::MAX_BUNDLE_BYTES`]
+    /// ([`BundleReader::with_max_bytes`]).
+    max_bytes: Option<usize>,
     /// Whether a loaded runtime is freed when dropped (see
     /// [`BundleReader::without_freeing`]).
     keep: bool,
@@ -282,7 +283,7 @@ impl BundleReader {
         Ok(BundleReader {
             keys,
             keep: false,
-            max_bytes: 0,
+            max_bytes: None,
         })
     }
 
@@ -291,17 +292,14 @@ impl BundleReader {
     /// [`crate::bundle::load::MAX_BUNDLE_BYTES`]: a larger bundle is
     /// refused before it is parsed.
     pub fn with_max_bytes(mut self, max_bytes: usize) -> BundleReader {
-        self.max_bytes = max_bytes;
+        self.max_bytes = Some(max_bytes);
         self
     }
 
     /// The largest bundle this reader reads, in bytes.
     pub fn max_bytes(&self) -> usize {
-        if self.max_bytes == 0 {
-            crate::bundle::load::MAX_BUNDLE_BYTES
-        } else {
-            self.max_bytes
-        }
+        self.max_bytes
+            .unwrap_or(crate::bundle::load::MAX_BUNDLE_BYTES)
     }
 
     /// For a process that exits right after its command: loaded runtimes
@@ -326,7 +324,7 @@ impl BundleReader {
             LoadError::Read {
                 path: shown.clone(),
                 message: if too_large {
-                    format!("{e} (a larger bundle is read with `--max-bundle-bytes`)")
+                    format!("{e} ({LARGER_BUNDLE})")
                 } else {
                     e
                 },

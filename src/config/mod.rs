@@ -21,15 +21,6 @@ use crate::source::{FileId, SourceFile, Span};
 use crate::suggest::did_you_mean;
 use crate::yaml::{self, Spans};
 use globset::{GlobSet, GlobSetBuilder};
-
-/// The most globs an `include` or `exclude` list holds. A real list names
-/// a few directories; this bounds the time and memory a list costs.
-pub const MAX_GLOBS: usize = 4096;
-
-/// The most bytes of glob text an `include` or `exclude` list holds, all
-/// its globs together: the matcher compiled from them grows with the text
-/// (at this size, about 40 MB and a fifth of a second).
-pub const MAX_GLOB_BYTES: usize = 64 * 1024;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
@@ -40,6 +31,15 @@ pub const CONFIG_FILE: &str = "lanepolicy.yaml";
 
 /// The default `expires-soon` window, in days.
 pub const DEFAULT_EXPIRES_SOON_DAYS: i64 = 14;
+
+/// The most globs an `include` or `exclude` list holds. A real list names
+/// a few directories; this bounds the time and memory a list costs.
+pub const MAX_GLOBS: usize = 4096;
+
+/// The most bytes of glob text an `include` or `exclude` list holds, all
+/// its globs together: the matcher compiled from them grows with the text
+/// (at this size, about 40 MB and a fifth of a second).
+pub const MAX_GLOB_BYTES: usize = 64 * 1024;
 
 /// A loaded configuration (the defaults when there is no file).
 #[derive(Debug, Clone)]

@@ -59,8 +59,10 @@ pub struct GrantCount {
 }
 
 /// Lane names a glob pattern may be compared with per grant of the limit
-/// (64: at the default limit, 67,108,864 comparisons, a few seconds at
-/// most). A fleet's patterns look at about as many names as they match
+/// (64: at the default limit, 67,108,864 comparisons, each linear in the
+/// name's and the pattern's lengths; 640 patterns of 40 characters held
+/// against 100,000 names of 63, just under it, took 19 s on a shared
+/// 2-core machine). A fleet's patterns look at about as many names as they match
 /// (`ctx7/*` looks at its context's lanes, `*/prod` at the `prod` lanes);
 /// a hundred patterns such as `*-eu/*-prod` over 200,000 lanes look at 20
 /// million.
@@ -100,20 +102,16 @@ impl GrantCount {
         if !self.passed() {
             return true;
         }
-        diags.push(
-            Diagnostic::new(
-                Code::E110,
-                file,
-                span,
-                format!(
-                    "the lane patterns up to this one are compared with {} lane names, over the limit of {} ({NAMES_PER_GRANT} per grant of `max-grants`)",
-                    self.looked,
-                    self.limit.saturating_mul(NAMES_PER_GRANT)
-                ),
-            )
-            .label("the limit is passed here; what follows is not resolved")
-            .help("patterns with a `*` in both parts (`*/*-x`) are compared with every lane: name the contexts or instances meant; a larger fleet raises `max-grants` in lanepolicy.yaml"),
-        );
+        diags.push(passed_here(
+            file,
+            span,
+            format!(
+                "the lane patterns up to this one are compared with {} lane names, over the limit of {} ({NAMES_PER_GRANT} per grant of `max-grants`)",
+                self.looked,
+                self.limit.saturating_mul(NAMES_PER_GRANT)
+            ),
+            "patterns with a `*` in both parts (`*/*-x`) are compared with every lane: name the contexts or instances meant",
+        ));
         false
     }
 
@@ -136,24 +134,30 @@ impl GrantCount {
         if !self.passed() {
             return true;
         }
-        diags.push(
-            Diagnostic::new(
-                Code::E110,
-                file,
-                span,
-                format!(
-                    "the rules open {} grants up to this pattern ({lanes} {} x {actions} {}), over the limit of {}",
-                    self.counted,
-                    if lanes == 1 { "lane" } else { "lanes" },
-                    if actions == 1 { "action" } else { "actions" },
-                    self.limit
-                ),
-            )
-            .label("the limit is passed here; what follows is not resolved")
-            .help("narrow wide patterns such as `*/*` and long action lists to the lanes and actions meant; a larger fleet raises `max-grants` in lanepolicy.yaml"),
-        );
+        diags.push(passed_here(
+            file,
+            span,
+            format!(
+                "the rules open {} grants up to this pattern ({lanes} {} x {actions} {}), over the limit of {}",
+                self.counted,
+                if lanes == 1 { "lane" } else { "lanes" },
+                if actions == 1 { "action" } else { "actions" },
+                self.limit
+            ),
+            "narrow wide patterns such as `*/*` and long action lists to the lanes and actions meant",
+        ));
         false
     }
+}
+
+/// The E110 at the pattern that passes a limit: `message` says which,
+/// `advice` what to write instead.
+fn passed_here(file: FileId, span: Span, message: String, advice: &str) -> Diagnostic {
+    Diagnostic::new(Code::E110, file, span, message)
+        .label("the limit is passed here; what follows is not resolved")
+        .help(format!(
+            "{advice}; a larger fleet raises `max-grants` in lanepolicy.yaml"
+        ))
 }
 
 #[cfg(test)]
