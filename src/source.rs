@@ -78,7 +78,7 @@ impl SourceFile {
     /// Wraps already-decoded text. `raw_sha256` is the digest of the bytes on disk.
     pub fn new(path: impl Into<String>, text: String, raw_sha256: String) -> Self {
         let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         let path = path.into();
         let ascii_lines: Vec<bool> = if text.is_ascii() {
             vec![true; line_starts.len()]

@@ -673,6 +673,101 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
     c.finish();
 }
 
+/// A message whose body was not read (no length, a length that does not
+/// read, two lengths) runs into the next message's header: the server
+/// finds that header where it starts and answers every later request; a
+/// change that does not read is told in the client's log.
+#[test]
+fn a_message_without_a_usable_length_does_not_desync_the_ones_after_it() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let body = r#"{"jsonrpc":"2.0","id":99,"method":"shutdown"}"#;
+    for bad in [
+        format!("Content-Type: application/json\r\n\r\n{body}"),
+        "Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}".to_string(),
+        format!("Content-Length: 18446744073709551616\r\n\r\n{body}"),
+        format!("Content-Length: 0x10\r\n\r\n{body}"),
+        "Content-Length: 5 5\r\n\r\n{\n  \"a\": 1\n}".to_string(),
+    ] {
+        c.raw(bad.as_bytes());
+        let e = c.next_error();
+        assert_eq!(e["error"]["code"], json!(-32700), "{bad}: {e}");
+        // The next request is answered, not read as the bad one's body.
+        let symbols = c.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri(&policy)}}),
+        );
+        assert!(symbols.is_array(), "{bad}: {symbols}");
+    }
+    // Two lengths: the message is refused, whichever is right.
+    c.raw(b"Content-Length: 2\r\nContent-Length: 5\r\n\r\n{}");
+    let e = c.next_error();
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("two `Content-Length`"),
+        "{e}"
+    );
+    // A ranged change with a negative position does not read: told, not
+    // dropped in silence.
+    let p = uri(&policy);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [
+            {"range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "x"}
+        ]}),
+    );
+    loop {
+        let m = c.recv();
+        if m["method"] == "window/logMessage" {
+            let text = m["params"]["message"].as_str().unwrap();
+            assert!(
+                text.contains("textDocument/didChange` does not read"),
+                "{text}"
+            );
+            break;
+        }
+    }
+    c.finish();
+}
+
+/// A request before `initialize` is refused with its method named, never
+/// its parameters echoed back.
+#[test]
+fn a_request_before_initialize_is_refused_without_echoing_it() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let big = "x".repeat(1 << 20);
+    let early =
+        json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {"junk": big}})
+            .to_string();
+    for body in [
+        early.as_str(),
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+        r#"{"jsonrpc":"2.0","method":"exit"}"#,
+    ] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.len() < 10_000, "{} bytes", stdout.len());
+    assert!(
+        stdout.contains("`textDocument/hover` came before `initialize`")
+            && stdout.contains("-32002"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn a_new_policy_file_not_yet_saved_is_checked() {
     let (_dir, inv, _policy) = project();

@@ -174,7 +174,7 @@ struct Gaps<'a> {
 impl<'a> Gaps<'a> {
     fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         let mut bad = Vec::with_capacity(starts.len() + 1);
         bad.push(0);
         for (k, &at) in starts.iter().enumerate() {

@@ -41,22 +41,78 @@ pub fn span_to_range(text: &str, span: Span) -> lt::Range {
 /// The byte offset of an LSP position in `text`; past the end of a line it
 /// clamps to the line's end, past the last line to the end of the text.
 pub fn position_to_offset(text: &str, pos: lt::Position) -> usize {
-    let mut start = 0;
-    for _ in 0..pos.line {
-        match text[start..].find('\n') {
-            Some(i) => start += i + 1,
-            None => return text.len(),
-        }
+    let Some(start) = line_start(text, pos.line as usize) else {
+        return text.len();
+    };
+    // The column is counted on the rest of the text, and a line break
+    // before it is the line's end: only the bytes up to the position are
+    // read, not the whole of a long line.
+    let rest = &text[start..];
+    let at = utf16_to_byte(rest, pos.character as usize);
+    start + memchr::memchr(b'\n', &rest.as_bytes()[..at]).unwrap_or(at)
+}
+
+/// The byte offset where 0-based line `line` of `text` starts, or `None`
+/// past the last line. Line breaks are counted in blocks of 192 bytes,
+/// then found in the block that holds the one wanted: a client's edits
+/// deep into a document of many short lines cost a vectorized count of the
+/// bytes before them, not a search per line.
+pub fn line_start(text: &str, line: usize) -> Option<usize> {
+    const BLOCK: usize = 192;
+    if line == 0 {
+        return Some(0);
     }
-    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let mut units = 0u32;
-    for (i, c) in text[start..line_end].char_indices() {
-        if units >= pos.character {
-            return start + i;
+    let bytes = text.as_bytes();
+    let (mut i, mut seen) = (0, 0);
+    while let Some(block) = bytes.get(i..i + BLOCK) {
+        let n = usize::from(block.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n')));
+        if seen + n >= line {
+            break;
         }
-        units += c.len_utf16() as u32;
+        seen += n;
+        i += BLOCK;
     }
-    line_end
+    memchr::memchr_iter(b'\n', &bytes[i..])
+        .nth(line - seen - 1)
+        .map(|k| i + k + 1)
+}
+
+/// The byte offset in `line` of the first character boundary with at least
+/// `units` UTF-16 code units before it (so a position inside a surrogate
+/// pair moves on past it), or the line's length.
+///
+/// Linear in the bytes before that boundary, counted in blocks of 192 bytes
+/// (a byte starts a character unless it is a continuation byte, and the
+/// lead byte of a four-byte character adds a second unit): a client's
+/// edits far into a megabyte-long line cost a count the compiler
+/// vectorizes, not a decoded walk of every character.
+pub fn utf16_to_byte(line: &str, units: usize) -> usize {
+    const BLOCK: usize = 192;
+    let bytes = line.as_bytes();
+    let (mut i, mut before) = (0, 0);
+    while let Some(block) = bytes.get(i..i + BLOCK) {
+        // At most 240 units in 192 bytes: summed in bytes, sixteen or more
+        // to a vector register.
+        let n = usize::from(block.iter().fold(0u8, |n, &b| {
+            n + u8::from(b & 0xC0 != 0x80) + u8::from(b >= 0xF0)
+        }));
+        if before + n >= units {
+            break;
+        }
+        before += n;
+        i += BLOCK;
+    }
+    // A block may end inside a character whose units are already counted.
+    while !line.is_char_boundary(i) {
+        i += 1;
+    }
+    for (j, c) in line[i..].char_indices() {
+        if before >= units {
+            return i + j;
+        }
+        before += c.len_utf16();
+    }
+    line.len()
 }
 
 /// The start of each line of a text, for many positions in one text:
@@ -69,7 +125,7 @@ impl LineStarts {
     pub fn new(text: &str) -> Self {
         LineStarts(
             std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect(),
         )
     }
@@ -147,6 +203,42 @@ mod tests {
             position_to_offset(text, lt::Position::new(9, 0)),
             text.len()
         );
+    }
+
+    proptest::proptest! {
+        /// The block count finds the line a search from the start finds, on
+        /// texts far longer than a block, for lines past the last too.
+        #[test]
+        fn the_block_count_finds_each_line(
+            text in "([a-z😀]{0,50}\n){0,60}[a-z]{0,5}",
+            line in 0usize..70,
+        ) {
+            let mut start = Some(0);
+            for _ in 0..line {
+                start = start.and_then(|s| text[s..].find('\n').map(|k| s + k + 1));
+            }
+            proptest::prop_assert_eq!(line_start(&text, line), start);
+        }
+
+        /// The block count finds the boundary a walk of every character
+        /// finds, on lines of one- to four-byte characters far longer than
+        /// a block, at every column up to past the end.
+        #[test]
+        fn the_block_count_finds_what_a_walk_finds(
+            line in "[a-zé€😀]{0,300}",
+            units in 0usize..700,
+        ) {
+            let mut walked = line.len();
+            let mut before = 0;
+            for (i, c) in line.char_indices() {
+                if before >= units {
+                    walked = i;
+                    break;
+                }
+                before += c.len_utf16();
+            }
+            proptest::prop_assert_eq!(utf16_to_byte(&line, units), walked);
+        }
     }
 
     #[test]

@@ -75,6 +75,40 @@ pub fn capabilities() -> lt::ServerCapabilities {
     }
 }
 
+/// Waits for the `initialize` request and gives its id and parameters. A
+/// request before it is answered `-32002` ServerNotInitialized, naming its
+/// method (at most 64 characters of it, never its parameters: a megabyte
+/// sent early is not echoed back); a notification or a response before it
+/// is dropped.
+///
+/// # Errors
+/// When input ends, or `exit` comes, before `initialize`.
+fn await_initialize(
+    connection: &Connection,
+) -> Result<(lsp_server::RequestId, serde_json::Value), Error> {
+    for msg in &connection.receiver {
+        match msg {
+            Message::Request(req) if req.method == "initialize" => return Ok((req.id, req.params)),
+            Message::Request(req) => {
+                let message = format!(
+                    "the server is not initialized: `{}` came before `initialize`",
+                    transport::brief(&req.method)
+                );
+                connection.sender.send(Message::Response(Response::new_err(
+                    req.id,
+                    lsp_server::ErrorCode::ServerNotInitialized as i32,
+                    message,
+                )))?;
+            }
+            Message::Notification(n) if n.method == "exit" => {
+                return Err("exit before initialize".into());
+            }
+            Message::Notification(_) | Message::Response(_) => {}
+        }
+    }
+    Err("the input ended before initialize".into())
+}
+
 /// Runs the server on `connection`: the initialize handshake, then messages
 /// until `exit`.
 ///
@@ -86,7 +120,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
     // `initialize_finish` would stop the server on any message before
     // `initialized` (a `$/setTrace`, say); `initialized` is then an
     // ordinary notification, ignored like any other.
-    let (id, params) = connection.initialize_start()?;
+    let (id, params) = await_initialize(&connection)?;
     connection.sender.send(Message::Response(Response::new_ok(
         id,
         serde_json::json!({ "capabilities": caps }),
@@ -266,8 +300,18 @@ impl Server {
                         Err("exit without shutdown".into())
                     };
                 }
-                if !self.shut_down {
-                    self.notification(n);
+                if !self.shut_down
+                    && let Some(warning) = self.notification(n)
+                {
+                    use lt::notification::Notification as _;
+                    let params = lt::LogMessageParams {
+                        typ: lt::MessageType::WARNING,
+                        message: warning,
+                    };
+                    conn.sender.send(Message::Notification(Notification::new(
+                        lt::notification::LogMessage::METHOD.to_string(),
+                        params,
+                    )))?;
                 }
             }
             Message::Response(_) => {}
@@ -275,22 +319,38 @@ impl Server {
         Ok(false)
     }
 
-    fn notification(&mut self, n: Notification) {
+    /// Handles a notification; gives a warning for the client's log when
+    /// a document's open, change, save or close does not read (negative or
+    /// fractional positions, a range without its end): the server's text of
+    /// that document may then differ from the editor's.
+    fn notification(&mut self, n: Notification) -> Option<String> {
         use lt::notification::Notification as _;
         let path_of = |uri: &lt::Uri| uri_to_path(uri).map(|p| canonical(&p));
+        let unread = |e: serde_json::Error| {
+            Some(format!(
+                "lanepolicy: `{}` does not read ({}); the server's copy of the document may differ from the editor's until it is saved or reopened",
+                n.method,
+                transport::brief(&e.to_string())
+            ))
+        };
         match n.method.as_str() {
             lt::notification::DidOpenTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lt::DidOpenTextDocumentParams>(n.params)
-                    && let Some(path) = path_of(&p.text_document.uri)
-                {
+                let p = match serde_json::from_value::<lt::DidOpenTextDocumentParams>(n.params) {
+                    Ok(p) => p,
+                    Err(e) => return unread(e),
+                };
+                if let Some(path) = path_of(&p.text_document.uri) {
                     self.docs.insert(path.clone(), p.text_document.text);
                     self.uris.insert(path.clone(), p.text_document.uri);
                     self.mark(&path);
                 }
             }
             lt::notification::DidChangeTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params)
-                    && let Some(path) = path_of(&p.text_document.uri)
+                let p = match serde_json::from_value::<lt::DidChangeTextDocumentParams>(n.params) {
+                    Ok(p) => p,
+                    Err(e) => return unread(e),
+                };
+                if let Some(path) = path_of(&p.text_document.uri)
                     && !p.content_changes.is_empty()
                     // A document the editor never opened has no buffer to
                     // change: the file on disk stays what counts.
@@ -302,9 +362,11 @@ impl Server {
                 }
             }
             lt::notification::DidSaveTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lt::DidSaveTextDocumentParams>(n.params)
-                    && let Some(path) = path_of(&p.text_document.uri)
-                {
+                let p = match serde_json::from_value::<lt::DidSaveTextDocumentParams>(n.params) {
+                    Ok(p) => p,
+                    Err(e) => return unread(e),
+                };
+                if let Some(path) = path_of(&p.text_document.uri) {
                     if let Some(text) = p.text {
                         self.docs.insert(path.clone(), text);
                     }
@@ -312,9 +374,11 @@ impl Server {
                 }
             }
             lt::notification::DidCloseTextDocument::METHOD => {
-                if let Ok(p) = serde_json::from_value::<lt::DidCloseTextDocumentParams>(n.params)
-                    && let Some(path) = path_of(&p.text_document.uri)
-                {
+                let p = match serde_json::from_value::<lt::DidCloseTextDocumentParams>(n.params) {
+                    Ok(p) => p,
+                    Err(e) => return unread(e),
+                };
+                if let Some(path) = path_of(&p.text_document.uri) {
                     // The file on disk counts again.
                     self.docs.remove(&path);
                     self.uris.remove(&path);
@@ -323,6 +387,7 @@ impl Server {
             }
             _ => {}
         }
+        None
     }
 
     /// Marks the project of `path` for re-checking.

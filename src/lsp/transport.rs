@@ -129,16 +129,31 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Messag
             // Blank lines between messages are skipped.
             continue;
         }
+        // A body that was not read (its message had no usable length)
+        // runs into the next message's header line: the header is found
+        // where it starts, and what came before it is dropped, so one bad
+        // message does not make every later one unreadable.
+        let line = match content_length_at(line) {
+            Some(at) if at > 0 => {
+                length = None;
+                &line[at..]
+            }
+            _ => line,
+        };
         saw_header = true;
         if let Some((name, value)) = line.split_once(':')
             && name.trim().eq_ignore_ascii_case("content-length")
         {
-            length = Some(
-                value
-                    .trim()
-                    .parse::<usize>()
-                    .map_err(|_| format!("`Content-Length: {}` is not a length", value.trim())),
-            );
+            if length.is_some() {
+                // Which of two lengths is the body's cannot be known: the
+                // message is refused, and the next header found resyncs.
+                length = Some(Err("the message has two `Content-Length` headers".into()));
+                continue;
+            }
+            length =
+                Some(value.trim().parse::<usize>().map_err(|_| {
+                    format!("`Content-Length: {}` is not a length", brief(value.trim()))
+                }));
         }
     }
     let length = match length {
@@ -169,6 +184,23 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Messag
     let mut body = vec![0; length];
     input.read_exact(&mut body)?;
     Ok(Some(parse_body(&body)))
+}
+
+/// Where a `Content-Length:` header starts in `line` (any case), if it does.
+fn content_length_at(line: &str) -> Option<usize> {
+    const NAME: &[u8] = b"content-length:";
+    line.as_bytes()
+        .windows(NAME.len())
+        .position(|w| w.eq_ignore_ascii_case(NAME))
+}
+
+/// At most the first 64 characters of a client's text, for a message
+/// that quotes it: an error never echoes a megabyte back.
+pub(crate) fn brief(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 /// A message from its JSON body, or the error response that says why not.
