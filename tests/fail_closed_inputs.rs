@@ -442,6 +442,79 @@ fn exclude_leaves_out_a_policy_file_whatever_its_case() {
     assert_eq!(r.code, 1, "the draft's grant is left out: {}", r.stdout);
 }
 
+/// A glob written as a directory, or from the configuration's directory
+/// (`./`, `/`), leaves out what is under it, as `.gitignore` and Ruff read
+/// it: each of these once matched nothing, and the draft's grant shipped.
+#[test]
+fn exclude_written_as_a_directory_leaves_out_what_is_under_it() {
+    for glob in [
+        "policies/drafts",
+        "policies/drafts/",
+        "./policies/drafts/**",
+        "/policies/drafts/**",
+        "././policies/drafts/*.policy",
+        "policies/drafts/**",
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("policies/drafts/wip.policy"),
+            "allow deploy on cm/testing until launch issue=#1\n",
+        );
+        write(
+            &p.join("lanepolicy.yaml"),
+            &format!("exclude: [\"{glob}\"]\n"),
+        );
+        let r = run_in(p, &["build", "-o", "b.json"]);
+        assert_eq!(r.code, 0, "{glob}: {}{}", r.stdout, r.stderr);
+        let bundle: Value =
+            serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
+        assert_eq!(
+            bundle["excluded_policies"],
+            serde_json::json!(["policies/drafts/wip.policy"]),
+            "{glob}"
+        );
+        let r = run_in(
+            p,
+            &[
+                "decide",
+                "--bundle",
+                "b.json",
+                "--lane",
+                "cm/testing",
+                "--action",
+                "deploy",
+            ],
+        );
+        assert_eq!(
+            r.code, 1,
+            "{glob}: the draft's grant is left out: {}",
+            r.stdout
+        );
+    }
+    // `include` reads a directory the same way: its policy files, and only
+    // those, are checked.
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("other/wip.policy"),
+        "allow deploy on cm/testing until launch issue=#1\n",
+    );
+    write(&p.join("lanepolicy.yaml"), "include: [\"./policies\"]\n");
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let bundle: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
+    let paths: Vec<&str> = bundle["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["policies/grant.policy"], "{bundle}");
+}
+
 #[cfg(unix)]
 #[test]
 fn test_files_in_linked_directories_run() {

@@ -88,6 +88,25 @@ fn a_signed_bundle_is_decided_on_and_every_forgery_is_refused() {
     let line = line.lines().nth(1).unwrap().to_string();
     assert_eq!(decide(d, &[&line]).0, 0);
 
+    // A key given the id of the one that signed, trusted before it, does
+    // not hide it: every key with the signature's id is tried.
+    let read = |name: &str| {
+        minisign::PublicKey::from_box(
+            minisign::PublicKeyBox::from_string(&std::fs::read_to_string(d.join(name)).unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let mut same_id = read("b.pub").to_bytes();
+    same_id[2..10].copy_from_slice(read("a.pub").keynum());
+    let same_id = minisign::PublicKey::from_bytes(&same_id).unwrap();
+    std::fs::write(d.join("c.pub"), same_id.to_box().unwrap().into_string()).unwrap();
+    assert_eq!(decide(d, &["c.pub", "a.pub"]).0, 0);
+    assert_eq!(decide(d, &["a.pub", "c.pub"]).0, 0);
+    let (code, err) = decide(d, &["c.pub"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does not match the bundle"), "{err}");
+
     // Another key only: refused, and the decision is deny (exit 2).
     let (code, err) = decide(d, &["b.pub"]);
     assert_eq!(code, 2);

@@ -334,6 +334,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             return invalid(why);
         }
     }
+    let left_out: HashSet<&str> = b.excluded_policies.iter().map(String::as_str).collect();
     let mut ids: HashSet<&str> =
         HashSet::with_capacity_and_hasher(b.rules.len(), Default::default());
     // Reused from rule to rule, so that a rule costs no allocation.
@@ -427,12 +428,21 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         if let Some(p) = r
             .requires
             .iter()
-            .find(|p| !crate::syntax::parser::is_ident(p))
+            .find(|p| !crate::model::PROOFS.contains(&p.as_str()))
         {
             return invalid(format!(
-                "{} requires proof `{}`, which is not a name the language allows",
+                "{} requires proof `{}`, which is not a proof the language knows ({}; E106)",
                 at(),
-                crate::model::shown(p)
+                crate::model::shown(p),
+                crate::model::PROOFS.join(", ")
+            ));
+        }
+        // A rule never comes from a policy file the configuration left out.
+        if left_out.contains(r.source.path.as_str()) {
+            return invalid(format!(
+                "{} comes from `{}`, one of the bundle's `excluded_policies`, whose rules do not apply",
+                at(),
+                crate::model::shown(&r.source.path),
             ));
         }
         if let Some(a) = r.actions.iter().find(|a| !b.actions.contains_key(*a)) {
@@ -1242,11 +1252,35 @@ mod tests {
                 "{bad:?}: {message}"
             );
         }
-        for good in ["cm/*", "*/prod", "c*/t-1_x*", "*/*"] {
+        for good in ["cm/*", "*/prod", "c*/t-1_x*", "*/*", "cm/testing"] {
             let mut b = real();
             b.rules[0].patterns = vec![good.to_string()];
-            assert!(load(&sealed(b)).is_ok(), "{good:?}");
+            b.rules[0].lanes = b
+                .lanes
+                .keys()
+                .filter(|l| crate::sema::glob_match(good, l))
+                .cloned()
+                .collect();
+            b.rules[0].confirm = None;
+            b.rules[0].until.events.clear();
+            b.rules[0].until.dates = vec!["2027-01-01".into()];
+            let loaded = load(&sealed(b));
+            assert!(loaded.is_ok(), "{good:?}: {loaded:?}");
         }
+    }
+
+    /// A rule from a policy file the bundle lists among those the
+    /// configuration left out is refused: re-sealed, it was taken, and
+    /// `lanes` printed the file as left out beside the grant it made.
+    #[test]
+    fn a_rule_of_a_file_left_out_is_refused() {
+        let mut b = real();
+        let path = b.rules[0].source.path.clone();
+        b.excluded_policies = vec![path];
+        assert!(
+            refused(b)
+                .contains("one of the bundle's `excluded_policies`, whose rules do not apply")
+        );
     }
 
     /// Names are held to the inventory's 64 characters, not only product
@@ -1430,11 +1464,19 @@ mod tests {
 
     #[test]
     fn proof_names_are_names() {
-        for bad in ["", " ", "backup proof", "Proof", "\u{2800}"] {
+        for bad in [
+            "",
+            " ",
+            "backup proof",
+            "Proof",
+            "\u{2800}",
+            "magic_proof",
+            "backup_proof_",
+        ] {
             let mut b = real();
             b.rules[0].requires = vec![bad.to_string()];
             assert!(
-                refused(b).contains("which is not a name the language allows"),
+                refused(b).contains("which is not a proof the language knows"),
                 "{bad:?}"
             );
         }
@@ -1447,6 +1489,7 @@ mod tests {
         let mut b = real();
         let lanes: Vec<String> = b.lanes.keys().cloned().collect();
         b.rules[0].lanes = lanes;
+        b.rules[0].patterns = vec!["*/*".into()];
         b.rules[0].confirm = None;
         b.rules[0].until.events = vec!["launch".into(), "nope".into()];
         assert!(refused(b).contains("retires at `nope`, which is not an event of lane"));
@@ -1509,6 +1552,7 @@ mod tests {
         lanes.extend(super::super::add_products(&mut b, 2000, &events));
         let r = &mut b.rules[0];
         r.lanes = lanes[1..].to_vec();
+        r.patterns = vec!["*/*".into()];
         r.confirm = None;
         r.until.events = events.keys().cloned().collect();
         EVENT_SET_CHECKS.with(|c| c.set(0));

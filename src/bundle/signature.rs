@@ -125,15 +125,22 @@ impl TrustedKeys {
             Ok(s) => s,
             Err(e) => return bad(format!("the signature does not parse: {e}")),
         };
-        let Some(key) = self.keys.iter().find(|k| k.keynum() == sig.keynum()) else {
-            return bad(format!(
+        // Every trusted key with the signature's key id is tried: an id is
+        // eight bytes anyone can choose, and a second key given the id of
+        // the one that signed must not hide it.
+        let mut failed = None;
+        for key in self.keys.iter().filter(|k| k.keynum() == sig.keynum()) {
+            match minisign::verify(key, &sig, Cursor::new(bytes), true, false, false) {
+                Ok(()) => return Ok(()),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        match failed {
+            None => bad(format!(
                 "it is signed by key {}, which is not a trusted key",
                 key_id(sig.keynum())
-            ));
-        };
-        match minisign::verify(key, &sig, Cursor::new(bytes), true, false, false) {
-            Ok(()) => Ok(()),
-            Err(e) => bad(format!(
+            )),
+            Some(e) => bad(format!(
                 "the signature by key {} does not match the bundle: {e}",
                 key_id(sig.keynum())
             )),

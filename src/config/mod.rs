@@ -113,6 +113,37 @@ impl Config {
     }
 }
 
+/// The globs that a glob of `include` or `exclude` stands for, read as
+/// `.gitignore` and Ruff read one: the paths matched are relative to the
+/// configuration's directory, so a leading `./` or `/` is that directory;
+/// a trailing `/` names a directory; and a glob that matches a directory
+/// matches everything under it. `drafts`, `drafts/`, `./drafts/**` and
+/// `/drafts/**` all leave out `drafts/wip.policy`: written as any of them,
+/// the glob once matched nothing, and a draft `allow` shipped with no word.
+/// A glob written with a leading `/` is kept as written too, for a file
+/// outside the directory, which is matched by its absolute path.
+fn as_written(glob: &str) -> Vec<String> {
+    let mut rel = glob;
+    while let Some(rest) = rel.strip_prefix("./") {
+        rel = rest;
+    }
+    let mut out = Vec::with_capacity(3);
+    if let Some(rest) = rel.strip_prefix('/') {
+        out.push(glob.trim_end_matches('/').to_string());
+        rel = rest;
+    }
+    let rel = rel.trim_end_matches('/');
+    if rel.is_empty() || rel == "." {
+        out.push("**".into());
+        return out;
+    }
+    out.push(rel.to_string());
+    if !rel.ends_with("/**") && rel != "**" {
+        out.push(format!("{rel}/**"));
+    }
+    out
+}
+
 /// The most grants a compilation resolves by default (`max-grants`;
 /// E110 too-many-grants): (lane, action) pairs summed over the rules,
 /// 2^20. A fleet of 200,000 lanes with one rule per context and five
@@ -422,12 +453,19 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             // and `drafts/*.policy` must leave it out (leaving out more
             // is safe: a deny left out is L019). `include` matches as
             // written, so what it misses by case is left out too.
-            let glob = globset::GlobBuilder::new(&g.value)
-                .case_insensitive(key == "exclude")
-                .build();
-            match glob {
-                Ok(glob) => {
-                    b.add(glob);
+            let globs: Result<Vec<_>, _> = as_written(&g.value)
+                .iter()
+                .map(|glob| {
+                    globset::GlobBuilder::new(glob)
+                        .case_insensitive(key == "exclude")
+                        .build()
+                })
+                .collect();
+            match globs {
+                Ok(globs) => {
+                    for glob in globs {
+                        b.add(glob);
+                    }
                 }
                 Err(e) => {
                     valid = false;
