@@ -284,6 +284,14 @@ impl<'a> Printer<'a> {
         out
     }
 
+    /// True when byte `at` is inside a comment.
+    fn in_comment(&self, at: usize) -> bool {
+        let k = self
+            .comments
+            .partition_point(|p| p.comment.span.start <= at);
+        k > 0 && self.comments[k - 1].comment.span.end > at
+    }
+
     /// The index of the first comment at or after `from` that starts at or
     /// after source offset `offset`.
     fn first_comment_from(&self, from: usize, offset: usize) -> usize {
@@ -349,10 +357,29 @@ impl<'a> Printer<'a> {
         for (k, a) in rule.actions.iter().enumerate() {
             head.push(Atom::new(listed(&a.name, k + 1 < n), a.span.start));
         }
+        // `on` is an atom of its own where it is written, so that a comment
+        // after it stays after it (`allow x on // why` moved before `on`).
+        let on = rule
+            .actions
+            .last()
+            .zip(rule.patterns.first())
+            .and_then(|(a, p)| {
+                self.src[a.span.end..p.span.start]
+                    .match_indices("on")
+                    .map(|(k, _)| a.span.end + k)
+                    .find(|&at| !self.in_comment(at))
+            });
+        if let Some(at) = on {
+            head.push(Atom::new("on", at));
+        }
         let n = rule.patterns.len();
         for (k, p) in rule.patterns.iter().enumerate() {
             let text = listed(&p.text(), k + 1 < n);
-            let text = if k == 0 { format!("on {text}") } else { text };
+            let text = if k == 0 && on.is_none() {
+                format!("on {text}")
+            } else {
+                text
+            };
             head.push(Atom::new(text, p.span.start));
         }
         let clauses: Vec<Vec<Atom>> = rule.clauses.iter().map(|c| self.clause(c)).collect();
@@ -654,6 +681,22 @@ mod tests {
             fmt(src),
             "// head\n\n/// doc\nallow a on x/y // after head\n    // before until\n    until launch\n    issue=#1 // after issue\n"
         );
+    }
+
+    /// A comment after `on` stays after it, at the end of its line.
+    #[test]
+    fn a_comment_after_on_stays_after_it() {
+        let src =
+            "allow empty_bootstrap on // c2\n cm/testing until launch issue=#573 confirm=\"x\"\n";
+        let out = fmt(src);
+        assert!(out.starts_with("allow empty_bootstrap on // c2\n"), "{out}");
+        assert_eq!(fmt(&out), out);
+        // `on` inside a comment before it is not the keyword.
+        let src = "allow deploy // not on here\n  on cm/testing until launch issue=#573\n";
+        let out = fmt(src);
+        assert!(out.starts_with("allow deploy // not on here\n"), "{out}");
+        assert!(out.contains("on cm/testing"), "{out}");
+        assert_eq!(fmt(&out), out);
     }
 
     #[test]

@@ -528,6 +528,12 @@ fn is_host(host: &str) -> bool {
 /// which jiff alone does not check (it takes up to 25 hours).
 pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
     const OFFSET: &str = "has an offset outside RFC 3339's, which runs from -23:59 to +23:59";
+    // RFC 3339's own shape (section 5.6), which jiff reads more loosely
+    // (`2099-01-01T00:00Z` without seconds, `+002099-...` with six digits
+    // of year): `YYYY-MM-DDTHH:MM:SS`, a fraction, then `Z` or `+HH:MM`.
+    if !is_rfc3339_shape(s) {
+        return Err(format!("`{s}` is not an RFC 3339 time"));
+    }
     match s.parse::<jiff::Timestamp>() {
         Ok(t) => {
             let offset_hours = s
@@ -552,6 +558,48 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
         )),
         Err(_) => Err(format!("`{s}` is not an RFC 3339 time")),
     }
+}
+
+/// An issue URL as an issue snapshot (`--issues`) and the rules are
+/// compared: without a trailing `/` (`.../issues/573/` is `.../issues/573`).
+pub fn issue_key(url: &str) -> &str {
+    url.trim_end_matches('/')
+}
+
+/// True when `s` is written as RFC 3339's `date-time` (section 5.6):
+/// `YYYY-MM-DD`, `T`, `HH:MM:SS`, an optional fraction, then `Z` or a
+/// numeric offset `+HH:MM`/`-HH:MM` (the `T` and `Z` in either case). The
+/// values themselves are jiff's to check.
+fn is_rfc3339_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let date_time = b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && matches!(b[10], b'T' | b't')
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19);
+    if !date_time {
+        return false;
+    }
+    let mut rest = &b[19..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|d| d.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    matches!(rest, [b'Z' | b'z'])
+        || matches!(rest, [b'+' | b'-', h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|d| d.is_ascii_digit()))
 }
 
 /// True when `text` would read as `known` (an ASCII name such as

@@ -561,21 +561,37 @@ fn closed_issues_in(
         message,
     };
     let expected = "expected `gh issue list --state all --json number,state,url`";
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        fail(format!(
-            "line {}, column {}: not JSON ({msg}); {expected}",
-            e.line(),
-            e.column().max(1)
-        ))
-    })?;
+    // A key written twice is refused, as in a bundle: which of two states
+    // counts would be the reader's guess.
+    let value: serde_json::Value =
+        serde_json::from_slice::<crate::strict_value::StrictValue>(bytes)
+            .map(|v| v.0)
+            .map_err(|e| {
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+                fail(format!(
+                    "line {}, column {}: not JSON ({msg}); {expected}",
+                    e.line(),
+                    e.column().max(1)
+                ))
+            })?;
     let states: Vec<IssueState> = serde_json::from_value(value)
         .map_err(|e| fail(format!("not an issue snapshot ({e}); {expected}")))?;
+    // GitHub's issues are `OPEN` or `CLOSED`: any other state (`MERGED`,
+    // which is a pull request's) is not read as open in silence.
+    if let Some((k, s)) = states.iter().enumerate().find(|(_, s)| {
+        !s.state.eq_ignore_ascii_case("open") && !s.state.eq_ignore_ascii_case("closed")
+    }) {
+        return Err(fail(format!(
+            "entry {k} has state `{}`, which is neither `OPEN` nor `CLOSED`; {expected}",
+            crate::model::shown(&s.state)
+        )));
+    }
     Ok(states
         .into_iter()
         .filter(|s| s.state.eq_ignore_ascii_case("closed"))
         .filter_map(|s| s.url.or_else(|| Some(format!("{}{}", base?, s.number?))))
+        .map(|url| crate::model::issue_key(&url).to_string())
         .collect())
 }
 

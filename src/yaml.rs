@@ -20,6 +20,11 @@ pub struct YamlError {
 
 /// Deserializes `text` into `T`; duplicate keys are errors.
 ///
+/// What a person reads is what is read: a tag the reader does not know
+/// (`phase: !prod live`) is an error, and a `!!binary` value is its text as
+/// written, not the text its base64 decodes to (`phase: !!binary bGl2ZQ==`
+/// once read as `live`, which a reviewer sees only as base64).
+///
 /// The reader's budget grows with the text, so that any file that fits the
 /// input limit is read and a small file cannot expand: at most one node per
 /// two bytes of text and one parser event per byte, plus the events
@@ -34,6 +39,8 @@ pub fn read<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         strict_booleans: true,
         budget: Some(budget(text.len())),
         alias_limits: alias_limits(text.len()),
+        reject_unsupported_tags: true,
+        ignore_binary_tag_for_string: true,
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e
@@ -59,6 +66,8 @@ pub fn read_typed<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
         no_schema: true,
         budget: Some(budget(text.len())),
         alias_limits: alias_limits(text.len()),
+        reject_unsupported_tags: true,
+        ignore_binary_tag_for_string: true,
     };
     serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let (line, column) = e

@@ -1285,3 +1285,55 @@ fn a_suppression_reason_that_draws_nothing_is_empty() {
     let (code, v) = decide(p, "b.json", "cm/testing", "deploy", "deploy cm/testing");
     assert_eq!((code, v["decision"].as_str()), (0, Some("allow")), "{v}");
 }
+
+/// A YAML tag never changes what a person reads: `!!binary` is its text
+/// as written (`phase: !!binary bGl2ZQ==` was read as `live`, and a test
+/// case's `expect: !!binary YWxsb3c=` as `allow`), and a tag the reader
+/// does not know is an error, not dropped.
+#[test]
+fn yaml_tags_do_not_hide_what_a_value_says() {
+    let lanes = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/lanes.yaml"),
+    )
+    .unwrap();
+    for (value, says) in [
+        ("!!binary bGl2ZQ==", "found `bGl2ZQ==`"),
+        ("!prod prelaunch", "unsupported tag `!prod`"),
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("lanes.yaml"),
+            &lanes.replacen("phase: prelaunch", &format!("phase: {value}"), 1),
+        );
+        let r = run_in(p, &["check"]);
+        assert_eq!(r.code, 1, "{value}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains(says), "{value}: {}", r.stdout);
+    }
+    for (value, says) in [
+        (
+            "!!binary YWxsb3c=",
+            "`YWxsb3c=` is neither `allow` nor `deny`",
+        ),
+        ("!local allow", "unsupported tag `!local`"),
+    ] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("policies/grant.test.yaml"),
+            &format!(
+                "cases:\n  - name: grant\n    request: {{lane: cm/testing, action: empty_bootstrap, confirm: \"bootstrap cm testing\"}}\n    expect: {value}\n"
+            ),
+        );
+        let r = run_in(p, &["test"]);
+        assert_eq!(r.code, 2, "{value}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout.contains(says) || r.stderr.contains(says),
+            "{value}: {}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+}

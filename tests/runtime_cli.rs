@@ -612,6 +612,13 @@ fn a_bad_now_says_what_is_wrong_with_it() {
             "2030-01-01",
             "is not an RFC 3339 time: write it like `2026-12-01T00:00:00Z`",
         ),
+        // What jiff takes but RFC 3339 does not write: no seconds, a year
+        // of six digits, a space for `T`, an offset without its colon.
+        ("2099-01-01T00:00Z", "is not an RFC 3339 time"),
+        ("+002099-01-01T00:00:00Z", "is not an RFC 3339 time"),
+        ("2099-01-01 00:00:00Z", "is not an RFC 3339 time"),
+        ("2099-01-01T00:00:00+0100", "is not an RFC 3339 time"),
+        ("2099-01-01T00:00:00.Z", "is not an RFC 3339 time"),
     ] {
         let (code, stdout, stderr) = run(&[
             "decide",

@@ -44,7 +44,9 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
     }
     for rule in super::allows(ctx) {
         if let Some(issue) = &rule.issue
-            && ctx.closed_issues.contains(&issue.url)
+            && ctx
+                .closed_issues
+                .contains(crate::model::issue_key(&issue.url))
         {
             out.push(diagnostic(rule, issue));
         }
