@@ -736,28 +736,16 @@ fn a_message_without_a_usable_length_does_not_desync_the_ones_after_it() {
 /// its parameters echoed back.
 #[test]
 fn a_request_before_initialize_is_refused_without_echoing_it() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
     let big = "x".repeat(1 << 20);
     let early =
         json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/hover", "params": {"junk": big}})
             .to_string();
-    for body in [
+    let out = raw_session(&[
         early.as_str(),
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
         r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
         r#"{"jsonrpc":"2.0","method":"exit"}"#,
-    ] {
-        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-    }
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.len() < 10_000, "{} bytes", stdout.len());
@@ -766,6 +754,23 @@ fn a_request_before_initialize_is_refused_without_echoing_it() {
             && stdout.contains("-32002"),
         "{stdout}"
     );
+}
+
+/// A server given `bodies`, each framed, then the end of input: its output.
+fn raw_session(bodies: &[&str]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for body in bodies {
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -784,25 +789,13 @@ fn a_new_policy_file_not_yet_saved_is_checked() {
 
 #[test]
 fn a_message_before_initialized_does_not_stop_the_server() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lanepolicy"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    for body in [
+    let out = raw_session(&[
         r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
         r#"{"jsonrpc":"2.0","method":"$/setTrace","params":{"value":"off"}}"#,
         r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
         r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
         r#"{"jsonrpc":"2.0","method":"exit"}"#,
-    ] {
-        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-    }
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
