@@ -419,27 +419,36 @@ fn exclude_leaves_out_a_policy_file_whatever_its_case() {
         &p.join("lanepolicy.yaml"),
         "exclude: [\"policies/drafts/*.policy\"]\n",
     );
+    builds_leaving_out(p, "policies/Drafts/X.POLICY", "");
+}
+
+/// Builds the project at `p` and checks that the bundle lists `left_out`
+/// as left out and that its grant of `deploy` on `cm/testing` is not in
+/// force (`what` names the case in a failure).
+fn builds_leaving_out(p: &Path, left_out: &str, what: &str) {
     let r = run_in(p, &["build", "-o", "b.json"]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{what}: {}{}", r.stdout, r.stderr);
     let bundle: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
     assert_eq!(
         bundle["excluded_policies"],
-        serde_json::json!(["policies/Drafts/X.POLICY"]),
-        "{bundle}"
+        serde_json::json!([left_out]),
+        "{what}: {bundle}"
     );
-    let r = run_in(
-        p,
-        &[
-            "decide",
-            "--bundle",
-            "b.json",
-            "--lane",
-            "cm/testing",
-            "--action",
-            "deploy",
-        ],
+    let args = [
+        "decide",
+        "--bundle",
+        "b.json",
+        "--lane",
+        "cm/testing",
+        "--action",
+        "deploy",
+    ];
+    let r = run_in(p, &args);
+    assert_eq!(
+        r.code, 1,
+        "{what}: the draft's grant is left out: {}",
+        r.stdout
     );
-    assert_eq!(r.code, 1, "the draft's grant is left out: {}", r.stdout);
 }
 
 /// A glob written as a directory, or from the configuration's directory
@@ -466,32 +475,7 @@ fn exclude_written_as_a_directory_leaves_out_what_is_under_it() {
             &p.join("lanepolicy.yaml"),
             &format!("exclude: [\"{glob}\"]\n"),
         );
-        let r = run_in(p, &["build", "-o", "b.json"]);
-        assert_eq!(r.code, 0, "{glob}: {}{}", r.stdout, r.stderr);
-        let bundle: Value =
-            serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
-        assert_eq!(
-            bundle["excluded_policies"],
-            serde_json::json!(["policies/drafts/wip.policy"]),
-            "{glob}"
-        );
-        let r = run_in(
-            p,
-            &[
-                "decide",
-                "--bundle",
-                "b.json",
-                "--lane",
-                "cm/testing",
-                "--action",
-                "deploy",
-            ],
-        );
-        assert_eq!(
-            r.code, 1,
-            "{glob}: the draft's grant is left out: {}",
-            r.stdout
-        );
+        builds_leaving_out(p, "policies/drafts/wip.policy", glob);
     }
     // `include` reads a directory the same way: its policy files, and only
     // those, are checked.
