@@ -284,6 +284,16 @@ impl<'a> Printer<'a> {
         out
     }
 
+    /// Where keyword `kw` is written between bytes `from` and `to`, outside
+    /// comments.
+    fn keyword_between(&self, kw: &str, from: usize, to: usize) -> Option<usize> {
+        self.src
+            .get(from..to)?
+            .match_indices(kw)
+            .map(|(k, _)| from + k)
+            .find(|&at| !self.in_comment(at))
+    }
+
     /// True when byte `at` is inside a comment.
     fn in_comment(&self, at: usize) -> bool {
         let k = self
@@ -363,12 +373,7 @@ impl<'a> Printer<'a> {
             .actions
             .last()
             .zip(rule.patterns.first())
-            .and_then(|(a, p)| {
-                self.src[a.span.end..p.span.start]
-                    .match_indices("on")
-                    .map(|(k, _)| a.span.end + k)
-                    .find(|&at| !self.in_comment(at))
-            });
+            .and_then(|(a, p)| self.keyword_between("on", a.span.end, p.span.start));
         if let Some(at) = on {
             head.push(Atom::new("on", at));
         }
@@ -399,13 +404,27 @@ impl<'a> Printer<'a> {
         match &c.kind {
             ClauseKind::Until(conds) => {
                 let mut atoms = vec![Atom::new(kw, at)];
+                let mut prev_end = at;
                 for (k, r) in conds.iter().enumerate() {
                     let text = match r {
                         Retire::Event(e) => e.name.clone(),
                         Retire::Date { span, .. } => self.src[span.start..span.end].to_string(),
                     };
-                    let text = if k == 0 { text } else { format!("or {text}") };
-                    atoms.push(Atom::new(text, r.span().start));
+                    let start = r.span().start;
+                    // `or` is an atom where it is written, as `on` is.
+                    let or = (k > 0)
+                        .then(|| self.keyword_between("or", prev_end, start))
+                        .flatten();
+                    if let Some(or_at) = or {
+                        atoms.push(Atom::new("or", or_at));
+                    }
+                    let text = if k == 0 || or.is_some() {
+                        text
+                    } else {
+                        format!("or {text}")
+                    };
+                    atoms.push(Atom::new(text, start));
+                    prev_end = r.span().end;
                 }
                 atoms
             }
@@ -696,6 +715,12 @@ mod tests {
         let out = fmt(src);
         assert!(out.starts_with("allow deploy // not on here\n"), "{out}");
         assert!(out.contains("on cm/testing"), "{out}");
+        assert_eq!(fmt(&out), out);
+        // And after `or`.
+        let src =
+            "allow deploy on cm/testing until launch or // why the date\n 2030-01-01 issue=#1\n";
+        let out = fmt(src);
+        assert!(out.contains("until launch or // why the date\n"), "{out}");
         assert_eq!(fmt(&out), out);
     }
 

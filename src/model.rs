@@ -561,9 +561,12 @@ pub fn parse_rfc3339(s: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// An issue URL as an issue snapshot (`--issues`) and the rules are
-/// compared: without a trailing `/` (`.../issues/573/` is `.../issues/573`).
-pub fn issue_key(url: &str) -> &str {
-    url.trim_end_matches('/')
+/// compared: without a trailing `/` (`.../issues/573/` is `.../issues/573`)
+/// and in lower case (GitHub's host and its owner and repository names are
+/// read whatever their case: `github.com/CBusillo/Launchplane` is
+/// `github.com/cbusillo/launchplane`).
+pub fn issue_key(url: &str) -> String {
+    url.trim_end_matches('/').to_ascii_lowercase()
 }
 
 /// True when `s` is written as RFC 3339's `date-time` (section 5.6):

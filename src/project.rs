@@ -591,7 +591,7 @@ fn closed_issues_in(
         .into_iter()
         .filter(|s| s.state.eq_ignore_ascii_case("closed"))
         .filter_map(|s| s.url.or_else(|| Some(format!("{}{}", base?, s.number?))))
-        .map(|url| crate::model::issue_key(&url).to_string())
+        .map(|url| crate::model::issue_key(&url))
         .collect())
 }
 

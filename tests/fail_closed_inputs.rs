@@ -477,6 +477,35 @@ fn exclude_written_as_a_directory_leaves_out_what_is_under_it() {
         );
         builds_leaving_out(p, "policies/drafts/wip.policy", glob);
     }
+    // In `exclude` a bare name is a name at any depth, as in `.gitignore`.
+    for glob in ["drafts", "drafts/"] {
+        let d = project();
+        let p = d.path();
+        write(&p.join("policies/grant.policy"), GRANT);
+        write(
+            &p.join("policies/team/drafts/wip.policy"),
+            "allow deploy on cm/testing until launch issue=#1\n",
+        );
+        write(
+            &p.join("lanepolicy.yaml"),
+            &format!("exclude: [\"{glob}\"]\n"),
+        );
+        builds_leaving_out(p, "policies/team/drafts/wip.policy", glob);
+    }
+    // In `include` a `*` stays within a name: `/policies/*.policy` is the
+    // files of `policies/`, and a draft below is left out (it was let in).
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("policies/drafts/wip.policy"),
+        "allow deploy on cm/testing until launch issue=#1\n",
+    );
+    write(
+        &p.join("lanepolicy.yaml"),
+        "include: [\"/policies/*.policy\"]\n",
+    );
+    builds_leaving_out(p, "policies/drafts/wip.policy", "/policies/*.policy");
     // `include` reads a directory the same way: its policy files, and only
     // those, are checked.
     let d = project();

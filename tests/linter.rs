@@ -328,8 +328,9 @@ fn a_closed_approval_issue_is_reported_given_issue_states() {
     let (code, _, err) = run(&["check", "--issues", states.to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("line 1, column 2"), "{err}");
-    // A URL written with a trailing `/` is the same issue.
-    std::fs::write(&states, r#"[{"number": 573, "state": "CLOSED", "url": "https://github.com/cbusillo/launchplane/issues/573/"}]"#).unwrap();
+    // A URL written with a trailing `/`, or in other capitals, is the same
+    // issue.
+    std::fs::write(&states, r#"[{"number": 573, "state": "CLOSED", "url": "https://GitHub.com/CBusillo/Launchplane/issues/573/"}]"#).unwrap();
     let (_, diags) = json_check(&["check", "--issues", states.to_str().unwrap()]);
     assert_eq!(codes(&diags), ["L015", "L015"]);
     // A state written twice, or one GitHub's issues do not have, is not

@@ -688,6 +688,12 @@ fn a_message_without_a_usable_length_does_not_desync_the_ones_after_it() {
         format!("Content-Length: 18446744073709551616\r\n\r\n{body}"),
         format!("Content-Length: 0x10\r\n\r\n{body}"),
         "Content-Length: 5 5\r\n\r\n{\n  \"a\": 1\n}".to_string(),
+        // The header's name inside the unread body is not a header.
+        r#"X-Foo: 1
+
+{"jsonrpc":"2.0","method":"x","params":{"t":"Content-Length:"}}"#
+            .replace('\n', "\r\n"),
+        "X-Foo: 1\r\n\r\n{\"t\":\"Content-Length: 90\"}\r\n".to_string(),
     ] {
         c.raw(bad.as_bytes());
         let e = c.next_error();
@@ -729,6 +735,42 @@ fn a_message_without_a_usable_length_does_not_desync_the_ones_after_it() {
             break;
         }
     }
+    c.finish();
+}
+
+/// A ranged change past the end of a line of a CRLF document lands at the
+/// line's end, before its `\r\n` (it went between the two, and the editor
+/// was shown a `\r` in a comment that its buffer does not hold).
+#[test]
+fn a_change_past_the_end_of_a_crlf_line_lands_before_the_line_end() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let text = "allow deploy on hq/staging until 2027-03-01 issue=#12\r\n// ab\r\n// cd\r\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), Vec::<String>::new());
+    for (character, version) in [(6, 2), (50, 3)] {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": p, "version": version}, "contentChanges": [
+                {"range": {"start": {"line": 1, "character": character}, "end": {"line": 1, "character": character}}, "text": "X"}
+            ]}),
+        );
+        assert_eq!(
+            codes(&c.diagnostics(&p)),
+            Vec::<String>::new(),
+            "{character}"
+        );
+    }
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": p}, "options": {"tabSize": 4, "insertSpaces": true}}),
+    );
+    let formatted = edits.to_string();
+    assert!(formatted.contains("// abXX"), "{formatted}");
     c.finish();
 }
 

@@ -334,7 +334,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             return invalid(why);
         }
     }
-    let left_out: HashSet<&str> = b.excluded_policies.iter().map(String::as_str).collect();
+    let left_out: HashSet<String> = b.excluded_policies.iter().map(|p| path_key(p)).collect();
     let mut ids: HashSet<&str> =
         HashSet::with_capacity_and_hasher(b.rules.len(), Default::default());
     // Reused from rule to rule, so that a rule costs no allocation.
@@ -438,7 +438,7 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
             ));
         }
         // A rule never comes from a policy file the configuration left out.
-        if left_out.contains(r.source.path.as_str()) {
+        if is_left_out(&left_out, &path_key(&r.source.path)) {
             return invalid(format!(
                 "{} comes from `{}`, one of the bundle's `excluded_policies`, whose rules do not apply",
                 at(),
@@ -531,6 +531,32 @@ fn check_consistency(b: &Bundle) -> Result<(), BundleError> {
         }
     }
     Ok(())
+}
+
+/// A path as the loader compares it with `excluded_policies`: `/` and `\`
+/// both separators, empty and `.` segments dropped, `..` taking the one
+/// before it, in lower case (`exclude` itself matches whatever the case).
+/// `./policies//drafts/../drafts/WIP.policy` is `policies/drafts/wip.policy`.
+fn path_key(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/").to_lowercase()
+}
+
+/// True when `path` (a [`path_key`]) is one of `left_out` or under one.
+fn is_left_out(left_out: &HashSet<String>, path: &str) -> bool {
+    left_out.contains(path)
+        || path
+            .match_indices('/')
+            .any(|(k, _)| left_out.contains(&path[..k]))
 }
 
 /// The first record of a check that `build` could not have written: a
@@ -1281,6 +1307,26 @@ mod tests {
             refused(b)
                 .contains("one of the bundle's `excluded_policies`, whose rules do not apply")
         );
+        // Written another way, or under a directory listed as left out.
+        for (listed, path) in [
+            (
+                "policies/drafts/wip.policy",
+                "./policies//drafts/../drafts/WIP.policy",
+            ),
+            (
+                "policies/drafts/wip.policy",
+                "policies\\drafts\\wip.policy/",
+            ),
+            ("policies/drafts", "policies/drafts/wip.policy"),
+        ] {
+            let mut b = real();
+            b.excluded_policies = vec![listed.into()];
+            b.rules[0].source.path = path.into();
+            assert!(
+                refused(b).contains("one of the bundle's `excluded_policies`"),
+                "{listed} {path}"
+            );
+        }
     }
 
     /// Names are held to the inventory's 64 characters, not only product

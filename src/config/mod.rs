@@ -113,21 +113,23 @@ impl Config {
     }
 }
 
-/// The globs that a glob of `include` or `exclude` stands for, read as
-/// `.gitignore` and Ruff read one: the paths matched are relative to the
-/// configuration's directory, so a leading `./` or `/` is that directory;
-/// a trailing `/` names a directory; and a glob that matches a directory
-/// matches everything under it. `drafts`, `drafts/`, `./drafts/**` and
-/// `/drafts/**` all leave out `drafts/wip.policy`: written as any of them,
-/// the glob once matched nothing, and a draft `allow` shipped with no word.
-/// A glob written with a leading `/` is kept as written too, for a file
+/// The globs that a glob of `include` or `exclude` stands for. The paths
+/// matched are relative to the configuration's directory, so a leading
+/// `./` or `/` is that directory; a trailing `/` names a directory; and a
+/// glob that matches a directory matches everything under it. In
+/// `exclude` (`anywhere`), a glob with no `/` but a trailing one (`drafts`,
+/// `drafts/`) is a name at any depth, as in `.gitignore`: `team/drafts/`
+/// is left out too. `drafts`, `drafts/`, `./drafts/**` and `/drafts/**`
+/// each once matched nothing, and a draft `allow` shipped with no word. A
+/// glob written with a leading `/` is also kept as written, for a file
 /// outside the directory, which is matched by its absolute path.
-fn as_written(glob: &str) -> Vec<String> {
+fn as_written(glob: &str, anywhere: bool) -> Vec<String> {
     let mut rel = glob;
     while let Some(rest) = rel.strip_prefix("./") {
         rel = rest;
     }
-    let mut out = Vec::with_capacity(3);
+    let mut out = Vec::with_capacity(4);
+    let anchored = rel.starts_with('/');
     if let Some(rest) = rel.strip_prefix('/') {
         out.push(glob.trim_end_matches('/').to_string());
         rel = rest;
@@ -137,10 +139,16 @@ fn as_written(glob: &str) -> Vec<String> {
         out.push("**".into());
         return out;
     }
-    out.push(rel.to_string());
-    if !rel.ends_with("/**") && rel != "**" {
-        out.push(format!("{rel}/**"));
+    let mut add = |g: String| {
+        if !g.ends_with("/**") && g != "**" {
+            out.push(format!("{g}/**"));
+        }
+        out.push(g);
+    };
+    if anywhere && !anchored && !rel.contains('/') {
+        add(format!("**/{rel}"));
     }
+    add(rel.to_string());
     out
 }
 
@@ -448,16 +456,31 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
         let mut b = GlobSetBuilder::new();
         let mut valid = true;
         for g in &list.value {
+            if g.value.trim().is_empty() {
+                valid = false;
+                error(
+                    spans.of(g),
+                    format!("`{key}` lists an empty glob, which names no file"),
+                    Some("remove it, or write the files it means (`drafts/**`)".into()),
+                );
+                continue;
+            }
             // `exclude` matches whatever the case, as the `.policy`
             // extension does: a draft named `X.POLICY` is a policy file,
             // and `drafts/*.policy` must leave it out (leaving out more
             // is safe: a deny left out is L019). `include` matches as
             // written, so what it misses by case is left out too.
-            let globs: Result<Vec<_>, _> = as_written(&g.value)
+            // Each list errs toward leaving a file out: in `exclude` a
+            // `*` also crosses `/` and a bare name is a name at any depth;
+            // in `include` a `*` stays within a name (`/*.policy` is the
+            // files at the top, not those of every directory below).
+            let exclude = key == "exclude";
+            let globs: Result<Vec<_>, _> = as_written(&g.value, exclude)
                 .iter()
                 .map(|glob| {
                     globset::GlobBuilder::new(glob)
-                        .case_insensitive(key == "exclude")
+                        .case_insensitive(exclude)
+                        .literal_separator(!exclude)
                         .build()
                 })
                 .collect();

@@ -49,7 +49,15 @@ pub fn position_to_offset(text: &str, pos: lt::Position) -> usize {
     // read, not the whole of a long line.
     let rest = &text[start..];
     let at = utf16_to_byte(rest, pos.character as usize);
-    start + memchr::memchr(b'\n', &rest.as_bytes()[..at]).unwrap_or(at)
+    let at = memchr::memchr(b'\n', &rest.as_bytes()[..at]).unwrap_or(at);
+    // A line's end is before its `\r\n`: a position past the end of a
+    // line of a CRLF text lands before the `\r`, not between it and `\n`.
+    let bytes = rest.as_bytes();
+    if at > 0 && bytes[at - 1] == b'\r' && bytes.get(at) == Some(&b'\n') {
+        start + at - 1
+    } else {
+        start + at
+    }
 }
 
 /// The byte offset where 0-based line `line` of `text` starts, or `None`

@@ -135,8 +135,18 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Messag
         // message does not make every later one unreadable.
         let line = match content_length_at(line) {
             Some(at) if at > 0 => {
+                // Only a header with a length resyncs: the text
+                // `Content-Length:` inside a JSON string of the unread body
+                // is followed by a quote, not by digits and the line's end.
+                let header = &line[at..];
+                let digits = header.split_once(':').is_some_and(|(_, v)| {
+                    !v.trim().is_empty() && v.trim().bytes().all(|b| b.is_ascii_digit())
+                });
+                if !digits {
+                    continue;
+                }
                 length = None;
-                &line[at..]
+                header
             }
             _ => line,
         };
@@ -186,12 +196,13 @@ pub fn read_message(input: &mut impl BufRead) -> io::Result<Option<Result<Messag
     Ok(Some(parse_body(&body)))
 }
 
-/// Where a `Content-Length:` header starts in `line` (any case), if it does.
+/// Where the last `Content-Length:` header starts in `line` (any case), if
+/// one does: a body that runs into the next header ends with it.
 fn content_length_at(line: &str) -> Option<usize> {
     const NAME: &[u8] = b"content-length:";
     line.as_bytes()
         .windows(NAME.len())
-        .position(|w| w.eq_ignore_ascii_case(NAME))
+        .rposition(|w| w.eq_ignore_ascii_case(NAME))
 }
 
 /// At most the first 64 characters of a client's text, for a message

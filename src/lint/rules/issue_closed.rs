@@ -46,7 +46,7 @@ pub(crate) fn run(ctx: &LintContext, out: &mut Vec<Diagnostic>) {
         if let Some(issue) = &rule.issue
             && ctx
                 .closed_issues
-                .contains(crate::model::issue_key(&issue.url))
+                .contains(&crate::model::issue_key(&issue.url))
         {
             out.push(diagnostic(rule, issue));
         }
