@@ -506,6 +506,24 @@ fn exclude_written_as_a_directory_leaves_out_what_is_under_it() {
         "include: [\"/policies/*.policy\"]\n",
     );
     builds_leaving_out(p, "policies/drafts/wip.policy", "/policies/*.policy");
+    // A bare name in `include` is a name at any depth too: `*.policy`
+    // takes the policy files of every directory.
+    let d = project();
+    let p = d.path();
+    write(&p.join("policies/grant.policy"), GRANT);
+    write(
+        &p.join("policies/team/more.policy"),
+        "allow deploy on cm/testing until launch issue=#1\n",
+    );
+    write(&p.join("lanepolicy.yaml"), "include: [\"*.policy\"]\n");
+    let r = run_in(p, &["build", "-o", "b.json"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let bundle: Value = serde_json::from_slice(&std::fs::read(p.join("b.json")).unwrap()).unwrap();
+    assert_eq!(
+        bundle["rules"].as_array().map(Vec::len),
+        Some(2),
+        "{bundle}"
+    );
     // `include` reads a directory the same way: its policy files, and only
     // those, are checked.
     let d = project();

@@ -113,23 +113,24 @@ impl Config {
     }
 }
 
-/// The globs that a glob of `include` or `exclude` stands for. The paths
-/// matched are relative to the configuration's directory, so a leading
-/// `./` or `/` is that directory; a trailing `/` names a directory; and a
-/// glob that matches a directory matches everything under it. In
-/// `exclude` (`anywhere`), a glob with no `/` but a trailing one (`drafts`,
-/// `drafts/`) is a name at any depth, as in `.gitignore`: `team/drafts/`
-/// is left out too. `drafts`, `drafts/`, `./drafts/**` and `/drafts/**`
-/// each once matched nothing, and a draft `allow` shipped with no word. A
-/// glob written with a leading `/` is also kept as written, for a file
-/// outside the directory, which is matched by its absolute path.
-fn as_written(glob: &str, anywhere: bool) -> Vec<String> {
+/// The globs that a glob of `include` or `exclude` stands for, read as
+/// `.gitignore` reads one. The paths matched are relative to the
+/// configuration's directory, so a leading `./` or `/` is that directory
+/// (and anchors the glob there); a trailing `/` names a directory; a glob
+/// that matches a directory matches everything under it; and a glob with
+/// no `/` but a trailing one (`drafts`, `drafts/`, `*.policy`) is a name at
+/// any depth: `team/drafts/` is left out by `drafts/` too. `drafts`,
+/// `drafts/`, `./drafts/**` and `/drafts/**` each once matched nothing,
+/// and a draft `allow` shipped with no word. A glob written with a
+/// leading `/` is also kept as written, for a file outside the directory,
+/// which is matched by its absolute path.
+fn as_written(glob: &str) -> Vec<String> {
     let mut rel = glob;
     while let Some(rest) = rel.strip_prefix("./") {
         rel = rest;
     }
     let mut out = Vec::with_capacity(4);
-    let anchored = rel.starts_with('/');
+    let anchored = rel.starts_with('/') || glob.starts_with("./");
     if let Some(rest) = rel.strip_prefix('/') {
         out.push(glob.trim_end_matches('/').to_string());
         rel = rest;
@@ -145,7 +146,7 @@ fn as_written(glob: &str, anywhere: bool) -> Vec<String> {
         }
         out.push(g);
     };
-    if anywhere && !anchored && !rel.contains('/') {
+    if !anchored && !rel.contains('/') {
         add(format!("**/{rel}"));
     }
     add(rel.to_string());
@@ -475,7 +476,7 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
             // in `include` a `*` stays within a name (`/*.policy` is the
             // files at the top, not those of every directory below).
             let exclude = key == "exclude";
-            let globs: Result<Vec<_>, _> = as_written(&g.value, exclude)
+            let globs: Result<Vec<_>, _> = as_written(&g.value)
                 .iter()
                 .map(|glob| {
                     globset::GlobBuilder::new(glob)
