@@ -34,6 +34,29 @@ fn codes(diags: &[Value]) -> Vec<&str> {
     diags.iter().map(|d| d["code"].as_str().unwrap()).collect()
 }
 
+/// A check listed twice in one suppression still silences its finding,
+/// and the repeat is told (L014), by its code or by its name.
+#[test]
+fn a_check_listed_twice_in_a_suppression_is_told() {
+    let dir = with_real_inventory();
+    std::fs::write(
+        dir.path().join("x.policy"),
+        "// lanepolicy: ignore L012, wildcard-touches-production reason=\"both lanes of #573\"\nallow empty_bootstrap on cm/* until launch issue=#573 confirm=\"bootstrap {context} {instance}\"\n",
+    )
+    .unwrap();
+    let (code, diags) = json_check(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{diags:?}");
+    assert_eq!(codes(&diags), ["L014", "L012"], "{diags:?}");
+    assert!(diags[1]["suppression"]["reason"].is_string(), "{diags:?}");
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is listed more than once in this suppression"),
+        "{diags:?}"
+    );
+}
+
 #[test]
 fn a_suppression_silences_its_check_and_leaves_an_audit_trail() {
     let (code, diags) = json_check(&["check", "tests/fixtures/projects/suppressed"]);

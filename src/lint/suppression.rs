@@ -29,15 +29,22 @@ pub struct Suppression {
     pub span: Span,
     /// The checks it silences.
     pub codes: Vec<Code>,
+    /// The checks it lists more than once (by code or by name), each once:
+    /// reported as unused (L014), as Ruff reports a code repeated in a
+    /// `noqa`.
+    pub repeated: Vec<Code>,
     /// Why.
     pub reason: String,
     /// What it applies to: the following rule, or the following YAML line.
     pub target: Span,
 }
 
+/// A suppression's checks, those it lists more than once, and its reason.
+type Parsed = (Vec<Code>, Vec<Code>, String);
+
 /// Parses the text after `lanepolicy:`; returns the codes and the reason,
 /// or the problem and a help line.
-fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
+fn parse(body: &str) -> Result<Parsed, (String, String)> {
     let form = "write `lanepolicy: ignore L012 reason=\"why\"`".to_string();
     let rest = body.trim_start();
     let Some(rest) = rest
@@ -51,6 +58,7 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
         None => (rest, None),
     };
     let mut codes = Vec::new();
+    let mut repeated = Vec::new();
     for word in codes_text.split([',', ' ', '\t']).filter(|w| !w.is_empty()) {
         let Some(check) = checks::lookup(word) else {
             let names = checks::CHECKS.iter().flat_map(|c| [c.code, c.name]);
@@ -73,8 +81,10 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
             .iter()
             .position(|c| std::ptr::eq(c, check))
             .and_then(Code::from_index);
-        if let Some(code) = code.filter(|c| !codes.contains(c)) {
-            codes.push(code);
+        match code {
+            Some(code) if !codes.contains(&code) => codes.push(code),
+            Some(code) if !repeated.contains(&code) => repeated.push(code),
+            _ => {}
         }
     }
     if codes.is_empty() {
@@ -102,7 +112,7 @@ fn parse(body: &str) -> Result<(Vec<Code>, String), (String, String)> {
             "say why the finding does not apply here".into(),
         ));
     }
-    Ok((codes, reason))
+    Ok((codes, repeated, reason))
 }
 
 /// The value of a complete `"..."` string with the language's escapes.
@@ -266,7 +276,7 @@ fn from_policy_counted(
         let Some(b) = body(&c.text) else { continue };
         match parse(b) {
             Err((problem, help)) => invalid.push(diags, c.span, &problem, &help),
-            Ok((codes, reason)) => {
+            Ok((codes, repeated, reason)) => {
                 // The next rule (rules are in source order), on the line
                 // right after the comment or after more comment lines.
                 let k = parsed.rules.partition_point(|r| r.span.start < c.span.end);
@@ -287,6 +297,7 @@ fn from_policy_counted(
                         file,
                         span: c.span,
                         codes,
+                        repeated,
                         reason,
                         target: rule.span,
                     }),
@@ -336,13 +347,14 @@ pub fn from_yaml(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<S
         let span = Span::new(start, at + line.trim_end().len());
         match parse(b) {
             Err((problem, help)) => invalid.push(diags, span, &problem, &help),
-            Ok((codes, reason)) => {
+            Ok((codes, repeated, reason)) => {
                 let next = next_content[k + 1].map(|n| &lines[n]);
                 match next {
                     Some(&(n_at, n_line)) => out.push(Suppression {
                         file,
                         span,
                         codes,
+                        repeated,
                         reason,
                         target: Span::new(n_at, n_at + n_line.trim_end().len()),
                     }),
@@ -436,6 +448,9 @@ fn apply_counted(
         for code in s.codes.iter().filter(|c| !used.contains(c) && !is_off(**c)) {
             diags.push(unused_suppression::diagnostic(s.file, s.span, *code));
         }
+        for code in s.repeated.iter().filter(|c| !is_off(**c)) {
+            diags.push(unused_suppression::repeated(s.file, s.span, *code));
+        }
     }
     work
 }
@@ -446,9 +461,15 @@ mod tests {
 
     #[test]
     fn suppressions_parse_codes_names_and_escaped_reasons() {
-        let (codes, reason) =
+        let (codes, repeated, reason) =
             parse(" ignore L012, shared-confirmation reason=\"two \\\"named\\\" lanes\"").unwrap();
         assert_eq!(codes, vec![Code::L012, Code::L013]);
+        assert!(repeated.is_empty());
+        // A check listed again, by its code or by its name: kept once, and
+        // told as repeated.
+        let (codes, repeated, _) =
+            parse(" ignore L012, wildcard-touches-production, L012, L013 reason=\"x\"").unwrap();
+        assert_eq!((codes, repeated), (vec![Code::L012, Code::L013], vec![Code::L012]));
         assert_eq!(reason, "two \"named\" lanes");
         assert!(
             parse(" ignore L012")
@@ -594,6 +615,7 @@ mod tests {
                     file: 0,
                     span: Span::new(k, k + 1),
                     codes: vec![Code::L012],
+                    repeated: Vec::new(),
                     reason: format!("r{k}"),
                     target: rule,
                 })

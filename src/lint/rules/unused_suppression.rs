@@ -2,8 +2,10 @@
 //!
 //! ## What it does
 //! Reports each code of a `lanepolicy: ignore` comment that matched no
-//! diagnostic of the rule (or line) it stands before. Codes of checks that
-//! the configuration turns `off` are not reported.
+//! diagnostic of the rule (or line) it stands before, and each check the
+//! comment lists more than once (`ignore L012, L012`, or by its code and its
+//! name), whose repeat silences nothing. Codes of checks that the
+//! configuration turns `off` are not reported.
 //!
 //! ## Why is this bad?
 //! A stale suppression hides the next real finding of that check on the
@@ -38,4 +40,21 @@ pub(crate) fn diagnostic(file: FileId, span: Span, code: Code) -> Diagnostic {
     )
     .label("unused suppression")
     .help("remove the code from the suppression, or the whole comment")
+}
+
+/// A check listed twice in one suppression (`ignore L012, L012` or by its
+/// code and its name): the second silences nothing.
+pub(crate) fn repeated(file: FileId, span: Span, code: Code) -> Diagnostic {
+    let check = code.check();
+    Diagnostic::new(
+        Code::L014,
+        file,
+        span,
+        format!(
+            "`{}` ({}) is listed more than once in this suppression",
+            check.code, check.name
+        ),
+    )
+    .label("repeated in the suppression")
+    .help("list each check once")
 }
