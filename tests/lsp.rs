@@ -774,6 +774,49 @@ fn a_change_past_the_end_of_a_crlf_line_lands_before_the_line_end() {
     c.finish();
 }
 
+/// A change numbered below the document's version came late: it is not
+/// applied, and the client's log says so (a stale whole text replaced a
+/// newer one).
+#[test]
+fn a_change_older_than_the_document_is_not_applied() {
+    let (_dir, inv, policy) = project();
+    let mut c = Client::start(inv.parent().unwrap());
+    let p = uri(&policy);
+    let good = "allow deploy on hq/staging until 2027-03-01 issue=#12\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": good}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), Vec::<String>::new());
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 3}, "contentChanges": [{"text": "allow deplyo on hq/staging until 2027-03-01 issue=#12\n"}]}),
+    );
+    assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": good}]}),
+    );
+    loop {
+        let m = c.recv();
+        if m["method"] == "window/logMessage" {
+            let text = m["params"]["message"].as_str().unwrap();
+            assert!(
+                text.contains("came after version 3 and is not applied"),
+                "{text}"
+            );
+            break;
+        }
+    }
+    // The newer text stands: its finding is still there.
+    let symbols = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": p}}),
+    );
+    assert!(symbols.to_string().contains("deplyo"), "{symbols}");
+    c.finish();
+}
+
 /// A request before `initialize` is refused with its method named, never
 /// its parameters echoed back.
 #[test]

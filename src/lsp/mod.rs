@@ -143,6 +143,7 @@ pub fn run(connection: Connection) -> Result<(), Error> {
     let mut server = Server {
         shut_down: false,
         docs: BTreeMap::new(),
+        versions: BTreeMap::new(),
         uris: BTreeMap::new(),
         dirty: BTreeSet::new(),
         orphans: BTreeSet::new(),
@@ -213,6 +214,11 @@ pub(crate) struct Server {
     /// project opened through a symbolic link, or macOS's `/tmp`, would
     /// see none in the buffer being edited).
     pub(crate) uris: BTreeMap<PathBuf, lt::Uri>,
+    /// The version of each open document, as the editor last numbered it:
+    /// a change numbered below it came late and is not applied (the
+    /// protocol's versions only grow; a stale whole text replaced a newer
+    /// one).
+    versions: BTreeMap<PathBuf, i32>,
     /// Projects (inventory directories) to re-check.
     dirty: BTreeSet<PathBuf>,
     /// Policy files changed with no `lanes.yaml` above them: an open one
@@ -260,6 +266,7 @@ impl Server {
         Server {
             shut_down: false,
             docs: Default::default(),
+            versions: Default::default(),
             uris: Default::default(),
             dirty: Default::default(),
             orphans: Default::default(),
@@ -340,6 +347,7 @@ impl Server {
                     Err(e) => return unread(e),
                 };
                 if let Some(path) = path_of(&p.text_document.uri) {
+                    self.versions.insert(path.clone(), p.text_document.version);
                     self.docs.insert(path.clone(), p.text_document.text);
                     self.uris.insert(path.clone(), p.text_document.uri);
                     self.mark(&path);
@@ -350,6 +358,16 @@ impl Server {
                     Ok(p) => p,
                     Err(e) => return unread(e),
                 };
+                let version = p.text_document.version;
+                if let Some(path) = path_of(&p.text_document.uri)
+                    && let Some(&last) = self.versions.get(&path)
+                    && version < last
+                {
+                    return Some(format!(
+                        "lanepolicy: a change to version {version} of {} came after version {last} and is not applied",
+                        transport::brief(p.text_document.uri.as_str())
+                    ));
+                }
                 if let Some(path) = path_of(&p.text_document.uri)
                     && !p.content_changes.is_empty()
                     // A document the editor never opened has no buffer to
@@ -357,6 +375,7 @@ impl Server {
                     && let Some(text) = self.docs.remove(&path)
                 {
                     let text = apply_changes(text, p.content_changes);
+                    self.versions.insert(path.clone(), version);
                     self.docs.insert(path.clone(), text);
                     self.mark(&path);
                 }
@@ -381,6 +400,7 @@ impl Server {
                 if let Some(path) = path_of(&p.text_document.uri) {
                     // The file on disk counts again.
                     self.docs.remove(&path);
+                    self.versions.remove(&path);
                     self.uris.remove(&path);
                     self.mark(&path);
                 }
