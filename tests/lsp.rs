@@ -160,10 +160,7 @@ fn a_session_from_initialize_to_exit() {
     let (_dir, inv, policy) = project();
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
-    );
+    c.open(&p, CLEAN);
     assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
 
     // An unsaved typo: the diagnostic of `check`, at its place.
@@ -292,10 +289,7 @@ fn editing_the_inventory_rechecks_open_policies() {
     let (_dir, inv, policy) = project();
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
-    );
+    c.open(&p, CLEAN);
     assert_eq!(c.diagnostics(&p), Vec::<Value>::new());
     // The unsaved inventory renames the action: the policy now names an unknown one.
     let text = std::fs::read_to_string(&inv)
@@ -335,10 +329,7 @@ fn quick_fixes_write_text_that_checks() {
     let mut fixes = |c: &mut Client, text: &str| -> Vec<(String, Vec<String>, Value)> {
         n += 1;
         let p = uri(&inv.parent().unwrap().join(format!("new{n}.policy")));
-        c.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-        );
+        c.open(&p, text);
         let d = c.diagnostics(&p);
         let mut out = Vec::new();
         for one in &d {
@@ -431,9 +422,9 @@ fn quick_fixes_write_text_that_checks() {
     );
 
     // A diagnostic from before an edit: its range now holds other text.
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/staging until 2027-03-01 issue=#12\n"}}),
+    c.open(
+        &p,
+        "allow deplyo on hq/staging until 2027-03-01 issue=#12\n",
     );
     let d = c.diagnostics(&p);
     assert_eq!(codes(&d), ["E101"]);
@@ -474,10 +465,7 @@ fn clause_skeletons_suppressions_and_check_docs() {
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
     let text = "allow deploy on hq/staging until 2027-03-01\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-    );
+    c.open(&p, text);
     let d = c.diagnostics(&p);
     assert_eq!(codes(&d), ["L001"]);
     assert_eq!(d[0]["severity"], json!(1)); // L001 is an error by default
@@ -581,6 +569,24 @@ impl Client {
         self.stdin.flush().unwrap();
     }
 
+    /// Opens `uri` in the editor at version 1 with `text`.
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "lanepolicy", "version": 1, "text": text}}),
+        );
+    }
+
+    /// The text of the next `window/logMessage`.
+    fn log_message(&mut self) -> String {
+        loop {
+            let m = self.recv();
+            if m["method"] == "window/logMessage" {
+                return m["params"]["message"].as_str().unwrap().to_string();
+            }
+        }
+    }
+
     /// The next response that carries an error.
     fn next_error(&mut self) -> Value {
         loop {
@@ -665,10 +671,7 @@ fn malformed_messages_are_answered_and_the_server_reads_on() {
     );
     // Still serving.
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
     c.finish();
 }
@@ -724,17 +727,11 @@ fn a_message_without_a_usable_length_does_not_desync_the_ones_after_it() {
             {"range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "x"}
         ]}),
     );
-    loop {
-        let m = c.recv();
-        if m["method"] == "window/logMessage" {
-            let text = m["params"]["message"].as_str().unwrap();
-            assert!(
-                text.contains("textDocument/didChange` does not read"),
-                "{text}"
-            );
-            break;
-        }
-    }
+    let text = c.log_message();
+    assert!(
+        text.contains("textDocument/didChange` does not read"),
+        "{text}"
+    );
     c.finish();
 }
 
@@ -747,10 +744,7 @@ fn a_change_past_the_end_of_a_crlf_line_lands_before_the_line_end() {
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
     let text = "allow deploy on hq/staging until 2027-03-01 issue=#12\r\n// ab\r\n// cd\r\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-    );
+    c.open(&p, text);
     assert_eq!(codes(&c.diagnostics(&p)), Vec::<String>::new());
     for (character, version) in [(6, 2), (50, 3)] {
         c.notify(
@@ -783,10 +777,7 @@ fn a_change_older_than_the_document_is_not_applied() {
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
     let good = "allow deploy on hq/staging until 2027-03-01 issue=#12\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": good}}),
-    );
+    c.open(&p, good);
     assert_eq!(codes(&c.diagnostics(&p)), Vec::<String>::new());
     c.notify(
         "textDocument/didChange",
@@ -797,17 +788,11 @@ fn a_change_older_than_the_document_is_not_applied() {
         "textDocument/didChange",
         json!({"textDocument": {"uri": p, "version": 2}, "contentChanges": [{"text": good}]}),
     );
-    loop {
-        let m = c.recv();
-        if m["method"] == "window/logMessage" {
-            let text = m["params"]["message"].as_str().unwrap();
-            assert!(
-                text.contains("came after version 3 and is not applied"),
-                "{text}"
-            );
-            break;
-        }
-    }
+    let text = c.log_message();
+    assert!(
+        text.contains("came after version 3 and is not applied"),
+        "{text}"
+    );
     // The newer text stands: its finding is still there.
     let symbols = c.request(
         "textDocument/documentSymbol",
@@ -864,10 +849,7 @@ fn a_new_policy_file_not_yet_saved_is_checked() {
     let mut c = Client::start(inv.parent().unwrap());
     let fresh = inv.parent().unwrap().join("drafts/new.policy");
     let p = uri(&fresh);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
     c.finish();
 }
@@ -940,10 +922,7 @@ fn completion_is_bounded_and_narrows_as_a_word_is_typed() {
     let mut c = Client::start(&root);
     let p = uri(&policy);
     let mut complete = |text: &str| {
-        c.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-        );
+        c.open(&p, text);
         let at =
             json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": text.len()}});
         c.request("textDocument/completion", at)
@@ -1010,10 +989,7 @@ fn an_inventory_that_is_not_a_regular_file_is_not_read_by_requests() {
         }
         let mut c = Client::start(inv.parent().unwrap());
         let p = uri(&policy);
-        c.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
-        );
+        c.open(&p, CLEAN);
         let at = json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": 18}});
         // Answered (within the client's 30 s), with nothing to show.
         let h = c.request("textDocument/hover", at.clone());
@@ -1040,10 +1016,7 @@ fn positions_on_a_first_line_after_a_byte_order_mark_mark_the_same_text() {
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
     let text = "\u{FEFF}allow deplyo on hq/stag* until 2027-03-01 issue=#12\nallow deplyo on hq/stag* until 2027-03-01 issue=#13\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-    );
+    c.open(&p, text);
     let d = c.diagnostics(&p);
     let ranges: Vec<&Value> = d
         .iter()
@@ -1075,10 +1048,7 @@ fn diagnostics_go_to_the_uri_the_editor_opened() {
     std::os::unix::fs::symlink(inv.parent().unwrap(), &through).unwrap();
     let mut c = Client::start(&through);
     let p = uri(&through.join(policy.file_name().unwrap()));
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
     c.finish();
 }
@@ -1114,10 +1084,7 @@ fn diagnostics_of_a_project_whose_inventory_is_gone_are_replaced() {
     let (_dir, inv, policy) = project();
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
     std::fs::rename(&inv, inv.with_extension("gone")).unwrap();
     c.notify(
@@ -1178,10 +1145,7 @@ fn initialization_options_that_cannot_be_used_are_told() {
         "{told}"
     );
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     let d = c.diagnostics(&p);
     assert_eq!(
         d[0]["codeDescription"]["href"],
@@ -1200,10 +1164,7 @@ fn after_until_only_the_rules_events_are_offered() {
     let mut c = Client::start(inv.parent().unwrap());
     let p = uri(&policy);
     let mut complete = |text: &str| -> Vec<String> {
-        c.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-        );
+        c.open(&p, text);
         let at =
             json!({"textDocument": {"uri": p}, "position": {"line": 0, "character": text.len()}});
         let r = c.request("textDocument/completion", at);
@@ -1228,10 +1189,7 @@ fn after_until_only_the_rules_events_are_offered() {
     // A rule continued on the next line: its patterns are still read.
     let r = {
         let text = "allow upstream_restore on opw/testing\n  until ";
-        c.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": text}}),
-        );
+        c.open(&p, text);
         c.request(
             "textDocument/completion",
             json!({"textDocument": {"uri": p}, "position": {"line": 1, "character": 8}}),
@@ -1256,10 +1214,7 @@ fn an_orphan_policy_is_told_and_an_unsaved_configuration_counts() {
     let mut c = Client::start(inv.parent().unwrap());
     let orphan_dir = tempfile::tempdir().unwrap();
     let orphan = uri(&orphan_dir.path().canonicalize().unwrap().join("x.policy"));
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": orphan, "languageId": "lanepolicy", "version": 1, "text": CLEAN}}),
-    );
+    c.open(&orphan, CLEAN);
     let d = c.diagnostics(&orphan);
     assert_eq!(d.len(), 1, "{d:?}");
     assert!(
@@ -1271,10 +1226,7 @@ fn an_orphan_policy_is_told_and_an_unsaved_configuration_counts() {
     );
 
     let p = uri(&policy);
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deploy on hq/* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deploy on hq/* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["L012"]);
     // The hover says which lanes are protected, as the runtime reads it.
     let h = c.request(
@@ -1324,10 +1276,7 @@ fn a_new_file_under_a_linked_directory_is_checked() {
     std::os::unix::fs::symlink(inv.parent().unwrap(), &through).unwrap();
     let mut c = Client::start(&through);
     let p = uri(&through.join("new.policy"));
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": p, "languageId": "lanepolicy", "version": 1, "text": "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n"}}),
-    );
+    c.open(&p, "allow deplyo on hq/stag* until 2027-03-01 issue=#12\n");
     assert_eq!(codes(&c.diagnostics(&p)), ["E101"]);
     c.finish();
 }

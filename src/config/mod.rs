@@ -466,15 +466,12 @@ pub fn load(src: &SourceFile, file: FileId, base: &Path) -> (Config, Vec<Diagnos
                 );
                 continue;
             }
-            // `exclude` matches whatever the case, as the `.policy`
-            // extension does: a draft named `X.POLICY` is a policy file,
-            // and `drafts/*.policy` must leave it out (leaving out more
-            // is safe: a deny left out is L019). `include` matches as
-            // written, so what it misses by case is left out too.
-            // Each list errs toward leaving a file out: in `exclude` a
-            // `*` also crosses `/` and a bare name is a name at any depth;
-            // in `include` a `*` stays within a name (`/*.policy` is the
-            // files at the top, not those of every directory below).
+            // Each list errs toward leaving a file out (a deny left out
+            // is L019). `exclude` matches whatever the case, as the
+            // `.policy` extension does (`drafts/*.policy` must leave out
+            // `drafts/X.POLICY`), and its `*` also crosses `/`. `include`
+            // matches as written, and its `*` stays within a name
+            // (`/*.policy` is the files at the top, not those below).
             let exclude = key == "exclude";
             let globs: Result<Vec<_>, _> = as_written(&g.value)
                 .iter()

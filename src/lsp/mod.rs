@@ -359,8 +359,8 @@ impl Server {
                     Err(e) => return unread(e),
                 };
                 let version = p.text_document.version;
-                if let Some(path) = path_of(&p.text_document.uri)
-                    && let Some(&last) = self.versions.get(&path)
+                let path = path_of(&p.text_document.uri);
+                if let Some(&last) = path.as_ref().and_then(|p| self.versions.get(p))
                     && version < last
                 {
                     return Some(format!(
@@ -368,7 +368,7 @@ impl Server {
                         transport::brief(p.text_document.uri.as_str())
                     ));
                 }
-                if let Some(path) = path_of(&p.text_document.uri)
+                if let Some(path) = path
                     && !p.content_changes.is_empty()
                     // A document the editor never opened has no buffer to
                     // change: the file on disk stays what counts.

@@ -95,24 +95,22 @@ impl GrantCount {
         names: usize,
         diags: &mut Vec<Diagnostic>,
     ) -> bool {
-        if self.passed() {
-            return false;
-        }
-        self.looked = self.looked.saturating_add(names as u64);
-        if !self.passed() {
-            return true;
-        }
-        diags.push(passed_here(
-            file,
-            span,
-            format!(
-                "the lane patterns up to this one are compared with {} lane names, over the limit of {} ({NAMES_PER_GRANT} per grant of `max-grants`)",
-                self.looked,
-                self.limit.saturating_mul(NAMES_PER_GRANT)
-            ),
-            "patterns with a `*` in both parts (`*/*-x`) are compared with every lane: name the contexts or instances meant",
-        ));
-        false
+        self.add(
+            |c| c.looked = c.looked.saturating_add(names as u64),
+            |c| {
+                passed_here(
+                    file,
+                    span,
+                    format!(
+                        "the lane patterns up to this one are compared with {} lane names, over the limit of {} ({NAMES_PER_GRANT} per grant of `max-grants`)",
+                        c.looked,
+                        c.limit.saturating_mul(NAMES_PER_GRANT)
+                    ),
+                    "patterns with a `*` in both parts (`*/*-x`) are compared with every lane: name the contexts or instances meant",
+                )
+            },
+            diags,
+        )
     }
 
     /// Counts a pattern's `lanes` x `actions` grants. Returns true when
@@ -126,26 +124,45 @@ impl GrantCount {
         actions: usize,
         diags: &mut Vec<Diagnostic>,
     ) -> bool {
+        let grants = (lanes as u64).saturating_mul(actions as u64);
+        self.add(
+            |c| c.counted = c.counted.saturating_add(grants),
+            |c| {
+                passed_here(
+                    file,
+                    span,
+                    format!(
+                        "the rules open {} grants up to this pattern ({lanes} {} x {actions} {}), over the limit of {}",
+                        c.counted,
+                        if lanes == 1 { "lane" } else { "lanes" },
+                        if actions == 1 { "action" } else { "actions" },
+                        c.limit
+                    ),
+                    "narrow wide patterns such as `*/*` and long action lists to the lanes and actions meant",
+                )
+            },
+            diags,
+        )
+    }
+
+    /// Adds to a count with `add` unless a limit is already passed.
+    /// Returns true while within the limits; the addition that passes one
+    /// reports `passed` (made from the count), once, and it and every
+    /// later one are false.
+    fn add(
+        &mut self,
+        add: impl FnOnce(&mut Self),
+        passed: impl FnOnce(&Self) -> Diagnostic,
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
         if self.passed() {
             return false;
         }
-        let grants = (lanes as u64).saturating_mul(actions as u64);
-        self.counted = self.counted.saturating_add(grants);
+        add(self);
         if !self.passed() {
             return true;
         }
-        diags.push(passed_here(
-            file,
-            span,
-            format!(
-                "the rules open {} grants up to this pattern ({lanes} {} x {actions} {}), over the limit of {}",
-                self.counted,
-                if lanes == 1 { "lane" } else { "lanes" },
-                if actions == 1 { "action" } else { "actions" },
-                self.limit
-            ),
-            "narrow wide patterns such as `*/*` and long action lists to the lanes and actions meant",
-        ));
+        diags.push(passed(self));
         false
     }
 }

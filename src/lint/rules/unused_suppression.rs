@@ -28,33 +28,27 @@ use crate::source::{FileId, Span};
 
 /// An L014 diagnostic for `code` in the suppression at `span`.
 pub(crate) fn diagnostic(file: FileId, span: Span, code: Code) -> Diagnostic {
-    let check = code.check();
-    Diagnostic::new(
-        Code::L014,
-        file,
-        span,
-        format!(
-            "`{}` ({}) is suppressed here but does not fire",
-            check.code, check.name
-        ),
-    )
-    .label("unused suppression")
-    .help("remove the code from the suppression, or the whole comment")
+    finding(file, span, code, "is suppressed here but does not fire")
+        .label("unused suppression")
+        .help("remove the code from the suppression, or the whole comment")
 }
 
 /// A check listed twice in one suppression (`ignore L012, L012` or by its
 /// code and its name): the second silences nothing.
 pub(crate) fn repeated(file: FileId, span: Span, code: Code) -> Diagnostic {
+    finding(file, span, code, "is listed more than once in this suppression")
+        .label("repeated in the suppression")
+        .help("list each check once")
+}
+
+/// An L014 at the suppression at `span` about `code`: its code and name,
+/// then `what`.
+fn finding(file: FileId, span: Span, code: Code, what: &str) -> Diagnostic {
     let check = code.check();
     Diagnostic::new(
         Code::L014,
         file,
         span,
-        format!(
-            "`{}` ({}) is listed more than once in this suppression",
-            check.code, check.name
-        ),
+        format!("`{}` ({}) {what}", check.code, check.name),
     )
-    .label("repeated in the suppression")
-    .help("list each check once")
 }
